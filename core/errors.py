@@ -1,0 +1,61 @@
+"""The ways a use case says no, and the one way it says "are you sure?".
+
+Each carries a message an operator can read as it is. The command line maps them to exit codes
+(2 bad input, 3 needs confirmation, 4 refused, 5 conflict); screens show them in a dialog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class RecoupError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(RecoupError):
+    """Input that cannot be accepted; names the field (or file:line) and the reason."""
+    exit_code = 2
+
+    def __init__(self, message: str, field: str | None = None, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.problems = problems or [message]
+
+
+class Refused(RecoupError):
+    """Not allowed: wrong role, wrong state, unknown operator."""
+    exit_code = 4
+
+
+class Conflict(RecoupError):
+    """Somebody else changed the record since it was read; reload and try again."""
+    exit_code = 5
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One line of a validation warning: "12 items will be sent to Collections, $4,310.00"."""
+    count: int
+    cents: int | None
+    text: str
+
+
+@dataclass
+class Summary:
+    title: str
+    lines: list[SummaryLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class NeedsConfirmation(RecoupError):
+    """A validation warning: nothing has changed; call again with confirmed=True to go ahead."""
+    exit_code = 3
+
+    def __init__(self, summary: Summary) -> None:
+        super().__init__(summary.title)
+        self.summary = summary

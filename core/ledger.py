@@ -1,0 +1,117 @@
+"""Posting money and keeping the balance caches true.
+
+Every money-moving operation opens a journal, adds its transactions (one at a time with `post`, or
+set-based with an INSERT ... SELECT that stamps the journal id), and closes the journal with
+`close_journal`, which writes the journal's control totals and recomputes the cached balances of
+every line, encounter and guarantor the journal touched — all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import text
+
+from core.models.ledger import Journal, LedgerTxn
+from core.uow import UnitOfWork
+
+# (bucket_from, bucket_to) for each kind of transaction in its usual direction. A reversal is the
+# same kind with the buckets swapped (or a negative amount for imported corrections).
+DIRECTION: dict[str, tuple[str, str]] = {
+    "charge": ("charge", "ar"),
+    "payment": ("ar", "paid"),
+    "adjustment": ("ar", "adjusted"),
+    "write_off": ("ar", "written_off"),
+    "collection_fee": ("charge", "collections"),
+    "transfer": ("ar", "collections"),
+}
+
+
+def open_journal(uow: UnitOfWork, kind: str, operator: str, business_date: dt.date,
+                 practice_id: int | None = None) -> Journal:
+    journal = Journal(practice_id=practice_id, kind=kind, operator=operator,
+                      business_date=business_date, created_at=uow.now())
+    uow.session.add(journal)
+    uow.session.flush()
+    return journal
+
+
+def post(uow: UnitOfWork, journal: Journal, *, practice_id: int, guarantor_id: int,
+         line_id: int | None, date: dt.date, kind: str, amount_cents: int,
+         source: str = "system", bucket_from: str | None = None, bucket_to: str | None = None,
+         source_id: str | None = None, adjustment_code: str | None = None,
+         memo: str | None = None) -> LedgerTxn:
+    """Add one transaction to an open journal (the single-row path)."""
+    default_from, default_to = DIRECTION[kind]
+    txn = LedgerTxn(practice_id=practice_id, journal_id=journal.id, source_id=source_id,
+                    guarantor_id=guarantor_id, line_id=line_id, date=date, kind=kind, source=source,
+                    bucket_from=bucket_from or default_from, bucket_to=bucket_to or default_to,
+                    amount_cents=amount_cents, adjustment_code=adjustment_code, memo=memo)
+    uow.session.add(txn)
+    return txn
+
+
+def close_journal(uow: UnitOfWork, journal: Journal) -> tuple[int, int]:
+    """Write the journal's control totals and refresh every balance it touched: (count, cents)."""
+    session = uow.session
+    session.flush()
+    count, total = session.execute(
+        text("SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM ledger_txn WHERE journal_id = :j"),
+        {"j": journal.id}).one()
+    journal.txn_count, journal.total_cents = int(count), int(total)
+    session.add(journal)
+    session.flush()
+    refresh_balances(uow, "SELECT line_id FROM ledger_txn WHERE journal_id = :j AND line_id IS NOT NULL",
+                     "SELECT guarantor_id FROM ledger_txn WHERE journal_id = :j", {"j": journal.id})
+    return journal.txn_count, journal.total_cents
+
+
+def bucket_sum(bucket: str, alias: str = "t") -> str:
+    return (f"COALESCE(SUM(CASE WHEN {alias}.bucket_to = '{bucket}' THEN {alias}.amount_cents ELSE 0 END)"
+            f" - SUM(CASE WHEN {alias}.bucket_from = '{bucket}' THEN {alias}.amount_cents ELSE 0 END), 0)")
+
+
+LINE_BALANCE_SQL = {b: bucket_sum(b) for b in ("ar", "collections")}
+
+
+def refresh_balances(uow: UnitOfWork, line_ids_sql: str, guarantor_ids_sql: str,
+                     params: dict[str, Any]) -> None:
+    """Recompute the caches of the given lines, their encounters and the given guarantors.
+
+    Set-based: three UPDATE statements whatever the number of rows. The id lists are SQL
+    subqueries so a batch never pulls ids into Python.
+    """
+    s = uow.session
+    s.execute(text(f"""
+        UPDATE service_line SET
+          ar_cents = (SELECT {LINE_BALANCE_SQL['ar']} FROM ledger_txn t WHERE t.line_id = service_line.id),
+          collections_cents = (SELECT {LINE_BALANCE_SQL['collections']} FROM ledger_txn t
+                               WHERE t.line_id = service_line.id)
+        WHERE id IN ({line_ids_sql})"""), params)
+    s.execute(text(f"""
+        UPDATE encounter SET
+          ar_cents = (SELECT COALESCE(SUM(l.ar_cents), 0) FROM service_line l
+                      WHERE l.encounter_id = encounter.id AND l.responsibility = 'guarantor'),
+          ins_ar_cents = (SELECT COALESCE(SUM(l.ar_cents), 0) FROM service_line l
+                          WHERE l.encounter_id = encounter.id AND l.responsibility = 'insurance'),
+          collections_cents = (SELECT COALESCE(SUM(l.collections_cents), 0) FROM service_line l
+                               WHERE l.encounter_id = encounter.id)
+        WHERE id IN (SELECT encounter_id FROM service_line WHERE id IN ({line_ids_sql}))"""), params)
+    s.execute(text(f"""
+        UPDATE guarantor SET
+          ar_cents = (SELECT COALESCE(SUM(e.ar_cents), 0) FROM encounter e WHERE e.guarantor_id = guarantor.id),
+          ins_ar_cents = (SELECT COALESCE(SUM(e.ins_ar_cents), 0) FROM encounter e
+                          WHERE e.guarantor_id = guarantor.id),
+          collections_cents = (SELECT COALESCE(SUM(e.collections_cents), 0) FROM encounter e
+                               WHERE e.guarantor_id = guarantor.id),
+          escrow_cents = (SELECT -{bucket_sum('ar')} FROM ledger_txn t
+                          WHERE t.guarantor_id = guarantor.id AND t.line_id IS NULL)
+        WHERE id IN ({guarantor_ids_sql})
+           OR id IN (SELECT guarantor_id FROM service_line WHERE id IN ({line_ids_sql}))"""), params)
+
+
+def refresh_practice(uow: UnitOfWork, practice_id: int) -> None:
+    """Recompute every cache of one practice (after a bulk load)."""
+    refresh_balances(uow, "SELECT id FROM service_line WHERE practice_id = :p",
+                     "SELECT id FROM guarantor WHERE practice_id = :p", {"p": practice_id})

@@ -1,0 +1,153 @@
+"""The facts of a practice's receivables and the double-entry ledger over them.
+
+Every amount that moves is a transaction (`LedgerTxn`) that takes its amount out of one bucket and
+puts it into another, so the buckets always sum to zero: a charge moves from "charge" into "ar", a
+payment from "ar" into "paid", a transfer to collections from "ar" into "collections". Balances are
+sums of transactions; the balance columns on lines, encounters and guarantors are caches that
+`core.ledger` recomputes in the same database transaction and `recoup verify` checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.models.base import cents, choice, fk, pk
+
+GUARANTOR_KINDS = ("patient", "employer")
+RESPONSIBILITIES = ("guarantor", "insurance")
+TXN_KINDS = ("charge", "payment", "adjustment", "write_off", "collection_fee", "transfer")
+TXN_SOURCES = ("patient", "insurance", "employer", "agency", "other", "system")
+# charge: what was billed (its balance is minus the total billed); paid / adjusted / written_off:
+# where money went; ar / collections: where the open balance is reported.
+BUCKETS = ("charge", "paid", "adjusted", "written_off", "ar", "collections")
+AGING_BASES = ("patient", "acct")
+
+
+class Practice(SQLModel, table=True):
+    id: int | None = pk()
+    source_id: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=120)
+    employer_collections: bool = False
+    precollections_on: bool = True
+    external_on: bool = True
+    roster_on: bool = True
+    aging_basis: str = choice("aging_basis", AGING_BASES, default="patient")
+    write_off_code: str = Field(default="WO", max_length=10)
+    version: int = 1
+
+
+class Guarantor(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_guarantor_source"),
+                      Index("ix_guarantor_practice_name", "practice_id", "name"),
+                      Index("ix_guarantor_practice_ar", "practice_id", "ar_cents"))
+    id: int | None = pk()
+    practice_id: int = fk("practice.id", index=False)
+    source_id: str = Field(max_length=40)
+    kind: str = choice("kind", GUARANTOR_KINDS, default="patient")
+    name: str = Field(max_length=120)
+    birth_date: dt.date | None = None
+    address1: str | None = Field(default=None, max_length=120)
+    address2: str | None = Field(default=None, max_length=120)
+    city: str | None = Field(default=None, max_length=60)
+    state: str | None = Field(default=None, max_length=20)
+    zip: str | None = Field(default=None, max_length=12)
+    phone: str | None = Field(default=None, max_length=30)
+    billing_group: str | None = Field(default=None, max_length=20)
+    returned_mail: bool = False
+    internal_comment: str | None = Field(default=None, max_length=500)
+    dunning_level: int = 0
+    version: int = 1
+    # caches of the ledger (guarantor-responsibility A/R, insurance A/R, collections, unapplied)
+    ar_cents: int = cents()
+    ins_ar_cents: int = cents()
+    collections_cents: int = cents()
+    escrow_cents: int = cents()
+
+
+class Encounter(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_encounter_source"),)
+    id: int | None = pk()
+    practice_id: int = fk("practice.id", index=False)
+    source_id: str = Field(max_length=40)
+    guarantor_id: int = fk("guarantor.id")
+    patient_name: str | None = Field(default=None, max_length=120)
+    dos: dt.date
+    case_id: str | None = Field(default=None, max_length=40)
+    statement_profile: str | None = Field(default=None, max_length=40)
+    dunning_count: int = 0
+    statements_sent: int = 0
+    version: int = 1
+    ar_cents: int = cents()
+    ins_ar_cents: int = cents()
+    collections_cents: int = cents()
+
+
+class ServiceLine(SQLModel, table=True):
+    __tablename__ = "service_line"
+    __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_service_line_source"),)
+    id: int | None = pk()
+    practice_id: int = fk("practice.id", index=False)
+    source_id: str = Field(max_length=40)
+    encounter_id: int = fk("encounter.id")
+    guarantor_id: int = fk("guarantor.id")
+    dos: dt.date
+    case_id: str | None = Field(default=None, max_length=40)
+    procedure_code: str | None = Field(default=None, max_length=20)
+    amount_cents: int = cents()
+    posted_date: dt.date
+    responsibility: str = choice("responsibility", RESPONSIBILITIES, default="guarantor")
+    responsibility_date: dt.date | None = None
+    billing_group: str | None = Field(default=None, max_length=20)
+    version: int = 1
+    ar_cents: int = cents()
+    collections_cents: int = cents()
+
+
+class Journal(SQLModel, table=True):
+    """One operation that moved money: an import, an apply, a run. Groups its transactions."""
+    id: int | None = pk()
+    practice_id: int | None = fk("practice.id", nullable=True, index=False)
+    kind: str = Field(max_length=40)
+    operator: str = Field(max_length=64)
+    business_date: dt.date
+    created_at: dt.datetime
+    # control totals written with the transactions, so an amount edited later is caught
+    txn_count: int = 0
+    total_cents: int = cents()
+
+
+class LedgerTxn(SQLModel, table=True):
+    """A charge, payment, adjustment, write-off, collection fee or transfer: amount_cents moves
+    from bucket_from to bucket_to, on one line or (line_id NULL) on the guarantor as escrow."""
+    __tablename__ = "ledger_txn"
+    __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_ledger_txn_source"),
+                      Index("ix_ledger_txn_line", "line_id"),
+                      CheckConstraint("bucket_from <> bucket_to", name="two_buckets"))
+    id: int | None = pk()
+    practice_id: int = fk("practice.id", index=False)
+    journal_id: int = fk("journal.id")
+    source_id: str | None = Field(default=None, max_length=40)
+    guarantor_id: int = fk("guarantor.id")
+    line_id: int | None = fk("service_line.id", nullable=True, index=False)
+    date: dt.date
+    kind: str = choice("kind", TXN_KINDS)
+    source: str = choice("source", TXN_SOURCES, default="other")
+    bucket_from: str = choice("bucket_from", BUCKETS)
+    bucket_to: str = choice("bucket_to", BUCKETS)
+    amount_cents: int = cents()
+    adjustment_code: str | None = Field(default=None, max_length=10)
+    memo: str | None = Field(default=None, max_length=200)
+
+
+class Statement(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_statement_source"),)
+    id: int | None = pk()
+    practice_id: int = fk("practice.id", index=False)
+    source_id: str = Field(max_length=40)
+    guarantor_id: int = fk("guarantor.id")
+    encounter_id: int | None = fk("encounter.id", nullable=True)
+    date: dt.date
+    dunning_level: int = 0

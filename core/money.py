@@ -1,0 +1,71 @@
+"""Money as integer cents.
+
+This is the only module that knows amounts have decimals. Everything inside Recoup adds and
+compares integer cents; text becomes cents here on the way in and cents become text here on the
+way out. Floats never appear: a float cannot hold 0.10 exactly, and a collections ledger that is
+off by a cent is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["AmountError", "parse", "parse_optional", "format_plain", "format_display"]
+
+
+class AmountError(ValueError):
+    """The text is not an amount Recoup can read without guessing."""
+
+
+# Optional sign before or after an optional "$", then either plain digits or digits grouped by
+# commas in threes, then an optional fraction of one or two digits.
+_AMOUNT = re.compile(
+    r"""^(?P<sign1>-)?\$?(?P<sign2>-)?
+        (?P<whole>\d{1,3}(?:,\d{3})+|\d+)?
+        (?:\.(?P<frac>\d{1,2}))?$""",
+    re.VERBOSE,
+)
+
+
+def parse(text: str) -> int:
+    """Read an amount such as "1,234.56", "-5.00" or "$12" as cents.
+
+    Refused, because a reader could take them two ways: a comma as the decimal mark ("12,50"),
+    commas not in groups of three ("1,23,456"), more than two decimals ("1.005"), two signs,
+    exponents, and anything empty.
+    """
+    if not isinstance(text, str):
+        raise AmountError(f"not an amount: {text!r}")
+    raw = text.strip()
+    if not raw:
+        raise AmountError("an amount is required")
+    match = _AMOUNT.match(raw)
+    if match is None or (match["whole"] is None and match["frac"] is None):
+        raise AmountError(f"not an amount: {raw!r} (write it like 1,234.56)")
+    if match["sign1"] and match["sign2"]:
+        raise AmountError(f"not an amount: {raw!r} (two minus signs)")
+    whole = int((match["whole"] or "0").replace(",", ""))
+    frac = (match["frac"] or "").ljust(2, "0")
+    cents = whole * 100 + int(frac or "0")
+    return -cents if (match["sign1"] or match["sign2"]) else cents
+
+
+def parse_optional(text: str | None) -> int | None:
+    """Like parse, but blank means "not given"."""
+    if text is None or not text.strip():
+        return None
+    return parse(text)
+
+
+def format_plain(cents: int) -> str:
+    """Cents as a plain decimal string, "1234.56" / "-5.00": for JSON, CSV and spreadsheets."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(int(cents)), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+def format_display(cents: int, symbol: bool = False) -> str:
+    """Cents for people: "1,234.56", or "$1,234.56" with symbol; credits keep their minus."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(int(cents)), 100)
+    return f"{sign}{'$' if symbol else ''}{whole:,}.{frac:02d}"

@@ -1,0 +1,89 @@
+"""Operators, roles and the permission checks every use case makes.
+
+Roles are cumulative: each includes everything of the ones before it in ROLES.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from core import audit
+from core.errors import BadInput, Refused
+from core.models.security import ROLES, Operator
+from core.uow import UnitOfWork
+
+NAME_MAX = 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The operator a use case acts for, with the role read from the database."""
+    name: str
+    role: str
+
+    def can(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def require(actor: Actor, role: str, what: str) -> None:
+    """Refuse unless the actor's role includes `role`."""
+    if not actor.can(role):
+        raise Refused(f"{actor.name} ({actor.role}) may not {what}: it needs the {role} role")
+
+
+def authenticate(uow: UnitOfWork, name: str) -> Actor:
+    """The operator with this name, or one clear refusal if there is none (or it is disabled)."""
+    op = uow.session.exec(select(Operator).where(Operator.name == name)).first()
+    if op is None or not op.active:
+        raise Refused(f"{name!r} is not a Recoup operator here; ask an admin to run "
+                      f"'recoup users add {name} --role collector'")
+    return Actor(op.name, op.role)
+
+
+def has_operators(uow: UnitOfWork) -> bool:
+    return uow.session.exec(select(Operator.id).limit(1)).first() is not None
+
+
+def bootstrap_admin(uow: UnitOfWork, name: str) -> Actor:
+    """Make the creator of a new database its first admin; does nothing once anyone exists."""
+    if has_operators(uow):
+        return authenticate(uow, name)
+    _check_name(name)
+    uow.session.add(Operator(name=name, role="admin", created_at=uow.now(), created_by=name))
+    audit.record(uow, name, "users.bootstrap", "operator", [name], None, {"role": "admin"})
+    return Actor(name, "admin")
+
+
+def add_user(uow: UnitOfWork, actor: Actor, name: str, role: str) -> None:
+    """Add an operator, or change an existing one's role. Admins only; only support makes support."""
+    require(actor, "admin", "manage operators")
+    _check_name(name)
+    if role not in ROLES:
+        raise BadInput(f"role: {role!r} is not a role (one of: {', '.join(ROLES)})", field="role")
+    if role == "support":
+        require(actor, "support", "grant the support role")
+    op = uow.session.exec(select(Operator).where(Operator.name == name)).first()
+    before = {"role": op.role, "active": op.active} if op else None
+    if op is None:
+        op = Operator(name=name, role=role, created_at=uow.now(), created_by=actor.name)
+    else:
+        if op.role == "support" and not actor.can("support"):
+            raise Refused(f"{actor.name} ({actor.role}) may not change a support operator")
+        op.role, op.active, op.version = role, True, op.version + 1
+    uow.session.add(op)
+    audit.record(uow, actor.name, "users.add" if before is None else "users.update", "operator",
+                 [name], before, {"role": role, "active": True})
+    uow.commit()
+
+
+def list_users(uow: UnitOfWork, actor: Actor) -> list[Operator]:
+    require(actor, "viewer", "list operators")
+    return list(uow.session.exec(select(Operator).order_by(Operator.name)))
+
+
+def _check_name(name: str) -> None:
+    if not name or len(name) > NAME_MAX or not all(c.isalnum() or c in "._-@" for c in name):
+        raise BadInput(f"name: {name!r} is not a valid operator name "
+                       f"(letters, digits, . _ - @; at most {NAME_MAX})", field="name")

@@ -1,0 +1,144 @@
+"""`recoup verify`: prove that every balance follows from the transactions and the trail is intact.
+
+Each check is a small function returning a `Check`: how many records it looked at and what it
+found wrong, naming the records. Every check is one set-based query (the audit chain is read in
+a stream), so verify stays fast on a million encounters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+
+from core import audit
+from core.ledger import LINE_BALANCE_SQL, bucket_sum
+from core.money import format_plain
+from core.uow import UnitOfWork
+
+PROBLEMS_SHOWN = 20
+
+
+@dataclass
+class Check:
+    name: str
+    description: str
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _rows(uow: UnitOfWork, sql: str) -> list:
+    return list(uow.session.execute(text(sql)).all())
+
+
+def _count(uow: UnitOfWork, table: str) -> int:
+    return int(uow.session.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+
+def check_journals(uow: UnitOfWork) -> Check:
+    c = Check("journals", "each journal's control totals equal its transactions")
+    c.checked = _count(uow, "journal")
+    for jid, kind, want_n, want_c, n, cents in _rows(uow, """
+        SELECT j.id, j.kind, j.txn_count, j.total_cents, COALESCE(t.n, 0), COALESCE(t.c, 0)
+        FROM journal j LEFT JOIN (SELECT journal_id, COUNT(*) n, SUM(amount_cents) c
+                                  FROM ledger_txn GROUP BY journal_id) t ON t.journal_id = j.id
+        WHERE j.txn_count <> COALESCE(t.n, 0) OR j.total_cents <> COALESCE(t.c, 0)"""):
+        c.problems.append(f"journal {jid} ({kind}): recorded {want_n} transactions totalling "
+                          f"{format_plain(want_c)}, now holds {n} totalling {format_plain(cents)}"
+                          " — a transaction was added, removed or altered")
+    return c
+
+
+def check_charges(uow: UnitOfWork) -> Check:
+    c = Check("charges", "each service line's amount equals the charges posted for it")
+    c.checked = _count(uow, "service_line")
+    for lid, src, amount, posted in _rows(uow, """
+        SELECT l.id, l.source_id, l.amount_cents, COALESCE(t.c, 0) FROM service_line l
+        LEFT JOIN (SELECT line_id, SUM(amount_cents) c FROM ledger_txn WHERE kind = 'charge'
+                   GROUP BY line_id) t ON t.line_id = l.id
+        WHERE l.amount_cents <> COALESCE(t.c, 0)"""):
+        c.problems.append(f"service line {src} (id {lid}): amount {format_plain(amount)} but "
+                          f"charges posted {format_plain(posted)}")
+    return c
+
+
+def check_line_balances(uow: UnitOfWork) -> Check:
+    c = Check("line balances", "each line's A/R and collections balances equal its transactions")
+    c.checked = _count(uow, "service_line")
+    for lid, src, ar, coll, d_ar, d_coll in _rows(uow, f"""
+        SELECT l.id, l.source_id, l.ar_cents, l.collections_cents, COALESCE(d.ar, 0), COALESCE(d.coll, 0)
+        FROM service_line l LEFT JOIN (
+            SELECT t.line_id, {LINE_BALANCE_SQL['ar']} ar, {LINE_BALANCE_SQL['collections']} coll
+            FROM ledger_txn t WHERE t.line_id IS NOT NULL GROUP BY t.line_id) d ON d.line_id = l.id
+        WHERE l.ar_cents <> COALESCE(d.ar, 0) OR l.collections_cents <> COALESCE(d.coll, 0)"""):
+        c.problems.append(f"service line {src} (id {lid}): shows A/R {format_plain(ar)} / collections "
+                          f"{format_plain(coll)}, transactions give {format_plain(d_ar)} / {format_plain(d_coll)}")
+    return c
+
+
+def check_encounter_balances(uow: UnitOfWork) -> Check:
+    c = Check("encounter balances", "each encounter's balances equal the sum of its lines")
+    c.checked = _count(uow, "encounter")
+    for eid, src in _rows(uow, """
+        SELECT e.id, e.source_id FROM encounter e LEFT JOIN (
+            SELECT encounter_id,
+                   SUM(CASE WHEN responsibility = 'guarantor' THEN ar_cents ELSE 0 END) ar,
+                   SUM(CASE WHEN responsibility = 'insurance' THEN ar_cents ELSE 0 END) ins,
+                   SUM(collections_cents) coll
+            FROM service_line GROUP BY encounter_id) s ON s.encounter_id = e.id
+        WHERE e.ar_cents <> COALESCE(s.ar, 0) OR e.ins_ar_cents <> COALESCE(s.ins, 0)
+           OR e.collections_cents <> COALESCE(s.coll, 0)"""):
+        c.problems.append(f"encounter {src} (id {eid}): balances differ from the sum of its lines")
+    return c
+
+
+def check_guarantor_balances(uow: UnitOfWork) -> Check:
+    c = Check("guarantor balances", "each guarantor's balances and escrow equal its encounters and unapplied money")
+    c.checked = _count(uow, "guarantor")
+    for gid, src in _rows(uow, f"""
+        SELECT g.id, g.source_id FROM guarantor g
+        LEFT JOIN (SELECT guarantor_id, SUM(ar_cents) ar, SUM(ins_ar_cents) ins, SUM(collections_cents) coll
+                   FROM encounter GROUP BY guarantor_id) s ON s.guarantor_id = g.id
+        LEFT JOIN (SELECT t.guarantor_id, -{bucket_sum('ar')} esc FROM ledger_txn t
+                   WHERE t.line_id IS NULL GROUP BY t.guarantor_id) u ON u.guarantor_id = g.id
+        WHERE g.ar_cents <> COALESCE(s.ar, 0) OR g.ins_ar_cents <> COALESCE(s.ins, 0)
+           OR g.collections_cents <> COALESCE(s.coll, 0) OR g.escrow_cents <> COALESCE(u.esc, 0)"""):
+        c.problems.append(f"guarantor {src} (id {gid}): balances differ from its encounters and escrow")
+    return c
+
+
+def check_identity(uow: UnitOfWork) -> Check:
+    """charges = payments + adjustments + write-offs + A/R + collections, per practice."""
+    c = Check("ledger identity", "per practice: charges = paid + adjusted + written off + A/R + collections")
+    sums = ", ".join(f"{bucket_sum(b)} AS {b}" for b in ("charge", "paid", "adjusted", "written_off", "ar", "collections"))
+    rows = _rows(uow, f"SELECT p.source_id, {sums} FROM ledger_txn t JOIN practice p ON p.id = t.practice_id GROUP BY p.source_id")
+    c.checked = len(rows)
+    for src, charge, paid, adjusted, written_off, ar, coll in rows:
+        if -charge != paid + adjusted + written_off + ar + coll:
+            c.problems.append(f"practice {src}: charges {format_plain(-charge)} but paid + adjusted + "
+                              f"written off + A/R + collections = "
+                              f"{format_plain(paid + adjusted + written_off + ar + coll)}")
+    return c
+
+
+def check_audit_chain(uow: UnitOfWork) -> Check:
+    c = Check("audit chain", "every audit entry is intact and follows the one before it")
+    c.checked = _count(uow, "audit_entry")
+    c.problems.extend(audit.verify_chain(uow))
+    return c
+
+
+CHECKS: list[Callable[[UnitOfWork], Check]] = [
+    check_journals, check_charges, check_line_balances, check_encounter_balances,
+    check_guarantor_balances, check_identity, check_audit_chain,
+]
+
+
+def verify(uow: UnitOfWork) -> list[Check]:
+    """Run every check; the caller decides how to report (table, JSON, exit status)."""
+    return [check(uow) for check in CHECKS]

@@ -1,0 +1,71 @@
+"""From a URL to a configured SQLAlchemy engine.
+
+SQLite is the embedded default: a file in the user's data directory, in WAL mode with a busy
+timeout and foreign keys on; writers start with BEGIN IMMEDIATE so two writers queue instead of
+failing half-way. PostgreSQL is reached with psycopg 3 from the plain URL people write.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+ENV_URL = "RECOUP_DATABASE_URL"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def default_path() -> Path:
+    from platformdirs import user_data_dir
+    return Path(user_data_dir("recoup", appauthor=False)) / "recoup.db"
+
+
+def resolve_url(url: str | None) -> str:
+    """--db, else RECOUP_DATABASE_URL, else the embedded default file."""
+    url = url or os.environ.get(ENV_URL)
+    if not url:
+        return f"sqlite:///{default_path()}"
+    return normalise_url(url)
+
+
+def normalise_url(url: str) -> str:
+    """Accept what users write: postgresql://u@h/db means psycopg 3; a bare path means SQLite."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = resolve_url(url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        write = conn.get_execution_options().get("recoup_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine

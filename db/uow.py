@@ -1,0 +1,64 @@
+"""The unit of work: one database transaction per use case, rolled back unless committed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine, text
+from sqlmodel import Session
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SqlUnitOfWork:
+    """Implements core.uow.UnitOfWork over an engine.
+
+    `write=True` makes SQLite take its write lock at BEGIN (BEGIN IMMEDIATE), so a second writer
+    waits for the first instead of failing at its first write.
+    """
+
+    def __init__(self, engine: Engine, write: bool = True,
+                 clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        self.engine = engine
+        self.write = write
+        self.dialect = engine.dialect.name
+        self._clock = clock
+        self._conn: Connection | None = None
+        self._committed = False
+
+    def __enter__(self) -> SqlUnitOfWork:
+        conn = self.engine.connect().execution_options(recoup_write=self.write)
+        self._conn = conn
+        self._trans = conn.begin()
+        self.session = Session(bind=conn,
+                               expire_on_commit=False)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if self._trans.is_active:
+                self._trans.rollback()
+        finally:
+            self.session.close()
+            assert self._conn is not None
+            self._conn.close()
+
+    def commit(self) -> None:
+        self.session.flush()
+        self._trans.commit()
+        self._committed = True
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    def lock(self, key: str) -> None:
+        """A transaction-scoped lock. SQLite writers already hold the database lock."""
+        if self.dialect == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                                 {"k": zlib.crc32(key.encode())})

@@ -1,0 +1,125 @@
+"""Shared fixtures: a real SQLite file always, the real PostgreSQL server when configured.
+
+`engine` is parametrised over both back ends; PostgreSQL runs only when RECOUP_TEST_POSTGRES_URL
+is set (CI sets it) and each test starts from empty tables in a database of its own worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from core import security
+from core.security import Actor
+from db import schema
+from db.engine import make_engine, normalise_url
+from db.uow import SqlUnitOfWork
+
+PG_URL = os.environ.get("RECOUP_TEST_POSTGRES_URL")
+TODAY = dt.date(2026, 11, 23)
+LOGIN = "tester"
+
+
+def _pg_database(worker: str) -> str:
+    """A fresh database for this test worker, created on the configured server."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    base = make_url(normalise_url(PG_URL))
+    name = f"recoup_test_{worker}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url(worker_id: str) -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("RECOUP_TEST_POSTGRES_URL is not set")
+    url = _pg_database(worker_id)
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    engine.dispose()
+    yield url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    admin = create_engine(make_url(normalise_url(PG_URL)), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def worker_id(request: pytest.FixtureRequest) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+def _truncate_all(engine: Engine) -> None:
+    from sqlmodel import SQLModel
+    import core.models  # noqa: F401
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on each back end."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'recoup.db'}")
+        schema.upgrade(eng)
+    else:
+        eng = make_engine(request.getfixturevalue("pg_url"))
+        _truncate_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """SQLite only, for tests of SQLite-specific behaviour."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'recoup.db'}")
+    schema.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def uow(engine: Engine) -> Callable[..., SqlUnitOfWork]:
+    """Make a unit of work on the test database: `with uow() as u: ...`."""
+    return lambda write=True: SqlUnitOfWork(engine, write=write)
+
+
+@pytest.fixture
+def admin(uow: Callable[..., SqlUnitOfWork]) -> Actor:
+    """The database's first admin, as `recoup init` makes it."""
+    with uow() as u:
+        actor = security.bootstrap_admin(u, LOGIN)
+        u.commit()
+    return actor
+
+
+@pytest.fixture
+def cli(engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """Run `recoup ...` in-process against the test database as the login `tester`.
+
+    Returns (exit status, stdout, stderr).
+    """
+    from tui.cli import main
+    monkeypatch.setattr("getpass.getuser", lambda: LOGIN)
+    url = engine.url.render_as_string(hide_password=False)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(["--db", url, *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -1,0 +1,45 @@
+"""core.money: the one place amounts become cents and back."""
+
+import pytest
+from hypothesis import given, strategies as st
+
+from core.money import AmountError, format_display, format_plain, parse, parse_optional
+
+
+@pytest.mark.parametrize("text,cents", [
+    ("1,234.56", 123456), ("-5.00", -500), ("$12", 1200), ("12.5", 1250), ("0.07", 7),
+    (" 42 ", 4200), ("-$3.10", -310), ("$-3.10", -310), (".5", 50), ("1,000,000", 100000000),
+    ("0", 0), ("12.", None),
+])
+def test_parse_accepts_plain_amounts(text: str, cents: int | None) -> None:
+    if cents is None:
+        with pytest.raises(AmountError):
+            parse(text)
+    else:
+        assert parse(text) == cents
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", "12,50", "1,23,456", "1.005", "--5", "-$-5", "1e3", "abc", "12.3.4", "$", "-",
+    "1 000", "(5.00)", "5-", "1,2345", "NaN", "inf",
+])
+def test_parse_refuses_ambiguous_text(text: str) -> None:
+    with pytest.raises(AmountError):
+        parse(text)
+
+
+def test_parse_optional_blank_is_none() -> None:
+    assert parse_optional("") is None and parse_optional(None) is None and parse_optional("1") == 100
+
+
+def test_format() -> None:
+    assert format_plain(123456) == "1234.56"
+    assert format_plain(-5) == "-0.05"
+    assert format_display(123456, symbol=True) == "$1,234.56"
+    assert format_display(-100000) == "-1,000.00"
+
+
+@given(st.integers(min_value=-10**15, max_value=10**15))
+def test_round_trip(cents: int) -> None:
+    assert parse(format_plain(cents)) == cents
+    assert parse(format_display(cents, symbol=True)) == cents

@@ -1,0 +1,166 @@
+"""What every subcommand shares: global options, the database, the operator, output, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import BadInput, NeedsConfirmation, RecoupError, Refused
+
+
+def GLOBAL_OPTIONS(suppress: bool = True) -> argparse.ArgumentParser:
+    """The global options, accepted before or after the subcommand.
+
+    On subcommands the defaults are SUPPRESS, so a value given before the subcommand is not
+    overwritten by the subcommand's default.
+    """
+    p = argparse.ArgumentParser(add_help=False)
+    d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
+    g = p.add_argument_group("global options")
+    g.add_argument("--db", metavar="URL", default=d(None),
+                   help="database URL (else RECOUP_DATABASE_URL, else the embedded default)")
+    g.add_argument("--as-of", metavar="YYYY-MM-DD", default=d(None), help="the business date (default today)")
+    g.add_argument("--operator", metavar="NAME", default=d(None),
+                   help="act for another operator (admins only; default: the logged-in user)")
+    g.add_argument("--json", action="store_true", default=d(False), help="print JSON instead of a table")
+    return p
+
+
+def add_command(sub: Any, name: str, handler: Callable[[Context], int | None], help: str,
+                **kw: Any) -> argparse.ArgumentParser:
+    """A subcommand with the global options and a handler."""
+    p = sub.add_parser(name, parents=[GLOBAL_OPTIONS()], help=help, description=help, **kw)
+    p.set_defaults(handler=handler)
+    return p
+
+
+def add_group(sub: Any, name: str, help: str) -> Any:
+    """A subcommand that has subcommands of its own (`recoup users add`)."""
+    p = sub.add_parser(name, help=help, description=help)
+    return p.add_subparsers(dest=f"{name}_command", metavar="COMMAND", required=True)
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    url: str | None
+    as_of: dt.date
+    json: bool
+    login: str  # the logged-in system user
+
+    _engine: Any = None
+
+    @property
+    def engine(self) -> Any:
+        if self._engine is None:
+            from db.engine import make_engine
+            self._engine = make_engine(self.url)
+        return self._engine
+
+    @contextmanager
+    def uow(self, write: bool = True) -> Iterator[Any]:
+        from db.uow import SqlUnitOfWork
+        self.ensure_schema()
+        with SqlUnitOfWork(self.engine, write=write) as uow:
+            yield uow
+
+    def ensure_schema(self) -> None:
+        """The embedded database is created and migrated on first use; others need `recoup init`."""
+        from db import schema
+        if schema.is_current(self.engine):
+            return
+        if self.engine.dialect.name == "sqlite":
+            self.init_database()
+            return
+        raise Refused("this database is not set up for this version of Recoup: run 'recoup init'")
+
+    def init_database(self) -> bool:
+        """Create or upgrade; the creator of a new database becomes its first admin. True if new."""
+        from core import security
+        from db import schema
+        from db.uow import SqlUnitOfWork
+        new = schema.is_new(self.engine)
+        schema.upgrade(self.engine)
+        with SqlUnitOfWork(self.engine) as uow:
+            if not security.has_operators(uow):
+                security.bootstrap_admin(uow, self.login)
+                uow.commit()
+        return new
+
+    def actor(self, uow: Any) -> Any:
+        """The operator to act as: the logged-in user, or --operator when the login may act for others."""
+        from core import security
+        me = security.authenticate(uow, self.login)
+        wanted = getattr(self.args, "operator", None)
+        if not wanted or wanted == self.login:
+            return me
+        security.require(me, "admin", f"act as {wanted}")
+        return security.authenticate(uow, wanted)
+
+    def emit(self, rows: list[dict[str, Any]], columns: list[str] | None = None, title: str | None = None) -> None:
+        """A list as JSON (with --json) or as a plain table."""
+        if self.json:
+            print(json.dumps(rows, indent=2, default=str))
+            return
+        print_table(rows, columns, title)
+
+    def emit_object(self, obj: dict[str, Any]) -> None:
+        if self.json:
+            print(json.dumps(obj, indent=2, default=str))
+        else:
+            for key, value in obj.items():
+                print(f"{key}: {value}")
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str] | None = None, title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    columns = columns or (list(rows[0].keys()) if rows else [])
+    table = Table(title=title, box=None, header_style="bold")
+    for c in columns:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in columns])
+    Console(no_color=True, width=200 if not sys.stdout.isatty() else None).print(table)
+    if not rows:
+        print("(none)")
+
+
+def print_warning(exc: NeedsConfirmation) -> None:
+    from core.money import format_display
+    print(f"Validation warning: {exc.summary.title}")
+    for line in exc.summary.lines:
+        money = f", {format_display(line.cents, symbol=True)}" if line.cents is not None else ""
+        print(f"  {line.count} {'item' if line.count == 1 else 'items'} {line.text}{money}")
+    for note in exc.summary.notes:
+        print(f"  Note: {note}")
+    print("Nothing was changed. Run again with --yes to go ahead.")
+
+
+def run_command(args: argparse.Namespace, handler: Callable[[Context], int | None]) -> int:
+    from core.clock import parse_business_date
+    try:
+        ctx = Context(args=args, url=getattr(args, "db", None),
+                      as_of=parse_business_date(getattr(args, "as_of", None), dt.date.today()),
+                      json=bool(getattr(args, "json", False)), login=getpass.getuser())
+        return handler(ctx) or 0
+    except NeedsConfirmation as exc:
+        print_warning(exc)
+        return exc.exit_code
+    except BadInput as exc:
+        for problem in exc.problems:
+            print(f"recoup: {problem}", file=sys.stderr)
+        return exc.exit_code
+    except RecoupError as exc:
+        print(f"recoup: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("recoup: interrupted; nothing was committed", file=sys.stderr)
+        return 130

@@ -1,0 +1,62 @@
+"""recoup init, recoup verify, recoup demo."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tui.commands.context import Context, add_command
+
+
+def register(sub: Any) -> None:
+    add_command(sub, "init", cmd_init, "create the database, or upgrade it to this version")
+    p = add_command(sub, "verify", cmd_verify,
+                    "check that every balance follows from the transactions and the audit chain is intact")
+    p.add_argument("--all-problems", action="store_true", help="list every problem, not the first 20 per check")
+    p = add_command(sub, "demo", cmd_demo, "create the demo database (and open it)")
+    p.add_argument("--size", choices=("small", "medium", "large"), default="small",
+                   help="small (a few hundred encounters), medium, or large (1,000,000 encounters)")
+    p.add_argument("--no-tui", action="store_true", help="only create the data; do not open the application")
+    p.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+
+
+def cmd_init(ctx: Context) -> int:
+    from db.engine import resolve_url
+    from sqlalchemy.engine import make_url
+    new = ctx.init_database()
+    where = make_url(resolve_url(ctx.url)).render_as_string(hide_password=True)
+    print(f"{'Created' if new else 'Upgraded'} {where}; {ctx.login} may sign in.")
+    return 0
+
+
+def cmd_verify(ctx: Context) -> int:
+    from core.verify import PROBLEMS_SHOWN, verify
+    with ctx.uow(write=False) as uow:
+        ctx.actor(uow)
+        checks = verify(uow)
+    ok = all(c.ok for c in checks)
+    if ctx.json:
+        ctx.emit_object({"ok": ok, "checks": [
+            {"name": c.name, "description": c.description, "checked": c.checked,
+             "problems": len(c.problems), "details": c.problems} for c in checks]})
+        return 0 if ok else 1
+    for c in checks:
+        print(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.checked} checked, {len(c.problems)} problems")
+        shown = c.problems if ctx.args.all_problems else c.problems[:PROBLEMS_SHOWN]
+        for problem in shown:
+            print(f"     {problem}")
+        if len(shown) < len(c.problems):
+            print(f"     ... and {len(c.problems) - len(shown)} more (--all-problems)")
+    print("verify: all checks passed" if ok else "verify: PROBLEMS FOUND")
+    return 0 if ok else 1
+
+
+def cmd_demo(ctx: Context) -> int:
+    from db.demo import build_demo
+    ctx.ensure_schema()
+    report = build_demo(ctx.engine, ctx.login, ctx.as_of, size=ctx.args.size, seed=ctx.args.seed)
+    print(report)
+    if ctx.args.no_tui:
+        return 0
+    from tui.commands.app import open_app
+    return open_app(ctx)
