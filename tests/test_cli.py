@@ -1,0 +1,98 @@
+"""The command line: global options anywhere, exit codes, help everywhere, refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from tui.cli import build_parser, main
+
+
+def test_init_creates_database_and_first_admin(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "founder")
+    db = tmp_path / "new.db"
+    assert main(["init", "--db", str(db)]) == 0
+    assert "Created" in capsys.readouterr().out
+    assert main(["--db", str(db), "init"]) == 0
+    assert "Upgraded" in capsys.readouterr().out
+    assert main(["--db", str(db), "users", "list", "--json"]) == 0
+    users = json.loads(capsys.readouterr().out)
+    assert [(u["name"], u["role"]) for u in users] == [("founder", "admin")]
+
+
+def test_embedded_database_is_created_on_first_use(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "founder")
+    monkeypatch.setenv("RECOUP_DATABASE_URL", str(tmp_path / "auto.db"))
+    assert main(["verify"]) == 0
+    assert "all checks passed" in capsys.readouterr().out
+
+
+def test_json_before_or_after_the_subcommand(cli, admin) -> None:
+    code, before, _ = cli("--json", "users", "list")
+    assert code == 0
+    code, after, _ = cli("users", "list", "--json")
+    assert code == 0 and json.loads(before) == json.loads(after)
+
+
+def test_users_add_and_refusals(cli, admin) -> None:
+    assert cli("users", "add", "carol", "--role", "collector")[0] == 0
+    code, _, err = cli("--operator", "carol", "users", "add", "dave", "--role", "viewer")
+    assert code == 4 and "needs the admin role" in err
+    code, _, err = cli("users", "add", "bad name", "--role", "viewer")
+    assert code == 2 and "name:" in err
+
+
+def test_unknown_operator_is_refused_clearly(cli, admin, monkeypatch) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "stranger")
+    code, out, err = cli("users", "list")
+    assert code == 4 and "'stranger' is not a Recoup operator" in err and "Traceback" not in err + out
+
+
+def test_bad_business_date_is_bad_input(cli, admin) -> None:
+    code, _, err = cli("--as-of", "2026-13-01", "verify")
+    assert code == 2 and "as-of" in err
+
+
+def test_verify_exit_status_follows_tampering(cli, admin, engine) -> None:
+    from db.uow import SqlUnitOfWork
+    from tests.ledger_data import build_tiny
+    with SqlUnitOfWork(engine) as u:
+        build_tiny(u)
+        u.commit()
+    code, out, _ = cli("verify")
+    assert code == 0, out
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_txn SET amount_cents = amount_cents + 1 WHERE kind = 'payment'"))
+    code, out, _ = cli("verify")
+    assert code == 1 and "FAIL journals" in out
+    code, out, _ = cli("verify", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False
+    assert {c["name"]: c["problems"] for c in report["checks"]}["journals"] == 1
+
+
+def test_audit_lists_entries(cli, admin) -> None:
+    cli("users", "add", "erin", "--role", "viewer")
+    code, out, _ = cli("audit", "--json", "--record", "erin")
+    rows = json.loads(out)
+    assert code == 0 and rows[0]["action"] == "users.add" and rows[0]["after"]["role"] == "viewer"
+
+
+def _subcommand_paths(parser, prefix=()):  # type: ignore[no-untyped-def]
+    for action in parser._actions:
+        if action.__class__.__name__ == "_SubParsersAction":
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from _subcommand_paths(sub, (*prefix, name))
+
+
+def test_every_subcommand_has_help(capsys) -> None:
+    paths = list(_subcommand_paths(build_parser()))
+    assert ("users", "add") in paths and ("verify",) in paths
+    for path in paths:
+        with pytest.raises(SystemExit) as done:
+            main([*path, "--help"])
+        assert done.value.code == 0
+        assert "usage: recoup" in capsys.readouterr().out

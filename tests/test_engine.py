@@ -1,0 +1,78 @@
+"""The database layer: URLs as users write them, SQLite settings, writers that queue."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import text
+
+from db.engine import normalise_url, resolve_url
+from db.uow import SqlUnitOfWork
+
+
+def test_plain_postgres_url_means_psycopg3() -> None:
+    assert normalise_url("postgresql://postgres@127.0.0.1:5432/test").startswith("postgresql+psycopg://")
+    assert normalise_url("postgres://u:pw@h/db") == "postgresql+psycopg://u:pw@h/db"
+
+
+def test_bare_path_means_sqlite(tmp_path) -> None:
+    assert normalise_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
+
+
+def test_environment_variable_is_used(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("RECOUP_DATABASE_URL", str(tmp_path / "env.db"))
+    assert resolve_url(None).endswith("env.db")
+    monkeypatch.delenv("RECOUP_DATABASE_URL")
+    assert resolve_url(None).endswith("recoup.db")
+
+
+def test_sqlite_pragmas(sqlite_engine) -> None:
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar_one() >= 1000
+
+
+def test_second_sqlite_writer_waits_for_the_first(sqlite_engine) -> None:
+    """BEGIN IMMEDIATE: the second writer queues behind the first instead of failing mid-way."""
+    order: list[str] = []
+    first_has_lock = threading.Event()
+
+    def first() -> None:
+        with SqlUnitOfWork(sqlite_engine) as u:
+            u.session.execute(text("INSERT INTO practice (source_id, name, employer_collections, precollections_on, "
+                                   "external_on, roster_on, aging_basis, write_off_code, version) "
+                                   "VALUES ('A', 'A', 0, 1, 1, 1, 'patient', 'WO', 1)"))
+            first_has_lock.set()
+            time.sleep(0.3)
+            order.append("first")
+            u.commit()
+
+    t = threading.Thread(target=first)
+    t.start()
+    first_has_lock.wait()
+    with SqlUnitOfWork(sqlite_engine) as u:
+        order.append("second")
+        n = u.session.execute(text("SELECT COUNT(*) FROM practice")).scalar_one()
+    t.join()
+    assert order == ["first", "second"] and n == 1
+
+
+def test_foreign_keys_are_enforced(engine) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+    with SqlUnitOfWork(engine) as u:
+        with pytest.raises(IntegrityError):
+            u.session.execute(text("INSERT INTO statement (practice_id, source_id, guarantor_id, date, dunning_level) "
+                                   "VALUES (999, 'S', 999, '2026-01-01', 0)"))
+            u.session.flush()
+
+
+def test_check_constraints_refuse_unknown_kinds(engine) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+    with SqlUnitOfWork(engine) as u:
+        with pytest.raises(IntegrityError):
+            u.session.execute(text("INSERT INTO operator (name, role, active, created_at, created_by, version) "
+                                   "VALUES ('x', 'wizard', true, '2026-01-01 00:00:00', 'x', 1)"))
