@@ -16,19 +16,19 @@ def _config():  # type: ignore[no-untyped-def]
     return cfg
 
 
-def head_revision() -> str:
+def head_revisions() -> set[str]:
     from alembic.script import ScriptDirectory
-    return ScriptDirectory.from_config(_config()).get_current_head() or ""
+    return set(ScriptDirectory.from_config(_config()).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> set[str]:
     from alembic.runtime.migration import MigrationContext
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
 def is_current(engine: Engine) -> bool:
-    return current_revision(engine) == head_revision()
+    return current_revisions(engine) == head_revisions()
 
 
 def is_new(engine: Engine) -> bool:
@@ -42,4 +42,4 @@ def upgrade(engine: Engine) -> None:
     cfg = _config()
     with engine.connect().execution_options(recoup_write=True) as conn, conn.begin():
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
