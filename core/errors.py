@@ -39,10 +39,22 @@ class Conflict(RecoupError):
 
 @dataclass(frozen=True)
 class SummaryLine:
-    """One line of a validation warning: "12 items will be sent to Collections, $4,310.00"."""
+    """One line of a validation warning: "12 items will be sent to Collections, $4,310.00".
+
+    `text` follows the counted noun; the noun defaults to item/items so every use case reads the
+    same way, and names its own thing (account, line, agency) where "item" would be vague.
+    """
     count: int
     cents: int | None
     text: str
+    noun: str = "item"
+    plural: str | None = None
+
+    def describe(self) -> str:
+        from core.money import format_display
+        noun = self.noun if self.count == 1 else (self.plural or f"{self.noun}s")
+        words = f"{self.count:,} {noun} {self.text}"
+        return words if self.cents is None else f"{words}, {format_display(self.cents, symbol=True)}"
 
 
 @dataclass

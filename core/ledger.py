@@ -80,7 +80,10 @@ def refresh_balances(uow: UnitOfWork, line_ids_sql: str, guarantor_ids_sql: str,
     """Recompute the caches of the given lines, their encounters and the given guarantors.
 
     Set-based: three UPDATE statements whatever the number of rows. The id lists are SQL
-    subqueries so a batch never pulls ids into Python.
+    subqueries so a batch never pulls ids into Python. The escrow lookup writes `+t.line_id`
+    so SQLite searches by guarantor: its statistics cannot tell that "line_id IS NULL" matches
+    every unapplied payment of the practice (on the large demo that plan took 84 s for 20,000
+    guarantors instead of well under one).
     """
     s = uow.session
     s.execute(text(f"""
@@ -106,7 +109,7 @@ def refresh_balances(uow: UnitOfWork, line_ids_sql: str, guarantor_ids_sql: str,
           collections_cents = (SELECT COALESCE(SUM(e.collections_cents), 0) FROM encounter e
                                WHERE e.guarantor_id = guarantor.id),
           escrow_cents = (SELECT -{bucket_sum('ar')} FROM ledger_txn t
-                          WHERE t.guarantor_id = guarantor.id AND t.line_id IS NULL)
+                          WHERE t.guarantor_id = guarantor.id AND +t.line_id IS NULL)
         WHERE id IN ({guarantor_ids_sql})
            OR id IN (SELECT guarantor_id FROM service_line WHERE id IN ({line_ids_sql}))"""), params)
 

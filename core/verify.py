@@ -133,9 +133,82 @@ def check_audit_chain(uow: UnitOfWork) -> Check:
     return c
 
 
+# Workflow invariants (SPEC 2 "one balance, one workflow"; SPEC 3 stable task numbers).
+# Pre-Collections holds every line of an encounter with a task on the list; external collections
+# holds a line with an active (pending, posted, filed) placement; the roster's turnover holds the
+# account it turned over from that date on (its lines then placed externally or on the list stay
+# where they were, so only a pick-up *after* the turnover date breaks the rule).
+ON_LIST_ENTRY = ("h.to_state = 'pre' AND (h.from_state IS NULL OR h.from_state NOT IN "
+                 "('pre', 'not_sent', 'sent'))")
+TWO_WORKFLOWS = {
+    "Pre-Collections and external": """
+        SELECT l.id, l.source_id FROM service_line l
+        JOIN precollection_task pt ON pt.encounter_id = l.encounter_id AND pt.on_list = TRUE
+        WHERE EXISTS (SELECT 1 FROM external_placement xp WHERE xp.encounter_id = l.encounter_id
+                      AND xp.active = TRUE)""",
+    "roster turnover, then Pre-Collections": f"""
+        SELECT l.id, l.source_id FROM service_line l
+        JOIN precollection_task pt ON pt.encounter_id = l.encounter_id AND pt.on_list = TRUE
+        JOIN roster_account ra ON ra.guarantor_id = l.guarantor_id AND ra.turned_over = TRUE
+        WHERE EXISTS (SELECT 1 FROM precollection_history h WHERE h.task_id = pt.id AND {ON_LIST_ENTRY}
+                      AND h.business_date > ra.turned_over_date)""",
+    "roster turnover, then external": """
+        SELECT l.id, l.source_id FROM service_line l
+        JOIN external_placement xp ON xp.line_id = l.id AND xp.active = TRUE
+        JOIN roster_account ra ON ra.guarantor_id = l.guarantor_id AND ra.turned_over = TRUE
+        WHERE xp.selected_date > ra.turned_over_date""",
+}
+# Where a balance in collections may legitimately sit: moved there by Pre-Collections (Not Sent,
+# Sent, or taken off the Sent list while the agency still holds it), posted or filed with an
+# external agency, or a turned-over roster account (its collection fee).
+COLLECTIONS_HOLDERS = (
+    "EXISTS (SELECT 1 FROM precollection_task pt WHERE pt.encounter_id = l.encounter_id"
+    " AND pt.state IN ('not_sent', 'sent', 'withdrawn'))",
+    "EXISTS (SELECT 1 FROM external_placement xp WHERE xp.line_id = l.id AND xp.state IN ('posted', 'filed'))",
+    "EXISTS (SELECT 1 FROM roster_account ra WHERE ra.guarantor_id = l.guarantor_id AND ra.turned_over = TRUE)",
+)
+
+
+def check_one_workflow(uow: UnitOfWork) -> Check:
+    """No service line is held by two collections workflows at once."""
+    c = Check("one workflow", "no service line is in two collections workflows at once")
+    c.checked = _count(uow, "service_line")
+    for what, sql in TWO_WORKFLOWS.items():
+        for lid, src in _rows(uow, sql + " ORDER BY l.id"):
+            c.problems.append(f"service line {src} (id {lid}): held by {what} at once")
+    return c
+
+
+def check_task_numbers(uow: UnitOfWork) -> Check:
+    """Task numbers are unique per practice and an encounter has one task for ever."""
+    c = Check("task numbers", "each practice's task numbers are unique and each encounter has one task")
+    c.checked = _count(uow, "precollection_task")
+    for pid, no, n in _rows(uow, """SELECT practice_id, task_no, COUNT(*) FROM precollection_task
+                                    GROUP BY practice_id, task_no HAVING COUNT(*) > 1"""):
+        c.problems.append(f"practice id {pid}: task number {no} is used {n} times")
+    for eid, n in _rows(uow, """SELECT encounter_id, COUNT(*) FROM precollection_task
+                                GROUP BY encounter_id HAVING COUNT(*) > 1"""):
+        c.problems.append(f"encounter id {eid}: has {n} tasks")
+    return c
+
+
+def check_collections_held(uow: UnitOfWork) -> Check:
+    """A balance in collections belongs to the workflow that moved it there."""
+    c = Check("collections held", "every service line with a collections balance is held by a workflow"
+              " that moves balances to collections")
+    c.checked = _count(uow, "service_line")
+    held = " OR ".join(f"({h})" for h in COLLECTIONS_HOLDERS)
+    for lid, src, coll in _rows(uow, f"""SELECT l.id, l.source_id, l.collections_cents FROM service_line l
+                                       WHERE l.collections_cents <> 0 AND NOT ({held}) ORDER BY l.id"""):
+        c.problems.append(f"service line {src} (id {lid}): {format_plain(coll)} in collections but no "
+                          "Pre-Collections task, external placement or turned-over account holds it")
+    return c
+
+
 CHECKS: list[Callable[[UnitOfWork], Check]] = [
     check_journals, check_charges, check_line_balances, check_encounter_balances,
-    check_guarantor_balances, check_identity, check_audit_chain,
+    check_guarantor_balances, check_identity, check_one_workflow, check_task_numbers,
+    check_collections_held, check_audit_chain,
 ]
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import text
 
+from tests.integrity.tamper import drop_append_only_triggers
 from tui.cli import build_parser, main
 
 
@@ -64,6 +65,7 @@ def test_verify_exit_status_follows_tampering(cli, admin, engine) -> None:
     code, out, _ = cli("verify")
     assert code == 0, out
     with engine.begin() as conn:
+        drop_append_only_triggers(conn)  # as a DBA would, to tamper
         conn.execute(text("UPDATE ledger_txn SET amount_cents = amount_cents + 1 WHERE kind = 'payment'"))
     code, out, _ = cli("verify")
     assert code == 1 and "FAIL journals" in out
@@ -96,3 +98,13 @@ def test_every_subcommand_has_help(capsys) -> None:
             main([*path, "--help"])
         assert done.value.code == 0
         assert "usage: recoup" in capsys.readouterr().out
+
+
+def test_operator_option_never_lifts_the_callers_role(cli, admin, engine) -> None:
+    from db.uow import SqlUnitOfWork
+    from core.models import Operator
+    with SqlUnitOfWork(engine) as u:
+        u.session.add(Operator(name="helpdesk", role="support", created_at=u.now(), created_by="t"))
+        u.commit()
+    code, _, err = cli("--operator", "helpdesk", "users", "add", "z", "--role", "viewer")
+    assert code == 4 and "above your own" in err

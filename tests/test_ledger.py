@@ -9,6 +9,7 @@ from sqlalchemy import text
 from core import audit
 from core.models import Encounter, Guarantor, ServiceLine
 from core.verify import verify
+from tests.integrity.tamper import drop_append_only_triggers
 from tests.ledger_data import build_tiny
 
 
@@ -42,7 +43,9 @@ def test_transfer_moves_balance_without_changing_what_is_owed(uow, admin) -> Non
     with uow(write=False) as u:
         g = u.session.get(Guarantor, t.guarantor_id)
         assert (g.ar_cents, g.collections_cents) == (0, 7000)
-        assert _problems(u) == {}
+        problems = _problems(u)
+    # the ledger balances; only the workflow check notices a transfer no collections workflow made
+    assert set(problems) == {"collections held"} and "service line L1" in problems["collections held"][0]
 
 
 def test_verify_names_a_hand_altered_transaction(uow, admin) -> None:
@@ -50,6 +53,7 @@ def test_verify_names_a_hand_altered_transaction(uow, admin) -> None:
         build_tiny(u)
         u.commit()
     with uow() as u:
+        drop_append_only_triggers(u.session.connection())  # as a DBA would, to tamper
         u.session.execute(text("UPDATE ledger_txn SET amount_cents = 1 WHERE kind = 'payment' AND line_id IS NOT NULL"))
         u.commit()
     with uow(write=False) as u:
@@ -80,11 +84,13 @@ def test_verify_catches_altered_deleted_and_reordered_audit_entries(uow, admin) 
     with uow(write=False) as u:
         assert _problems(u) == {}
     with uow() as u:
+        drop_append_only_triggers(u.session.connection())  # as a DBA would, to tamper
         u.session.execute(text("UPDATE audit_entry SET after = :a WHERE id = 3"), {"a": '{"n":99}'})
         u.commit()
     with uow(write=False) as u:
         assert _problems(u)["audit chain"] == ["audit entry 3: its content was changed after it was written"]
     with uow() as u:
+        drop_append_only_triggers(u.session.connection())  # (PostgreSQL: off for this transaction only)
         u.session.execute(text("UPDATE audit_entry SET after = :a WHERE id = 3"), {"a": '{"n":1}'})
         u.session.execute(text("DELETE FROM audit_entry WHERE id = 4"))
         u.commit()

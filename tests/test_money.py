@@ -43,3 +43,11 @@ def test_format() -> None:
 def test_round_trip(cents: int) -> None:
     assert parse(format_plain(cents)) == cents
     assert parse(format_display(cents, symbol=True)) == cents
+
+
+def test_summary_lines_read_as_sentences() -> None:
+    from core.errors import SummaryLine
+    assert SummaryLine(12, 431000, "will be sent to Collections").describe() == \
+        "12 items will be sent to Collections, $4,310.00"
+    assert SummaryLine(1, None, "will be turned over", noun="account").describe() == "1 account will be turned over"
+    assert SummaryLine(3, 500, "will be turned over", noun="account").describe() == "3 accounts will be turned over, $5.00"

@@ -10,7 +10,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tui.commands import COMMAND_MODULES
 from tui.commands.context import GLOBAL_OPTIONS, run_command
 
 EXIT_CODES = """exit status:
@@ -30,12 +29,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-mouse", action="store_true", default=argparse.SUPPRESS,
                         help="open the application with the mouse turned off")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from tui.commands import COMMAND_MODULES
     for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 
 
+def _app_only(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """The arguments when `recoup` is run with global options only (open the application).
+
+    Opening the app must paint fast, so this path neither imports every command module nor
+    builds every subcommand's parser; anything else (a command, --help) gets the full parser.
+    """
+    parser = argparse.ArgumentParser(add_help=False, parents=[GLOBAL_OPTIONS(suppress=False)],
+                                     exit_on_error=False)
+    parser.add_argument("--no-mouse", action="store_true")
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):
+        return None  # the full parser reports the mistake
+    return None if rest else args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    app_args = _app_only(argv)
+    if app_args is not None:
+        from tui.commands.app import open_app
+        return run_command(app_args, open_app)
     args = build_parser().parse_args(argv)
     if getattr(args, "command", None) is None:
         from tui.commands.app import open_app

@@ -87,7 +87,9 @@ class Encounter(SQLModel, table=True):
 
 class ServiceLine(SQLModel, table=True):
     __tablename__ = "service_line"
-    __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_service_line_source"),)
+    __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_service_line_source"),
+                      Index("ix_service_line_open_anchor", "encounter_id", "responsibility", "ar_cents",  # 0005
+                            "collections_cents", "posted_date", "responsibility_date"))
     id: int | None = pk()
     practice_id: int = fk("practice.id", index=False)
     source_id: str = Field(max_length=40)

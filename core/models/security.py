@@ -7,8 +7,9 @@ import datetime as dt
 from sqlmodel import Field, SQLModel
 
 from core.models.base import choice, pk
+from core.roles import ROLES
 
-ROLES = ("viewer", "collector", "supervisor", "admin", "support")
+__all__ = ["ROLES", "Operator"]
 
 
 class Operator(SQLModel, table=True):
@@ -20,3 +21,5 @@ class Operator(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     password_hash: str | None = Field(default=None, max_length=200)
     version: int = 1
+    failed_logins: int = 0                      # browser sign-in failures in a row (core.auth)
+    locked_until: dt.datetime | None = None     # signed-in access refused until then

@@ -102,7 +102,11 @@ class Context:
         if not wanted or wanted == self.login:
             return me
         security.require(me, "admin", f"act as {wanted}")
-        return security.authenticate(uow, wanted)
+        other = security.authenticate(uow, wanted)
+        if not me.can(other.role):
+            raise Refused(f"{me.name} ({me.role}) may not act as {wanted} ({other.role}): "
+                          "that role is above your own")
+        return other
 
     def emit(self, rows: list[dict[str, Any]], columns: list[str] | None = None, title: str | None = None) -> None:
         """A list as JSON (with --json) or as a plain table."""
@@ -134,11 +138,9 @@ def print_table(rows: list[dict[str, Any]], columns: list[str] | None = None, ti
 
 
 def print_warning(exc: NeedsConfirmation) -> None:
-    from core.money import format_display
     print(f"Validation warning: {exc.summary.title}")
     for line in exc.summary.lines:
-        money = f", {format_display(line.cents, symbol=True)}" if line.cents is not None else ""
-        print(f"  {line.count} {'item' if line.count == 1 else 'items'} {line.text}{money}")
+        print(f"  {line.describe()}")
     for note in exc.summary.notes:
         print(f"  Note: {note}")
     print("Nothing was changed. Run again with --yes to go ahead.")

@@ -9,7 +9,9 @@ from tui.commands.context import Context, add_command
 
 
 def register(sub: Any) -> None:
-    p = add_command(sub, "import", cmd_import, "import the CSV files (practices.csv, guarantors.csv, ...) in DIR")
+    p = add_command(sub, "import", cmd_import,
+                    "import the CSV files (practices.csv, guarantors.csv, encounters.csv, service_lines.csv, "
+                    "transactions.csv, statements.csv) in DIR; all or nothing")
     p.add_argument("dir", type=Path, help="the folder holding the CSV files")
 
 
@@ -17,5 +19,13 @@ def cmd_import(ctx: Context) -> int:
     from core.imports import import_folder
     with ctx.uow() as uow:
         result = import_folder(uow, ctx.actor(uow), ctx.args.dir, ctx.as_of)
-    ctx.emit_object(result.as_dict())
+    summary = result.as_dict()
+    if ctx.json:
+        ctx.emit_object(summary)
+        return 0
+    files = summary.pop("files")
+    ctx.emit([{"file": name, **counts} for name, counts in files.items()],
+             ["file", "inserted", "updated", "unchanged"])
+    for key, value in summary.items():
+        print(f"{key}: {'-' if value is None else value}")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.models.security import ROLES
+from core.roles import ROLES
 from tui.commands.context import Context, add_command, add_group
 
 
@@ -14,6 +14,8 @@ def register(sub: Any) -> None:
     p.add_argument("name", help="the operator's system user name")
     p.add_argument("--role", required=True, choices=ROLES, help="viewer < collector < supervisor < admin < support")
     add_command(users, "list", cmd_list, "list operators")
+    from tui.commands.users_admin import register_admin
+    register_admin(users)
 
 
 def cmd_add(ctx: Context) -> int:

@@ -1,0 +1,158 @@
+"""Benchmark: Pre-Collections use cases against the bare SQL floor, measured in the same run.
+
+    python bench/precollections.py [--encounters 100000] [--db URL]
+    python bench/precollections.py --db sqlite:////tmp/pc_bench.db --practice DEMO-FAM   # a copy of the large demo
+
+On a generated practice (one guarantor per four encounters, two charged lines each):
+  * Add Pre-Collection Tasks over all encounters  vs  one bare INSERT ... SELECT of the same rows
+  * Apply Send to Collections on every task        vs  one bare UPDATE of those rows
+  * an agency spreadsheet of up to 50,000 rows: seconds and peak memory
+The bare statements run in transactions that are rolled back. Prints ratios; goals from issue 4:
+at most 5x, 5x, and 2.5 s / 100 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text  # noqa: E402
+
+from core import files, ledger  # noqa: E402
+from core import precollections as pc  # noqa: E402
+from core.precollections_criteria import Criteria  # noqa: E402
+from core.security import Actor  # noqa: E402
+from db import schema  # noqa: E402
+from db.engine import make_engine  # noqa: E402
+from db.uow import SqlUnitOfWork  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 23)
+BOSS = Actor("bench", "support")
+SERIES = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :n)"
+
+
+def generate(engine, encounters: int) -> int:
+    """A practice with `encounters` patient encounters, charged through one journal, set-based."""
+    guarantors = max(1, encounters // 4)
+    with SqlUnitOfWork(engine) as u:
+        s = u.session
+        s.execute(text("INSERT INTO practice (source_id, name, employer_collections, precollections_on, external_on, "
+                       "roster_on, aging_basis, write_off_code, version) VALUES ('BENCH', 'Bench', FALSE, TRUE, TRUE, "
+                       "TRUE, 'patient', 'WO', 1)"))
+        p = s.execute(text("SELECT id FROM practice WHERE source_id = 'BENCH'")).scalar_one()
+        s.execute(text(f"""{SERIES} INSERT INTO guarantor (practice_id, source_id, kind, name, returned_mail, dunning_level,
+            version, ar_cents, ins_ar_cents, collections_cents, escrow_cents, address1, city, state, zip)
+            SELECT :p, 'G' || i, 'patient', 'Guarantor ' || i, FALSE, 0, 1, 0, 0, 0, 0, i || ' Main St', 'Springfield',
+                   'IL', '62701' FROM n"""), {"n": guarantors, "p": p})
+        s.execute(text(f"""{SERIES} INSERT INTO encounter (practice_id, source_id, guarantor_id, patient_name, dos,
+            dunning_count, statements_sent, version, ar_cents, ins_ar_cents, collections_cents)
+            SELECT :p, 'E' || i, (SELECT id FROM guarantor WHERE practice_id = :p AND source_id = 'G' || ((i - 1) / 4 + 1)),
+                   'Patient ' || i, :dos, i % 4, 2, 1, 0, 0, 0 FROM n"""), {"n": encounters, "p": p, "dos": "2026-03-01"})
+        for k in (1, 2):
+            s.execute(text("""INSERT INTO service_line (practice_id, source_id, encounter_id, guarantor_id, dos,
+                procedure_code, amount_cents, posted_date, responsibility, version, ar_cents, collections_cents)
+                SELECT e.practice_id, e.source_id || '-' || :k, e.id, e.guarantor_id, e.dos, '99213',
+                       1000 + (e.id * 37 * :k) % 50000, e.dos, 'guarantor', 1, 0, 0 FROM encounter e
+                WHERE e.practice_id = :p"""), {"k": k, "p": p})
+        j = ledger.open_journal(u, "bench.charges", "bench", AS_OF, p)
+        s.execute(text("""INSERT INTO ledger_txn (practice_id, journal_id, guarantor_id, line_id, date, kind, source,
+            bucket_from, bucket_to, amount_cents) SELECT l.practice_id, :j, l.guarantor_id, l.id, l.posted_date,
+            'charge', 'other', 'charge', 'ar', l.amount_cents FROM service_line l WHERE l.practice_id = :p"""),
+                  {"j": j.id, "p": p})
+        ledger.close_journal(u, j)
+        u.commit()
+    return int(p)
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bare(engine, sql: str, params: dict) -> float:
+    """One statement in a transaction that is rolled back: the floor."""
+    with SqlUnitOfWork(engine) as u:
+        return timed(lambda: u.session.execute(text(sql), params))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--encounters", type=int, default=100_000)
+    ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file); a COPY, it is changed")
+    ap.add_argument("--practice", metavar="ID", help="use this practice of --db (e.g. DEMO-FAM of the large "
+                                                     "demo) instead of generating one")
+    ap.add_argument("--apply-tasks", type=int, default=100_000, metavar="N", help="Apply on the first N tasks")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-"))
+    engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
+    schema.upgrade(engine)
+    source = args.practice or "BENCH"
+    if args.practice is None:
+        t = timed(lambda: generate(engine, args.encounters))
+        print(f"{engine.dialect.name}: generated {args.encounters} encounters in {t:.2f} s")
+    with SqlUnitOfWork(engine) as u:
+        p = u.session.execute(text("SELECT id FROM practice WHERE source_id = :s"), {"s": source}).scalar_one()
+        n = u.session.execute(text("SELECT COUNT(*) FROM encounter WHERE practice_id = :p"), {"p": p}).scalar_one()
+        u.session.execute(text("DELETE FROM precollection_history WHERE practice_id = :p"), {"p": p})
+        u.session.execute(text("DELETE FROM precollection_task WHERE practice_id = :p"), {"p": p})
+        u.commit()
+    print(f"{engine.dialect.name}: practice {source}, {n:,} encounters")
+
+    floor = bare(engine, """INSERT INTO precollection_task (practice_id, task_no, encounter_id, guarantor_id, on_list,
+        state, state_date, version) SELECT e.practice_id, ROW_NUMBER() OVER (ORDER BY e.id), e.id, e.guarantor_id, TRUE,
+        'pre', :d, 1 FROM encounter e JOIN guarantor g ON g.id = e.guarantor_id
+        WHERE e.practice_id = :p AND e.ar_cents > 0 AND e.collections_cents = 0 AND g.kind = 'patient'""",
+                 {"p": p, "d": AS_OF.isoformat()})
+    with SqlUnitOfWork(engine) as u:
+        t = timed(lambda: pc.add_tasks(u, BOSS, p, Criteria(balance_for="patient"), AS_OF))
+    with SqlUnitOfWork(engine) as u:
+        added = u.session.execute(text("SELECT COUNT(*) FROM precollection_task WHERE practice_id = :p"),
+                                  {"p": p}).scalar_one()
+    report(f"Add Pre-Collection Tasks (all encounters: {added:,} tasks)", t, floor, 5)
+
+    with SqlUnitOfWork(engine) as u:
+        pc.set_action(u, BOSS, p, "send-to-collections", AS_OF, filt=pc.TaskFilter())
+    with SqlUnitOfWork(engine) as u:
+        u.session.execute(text("UPDATE precollection_task SET action = NULL WHERE practice_id = :p AND task_no > :n"),
+                          {"p": p, "n": args.apply_tasks})  # Apply takes the first N tasks
+        u.commit()
+    floor = bare(engine, "UPDATE precollection_task SET state = 'not_sent', version = version + 1, action = NULL "
+                         "WHERE practice_id = :p AND on_list AND action = 'send-to-collections'", {"p": p})
+    with SqlUnitOfWork(engine) as u:
+        t = timed(lambda: pc.apply(u, BOSS, p, AS_OF, confirmed=True))
+    report(f"Apply Send to Collections ({min(added, args.apply_tasks):,} tasks, with postings)", t, floor, 5)
+
+    spreadsheet(engine, p, tmp, min(50_000, args.encounters))
+
+
+def spreadsheet(engine, p: int, tmp: Path, rows: int) -> None:
+    with SqlUnitOfWork(engine) as u:
+        files.save_agency(u, BOSS, p, "AG", AS_OF, name="Bench Agency")
+    with SqlUnitOfWork(engine) as u:  # keep `rows` Not Sent items; the rest go to another agency's state
+        u.session.execute(text("UPDATE precollection_task SET state = 'sent', batch_no = 0 WHERE practice_id = :p "
+                               "AND state = 'not_sent' AND task_no > :n"), {"p": p, "n": rows})
+        u.commit()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with SqlUnitOfWork(engine) as u:
+        start = time.perf_counter()
+        r = pc.create_spreadsheet(u, BOSS, p, "AG", AS_OF, tmp / "out")
+        t = time.perf_counter() - start
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
+    print(f"  agency spreadsheet: {r.file.rows} rows in {t:.2f} s (goal <= 2.5 s); peak RSS grew {grown:.0f} MB "
+          f"(process peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; goal <= 100 MB)")
+
+
+def report(what: str, t: float, floor: float, goal: float) -> None:
+    print(f"  {what}: {t:.3f} s vs bare SQL {floor:.3f} s = {t / floor:.1f}x (goal <= {goal}x)")
+
+
+if __name__ == "__main__":
+    main()

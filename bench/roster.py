@@ -1,0 +1,145 @@
+"""Benchmark: Populate Collection Roster against one bare statement over the same accounts.
+
+    python bench/roster.py [--guarantors 100000] [--db URL]
+
+A generated practice: each guarantor has two charged lines, aged 0-119 days on day 0 (so about
+half are delinquent at the default 60 days), and every tenth delinquent guarantor pays part on
+day 10. Measured, each next to its floor in the same run:
+  * day 0  populate (entries + letters + notes)   vs  one bare INSERT ... SELECT of those accounts
+  * day 15 populate (every account moves 1 -> 2)  vs  one bare UPDATE of those accounts
+  * day 15 again (idempotent rerun: nothing moves)
+The bare statements run in transactions that are rolled back. Goal (issue 7): at most 15x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text  # noqa: E402
+
+from core import ledger, roster  # noqa: E402
+from core.security import Actor  # noqa: E402
+from db import schema  # noqa: E402
+from db.engine import make_engine  # noqa: E402
+from db.uow import SqlUnitOfWork  # noqa: E402
+
+DAY0 = dt.date(2026, 6, 1)
+BOSS = Actor("bench", "support")
+SERIES = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :n)"
+
+
+def generate(engine, guarantors: int) -> int:  # type: ignore[no-untyped-def]
+    """The practice, its guarantors, encounters and lines, charged through one journal, set-based."""
+    with SqlUnitOfWork(engine) as u:
+        s = u.session
+        s.execute(text("INSERT INTO practice (source_id, name, employer_collections, precollections_on, external_on, "
+                       "roster_on, aging_basis, write_off_code, version) VALUES ('RBENCH', 'Roster Bench', FALSE, "
+                       "TRUE, TRUE, TRUE, 'patient', 'WO', 1)"))
+        p = s.execute(text("SELECT id FROM practice WHERE source_id = 'RBENCH'")).scalar_one()
+        s.execute(text(f"""{SERIES} INSERT INTO guarantor (practice_id, source_id, kind, name, returned_mail,
+            dunning_level, version, ar_cents, ins_ar_cents, collections_cents, escrow_cents, address1, city, state, zip)
+            SELECT :p, 'G' || i, 'patient', 'Guarantor ' || i, FALSE, 0, 1, 0, 0, 0, 0, i || ' Main St',
+                   'Springfield', 'IL', '62701' FROM n"""), {"n": guarantors, "p": p})
+        for k in (1, 2):
+            s.execute(text("""INSERT INTO encounter (practice_id, source_id, guarantor_id, patient_name, dos,
+                dunning_count, statements_sent, version, ar_cents, ins_ar_cents, collections_cents)
+                SELECT g.practice_id, g.source_id || '-E' || :k, g.id, g.name, :d0, 0, 1, 1, 0, 0, 0
+                FROM guarantor g WHERE g.practice_id = :p"""), {"p": p, "k": k, "d0": DAY0.isoformat()})
+        s.execute(text("""INSERT INTO service_line (practice_id, source_id, encounter_id, guarantor_id, dos,
+            procedure_code, amount_cents, posted_date, responsibility, version, ar_cents, collections_cents)
+            SELECT e.practice_id, e.source_id || '-L', e.id, e.guarantor_id, e.dos, '99213',
+                   1000 + (e.id * 37) % 50000, e.dos, 'guarantor', 1, 0, 0 FROM encounter e WHERE e.practice_id = :p"""),
+                  {"p": p})
+        # age the lines: guarantor i's lines were posted (i mod 120) days before day 0 (one UPDATE per
+        # age keeps the date arithmetic out of SQL, which differs between the two databases)
+        for back in range(120):
+            s.execute(text("UPDATE service_line SET posted_date = :d, dos = :d WHERE practice_id = :p "
+                           "AND guarantor_id % 120 = :b"), {"p": p, "b": back,
+                                                            "d": (DAY0 - dt.timedelta(days=back)).isoformat()})
+        j = ledger.open_journal(u, "bench.charges", "bench", DAY0, p)
+        s.execute(text("""INSERT INTO ledger_txn (practice_id, journal_id, guarantor_id, line_id, date, kind, source,
+            bucket_from, bucket_to, amount_cents) SELECT l.practice_id, :j, l.guarantor_id, l.id, l.posted_date,
+            'charge', 'other', 'charge', 'ar', l.amount_cents FROM service_line l WHERE l.practice_id = :p"""),
+                  {"j": j.id, "p": p})
+        ledger.close_journal(u, j)
+        u.commit()
+    return int(p)
+
+
+def partial_payments(engine, p: int, on: dt.date) -> None:  # type: ignore[no-untyped-def]
+    with SqlUnitOfWork(engine) as u:
+        j = ledger.open_journal(u, "bench.payments", "bench", on, p)
+        u.session.execute(text("""INSERT INTO ledger_txn (practice_id, journal_id, guarantor_id, line_id, date, kind,
+            source, bucket_from, bucket_to, amount_cents)
+            SELECT l.practice_id, :j, l.guarantor_id, l.id, :on, 'payment', 'patient', 'ar', 'paid', l.ar_cents / 2
+            FROM service_line l JOIN roster_account ra ON ra.guarantor_id = l.guarantor_id AND ra.active = TRUE
+            WHERE l.practice_id = :p AND l.guarantor_id % 10 = 0 AND l.source_id LIKE '%-E1-L'"""),
+                          {"j": j.id, "p": p, "on": on.isoformat()})
+        ledger.close_journal(u, j)
+        u.commit()
+
+
+def timed(fn) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def bare(engine, sql: str, params: dict) -> float:  # type: ignore[no-untyped-def,type-arg]
+    """One statement in a transaction that is rolled back: the floor."""
+    with SqlUnitOfWork(engine) as u:
+        return timed(lambda: u.session.execute(text(sql), params))[0]
+
+
+def populate(engine, p: int, on: dt.date):  # type: ignore[no-untyped-def]
+    with SqlUnitOfWork(engine) as u:
+        return timed(lambda: roster.populate(u, BOSS, p, on))
+
+
+def report(what: str, t: float, floor: float, goal: float | None = 15) -> None:
+    ratio = f" vs bare SQL {floor:.3f} s = {t / floor:.1f}x (goal <= {goal}x)" if floor else ""
+    print(f"  {what}: {t:.3f} s{ratio}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--guarantors", type=int, default=100_000)
+    ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file)")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-"))
+    engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
+    schema.upgrade(engine)
+    t, p = timed(lambda: generate(engine, args.guarantors))
+    print(f"{engine.dialect.name}: generated {args.guarantors} guarantors ({2 * args.guarantors} lines) in {t:.2f} s")
+    with SqlUnitOfWork(engine) as u:
+        roster.ensure_defaults(u, p)
+        u.commit()
+    cutoff = (DAY0 - dt.timedelta(days=60)).isoformat()
+    floor = bare(engine, """INSERT INTO roster_account (practice_id, guarantor_id, active, status_code, status_since,
+        episode, entered_date, past_due_cents, turned_over, version)
+        SELECT g.practice_id, g.id, TRUE, '1', :d, 1, :d, g.ar_cents, FALSE, 1 FROM guarantor g
+        WHERE g.practice_id = :p AND EXISTS (SELECT 1 FROM service_line l WHERE l.guarantor_id = g.id
+                                             AND l.posted_date <= :cutoff)""",
+                 {"p": p, "d": DAY0.isoformat(), "cutoff": cutoff})
+    t, r = populate(engine, p, DAY0)
+    report(f"day 0 populate: {r.entered[0]} accounts enter, {r.letters} letters", t, floor)  # type: ignore[attr-defined]
+    partial_payments(engine, p, DAY0 + dt.timedelta(days=10))
+    day15 = DAY0 + dt.timedelta(days=15)
+    floor = bare(engine, "UPDATE roster_account SET prev_status = status_code, status_code = '2', status_since = :d, "
+                         "version = version + 1 WHERE practice_id = :p AND active = TRUE", {"p": p, "d": day15.isoformat()})
+    t, r = populate(engine, p, day15)
+    report(f"day 15 populate: {r.moved[0]} move 1 -> 2, {r.partial_payment[0]} partial payments, "  # type: ignore[attr-defined]
+           f"{r.entered[0]} enter, {r.letters} letters", t, floor)  # type: ignore[attr-defined]
+    t, r = populate(engine, p, day15)
+    report(f"day 15 rerun (idempotent): {r.moved[0]} moves", t, floor)  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""External collection agencies (SPEC 5 and 7): the one module screens and commands call.
+
+The use cases live in small modules by concern; this module gathers them under one name:
+
+- external_admin: the assignment table (threshold coupling), payment exclusions and rules.
+- external_run: the nightly run per practice and business date (select, post, file, reassign).
+- external_work: the work screens (Pending approve/deny/assign, Posted reverse/reassign, manual
+  selection) and the list behind them.
+- external_files: agency files of posted lines, preview, mark as sent.
+- external_returns: importing an agency's returns (payments, recalls, closed accounts).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from core.external_admin import (Assignment, AssignmentRow, add_assignment, assignments, format_percent,
+                                 normalise, parse_percent, remove_assignment, settings, settings_dict,
+                                 update_assignment, update_rules)
+from core.external_files import create_file, list_files, mark_sent, preview
+from core.external_moves import find_practice
+from core.external_returns import import_returns
+from core.external_run import RunResult, run
+from core.external_work import (PlacementRow, approve, assign, deny, list_placements, reassign, reverse,
+                                select_manual)
+from core.models.ledger import Practice
+from core.uow import UnitOfWork
+
+
+def practices_to_run(uow: UnitOfWork, ref: str | None) -> list[Practice]:
+    """The practice given, or every practice with external collections on (for the nightly run)."""
+    if ref is not None:
+        return [find_practice(uow, ref)]
+    return list(uow.session.exec(select(Practice).where(col(Practice.external_on) == True)  # noqa: E712
+                                 .order_by(col(Practice.source_id))))
+
+
+__all__ = ["Assignment", "AssignmentRow", "PlacementRow", "RunResult", "add_assignment", "approve", "assign",
+           "assignments", "create_file", "deny", "find_practice", "format_percent", "import_returns",
+           "list_files", "list_placements", "mark_sent", "normalise", "parse_percent", "practices_to_run",
+           "preview", "reassign", "remove_assignment", "reverse", "run", "select_manual", "settings",
+           "settings_dict", "update_assignment", "update_rules"]

@@ -1,0 +1,267 @@
+"""Agency returns (SPEC 7, beyond the reference): what an agency reports back, posted to the ledger.
+
+The returns file is CSV with a header row: record, line, placement, date, amount, fee, reference.
+- record: payment, recall or closed. Each row names the service line (its source id) or the
+  placement number printed in the agency file (or both, which must agree); it must be placed with
+  this agency and posted or filed.
+- payment: amount is what the agency collected (gross, more than 0); fee is what it kept
+  (blank = the agency profile's fee % of the gross, rounded half up to the cent).
+  The ledger gets, against the line's collections balance, the net as an agency payment
+  (collections -> paid, source agency) and the fee as an adjustment with code AGFEE
+  (collections -> adjusted). So the patient's balance goes down by the gross (the patient paid
+  it), "paid" holds the cash the practice actually received, and the agency's cost shows as an
+  adjustment. A line whose collections balance is paid to zero is closed.
+- recall: the agency gives the line back: its remaining collections balance returns to A/R.
+- closed: the agency has finished with the line: any remaining balance returns to A/R and the
+  line is not sent out again by the nightly run (an operator may select it again).
+Payments are posted before recalls and closings, so one file may pay part and recall the rest.
+All or nothing: every problem is reported as `file:line: reason` and nothing is written. The same
+file (same bytes) is refused a second time, so payments cannot be posted twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from core import audit, ledger, money
+from core.errors import BadInput, Conflict
+from core.external_moves import Step, history, lock, practice_by_id, start, update
+from core.files import find_agency
+from core.models.agencies import AgencyReturn, AgencyReturnImport
+from core.models.precollections import Agency
+from core.money import format_plain
+from core.security import Actor, require
+from core.sqltext import q
+from core.uow import UnitOfWork
+
+COLUMNS = ("record", "line", "placement", "date", "amount", "fee", "reference")
+REQUIRED = ("record", "date")
+FEE_CODE = "AGFEE"
+SHOWN = 50  # problems listed before "and N more"
+
+
+@dataclass
+class Parsed:
+    rows: list[dict[str, Any]]
+    problems: list[str]
+
+
+def parse(name: str, text: str, as_of: dt.date, fee_bp: int) -> Parsed:
+    """Read and check every row on its own (the database checks come after)."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing or not ({"line", "placement"} & set(header)):
+        need = missing[0] if missing else "line or placement"
+        return Parsed([], [f"{name}:1: the header has no {need} column (columns: {', '.join(COLUMNS)})"])
+    rows, problems = [], []
+    for n, raw in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        try:
+            rows.append(_row(row, n, as_of, fee_bp))
+        except ValueError as exc:
+            problems.append(f"{name}:{n}: {exc}")
+    if not rows and not problems:
+        problems.append(f"{name}:1: the file has no rows")
+    return Parsed(rows, problems)
+
+
+def _row(row: dict[str, str], n: int, as_of: dt.date, fee_bp: int) -> dict[str, Any]:
+    record = row.get("record", "").lower()
+    if record not in ("payment", "recall", "closed"):
+        raise ValueError(f"record: {row.get('record')!r} is not payment, recall or closed")
+    line, placement = row.get("line") or None, row.get("placement") or None
+    if line is None and placement is None:
+        raise ValueError("give the line id or the placement number")
+    if line is not None and len(line) > 40:
+        raise ValueError("line: longer than 40 characters")
+    if placement is not None and not placement.isdigit():
+        raise ValueError(f"placement: {placement!r} is not a placement number")
+    try:
+        date = dt.date.fromisoformat(row.get("date", ""))
+    except ValueError:
+        raise ValueError(f"date: {row.get('date')!r} is not a date like 2026-11-23") from None
+    if date > as_of:
+        raise ValueError(f"date: {date} is after the business date {as_of}")
+    gross = fee = 0
+    if record == "payment":
+        gross, fee = _amounts(row, fee_bp)
+    elif row.get("amount") or row.get("fee"):
+        raise ValueError(f"amount: a {record} carries no amount (its whole remaining balance is returned)")
+    reference = row.get("reference") or None
+    if reference is not None and len(reference) > 60:
+        raise ValueError("reference: longer than 60 characters")
+    return {"line_no": n, "record": record, "line_ref": line, "placement_ref": int(placement) if placement else None,
+            "date": date, "gross_cents": gross, "fee_cents": fee, "reference": reference}
+
+
+def _amounts(row: dict[str, str], fee_bp: int) -> tuple[int, int]:
+    try:
+        gross = money.parse(row.get("amount", ""))
+        fee = money.parse_optional(row.get("fee"))
+    except money.AmountError as exc:
+        raise ValueError(f"amount: {exc}") from None
+    if gross <= 0:
+        raise ValueError(f"amount: a payment must be more than 0.00, not {format_plain(gross)}")
+    if fee is None:
+        fee = (gross * fee_bp + 5000) // 10000
+    if not 0 <= fee <= gross:
+        raise ValueError(f"fee: {format_plain(fee)} must be 0.00 to the amount {format_plain(gross)}")
+    return gross, fee
+
+
+# The database checks, each a query naming the offending rows (over agency_return r of import :imp).
+CHECKS: list[tuple[str, str]] = [
+    ("r.placement_id IS NULL AND r.line_ref IS NOT NULL",
+     "'line ' || r.line_ref || ': not placed in external collections'"),
+    ("r.placement_id IS NULL", "'placement ' || CAST(r.placement_ref AS VARCHAR(20)) || ': no such placement'"),
+    ("r.placement_ref IS NOT NULL AND r.line_ref IS NOT NULL AND r.placement_id <> r.placement_ref",
+     "'line ' || r.line_ref || ' is not placement ' || CAST(r.placement_ref AS VARCHAR(20))"),
+    ("EXISTS (SELECT 1 FROM external_placement x WHERE x.id = r.placement_id AND (x.agency_id IS NULL "
+     "OR x.agency_id <> :ag))", "'line ' || (SELECT l.source_id FROM service_line l WHERE l.id = r.line_id) "
+     "|| ': not placed with this agency'"),
+    ("EXISTS (SELECT 1 FROM external_placement x WHERE x.id = r.placement_id AND x.state NOT IN ('posted', 'filed'))",
+     "'line ' || (SELECT l.source_id FROM service_line l WHERE l.id = r.line_id) || ': is ' || "
+     "(SELECT x.state FROM external_placement x WHERE x.id = r.placement_id) || ', not posted or filed'"),
+    ("r.record <> 'payment' AND EXISTS (SELECT 1 FROM agency_return r2 WHERE r2.import_id = r.import_id "
+     "AND r2.placement_id = r.placement_id AND r2.record <> 'payment' AND r2.id < r.id)",
+     "'line ' || (SELECT l.source_id FROM service_line l WHERE l.id = r.line_id) || "
+     "': recalled or closed twice in this file'"),
+    ("r.record = 'payment' AND (SELECT SUM(r2.gross_cents) FROM agency_return r2 WHERE r2.import_id = r.import_id "
+     "AND r2.placement_id = r.placement_id AND r2.record = 'payment') > "
+     "(SELECT l.collections_cents FROM service_line l WHERE l.id = r.line_id) AND NOT EXISTS "
+     "(SELECT 1 FROM agency_return r3 WHERE r3.import_id = r.import_id AND r3.placement_id = r.placement_id "
+     "AND r3.record = 'payment' AND r3.id > r.id)",
+     "'line ' || (SELECT l.source_id FROM service_line l WHERE l.id = r.line_id) || "
+     "': payments in this file are more than its balance in collections'"),
+]
+
+
+def _resolve(uow: UnitOfWork, imp: int, practice_id: int) -> None:
+    """Match each row to its placement: by line id, else by placement number (this practice only)."""
+    uow.session.execute(q("""
+        UPDATE agency_return SET placement_id = COALESCE(
+            (SELECT x.id FROM external_placement x JOIN service_line l ON l.id = x.line_id
+             WHERE l.practice_id = :p AND l.source_id = agency_return.line_ref),
+            (SELECT x.id FROM external_placement x WHERE x.practice_id = :p AND agency_return.line_ref IS NULL
+             AND x.id = agency_return.placement_ref))
+        WHERE import_id = :imp""", {"p": practice_id, "imp": imp}))
+    uow.session.execute(q("UPDATE agency_return SET line_id = (SELECT x.line_id FROM external_placement x "
+                          "WHERE x.id = agency_return.placement_id) WHERE import_id = :imp", {"imp": imp}))
+
+
+def _problems(uow: UnitOfWork, name: str, imp: int, agency_id: int) -> list[str]:
+    found: dict[int, str] = {}
+    for cond, reason in CHECKS:
+        for n, text in uow.session.execute(q(
+                f"SELECT r.line_no, {reason} FROM agency_return r WHERE r.import_id = :imp AND {cond} "
+                f"AND r.line_no NOT IN :seen ORDER BY r.line_no LIMIT {SHOWN}",
+                {"imp": imp, "ag": agency_id, "seen": list(found) or [-1]})).all():
+            found.setdefault(int(n), f"{name}:{n}: {text}")
+    return [found[n] for n in sorted(found)]
+
+
+def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str, path: Path,
+                   as_of: dt.date) -> dict[str, Any]:
+    """Import one agency returns file; all or nothing; one audit entry."""
+    require(actor, "supervisor", "import agency returns")
+    practice = practice_by_id(uow, practice_id)
+    lock(uow, practice)
+    ag = find_agency(uow, practice_id, agency)
+    assert ag is not None
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path.name}: cannot be read as a UTF-8 CSV file ({exc})", field="file") from None
+    sha = hashlib.sha256(data).hexdigest()
+    dup = uow.session.execute(q("SELECT business_date FROM agency_return_import WHERE practice_id = :p AND sha256 = :s",
+                                {"p": practice_id, "s": sha})).first()
+    if dup is not None:
+        raise Conflict(f"{path.name}: this returns file was already imported (business date {dup[0]}); "
+                       "nothing was posted again")
+    parsed = parse(path.name, text, as_of, ag.fee_bp)
+    _refuse(parsed.problems)
+    st = start(uow, practice, "returns", actor.name, as_of)
+    record = AgencyReturnImport(practice_id=practice_id, agency_id=ag.id, run_id=st.run.id, file_name=str(path),
+                                sha256=sha, rows=len(parsed.rows), business_date=as_of, created_at=st.now,
+                                operator=actor.name)
+    uow.session.add(record)
+    uow.session.flush()
+    uow.session.execute(insert(AgencyReturn), [{**r, "import_id": record.id, "practice_id": practice_id}
+                                               for r in parsed.rows])
+    _resolve(uow, record.id, practice_id)  # type: ignore[arg-type]
+    _refuse(_problems(uow, path.name, record.id, ag.id))  # type: ignore[arg-type]
+    _post(uow, st, record, ag)
+    audit.record(uow, actor.name, "external.returns", "agency_return_import", [ag.source_id, record.id], None,
+                 _summary(record), as_of)
+    uow.commit()
+    return _summary(record)
+
+
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        more = [f"... and {len(problems) - SHOWN} more problems"] if len(problems) > SHOWN else []
+        raise BadInput(problems[0], field="file", problems=problems[:SHOWN] + more)
+
+
+def _summary(r: AgencyReturnImport) -> dict[str, Any]:
+    return {"file": r.file_name, "rows": r.rows, "payments": r.payments, "gross": format_plain(r.gross_cents),
+            "fees": format_plain(r.fee_cents), "net": format_plain(r.gross_cents - r.fee_cents),
+            "recalls": r.recalls, "recalled": format_plain(r.recall_cents), "closed": r.closed}
+
+
+FROM_R = "agency_return r JOIN service_line l ON l.id = r.line_id"
+
+
+def _post(uow: UnitOfWork, st: Step, record: AgencyReturnImport, ag: Agency) -> None:
+    """Payments (net and fee), then recalls and closings back to A/R, then the placement states."""
+    p = {**st.params, "imp": record.id, "code": FEE_CODE}
+    s = uow.session
+    n, gross, fee = s.execute(q("SELECT COUNT(*), COALESCE(SUM(gross_cents), 0), COALESCE(SUM(fee_cents), 0) "
+                                "FROM agency_return WHERE import_id = :imp AND record = 'payment'", p)).one()
+    record.payments, record.gross_cents, record.fee_cents = int(n), int(gross), int(fee)
+    if n:
+        j = ledger.open_journal(uow, "external.returns", st.operator, st.as_of, st.practice.id)
+        st.run.journal_id = j.id
+        for amount, kind, to, code in (("r.gross_cents - r.fee_cents", "payment", "paid", "NULL"),
+                                       ("r.fee_cents", "adjustment", "adjusted", ":code")):
+            s.execute(q(f"""
+                INSERT INTO ledger_txn (practice_id, journal_id, guarantor_id, line_id, date, kind, source,
+                    bucket_from, bucket_to, amount_cents, adjustment_code, memo)
+                SELECT l.practice_id, :j, l.guarantor_id, l.id, r.date, '{kind}', 'agency', 'collections', '{to}',
+                       {amount}, {code}, :memo
+                FROM {FROM_R} WHERE r.import_id = :imp AND r.record = 'payment' AND {amount} > 0""",
+                {**p, "j": j.id, "memo": f"Agency {ag.source_id} returns" + (" fee" if kind == "adjustment" else "")}))
+        ledger.close_journal(uow, j)
+    back = "x.id IN (SELECT r.placement_id FROM agency_return r WHERE r.import_id = :imp AND r.record = :rec)"
+    for rec, state in (("recall", "recalled"), ("closed", "closed")):
+        cnt, cents = s.execute(q(f"SELECT COUNT(*), COALESCE(SUM(l.collections_cents), 0) FROM external_placement x "
+                                 f"JOIN service_line l ON l.id = x.line_id WHERE {back}", {**p, "rec": rec})).one()
+        if not cnt:
+            continue
+        if rec == "recall":
+            record.recalls, record.recall_cents = int(cnt), int(cents)
+        else:
+            record.closed = int(cnt)
+        st.journal = ledger.open_journal(uow, f"external.{rec}", st.operator, st.as_of, st.practice.id)
+        from core.external_moves import transfer
+        transfer(uow, st, back, {**p, "rec": rec}, "collections", "ar", f"Agency {ag.source_id}: {rec}")
+        update(uow, st, rec, f"state = '{state}', active = FALSE, state_date = :d", back, {**p, "rec": rec})
+        history(uow, st, rec)
+        ledger.close_journal(uow, st.journal)
+    paid_off = ("x.state IN ('posted', 'filed') AND l.collections_cents = 0 AND x.id IN "
+                "(SELECT r.placement_id FROM agency_return r WHERE r.import_id = :imp AND r.record = 'payment')")
+    update(uow, st, "paid", "state = 'closed', active = FALSE, state_date = :d", paid_off, p)
+    record.closed += history(uow, st, "paid")[0]
+    st.run.ended_at, st.run.outcome = uow.now(), "done"
+    uow.session.add_all([record, st.run])

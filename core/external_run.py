@@ -1,0 +1,225 @@
+"""The nightly external collections run (SPEC 5), per practice and business date.
+
+Steps, each a few set-based statements (see core.external_moves):
+  release   pending lines paid to zero before anyone approved them leave Pending
+  select    qualifying lines into Pending: thresholds (highest qualifying age wins), payment
+            exclusions, then the same-DOS-and-case siblings, then returned-mail accounts
+  post      pending lines of Auto Approve agencies: A/R -> collections, in one journal
+  file      each Auto Create File agency's posted lines into its agency file
+  reassign  posted and filed lines whose age now qualifies them for an agency with a higher age
+            threshold move to it (and wait for its next file), when the rule is on
+
+Idempotent for its business date: what a run selects, posts and files is no longer eligible for
+the step, a line denied or released today is not re-selected today, and a line reassigned today
+waits for the next day's file; so a second run of the same date records a run with zero counts
+and changes nothing else. The run is recorded with start, end, counts and dollars per step, and
+one audit entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from core import audit, ledger
+from core.external_admin import rules_in_order, settings
+from core.external_files import file_agency
+from core.external_moves import FROM_X, Step, history, lock, practice_by_id, start, transfer, update
+from core.external_sql import anchor, case_key, eligible, excluded_by_payments, qualify_case
+from core.models.agencies import AgencyAssignment, ExternalSettings
+from core.models.precollections import Agency
+from core.money import format_plain
+from core.security import Actor, require
+from core.sqltext import q
+from core.uow import UnitOfWork
+
+STEPS = ("release", "select", "post", "file", "reassign")
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    practice: str
+    business_date: dt.date
+    steps: dict[str, tuple[int, int]] = field(default_factory=dict)  # step -> (lines, cents)
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["steps"] = {k: {"count": n, "dollars": format_plain(c)} for k, (n, c) in self.steps.items()}
+        return out
+
+
+def run(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir: Path) -> RunResult:
+    """Run every step for one practice and business date; one transaction, one audit entry."""
+    require(actor, "supervisor", "run external collections")
+    practice = practice_by_id(uow, practice_id)
+    lock(uow, practice, as_of)
+    st = start(uow, practice, "nightly", actor.name, as_of)
+    cfg = settings(uow, practice_id)
+    rules = rules_in_order(uow, practice_id)
+    result = RunResult(st.run.id, practice.source_id, as_of)  # type: ignore[arg-type]
+    if practice.external_on:
+        release(uow, st)
+        select_lines(uow, st, cfg, rules)
+        post_auto(uow, st)
+        result.files = file_auto(uow, actor, st, out_dir)
+        if cfg.reassign:
+            reassign(uow, st, rules)
+    result.steps = {s: st.totals.get(s, (0, 0)) for s in STEPS}
+    _record(uow, st, result)
+    audit.record(uow, actor.name, "external.run", "external_run", [practice.source_id, st.run.id], None,
+                 result.as_dict(), as_of)
+    try:
+        uow.commit()
+    except BaseException:
+        for f in result.files:
+            Path(f["path"]).unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _record(uow: UnitOfWork, st: Step, r: RunResult) -> None:
+    run_row = st.run
+    run_row.released_count, run_row.released_cents = r.steps["release"]
+    run_row.selected_count, run_row.selected_cents = r.steps["select"]
+    run_row.posted_count, run_row.posted_cents = r.steps["post"]
+    run_row.filed_count, run_row.filed_cents = r.steps["file"]
+    run_row.reassigned_count, run_row.reassigned_cents = r.steps["reassign"]
+    run_row.files_count = len(r.files)
+    run_row.summary = json.dumps({"files": r.files}, default=str)
+    run_row.ended_at = uow.now()
+    run_row.outcome = "done"
+    uow.session.add(run_row)
+
+
+def release(uow: UnitOfWork, st: Step) -> None:
+    """Pending lines with nothing left to collect leave Pending (state released)."""
+    update(uow, st, "release", "state = 'released', active = FALSE, state_date = :d",
+           "x.practice_id = :p AND x.state = 'pending' AND l.ar_cents <= 0", {})
+    history(uow, st, "release")
+
+
+def _upsert(uow: UnitOfWork, st: Step, cond: str, agency_sql: str, reason: str, returned_mail_sql: str,
+            params: dict[str, Any], join: str = "") -> None:
+    """Put eligible lines meeting `cond` into Pending: a new placement, or a denied/released one again.
+    `join` adds tables to the FROM clause (the DOS rule joins the groups it brings along)."""
+    uow.session.execute(q(f"""
+        INSERT INTO external_placement (practice_id, line_id, encounter_id, guarantor_id, state, active, agency_id,
+            reason, returned_mail, selected_date, state_date, last_run_id, last_step, version)
+        SELECT l.practice_id, l.id, l.encounter_id, l.guarantor_id, 'pending', TRUE, {agency_sql}, :reason,
+               {returned_mail_sql}, :d, :d, :run, 'select', 1
+        FROM service_line l {join} LEFT JOIN external_placement x ON x.line_id = l.id
+        WHERE {eligible()} AND {cond}
+        ON CONFLICT (line_id) DO UPDATE SET state = 'pending', active = TRUE, agency_id = excluded.agency_id,
+            reason = excluded.reason, returned_mail = excluded.returned_mail, selected_date = excluded.selected_date,
+            state_date = excluded.state_date, posted_date = NULL, file_id = NULL, batch_no = NULL,
+            reassigned_on = NULL, prev_state = external_placement.state,
+            prev_agency_id = external_placement.agency_id, last_run_id = excluded.last_run_id,
+            last_step = excluded.last_step, version = external_placement.version + 1""",
+        {**st.params, **params, "reason": reason}))
+
+
+def select_lines(uow: UnitOfWork, st: Step, cfg: ExternalSettings, rules: list[AgencyAssignment]) -> None:
+    """Qualifying lines, then their same-DOS siblings (rule), then returned-mail accounts (rule)."""
+    params: dict[str, Any] = {}
+    agency = qualify_case(rules, st.practice.aging_basis, st.as_of, "l.ar_cents", params)
+    excluded = excluded_by_payments(cfg, st.as_of, params)
+    keep = f" AND NOT {excluded}" if excluded else ""
+    returned = ("(SELECT gr.returned_mail FROM guarantor gr WHERE gr.id = l.guarantor_id)"
+                if cfg.returned_mail else "FALSE")
+    if rules:
+        _upsert(uow, st, f"{agency} IS NOT NULL{keep}", agency, "rule", returned, params)
+    if cfg.by_dos:
+        _upsert(uow, st, "1 = 1", "dg.agency_id", "dos", returned, params, join=dos_groups(rules))
+    if cfg.returned_mail:
+        flagged = ("l.guarantor_id IN (SELECT gr.id FROM guarantor gr WHERE gr.practice_id = :p "
+                   f"AND gr.returned_mail = TRUE){keep}")
+        _upsert(uow, st, flagged, agency, "returned_mail", "TRUE", params)
+    history(uow, st, "select")
+
+
+def dos_groups(rules: list[AgencyAssignment]) -> str:
+    """Move all procedures by DOS: a join giving one row per (guarantor, DOS, case) group with a
+    line selected by this run, carrying the agency of its selected line with the highest age
+    threshold (then the lowest agency id); every eligible line of such a group joins it (the
+    selected ones are no longer eligible). One window over the lines just selected and one join,
+    instead of a correlated lookup per line and per candidate (seconds on 100,000 lines). The age
+    threshold of an agency comes from the rules' parameters (qa/qg, set by qualify_case)."""
+    age = ("CASE px.agency_id " + " ".join(f"WHEN :qa{i} THEN :qg{i}" for i in range(len(rules))) + " ELSE -1 END"
+           if rules else "-1")
+    return f"""JOIN encounter le ON le.id = l.encounter_id
+    JOIN (SELECT ranked.guarantor_id, ranked.dos, ranked.case_key, ranked.agency_id FROM (
+            SELECT pl.guarantor_id, pl.dos, {case_key('pl', 'pe')} AS case_key, px.agency_id,
+                   ROW_NUMBER() OVER (PARTITION BY pl.guarantor_id, pl.dos, {case_key('pl', 'pe')}
+                                      ORDER BY {age} DESC, px.agency_id) AS pick
+            FROM external_placement px JOIN service_line pl ON pl.id = px.line_id
+            JOIN encounter pe ON pe.id = pl.encounter_id
+            WHERE px.last_run_id = :run AND px.last_step = 'select') ranked
+          WHERE ranked.pick = 1) dg
+      ON dg.guarantor_id = l.guarantor_id AND dg.dos = l.dos AND dg.case_key = {case_key('l', 'le')}"""
+
+
+AUTO_APPROVE = ("x.agency_id IN (SELECT aa.agency_id FROM agency_assignment aa WHERE aa.practice_id = :p "
+                "AND aa.auto_approve = TRUE)")
+
+
+def post_auto(uow: UnitOfWork, st: Step) -> None:
+    """Auto Approve: every pending line of such an agency is posted (A/R -> collections).
+    Returned-mail lines wait for an operator: the address on file is known to be wrong."""
+    where = (f"x.practice_id = :p AND x.state = 'pending' AND x.returned_mail = FALSE AND l.ar_cents > 0 "
+             f"AND {AUTO_APPROVE}")
+    post(uow, st, where, {}, "external.run")
+
+
+def post(uow: UnitOfWork, st: Step, where: str, params: dict[str, Any], journal_kind: str) -> None:
+    """Transfer the selected pending lines to collections and mark them posted (shared with Approve)."""
+    n = uow.session.execute(q(f"SELECT COUNT(*) FROM {FROM_X} WHERE {where}", {**st.params, **params})).scalar_one()
+    if not n:
+        st.totals.setdefault("post", (0, 0))
+        return
+    st.journal = ledger.open_journal(uow, journal_kind, st.operator, st.as_of, st.practice.id)
+    st.run.journal_id = st.journal.id
+    transfer(uow, st, where, params, "ar", "collections", "External collections: posted to agency")
+    update(uow, st, "post", "state = 'posted', posted_date = :d, state_date = :d", where, params)
+    history(uow, st, "post")
+    ledger.close_journal(uow, st.journal)
+
+
+def file_auto(uow: UnitOfWork, actor: Actor, st: Step, out_dir: Path) -> list[dict[str, Any]]:
+    """Auto Create File: one file per such agency with posted lines (not those reassigned today)."""
+    agencies = uow.session.exec(select(Agency).join(AgencyAssignment, AgencyAssignment.agency_id == Agency.id)
+                                .where(AgencyAssignment.practice_id == st.practice.id,
+                                       AgencyAssignment.auto_file == True)  # noqa: E712
+                                .order_by(Agency.source_id)).all()
+    made = []
+    for agency in agencies:
+        f = file_agency(uow, actor, st, agency, out_dir, include_reassigned_today=False)
+        if f is not None:
+            made.append(f)
+    st.totals.setdefault("file", (0, 0))
+    return made
+
+
+def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment]) -> None:
+    """Posted and filed lines of an automatic agency that now qualify (balance in collections,
+    same age) for an agency with a higher age threshold move to it, back to posted for its next file."""
+    if not rules:
+        return
+    params: dict[str, Any] = {}
+    basis = st.practice.aging_basis
+    target_age = qualify_case(rules, basis, st.as_of, "l.collections_cents", params, result="age")
+    target = qualify_case(rules, basis, st.as_of, "sl.collections_cents", params, line="sl",
+                          placement="external_placement")
+    where = (f"x.practice_id = :p AND x.state IN ('posted', 'filed') AND {target_age} > "
+             "(SELECT cur.age_gt FROM agency_assignment cur WHERE cur.practice_id = x.practice_id "
+             "AND cur.agency_id = x.agency_id AND cur.age_gt IS NOT NULL)")
+    update(uow, st, "reassign",
+           f"agency_id = (SELECT {target} FROM service_line sl WHERE sl.id = external_placement.line_id), "
+           "state = 'posted', state_date = :d, file_id = NULL, batch_no = NULL, reassigned_on = :d", where, params)
+    history(uow, st, "reassign")

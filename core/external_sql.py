@@ -1,0 +1,115 @@
+"""The SQL the external workflow's steps share: a line's age, which agency it qualifies for, the
+payment exclusions, and "not in another workflow".
+
+Why here: the nightly selection, the reassignment and the manual selection must mean the same
+thing by "qualifies" and "eligible", and the thresholds are a handful of rows per practice, so
+they are folded into one CASE expression (highest age threshold first, so the first WHEN that
+matches is the agency that wins) instead of a join. Dates are compared to cut-off dates computed
+here, so no statement needs date arithmetic that differs between SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from core.models.agencies import AgencyAssignment, ExternalSettings
+
+# The date a line's guarantor balance ages from (SPEC 2): posted, or when it became the guarantor's.
+BASE_ANCHOR = {"patient": "COALESCE({l}.responsibility_date, {l}.posted_date)", "acct": "{l}.posted_date"}
+
+
+def anchor(basis: str, line: str = "l", placement: str = "x") -> str:
+    """The aging anchor, moved forward to the re-age date of a denial when there is one."""
+    base = BASE_ANCHOR[basis].format(l=line)
+    return (f"(CASE WHEN {placement}.age_from IS NOT NULL AND {placement}.age_from > {base} "
+            f"THEN {placement}.age_from ELSE {base} END)")
+
+
+def qualify_case(rules: list[AgencyAssignment], basis: str, as_of: dt.date, balance: str,
+                 params: dict[str, Any], result: str = "agency", line: str = "l", placement: str = "x") -> str:
+    """CASE giving the agency (or its age threshold, result="age") a line qualifies for, or NULL.
+
+    Greater than, both ways: balance > threshold, and age > N days <=> anchor < as_of - N.
+    `rules` come highest age first (core.external_admin.rules_in_order). Adds its parameters.
+    """
+    if not rules:
+        return "CAST(NULL AS BIGINT)"
+    whens = []
+    for i, r in enumerate(rules):
+        assert r.age_gt is not None and r.balance_gt_cents is not None
+        params[f"qb{i}"], params[f"qc{i}"] = r.balance_gt_cents, as_of - dt.timedelta(days=r.age_gt)
+        params[f"qa{i}"], params[f"qg{i}"] = r.agency_id, r.age_gt
+        value = f":qa{i}" if result == "agency" else f":qg{i}"
+        whens.append(f"WHEN {balance} > :qb{i} AND {anchor(basis, line, placement)} < :qc{i} THEN {value}")
+    return f"CAST(CASE {' '.join(whens)} END AS BIGINT)"
+
+
+def _registered(table: str) -> bool:
+    return table in SQLModel.metadata.tables
+
+
+def other_workflows(line: str = "l") -> list[str]:
+    """Conditions keeping out a line another workflow holds (SPEC 2: one balance, one workflow):
+    its encounter on the Pre-Collections list (or beyond), its account turned over by the roster,
+    any balance already in collections."""
+    conds = [f"{line}.collections_cents = 0",
+             f"""NOT EXISTS (SELECT 1 FROM precollection_task pt
+                 WHERE pt.encounter_id = {line}.encounter_id AND pt.on_list = TRUE)"""]
+    if _registered("roster_account"):
+        conds.append(f"""NOT EXISTS (SELECT 1 FROM roster_account ra
+                         WHERE ra.guarantor_id = {line}.guarantor_id AND ra.turned_over = TRUE)""")
+    return conds
+
+
+def eligible(line: str = "l", placement: str = "x", automatic: bool = True) -> str:
+    """An open guarantor line of practice :p that may enter Pending now (placement LEFT JOINed).
+
+    The nightly run takes lines never placed and lines denied before today (a line denied today
+    is not put straight back by a rerun of the same date), and released lines (paid while pending)
+    whose balance came back; lines reversed, recalled or closed come back only by an operator's
+    manual selection.
+    """
+    if automatic:
+        again = (f"({placement}.id IS NULL OR ({placement}.state IN ('denied', 'released') "
+                 f"AND {placement}.state_date < :d))")
+    else:
+        again = f"({placement}.id IS NULL OR {placement}.active = FALSE)"
+    return " AND ".join([f"{line}.practice_id = :p", f"{line}.responsibility = 'guarantor'",
+                         f"{line}.ar_cents > 0", again, *other_workflows(line)])
+
+
+def excluded_by_payments(cfg: ExternalSettings, as_of: dt.date, params: dict[str, Any], line: str = "l") -> str | None:
+    """True when payments within the last N days reach the minimum (SPEC 5), or None when off.
+
+    Minimum = the larger of the dollar minimum and the percentage of the outstanding balance
+    (rounded half up to the cent). At the account level the guarantor's payments and balance
+    count instead of the line's. A payment counts on and after as_of - N through as_of.
+    """
+    if cfg.exclude_days is None:
+        return None
+    params["xfrom"] = as_of - dt.timedelta(days=cfg.exclude_days)
+    scope, balance = ((f"t.guarantor_id = {line}.guarantor_id",
+                       f"(SELECT gx.ar_cents FROM guarantor gx WHERE gx.id = {line}.guarantor_id)")
+                      if cfg.account_level else (f"t.line_id = {line}.id", f"{line}.ar_cents"))
+    paid = (f"(SELECT COALESCE(SUM(CASE WHEN t.bucket_to = 'paid' THEN t.amount_cents ELSE -t.amount_cents END), 0) "
+            f"FROM ledger_txn t WHERE {scope} AND t.kind = 'payment' AND 'paid' IN (t.bucket_to, t.bucket_from) "
+            f"AND t.date >= :xfrom AND t.date <= :d)")
+    parts = []
+    if cfg.exclude_min_cents is not None:
+        params["xmin"] = cfg.exclude_min_cents
+        parts.append(":xmin")
+    if cfg.exclude_pct_bp is not None:
+        params["xbp"] = cfg.exclude_pct_bp
+        parts.append(f"((CAST({balance} AS BIGINT) * :xbp + 5000) / 10000)")
+    minimum = parts[0] if len(parts) == 1 else f"(CASE WHEN {parts[0]} > {parts[1]} THEN {parts[0]} ELSE {parts[1]} END)"
+    return f"({paid} >= (CASE WHEN {minimum} < 1 THEN 1 ELSE {minimum} END))"
+
+
+def case_key(line: str, encounter: str) -> str:
+    """A line's case id for the same-DOS-and-case rule: its own, else its encounter's (imports copy
+    it; older data may not), '' when neither has one (no case = same case). The caller joins the
+    line's encounter as `encounter`, so no correlated lookup is needed per line."""
+    return f"COALESCE({line}.case_id, {encounter}.case_id, '')"

@@ -1,0 +1,70 @@
+"""Many rows at a time, straight to the database driver.
+
+The import's rows are already typed and checked, so they skip SQLAlchemy's per-parameter
+processing (measured: about 2 s per 200,000 rows) and go to the driver in the form each back end
+takes fastest, measured on 100,000 ledger rows:
+- SQLite: multi-row INSERT ... VALUES statements of 500 rows. One row per execution re-prepares
+  the table's CHECK ... IN (...) constraints every time (3 s per 200,000 rows, against 1.5 s).
+- PostgreSQL: the driver's executemany, which psycopg pipelines (4.6 s per 100,000 rows, against
+  14 s for 500-row statements, whose thousands of parameters are parsed and planned each time).
+The SQL is the same on both except the placeholder; SQLite gets dates as ISO text, which is how
+SQLAlchemy stores them there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+
+from core.imports.snapshot import chunks
+from core.uow import UnitOfWork
+
+PARAMETERS_PER_STATEMENT = 10_000  # well under SQLite's 32,766 and PostgreSQL's 65,535
+ROWS_PER_STATEMENT = 500  # SQLite
+BATCH = 10_000  # PostgreSQL: rows per executemany
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def insert_many(uow: UnitOfWork, table: Table, columns: Sequence[str], rows: Iterable[dict[str, Any]],
+                conflict: Sequence[str] = (), update: Sequence[str] = ()) -> None:
+    """INSERT the rows' `columns`; with `conflict`, an upsert that takes `update` from the file's
+    row and bumps the optimistic-lock version (the row changed under any screen holding it)."""
+    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+    tail = _on_conflict(table, conflict, update)
+    conn = uow.session.connection()
+    if uow.dialect != "sqlite":
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for batch in chunks(rows, BATCH):
+            conn.exec_driver_sql(head + one + tail, [tuple(r[c] for c in columns) for r in batch])
+        return
+    one = "(" + ", ".join(["?"] * len(columns)) + ")"
+    per = max(1, min(ROWS_PER_STATEMENT, PARAMETERS_PER_STATEMENT // len(columns)))
+    for batch in chunks(rows, per):
+        params = tuple(_sqlite_value(r[c]) for r in batch for c in columns)
+        conn.exec_driver_sql(head + ", ".join([one] * len(batch)) + tail, params)
+
+
+def analyze_if_large(uow: UnitOfWork, rows: int, *tables: str) -> None:
+    """On PostgreSQL, refresh the planner's statistics after a large load, before the set-based
+    balance refresh reads the new rows: with statistics of the empty tables the planner picks
+    plans that are quadratic in the rows just loaded."""
+    if uow.dialect == "postgresql" and rows >= ANALYZE_AFTER_ROWS:
+        uow.session.connection().exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+
+
+def _on_conflict(table: Table, conflict: Sequence[str], update: Sequence[str]) -> str:
+    if not conflict:
+        return ""
+    sets = [f"{c} = excluded.{c}" for c in update]
+    if "version" in table.c:
+        sets.append(f"version = {table.name}.version + 1")
+    return f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {', '.join(sets)}"
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

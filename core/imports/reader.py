@@ -1,0 +1,133 @@
+"""Reading one CSV file into typed rows, or into `file:line: reason` problems.
+
+Nothing here touches the database: a file is checked on its own (encoding, header, every cell).
+Line numbers are physical lines of the file (the header is line 1), so a quoted cell that spans
+lines does not shift the numbers an operator sees in an editor.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.imports.columns import FileSpec
+
+PROBLEMS_SHOWN = 100
+
+
+class Problems:
+    """Every problem found, in the order found; the first 100 are shown, then a count of the rest."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, file: str, line: int, reason: str) -> None:
+        self.items.append(f"{file}:{line}: {reason}")
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def shown(self) -> list[str]:
+        shown = self.items[:PROBLEMS_SHOWN]
+        rest = len(self.items) - len(shown)
+        if rest:
+            shown.append(f"... and {rest} more problem{'s' if rest != 1 else ''}")
+        return shown
+
+
+@dataclass(slots=True)
+class Row:
+    line: int
+    values: dict[str, Any]
+
+
+@dataclass
+class ParsedFile:
+    spec: FileSpec
+    present: frozenset[str] = frozenset()
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def read_file(path: Path, spec: FileSpec, problems: Problems) -> ParsedFile:
+    """The file's rows with typed values (blank optional cells are None); problems go to `problems`."""
+    parsed = ParsedFile(spec)
+    content = _decode(path.read_bytes(), spec.name, problems)
+    if content is None:
+        return parsed
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            problems.add(spec.name, 1, "the file is empty (a header row is required)")
+            return parsed
+        columns = _check_header(header, spec, problems)
+        if columns is None:
+            return parsed
+        parsed.present = frozenset(columns)
+        _read_rows(reader, columns, parsed, problems)
+    except csv.Error as exc:
+        problems.add(spec.name, reader.line_num, f"not readable as CSV: {exc}")
+    return parsed
+
+
+def _decode(data: bytes, name: str, problems: Problems) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.add(name, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at byte {exc.start}); "
+                                 "save the file as UTF-8 and import again")
+        return None
+
+
+def _check_header(header: list[str], spec: FileSpec, problems: Problems) -> list[str] | None:
+    """The header's column names, or None when a column is missing, unknown or repeated."""
+    columns = [h.strip().lower() for h in header]
+    ok = True
+    for name in columns:
+        if name not in spec.names:
+            problems.add(spec.name, 1, f"unknown column {name!r} (the columns are: {', '.join(spec.names)})")
+            ok = False
+    for name in sorted({c for c in columns if columns.count(c) > 1}):
+        problems.add(spec.name, 1, f"column {name!r} appears more than once")
+        ok = False
+    for name in spec.required:
+        if name not in columns:
+            problems.add(spec.name, 1, f"required column {name!r} is missing")
+            ok = False
+    return columns if ok else None
+
+
+def _read_rows(reader: Any, columns: list[str], parsed: ParsedFile, problems: Problems) -> None:
+    spec = parsed.spec
+    by_name = {c.name: c for c in spec.columns}
+    cells_of = [(name, by_name[name].read, by_name[name].required) for name in columns]
+    width = len(columns)
+    start = reader.line_num + 1
+    for cells in reader:
+        line, start = start, reader.line_num + 1
+        if not "".join(cells).strip():
+            continue  # a blank line, or a row of empty cells left by a spreadsheet
+        if len(cells) != width:
+            problems.add(spec.name, line, f"has {len(cells)} fields, the header has {width}")
+            continue
+        values: dict[str, Any] = {}
+        for (name, read, required), raw in zip(cells_of, cells):
+            cell = raw.strip()
+            if not cell:
+                values[name] = None
+                if required:
+                    problems.add(spec.name, line, f"{name}: a value is required")
+                continue
+            try:
+                values[name] = read(cell)
+            except ValueError as exc:
+                problems.add(spec.name, line, f"{name}: {exc}")
+        parsed.rows.append(Row(line, values))

@@ -1,0 +1,340 @@
+"""Populate Collection Roster (SPEC section 6, steps 1-6), set-based.
+
+How one run stays correct and cheap:
+- Each account's delinquent amount, total balance, suppression and payments since its last
+  populate are computed ONCE into `roster_work` (one INSERT ... SELECT over the service lines).
+- Each step is then one UPDATE (or INSERT ... SELECT) over roster_account, followed by one
+  INSERT ... SELECT of its history rows (the step stamps `last_run_id`/`last_step` on what it
+  moved, so the history insert finds exactly those rows).
+- One step per account per populate: every step sets `status_since` to the business date, and
+  steps 3-5 only touch accounts whose `status_since` is before it. The same guard makes a second
+  run for the same date change nothing: what moved already carries today's date, payments "since
+  the last populate" are counted after the practice's last completed run (today's, on a rerun)
+  and the account's entry date, and a letter is unique per (guarantor, episode, status).
+- Dollars per step are past-due amounts (for accounts that left: the past-due at their previous
+  populate, since they have none now).
+- "Letters into account history" posts, through core.ledger in a `roster_letters` journal, one
+  adjustment of 0.00 per letter on the guarantor (no line) with the letters adjustment code: it
+  shows in the account's transactions, moves no balance, and `recoup verify` stays clean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from core import audit, ledger
+from core.errors import BadInput
+from core.models.ledger import Practice
+from core.models.roster import RosterRun, RosterSettings
+from core.roster_admin import ensure_defaults
+from core.roster_sql import account_suppressed, as_date, days_between, delinquent_lines, run
+from core.security import Actor, require
+from core.uow import UnitOfWork
+
+STEPS = ("leave", "enter", "plan_failed", "partial_payment", "transfer")
+
+
+@dataclass
+class PopulateResult:
+    run_id: int
+    practice: str
+    business_date: dt.date
+    left: tuple[int, int] = (0, 0)
+    entered: tuple[int, int] = (0, 0)
+    plan_failed: tuple[int, int] = (0, 0)
+    partial_payment: tuple[int, int] = (0, 0)
+    moved: tuple[int, int] = (0, 0)
+    letters: int = 0
+    notes: int = 0
+    history_adjustments: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _moved_sets(cfg: RosterSettings) -> str:
+    """The SET clause shared by every status move a run makes."""
+    return ("prev_status = status_code, status_since = :as_of, last_run_id = :run, "
+            "changed_by = :op, changed_at = :now, version = version + 1")
+
+
+def _history(uow: UnitOfWork, params: dict[str, Any], step: str, reason: str) -> None:
+    run(uow, """
+        INSERT INTO roster_history (practice_id, guarantor_id, episode, from_status, to_status, reason,
+                                    run_id, operator, business_date, at)
+        SELECT practice_id, guarantor_id, episode, prev_status, status_code, :reason, :run, :op, :as_of, :now
+        FROM roster_account WHERE practice_id = :p AND last_run_id = :run AND last_step = :step""",
+        **params, step=step, reason=reason)
+
+
+def fill_work(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+    """Every candidate account (delinquent now, or in the roster) with its amounts, in one pass."""
+    suppressed = account_suppressed("g") if cfg.suppress_by == "account" else "FALSE"
+    run(uow, f"""
+        INSERT INTO roster_work (run_id, guarantor_id, delinquent_cents, total_cents, suppressed, paid_since_cents)
+        SELECT :run, g.id, COALESCE(d.cents, 0), g.ar_cents - g.escrow_cents,
+               CASE WHEN {suppressed} THEN TRUE ELSE FALSE END, 0
+        FROM guarantor g
+        LEFT JOIN (SELECT l.guarantor_id, SUM(l.ar_cents) AS cents FROM service_line l
+                   WHERE {delinquent_lines(uow, cfg.aging_basis, cfg.suppress_by)}
+                   GROUP BY l.guarantor_id) d ON d.guarantor_id = g.id
+        WHERE g.practice_id = :p
+          AND (d.cents IS NOT NULL OR EXISTS (SELECT 1 FROM roster_account ra
+                                              WHERE ra.guarantor_id = g.id AND ra.active = TRUE))""", **params)
+    # Net patient-side payments since each roster account's last populate (reversals subtract).
+    run(uow, """
+        UPDATE roster_work SET paid_since_cents = (
+            SELECT COALESCE(SUM(CASE WHEN t.bucket_to = 'paid' THEN t.amount_cents ELSE -t.amount_cents END), 0)
+            FROM ledger_txn t JOIN roster_account ra ON ra.guarantor_id = t.guarantor_id
+            WHERE t.guarantor_id = roster_work.guarantor_id AND t.kind = 'payment'
+              AND t.source <> 'insurance' AND (t.bucket_to = 'paid' OR t.bucket_from = 'paid')
+              AND t.date > ra.entered_date AND t.date > :prev AND t.date <= :as_of)
+        WHERE run_id = :run AND EXISTS (SELECT 1 FROM roster_account ra
+                                        WHERE ra.guarantor_id = roster_work.guarantor_id AND ra.active = TRUE)""",
+        **params)
+
+
+def step_leave(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+    """1. Nothing past due any more (non-delinquent plans: nothing owed at all), a suppressed
+    billing group, or no balance left at all: the account leaves the roster."""
+    nd = [c for c in (cfg.nd_plan_status, cfg.nd_plan_failed_status) if c]
+    nd_sql = " OR roster_account.status_code IN (" + ", ".join(f"'{c}'" for c in nd) + ")" if nd else ""
+    run(uow, f"""
+        UPDATE roster_account SET active = FALSE, left_date = :as_of, status_code = NULL,
+               last_step = 'leave', {_moved_sets(cfg)}
+        WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND EXISTS (
+            SELECT 1 FROM roster_work w WHERE w.run_id = :run AND w.guarantor_id = roster_account.guarantor_id
+              AND (w.suppressed OR w.total_cents <= 0 OR (w.delinquent_cents <= 0 AND NOT (
+                   EXISTS (SELECT 1 FROM payment_plan pp WHERE pp.guarantor_id = roster_account.guarantor_id
+                           AND pp.active = TRUE AND pp.kind = 'non_delinquent'){nd_sql}))))""", **params)
+    _history(uow, params, "leave", "leave")
+    run(uow, """
+        UPDATE payment_plan SET active = FALSE, ended_date = :as_of, version = version + 1
+        WHERE active = TRUE AND practice_id = :p AND guarantor_id IN (
+            SELECT guarantor_id FROM roster_account WHERE last_run_id = :run AND last_step = 'leave')""", **params)
+
+
+def step_enter(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+    """2. Patient accounts whose delinquent charges reach the minimum enter at the initial
+    status, unless suppressed or the whole account balance is a credit (or zero)."""
+    eligible = """w.run_id = :run AND NOT w.suppressed AND w.total_cents > 0 AND w.delinquent_cents > 0
+                  AND w.delinquent_cents >= :min AND g.kind = 'patient'"""
+    run(uow, f"""
+        UPDATE roster_account SET active = TRUE, status_code = :initial, episode = episode + 1,
+               entered_date = :as_of, left_date = NULL, next_contact = NULL, last_step = 'enter',
+               past_due_cents = (SELECT w.delinquent_cents FROM roster_work w
+                                 WHERE w.run_id = :run AND w.guarantor_id = roster_account.guarantor_id),
+               {_moved_sets(cfg)}
+        WHERE practice_id = :p AND active = FALSE AND turned_over = FALSE AND EXISTS (
+            SELECT 1 FROM roster_work w JOIN guarantor g ON g.id = w.guarantor_id
+            WHERE w.guarantor_id = roster_account.guarantor_id AND {eligible})""", **params)
+    run(uow, f"""
+        INSERT INTO roster_account (practice_id, guarantor_id, active, status_code, status_since, episode,
+                                    entered_date, past_due_cents, turned_over, last_run_id, last_step,
+                                    changed_by, changed_at, version)
+        SELECT :p, w.guarantor_id, TRUE, :initial, :as_of, 1, :as_of, w.delinquent_cents, FALSE, :run,
+               'enter', :op, :now, 1
+        FROM roster_work w JOIN guarantor g ON g.id = w.guarantor_id
+        WHERE {eligible} AND NOT EXISTS (SELECT 1 FROM roster_account ra WHERE ra.guarantor_id = w.guarantor_id)""",
+        **params)
+    _history(uow, params, "enter", "enter")
+
+
+def _plan_due_sql(uow: UnitOfWork) -> str:
+    """Installments whose due date (start + k * every) is before the business date."""
+    elapsed = days_between(uow, ":as_of", "pp.start_date")
+    return f"(({elapsed} - 1) / pp.every_days + 1)"
+
+
+def step_plan_failed(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+    """3. A plan whose payments since its start fall short of the installments already due (an
+    installment is missed once its due date has passed) sends the account to the failed status:
+    the plan's own default status, else the settings' failed status for its kind."""
+    target = """COALESCE(pp.default_status, CASE WHEN pp.kind = 'collection' THEN :pf ELSE :ndf END)"""
+    paid = """(SELECT COALESCE(SUM(CASE WHEN t.bucket_to = 'paid' THEN t.amount_cents ELSE -t.amount_cents END), 0)
+               FROM ledger_txn t WHERE t.guarantor_id = pp.guarantor_id AND t.kind = 'payment'
+                 AND t.source <> 'insurance' AND (t.bucket_to = 'paid' OR t.bucket_from = 'paid')
+                 AND t.date >= pp.start_date AND t.date <= :as_of)"""
+    failing = f"""pp.guarantor_id = roster_account.guarantor_id AND pp.active = TRUE
+                  AND pp.start_date < :as_of AND {target} IS NOT NULL
+                  AND {paid} < {_plan_due_sql(uow)} * pp.amount_cents"""
+    run(uow, f"""
+        UPDATE roster_account SET status_code = (SELECT {target} FROM payment_plan pp WHERE {failing}),
+               last_step = 'plan_failed', {_moved_sets(cfg)}
+        WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND status_since < :as_of
+          AND EXISTS (SELECT 1 FROM payment_plan pp WHERE {failing})""", **params)
+    _history(uow, params, "plan_failed", "plan_failed")
+    run(uow, """
+        UPDATE payment_plan SET active = FALSE, failed_date = :as_of, version = version + 1
+        WHERE active = TRUE AND practice_id = :p AND guarantor_id IN (
+            SELECT guarantor_id FROM roster_account WHERE last_run_id = :run AND last_step = 'plan_failed')""",
+        **params)
+
+
+def step_partial(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+    """4. Not on a plan, paid something since the last populate, still past due: partial payment.
+    Accounts approved for the agency stay where they are (turnover is the next step for them)."""
+    if not cfg.partial_status:
+        return
+    keep = [c for c in (cfg.partial_status, cfg.approved_status) if c]
+    run(uow, f"""
+        UPDATE roster_account SET status_code = :partial, last_step = 'partial_payment', {_moved_sets(cfg)}
+        WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND status_since < :as_of
+          AND status_code NOT IN ({", ".join(f"'{c}'" for c in keep)})
+          AND NOT EXISTS (SELECT 1 FROM payment_plan pp WHERE pp.guarantor_id = roster_account.guarantor_id
+                          AND pp.active = TRUE)
+          AND EXISTS (SELECT 1 FROM roster_work w WHERE w.run_id = :run
+                      AND w.guarantor_id = roster_account.guarantor_id
+                      AND w.paid_since_cents > 0 AND w.delinquent_cents > 0)""", **params)
+    _history(uow, params, "partial_payment", "partial_payment")
+
+
+def step_transfer(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+    """5. Days in status reached days-to-remain: one step to the transfer-to status (with the
+    option that the status's letter must have been printed first)."""
+    printed = ""
+    if cfg.require_letter_printed:
+        printed = """AND NOT EXISTS (SELECT 1 FROM letter_queue q WHERE q.guarantor_id = roster_account.guarantor_id
+                     AND q.episode = roster_account.episode AND q.status_code = roster_account.status_code
+                     AND q.printed_date IS NULL)"""
+    due = f"""cs.practice_id = :p AND cs.code = roster_account.status_code AND cs.transfer_to IS NOT NULL
+              AND cs.days_to_remain IS NOT NULL
+              AND {days_between(uow, ':as_of', 'roster_account.status_since')} >= cs.days_to_remain"""
+    run(uow, f"""
+        UPDATE roster_account SET status_code = (SELECT cs.transfer_to FROM collection_status cs WHERE {due}),
+               last_step = 'transfer', {_moved_sets(cfg)}
+        WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND status_since < :as_of
+          AND EXISTS (SELECT 1 FROM collection_status cs WHERE {due}) {printed}""", **params)
+    _history(uow, params, "transfer", "transfer")
+
+
+def queue_letters(uow: UnitOfWork, cfg: RosterSettings, *, practice_id: int, as_of: dt.date,
+                  operator: str, now: dt.datetime, run_id: int | None = None,
+                  guarantor_sql: str | None = None, extra: dict[str, Any] | None = None) -> tuple[int, int, int]:
+    """6. Queue each status's letter once per roster episode, with the notes and 0.00 history
+    adjustments the settings ask for. `guarantor_sql` narrows it (a manual change). Returns
+    (letters, notes, adjustments)."""
+    params: dict[str, Any] = dict(p=practice_id, as_of=as_of, run=run_id, op=operator, now=now, **(extra or {}))
+    before = int(run(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one())
+    narrow = f"AND ra.guarantor_id IN ({guarantor_sql})" if guarantor_sql else ""
+    run(uow, f"""
+        INSERT INTO letter_queue (practice_id, guarantor_id, status_code, template, episode, queued_date, run_id)
+        SELECT ra.practice_id, ra.guarantor_id, ra.status_code, cs.letter, ra.episode, :as_of, CAST(:run AS BIGINT)
+        FROM roster_account ra JOIN collection_status cs ON cs.practice_id = ra.practice_id
+                                                         AND cs.code = ra.status_code
+        WHERE ra.practice_id = :p AND ra.active = TRUE AND ra.turned_over = FALSE AND cs.letter IS NOT NULL {narrow}
+          AND NOT EXISTS (SELECT 1 FROM letter_queue q WHERE q.guarantor_id = ra.guarantor_id
+                          AND q.episode = ra.episode AND q.status_code = ra.status_code)""", **params)
+    new = "q.practice_id = :p AND q.id > :before"
+    params["before"] = before
+    letters = int(run(uow, f"SELECT COUNT(*) FROM letter_queue q WHERE {new}", **params).scalar_one())
+    notes = adjustments = 0
+    if letters and cfg.letters_in_notes:
+        notes = run(uow, f"""
+            INSERT INTO account_note (practice_id, guarantor_id, kind, text, next_contact, operator, business_date, at)
+            SELECT q.practice_id, q.guarantor_id, 'letter',
+                   'Collection letter queued: ' || q.template || ' (status ' || q.status_code || ')',
+                   NULL, :op, :as_of, :now
+            FROM letter_queue q WHERE {new}""", **params).rowcount
+    if letters and cfg.letters_in_history and cfg.letter_adj_code:
+        journal = ledger.open_journal(uow, "roster_letters", operator, as_of, practice_id)
+        adjustments = run(uow, f"""
+            INSERT INTO ledger_txn (practice_id, journal_id, guarantor_id, line_id, date, kind, source,
+                                    bucket_from, bucket_to, amount_cents, adjustment_code, memo)
+            SELECT q.practice_id, :j, q.guarantor_id, NULL, :as_of, 'adjustment', 'system', 'ar', 'adjusted', 0,
+                   :code, 'Collection letter: ' || q.template
+            FROM letter_queue q WHERE {new}""", **params, j=journal.id, code=cfg.letter_adj_code).rowcount
+        ledger.close_journal(uow, journal)
+    return letters, notes, adjustments
+
+
+def auto_practices(uow: UnitOfWork) -> list[int]:
+    """Practices the nightly worker populates: roster on, and automatic population on (a practice
+    without settings yet gets the pre-loaded ones, where it is on)."""
+    rows = run(uow, """SELECT p.id FROM practice p LEFT JOIN roster_settings s ON s.practice_id = p.id
+                       WHERE p.roster_on = TRUE AND (s.id IS NULL OR s.auto_populate = TRUE)
+                       ORDER BY p.source_id""").all()
+    return [int(r[0]) for r in rows]
+
+
+def _finish(uow: UnitOfWork, params: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """Remember each account's past-due where it changed (writing only those rows); count what
+    each step did."""
+    run(uow, """
+        UPDATE roster_account SET last_populate = :as_of,
+               past_due_cents = (SELECT w.delinquent_cents FROM roster_work w
+                                 WHERE w.run_id = :run AND w.guarantor_id = roster_account.guarantor_id)
+        WHERE practice_id = :p AND active = TRUE AND EXISTS (
+            SELECT 1 FROM roster_work w WHERE w.run_id = :run AND w.guarantor_id = roster_account.guarantor_id
+              AND w.delinquent_cents <> roster_account.past_due_cents)""", **params)
+    rows = run(uow, """SELECT last_step, COUNT(*), COALESCE(SUM(past_due_cents), 0) FROM roster_account
+                       WHERE practice_id = :p AND last_run_id = :run GROUP BY last_step""", **params).all()
+    run(uow, "DELETE FROM roster_work WHERE run_id = :run", **params)
+    return {step: (int(n), int(c)) for step, n, c in rows}
+
+
+def _previous_run(uow: UnitOfWork, practice_id: int, as_of: dt.date) -> dt.date:
+    """The business date of the last completed populate on or before `as_of` ("since the last
+    populate" counts payments after it); a practice's first run counts from each entry date."""
+    prev = run(uow, """SELECT MAX(business_date) FROM roster_run WHERE practice_id = :p AND outcome = 'done'
+                       AND business_date <= :as_of""", p=practice_id, as_of=as_of).scalar_one()
+    return as_date(prev) or dt.date.min
+
+
+def populate(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
+             progress: Callable[[str, int, int], None] | None = None) -> PopulateResult:
+    """Populate the practice's roster for business date `as_of`; one transaction, one audit entry.
+    `progress(step, done, total)` is called between steps (the application's progress bar)."""
+    require(actor, "collector", "populate the collection roster")
+    practice = uow.session.get(Practice, practice_id)
+    if practice is None:
+        raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
+    uow.lock(f"roster.populate.{practice_id}")
+    cfg = ensure_defaults(uow, practice_id)
+    now = uow.now()
+    run_row = RosterRun(practice_id=practice_id, business_date=as_of, operator=actor.name, started_at=now)
+    uow.session.add(run_row)
+    uow.session.flush()
+    params: dict[str, Any] = dict(
+        p=practice_id, run=run_row.id, as_of=as_of, now=now, op=actor.name, prev=_previous_run(uow, practice_id, as_of),
+        cutoff=as_of - dt.timedelta(days=cfg.age_to_enter), min=cfg.min_balance_cents,
+        initial=cfg.initial_status, pf=cfg.plan_failed_status, ndf=cfg.nd_plan_failed_status,
+        partial=cfg.partial_status)
+    steps = (step_leave, step_enter, step_plan_failed, step_partial, step_transfer)
+    report = progress or (lambda name, done, total: None)
+    report("reading balances", 0, len(steps) + 2)
+    fill_work(uow, cfg, params)
+    for i, step in enumerate(steps, start=1):
+        report(step.__name__.removeprefix("step_"), i, len(steps) + 2)
+        step(uow, cfg, params)
+    report("letters", len(steps) + 1, len(steps) + 2)
+    letters, notes, adjustments = queue_letters(uow, cfg, practice_id=practice_id, as_of=as_of,
+                                                operator=actor.name, now=now, run_id=run_row.id)
+    counts = _finish(uow, params)
+    result = PopulateResult(run_row.id, practice.source_id, as_of,
+                            left=counts.get("leave", (0, 0)), entered=counts.get("enter", (0, 0)),
+                            plan_failed=counts.get("plan_failed", (0, 0)),
+                            partial_payment=counts.get("partial_payment", (0, 0)),
+                            moved=counts.get("transfer", (0, 0)), letters=letters, notes=notes,
+                            history_adjustments=adjustments)
+    _record_run(uow, run_row, result)
+    report("done", len(steps) + 2, len(steps) + 2)
+    audit.record(uow, actor.name, "roster.populate", "roster_run", [practice.source_id, run_row.id], None,
+                 result.as_dict(), business_date=as_of)
+    uow.commit()
+    return result
+
+
+def _record_run(uow: UnitOfWork, row: RosterRun, r: PopulateResult) -> None:
+    row.left_count, row.left_cents = r.left
+    row.entered_count, row.entered_cents = r.entered
+    row.plan_failed_count, row.plan_failed_cents = r.plan_failed
+    row.partial_count, row.partial_cents = r.partial_payment
+    row.moved_count, row.moved_cents = r.moved
+    row.letters_count, row.notes_count, row.history_adjustments = r.letters, r.notes, r.history_adjustments
+    row.ended_at = uow.now()
+    row.outcome = "done"
+    uow.session.add(row)

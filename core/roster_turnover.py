@@ -1,0 +1,206 @@
+"""Turn over to agency (SPEC section 6): the end of the roster for approved accounts.
+
+For every account in the approved-for-agency status, in one transaction: write off its
+delinquent charges (or all open charges, per the settings) with the write-off code, add the
+collection fee, move the guarantor to the transfer billing group, set the internal comment, write
+the agency file and leave the roster account "turned over".
+
+The collection fee: reference 003 names only its adjustment code, so the amount is the settings'
+`collection_fee_bp` (basis points of the amount turned over, rounded half up per account; the
+agency profile of SPEC section 7 has no fee column yet) unless the caller passes `fee_bp`. The fee
+is posted charge -> collections on the account's first written-off line: it is owed to the
+agency, not to the practice's A/R, and it keeps the ledger identity whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from core import audit, ledger
+from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.models.ledger import Practice
+from core.models.roster import RosterSettings
+from core.money import format_plain
+from core.roster_admin import ensure_defaults
+from core.roster_files import record_file, unique_path, write_private
+from core.roster_sql import aging_anchor, open_guarantor_lines, run
+from core.security import Actor, require
+from core.uow import UnitOfWork
+
+FILE_COLUMNS = ["guarantor", "name", "address1", "address2", "city", "state", "zip", "phone",
+                "encounter", "line", "dos", "age_date", "amount"]
+
+
+@dataclass
+class TurnoverResult:
+    accounts: int
+    lines: int
+    written_off: str
+    fees: str
+    file: str
+    journal_id: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _accounts_where(guarantor_ids: list[int] | None, params: dict[str, Any]) -> str:
+    where = ("ra.practice_id = :p AND ra.active = TRUE AND ra.turned_over = FALSE "
+             "AND ra.status_code = :approved")
+    if guarantor_ids is not None:
+        params["ids"] = list(guarantor_ids) or [-1]
+        where += " AND ra.guarantor_id IN :ids"
+    return where
+
+
+def _lines_where(uow: UnitOfWork, cfg: RosterSettings, accounts: str) -> str:
+    lines = open_guarantor_lines(uow, cfg.suppress_by, "l")
+    if cfg.transfer_charges == "delinquent":
+        lines += f" AND {aging_anchor(cfg.aging_basis, 'l')} <= :cutoff"
+    return f"{lines} AND l.guarantor_id IN (SELECT ra.guarantor_id FROM roster_account ra WHERE {accounts})"
+
+
+def _fee_sql(bp_param: str = ":bp") -> str:
+    return f"((CAST(SUM(l.ar_cents) AS BIGINT) * {bp_param} + 5000) / 10000)"
+
+
+def preview(uow: UnitOfWork, cfg: RosterSettings, lines: str, accounts: str,
+            params: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(accounts, lines, cents written off, fee cents) — what a turnover would do."""
+    n_acc = int(run(uow, f"SELECT COUNT(*) FROM roster_account ra WHERE {accounts}", **params).scalar_one())
+    n_lines, cents = run(uow, f"SELECT COUNT(*), COALESCE(SUM(l.ar_cents), 0) FROM service_line l WHERE {lines}",
+                         **params).one()
+    fee = run(uow, f"""SELECT COALESCE(SUM(f), 0) FROM (SELECT {_fee_sql()} AS f FROM service_line l
+                       WHERE {lines} GROUP BY l.guarantor_id) x""", **params).scalar_one()
+    return n_acc, int(n_lines), int(cents), int(fee)
+
+
+def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir: Path,
+             guarantor_ids: list[int] | None = None, fee_bp: int | None = None,
+             confirmed: bool = False) -> TurnoverResult:
+    """Turn approved accounts over to the agency; asks for confirmation with counts and dollars."""
+    require(actor, "supervisor", "turn accounts over to an agency")
+    practice = uow.session.get(Practice, practice_id)
+    if practice is None:
+        raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
+    cfg = ensure_defaults(uow, practice_id)
+    if not cfg.approved_status or not cfg.write_off_code:
+        raise Refused("set the approved-for-agency status and the write-off code in the integration settings first")
+    bp = cfg.collection_fee_bp if fee_bp is None else fee_bp
+    if not 0 <= bp <= 10000:
+        raise BadInput("fee: must be from 0 to 100 percent", field="fee")
+    if bp and not cfg.fee_code:
+        raise Refused("set the collection-fee adjustment code in the integration settings first")
+    params: dict[str, Any] = dict(p=practice_id, approved=cfg.approved_status, as_of=as_of, bp=bp,
+                                  cutoff=as_of - dt.timedelta(days=cfg.age_to_enter), op=actor.name,
+                                  now=uow.now(), wo=cfg.write_off_code, fee_code=cfg.fee_code)
+    accounts = _accounts_where(guarantor_ids, params)
+    lines = _lines_where(uow, cfg, accounts)
+    n_acc, n_lines, cents, fee = preview(uow, cfg, lines, accounts, params)
+    if not n_acc:
+        raise Refused(f"nothing to turn over: no accounts are in the approved-for-agency status {cfg.approved_status}")
+    if not confirmed:
+        raise NeedsConfirmation(Summary("Turn over accounts to the collection agency", [
+            SummaryLine(n_acc, cents, "will be turned over and leave the roster", noun="account"),
+            SummaryLine(n_lines, cents, f"will be written off with code {cfg.write_off_code}",
+                        noun=f"{cfg.transfer_charges} charge"),
+            SummaryLine(n_acc if fee else 0, fee, f"will be added ({bp // 100}.{bp % 100:02d}%)",
+                        noun="collection fee")],
+            [f"billing group -> {cfg.transfer_billing_group or '(unchanged)'}",
+             f"internal comment ({cfg.comment_mode}): {cfg.internal_comment or '(none)'}",
+             "an agency file (CSV) will be written"]))
+    path, digest = _write_file(uow, practice, lines, params, Path(out_dir), as_of)
+    journal = _post(uow, actor, practice_id, as_of, lines, params, bp)
+    _update_guarantors(uow, cfg, accounts, params)
+    _leave_roster(uow, accounts, params)
+    f = record_file(uow, practice_id=practice_id, kind="turnover", path=path, rows=n_lines, total_cents=cents,
+                    sha256=digest, operator=actor.name, as_of=as_of)
+    result = TurnoverResult(n_acc, n_lines, format_plain(cents), format_plain(fee), str(path), journal)
+    audit.record(uow, actor.name, "roster.turnover", "roster_account", [practice.source_id, f"file:{f.id}"],
+                 None, {**result.as_dict(), "sha256": digest}, business_date=as_of)
+    try:
+        uow.commit()
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _write_file(uow: UnitOfWork, practice: Practice, lines: str, params: dict[str, Any], out_dir: Path,
+                as_of: dt.date) -> tuple[Path, str]:
+    """The agency file, read before the write-off changes the balances. Minimum necessary: no
+    procedure or diagnosis codes."""
+    rows = run(uow, f"""
+        SELECT g.source_id, g.name, g.address1, g.address2, g.city, g.state, g.zip, g.phone, e.source_id,
+               l.source_id, l.dos, COALESCE(l.responsibility_date, l.posted_date), l.ar_cents
+        FROM service_line l JOIN guarantor g ON g.id = l.guarantor_id JOIN encounter e ON e.id = l.encounter_id
+        WHERE {lines} ORDER BY g.source_id, e.source_id, l.source_id""", **params).all()
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    out.writerow(FILE_COLUMNS)
+    for r in rows:
+        out.writerow([*("" if v is None else v for v in r[:10]), str(r[10]), str(r[11]), format_plain(r[12])])
+    path = unique_path(out_dir, f"turnover-{practice.source_id}-{as_of.isoformat()}", ".csv")
+    return path, write_private(path, buf.getvalue().encode())
+
+
+def _post(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines: str,
+          params: dict[str, Any], bp: int) -> int:
+    """Write-offs (ar -> written_off) per line and one fee per account, then refresh balances."""
+    journal = ledger.open_journal(uow, "roster_turnover", actor.name, as_of, practice_id)
+    run(uow, f"""
+        INSERT INTO ledger_txn (practice_id, journal_id, guarantor_id, line_id, date, kind, source,
+                                bucket_from, bucket_to, amount_cents, adjustment_code, memo)
+        SELECT l.practice_id, :j, l.guarantor_id, l.id, :as_of, 'write_off', 'system', 'ar', 'written_off',
+               l.ar_cents, :wo, 'Turned over to collection agency'
+        FROM service_line l WHERE {lines}""", **params, j=journal.id)
+    if bp:
+        run(uow, """
+            INSERT INTO ledger_txn (practice_id, journal_id, guarantor_id, line_id, date, kind, source,
+                                    bucket_from, bucket_to, amount_cents, adjustment_code, memo)
+            SELECT MIN(l.practice_id), :j, l.guarantor_id, MIN(l.line_id), :as_of, 'collection_fee', 'system',
+                   'charge', 'collections', (CAST(SUM(l.amount_cents) AS BIGINT) * :bp + 5000) / 10000, :fee_code,
+                   'Collection agency fee'
+            FROM ledger_txn l WHERE l.journal_id = :j AND l.kind = 'write_off'
+            GROUP BY l.guarantor_id HAVING (CAST(SUM(l.amount_cents) AS BIGINT) * :bp + 5000) / 10000 > 0""",
+            **params, j=journal.id)
+    ledger.close_journal(uow, journal)
+    return int(journal.id)  # type: ignore[arg-type]
+
+
+def _update_guarantors(uow: UnitOfWork, cfg: RosterSettings, accounts: str, params: dict[str, Any]) -> None:
+    sets = ["version = version + 1"]
+    if cfg.transfer_billing_group:
+        sets.append("billing_group = :bg")
+        params["bg"] = cfg.transfer_billing_group
+    if cfg.internal_comment:
+        params["comment"] = cfg.internal_comment
+        if cfg.comment_mode == "overwrite":
+            sets.append("internal_comment = :comment")
+        else:
+            sets.append("""internal_comment = CASE WHEN internal_comment IS NULL OR internal_comment = ''
+                           THEN :comment ELSE SUBSTR(internal_comment || ' ' || :comment, 1, 500) END""")
+    run(uow, f"""UPDATE guarantor SET {', '.join(sets)}
+                 WHERE id IN (SELECT ra.guarantor_id FROM roster_account ra WHERE {accounts})""", **params)
+
+
+def _leave_roster(uow: UnitOfWork, accounts: str, params: dict[str, Any]) -> None:
+    run(uow, f"""
+        INSERT INTO roster_history (practice_id, guarantor_id, episode, from_status, to_status, reason,
+                                    operator, business_date, at)
+        SELECT ra.practice_id, ra.guarantor_id, ra.episode, ra.status_code, ra.status_code, 'turnover',
+               :op, :as_of, :now
+        FROM roster_account ra WHERE {accounts}""", **params)
+    run(uow, f"""UPDATE payment_plan SET active = FALSE, ended_date = :as_of, version = version + 1
+                WHERE active = TRUE AND practice_id = :p AND guarantor_id IN (
+                    SELECT ra.guarantor_id FROM roster_account ra WHERE {accounts})""", **params)
+    run(uow, f"""
+        UPDATE roster_account SET turned_over = TRUE, turned_over_date = :as_of, active = FALSE,
+               prev_status = status_code, last_run_id = NULL, last_step = 'turnover', changed_by = :op,
+               changed_at = :now, version = version + 1
+        WHERE id IN (SELECT ra.id FROM roster_account ra WHERE {accounts})""", **params)

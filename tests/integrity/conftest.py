@@ -1,0 +1,38 @@
+"""Fixtures for the integrity tests: a small demo database built once and copied per example.
+
+Profiles: the fast profile runs in CI by default; `RECOUP_LONG=1` (or `pytest --long`) selects the
+long profile (more Hypothesis examples and steps, 20+ crash trials each on the medium demo).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integrity.support import build_demo, copy_db
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--long", action="store_true", default=False,
+                     help="integrity tests: run the long profiles (also RECOUP_LONG=1)")
+
+
+@pytest.fixture(scope="session")
+def long_profile(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--long") or os.environ.get("RECOUP_LONG"))
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo, built once per session; copy it before writing to it."""
+    return build_demo(tmp_path_factory.mktemp("demo-small"), "small")
+
+
+@pytest.fixture
+def demo_copy(small_demo: Path, tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "recoup.db"
+    copy_db(small_demo, path)
+    yield path

@@ -1,0 +1,61 @@
+"""Helpers for the operations tests: free ports, waiting for a condition, tmux panes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+RECOUP = str(Path(sys.executable).with_name("recoup"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(check: Callable[[], str | None | bool], timeout: float, what: str) -> str | bool:
+    """Poll `check` until it returns something truthy; fail naming `what` (not a timing test:
+    the timeout only bounds a hang)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def recoup(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([RECOUP, *args], env={**os.environ, **(env or {})}, input=input,
+                          capture_output=True, text=True, timeout=120)
+
+
+def tmux_capture(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+
+def have(program: str) -> bool:
+    return shutil.which(program) is not None or Path(program).exists()
+
+
+def shared_dir(prefix: str) -> Path:
+    """A temporary folder another system user can use (the SSH operator opens the database)."""
+    import tempfile
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o777)
+    return path
+
+
+def practice_db(folder: Path, env: dict[str, str]) -> None:
+    """A SQLite database with one practice, so the main menu shows the operator line."""
+    (folder / "import").mkdir()
+    (folder / "import" / "practices.csv").write_text("practice_id,name\nP1,Loopback Clinic\n")
+    done = recoup("import", str(folder / "import"), env=env)
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,41 @@
+"""The demo's roster: real migrations over past business dates, letters queued, plans, verify clean."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from core import roster
+from core.models.roster import PaymentPlan, RosterHistory, RosterRun
+from core.security import authenticate
+from core.verify import verify
+from db.demo import build_demo
+from tests.conftest import LOGIN, TODAY
+
+
+@pytest.fixture
+def demo(engine: Engine) -> str:
+    return build_demo(engine, LOGIN, TODAY, "small")
+
+
+def test_small_demo_has_a_roster_under_way(demo, uow) -> None:  # type: ignore[no-untyped-def]
+    with uow(write=False) as u:
+        actor = authenticate(u, LOGIN)
+        rows = roster.roster_rows(u, actor)
+        statuses = Counter(r["status"] for r in rows)
+        assert len(statuses) >= 5 and {"PP", "R", "PF"} <= set(statuses), statuses
+        assert {r["practice"] for r in rows} == {"DEMO-FAM", "DEMO-OCC", "DEMO-ORTHO"}
+        reasons = Counter(h.reason for h in u.session.exec(select(RosterHistory)))
+        assert reasons["enter"] and reasons["transfer"] and reasons["plan_failed"] and reasons["plan"]
+        runs = u.session.exec(select(RosterRun)).all()
+        assert len(runs) == 12 and {r.outcome for r in runs} == {"done"}
+        assert len({r.business_date for r in runs}) == 4                       # 45, 30, 15 days ago, today
+        waiting = roster.list_queue(u, actor, printed=False)
+        assert len(waiting) > 20 and len({w["letter"] for w in waiting}) >= 3
+        plans = u.session.exec(select(PaymentPlan)).all()
+        assert any(p.active for p in plans) and any(p.failed_date for p in plans)
+        assert len(roster.auto_practices(u)) == 3                              # the nightly populates them
+        assert [c.name for c in verify(u) if not c.ok] == []

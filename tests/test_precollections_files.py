@@ -1,0 +1,112 @@
+"""Agency spreadsheets and CSV files: what is written equals the database, owner-only, recorded."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import stat
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from sqlalchemy import text
+
+import factories as f
+from conftest import TODAY
+from core import files
+from core import precollections as pc
+from core.errors import NeedsConfirmation, SummaryLine
+from core.precollections_criteria import Criteria
+from pc_helpers import COLLECTOR, SUPERVISOR, SUPPORT, assert_verified, call, snapshot
+
+
+@pytest.fixture
+def not_sent(uow):
+    """Three patient encounters In Collections/Not Sent, one more in Pre-Collections."""
+    with uow() as u:
+        p = f.practice(u)
+        for i, amount in enumerate((12345, 6789, 100000, 5000), start=1):
+            g = f.guarantor(u, p, f"G{i}", name=f"Pat {i}", birth_date=dt.date(1970, 1, i), address1=f"{i} Main St",
+                            city="Springfield", state="IL", zip="62701", phone=f"555-000{i}")
+            f.encounter(u, p, g, [amount], source_id=f"E{i}", dos=dt.date(2026, 2, i))
+        u.commit()
+    call(uow, pc.add_tasks, COLLECTOR, p.id, Criteria(), TODAY)
+    call(uow, pc.set_action, COLLECTOR, p.id, "send-to-collections", TODAY, tasks=[1, 2, 3])
+    call(uow, pc.apply, SUPERVISOR, p.id, TODAY, confirmed=True)
+    call(uow, files.save_agency, SUPPORT, p.id, "AG1", TODAY, name="First Recovery")
+    return p.id
+
+
+def _db_rows(uow):
+    with uow(write=False) as u:
+        rows = u.session.execute(text(
+            "SELECT t.batch_no, t.task_no, e.source_id, e.dos, e.patient_name, g.source_id, g.name, g.birth_date, "
+            "g.address1, g.address2, g.city, g.state, g.zip, g.phone, e.ar_cents + e.collections_cents "
+            "FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id JOIN guarantor g ON g.id = e.guarantor_id "
+            "WHERE t.state = 'sent' ORDER BY t.task_no")).all()
+    out = []
+    for r in rows:
+        r = list(r)
+        r[3], r[7] = (dt.date.fromisoformat(str(v)[:10]) for v in (r[3], r[7]))
+        out.append(r)
+    return out
+
+
+def _cents(value) -> int:
+    """A spreadsheet number back to cents, through its decimal text (no float arithmetic)."""
+    return int(Decimal(str(value)).scaleb(2))
+
+
+def test_spreadsheet_update_as_sent_reads_back_equal_to_the_database(uow, not_sent, tmp_path):
+    tmp_path = tmp_path / "out"
+    before = snapshot(uow)
+    with pytest.raises(NeedsConfirmation) as exc:
+        call(uow, pc.create_spreadsheet, SUPERVISOR, not_sent, "AG1", TODAY, tmp_path, update_as_sent=True)
+    assert exc.value.summary.lines == [
+        SummaryLine(3, 119134, "will be sent to the agency First Recovery (AG1)")]
+    assert snapshot(uow) == before and not tmp_path.exists()
+    r = call(uow, pc.create_spreadsheet, SUPERVISOR, not_sent, "AG1", TODAY, tmp_path, update_as_sent=True,
+             confirmed=True)
+    path = tmp_path / "P1_AG1_batch000001_2026-11-23.xlsx"
+    assert r.file.path == str(path) and r.batch_no == 1
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert r.file.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (r.file.rows, r.file.total_cents) == (3, 119134)
+
+    ws = openpyxl.load_workbook(path).active
+    values = list(ws.iter_rows(values_only=True))
+    assert values[0] == tuple(files.COLUMNS[k].header for k in files.DEFAULT_COLUMNS)
+    assert "Procedure Codes" not in values[0]  # minimum necessary
+    got = []
+    for row in values[1:]:
+        row = list(row)
+        row[3], row[7] = row[3].date(), row[7].date()
+        row[14] = _cents(row[14])
+        got.append(row)
+    assert got == _db_rows(uow)
+    assert {row[0] for row in got} == {1}  # one batch number for the whole send
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:O4"
+    assert ws["O2"].number_format.startswith("$#,##0.00") and ws["D2"].number_format == "yyyy-mm-dd"
+    with uow(write=False) as u:
+        rec = u.session.execute(text("SELECT rows, total_cents, sha256, batch_no, operator FROM agency_file")).one()
+        sent_at = u.session.execute(text("SELECT COUNT(*) FROM precollection_task WHERE state = 'sent' "
+                                         "AND sent_at IS NOT NULL AND batch_no = 1")).scalar_one()
+    assert tuple(rec) == (3, 119134, r.file.sha256, 1, "sam") and sent_at == 3
+    assert_verified(uow)
+
+
+def test_extract_without_update_changes_no_state(uow, not_sent, tmp_path):
+    call(uow, files.save_agency, SUPPORT, not_sent, "AG1", TODAY, file_format="csv",
+         columns="task,encounter,balance,procedure_codes")
+    r = call(uow, pc.create_spreadsheet, SUPERVISOR, not_sent, "AG1", TODAY, tmp_path)
+    assert r.batch_no is None
+    with open(r.file.path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [["Task", "Encounter", "Balance", "Procedure Codes"], ["1", "E1", "123.45", "99213"],
+                    ["2", "E2", "67.89", "99213"], ["3", "E3", "1000.00", "99213"]]
+    assert stat.S_IMODE(os.stat(r.file.path).st_mode) == 0o600
+    with uow(write=False) as u:
+        assert u.session.execute(text("SELECT COUNT(*) FROM precollection_task WHERE state = 'not_sent'")).scalar_one() == 3
+    assert_verified(uow)

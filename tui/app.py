@@ -1,0 +1,186 @@
+"""The Recoup application: the main menu, global keys, the command palette, the database wiring.
+
+This module is an entry point, so it may touch db/ — but only inside `run_app`'s connect function,
+which runs in a worker after the first paint: importing SQLAlchemy/SQLModel costs about three
+times a bare Textual start, and the operator should see the menu at once. Screens get a
+`Services` (unit-of-work factory, operator, business date) and never import db/.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.app import App
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui.keys import binding, load_overrides
+from tui.screens.help import HelpScreen, help_entries
+from tui.screens.home import HomeScreen
+from tui.screens.registry import BY_ID, SCREENS, ScreenEntry
+from tui.services import Services
+
+
+class ScreensProvider(Provider):
+    """Ctrl+P: every screen by name; screens not built yet are listed as coming."""
+
+    def _hit_text(self, entry: ScreenEntry) -> tuple[str, str]:
+        where = " > ".join(entry.path)
+        title = entry.title if entry.built else f"{entry.title} (coming)"
+        return title, f"{where}: {entry.help}"
+
+    async def discover(self) -> Hits:
+        for entry in SCREENS:
+            title, help_text = self._hit_text(entry)
+            yield DiscoveryHit(title, partial(self.app.open_screen, entry.id), help=help_text)  # type: ignore[attr-defined]
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for entry in SCREENS:
+            title, help_text = self._hit_text(entry)
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(self.app.open_screen, entry.id),  # type: ignore[attr-defined]
+                          text=title, help=help_text)
+
+
+class RecoupApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "Recoup"
+    COMMANDS = App.COMMANDS | {ScreensProvider}
+    BINDINGS = [binding("app.help", "help"), binding("app.menu", "menu"), binding("app.find", "find"),
+                binding("app.quit", "quit")]
+
+    def __init__(self, connect: Callable[[], Services] | None = None, services: Services | None = None,
+                 key_overrides: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self._connect = connect
+        self.services: Services | None = services
+        self.practice: Any = None
+        self._key_overrides = key_overrides or {}
+
+    # ---- start-up -----------------------------------------------------------------------------
+
+    def get_default_screen(self) -> HomeScreen:
+        """The menu is the first screen itself (no blank default screen painted before it)."""
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        if self._key_overrides:
+            self.set_keymap(self._key_overrides)
+        if self.services is not None:
+            self._connected(self.services)
+
+    def on_ready(self) -> None:
+        """After the first paint: open the database in a thread (imports the ORM there)."""
+        if self.services is None and self._connect is not None:
+            self.run_worker(self._open_database, thread=True, group="connect", exit_on_error=False)
+
+    def _open_database(self) -> None:
+        assert self._connect is not None
+        try:
+            services = self._connect()
+        except Exception as exc:  # unknown operator, database not set up: one clear message
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            code = getattr(exc, "exit_code", 1)
+            self.call_from_thread(self.exit, None, code, f"recoup: {message}")
+            return
+        self.call_from_thread(self._connected, services)
+
+    def _connected(self, services: Services) -> None:
+        self.services = services
+        if services.practices and self.practice is None:
+            self.practice = services.practices[0]
+            self.sub_title = self.practice.name
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen) and screen.is_mounted:
+                screen.refresh_practices()
+
+    def set_practice(self, practice_id: int) -> None:
+        if self.services is None:
+            return
+        for p in self.services.practices:
+            if p.id == practice_id and (self.practice is None or self.practice.id != p.id):
+                self.practice = p
+                self.sub_title = p.name
+                self.notify(f"Working in {p.name}")
+
+    # ---- navigation ---------------------------------------------------------------------------
+
+    def open_screen(self, screen_id: str, **kwargs: Any) -> None:
+        """Open a screen by its registry id (menu, palette) or a dashboard by record id."""
+        entry = BY_ID.get(screen_id)
+        if entry is not None and not entry.built:
+            self.notify(f"{entry.title} is coming: it is not built yet.", severity="warning")
+            return
+        if self.services is None:
+            self.notify("Still opening the database; try again in a moment.")
+            return
+        if self.practice is None and screen_id != "find":
+            self.notify("There is no practice yet: run 'recoup demo' or 'recoup import DIR'.",
+                        severity="warning")
+            return
+        if entry is not None:
+            self.push_screen(entry.make(**kwargs))
+        elif screen_id == "guarantor":
+            from tui.screens.guarantor import GuarantorScreen
+            self.push_screen(GuarantorScreen(**kwargs))
+        elif screen_id == "encounter":
+            from tui.screens.encounter import EncounterScreen
+            self.push_screen(EncounterScreen(**kwargs))
+        else:
+            raise LookupError(screen_id)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        title = getattr(self.screen, "TITLE_TEXT", "") or "Main menu"
+        self.push_screen(HelpScreen(title, help_entries(self.screen)))
+
+    def action_menu(self) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def action_find(self) -> None:
+        self.open_screen("find")
+
+
+def run_app(ctx: Any) -> int:
+    """Open the application for the command line's Context; returns the exit status."""
+    try:
+        overrides = load_overrides()
+    except (ValueError, OSError) as exc:
+        print(f"recoup: {exc}")
+        return 2
+    from tui.signin import sign_in_required
+    if sign_in_required():  # a browser session (recoup serve): sign in, idle logoff
+        from core.auth import idle_minutes
+        from tui.signin import SignInApp
+        app: RecoupApp = SignInApp(connect=partial(_connect, ctx, False), key_overrides=overrides,
+                                   idle_minutes=idle_minutes(os.environ.get("RECOUP_IDLE_MINUTES")))
+    else:
+        app = RecoupApp(connect=partial(_connect, ctx), key_overrides=overrides)
+    app.run(mouse=not getattr(ctx.args, "no_mouse", False))
+    return app.return_code or 0
+
+
+def _connect(ctx: Any, as_login: bool = True) -> Services:
+    """Runs in a worker thread after the first paint: schema, operator, practices.
+    With as_login False (browser sessions) the operator is left for the sign-in screen."""
+    from core.accounts import list_practices
+    from db.uow import SqlUnitOfWork
+
+    ctx.ensure_schema()
+    engine = ctx.engine
+
+    def uow(write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, write=write)
+
+    with uow() as u:
+        actor = ctx.actor(u) if as_login else None
+        practices = list_practices(u)
+    return Services(uow, actor, ctx.as_of, practices,
+                    where=engine.url.render_as_string(hide_password=True))
+

@@ -1,0 +1,172 @@
+"""recoup worker: the nightly worker — each practice's due batches at their configured time.
+
+A long-running process (systemd, docs/recoup-worker.service) or, with --once, a cron job
+(docs/cron.example). Every pass asks core.worker what is due from the runs recorded in the
+database (so a restart or a missed night resumes where it left off: each missed business date
+once, in order), claims each run with core.runs (so two workers, or a worker and an operator's
+`recoup nightly`, never run one date twice), runs it in its own transaction and records the
+outcome. Log lines are structured key=value and carry practice ids, dates, counts and dollars
+only — never a name, an address or an account's details. SIGTERM finishes the run in progress
+(its transaction is never cut in half) and exits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from tui.commands.context import Context, add_command
+
+log = logging.getLogger("recoup.worker")
+
+
+def register(sub: Any) -> None:
+    p = add_command(sub, "worker", cmd_worker, "the nightly worker: run each practice's due batches on time")
+    p.add_argument("--once", action="store_true", help="run what is due now and exit (for cron)")
+    p.add_argument("--external-time", metavar="HH:MM", default=os.environ.get("RECOUP_EXTERNAL_TIME", "02:00"),
+                   help="local time the external collections run is due (default 02:00 or RECOUP_EXTERNAL_TIME)")
+    p.add_argument("--poll", type=int, default=300, metavar="SECONDS", help="look again at least this often")
+    p.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder for agency files")
+    p.add_argument("--now", metavar="YYYY-MM-DDTHH:MM", help=argparse_suppress())
+
+
+def argparse_suppress() -> str:
+    import argparse
+    return argparse.SUPPRESS  # --now: a fixed clock, for tests and for replaying a night by hand
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_gone(holder: str) -> bool:
+    """A claim left running by a process of this machine that no longer exists may be taken over."""
+    host, _, pid = holder.rpartition(":")
+    host = host.rpartition("@")[2]          # a manual run's holder is operator@host:pid
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Worker:
+    def __init__(self, ctx: Context) -> None:
+        from core.worker import parse_time
+        self.ctx = ctx
+        self.stop = threading.Event()
+        self.external_at = parse_time(ctx.args.external_time, "external-time")
+        self.fixed_now = dt.datetime.fromisoformat(ctx.args.now) if getattr(ctx.args, "now", None) else None
+        self.results: list[dict[str, Any]] = []
+
+    def now(self) -> dt.datetime:
+        return self.fixed_now or dt.datetime.now()
+
+    def due(self) -> tuple[list[Any], list[Any]]:
+        from core import runs, worker
+        with self.ctx.uow(write=False) as uow:
+            self.ctx.actor(uow)
+            schedules = runs.schedules(uow, self.external_at)
+            done = runs.done_dates(uow, dt.date.min)
+        return worker.due(schedules, done, self.now()), schedules
+
+    def pass_once(self) -> list[Any]:
+        """Run everything due now, in order; a failure stops that practice's batch until next pass."""
+        items, schedules = self.due()
+        blocked: set[tuple[int, str]] = set()
+        for item in items:
+            if self.stop.is_set():
+                break
+            if (item.practice_id, item.kind) in blocked:
+                continue
+            if not self.run_one(item):
+                blocked.add((item.practice_id, item.kind))
+        return schedules
+
+    def run_one(self, item: Any) -> bool:
+        from core import runs
+        from core.errors import Refused
+        fields = f"practice={item.source_id} kind={item.kind} date={item.business_date.isoformat()}"
+        try:
+            with self.ctx.uow() as uow:
+                claim = runs.claim(uow, item.practice_id, item.kind, item.business_date, _holder(), _holder_gone)
+        except Refused as exc:
+            log.info("event=run.skipped %s reason=%s", fields, type(exc).__name__)
+            return isinstance(exc, runs.AlreadyDone)
+        log.info("event=run.start %s", fields)
+        try:
+            summary = self._batch(item)
+        except Exception as exc:  # recorded as failed; retried on the next pass, in order
+            with self.ctx.uow() as uow:
+                runs.finish(uow, claim, "failed", {"error": type(exc).__name__,
+                                                   "message": str(getattr(exc, "message", exc))[:500]})
+            log.error("event=run.failed %s error=%s", fields, type(exc).__name__)
+            self.results.append({"practice": item.source_id, "kind": item.kind,
+                                 "date": item.business_date.isoformat(), "outcome": "failed"})
+            return False
+        with self.ctx.uow() as uow:
+            runs.finish(uow, claim, "done", summary)
+        counts = " ".join(f"{k}={v}" for k, v in summary.items())
+        log.info("event=run.done %s %s", fields, counts)
+        self.results.append({"practice": item.source_id, "kind": item.kind,
+                             "date": item.business_date.isoformat(), "outcome": "done", **summary})
+        return True
+
+    def _batch(self, item: Any) -> dict[str, Any]:
+        """Run one batch in its own transaction; counts and dollars only (no patient data)."""
+        from core.money import format_plain
+        with self.ctx.uow() as uow:
+            actor = self.ctx.actor(uow)
+            if item.kind == "external":
+                from core import external
+                r = external.run(uow, actor, item.practice_id, item.business_date, self.ctx.args.out)
+                out: dict[str, Any] = {"run": r.run_id, "files": len(r.files)}
+                for step, (n, c) in r.steps.items():
+                    out[step], out[f"{step}_dollars"] = n, format_plain(c)
+                return out
+            from core import roster
+            p = roster.populate(uow, actor, item.practice_id, item.business_date)
+            return {"run": p.run_id, "entered": p.entered[0], "entered_dollars": format_plain(p.entered[1]),
+                    "left": p.left[0], "moved": p.moved[0], "letters": p.letters}
+
+    def serve(self) -> None:
+        from core.worker import next_wake
+        while not self.stop.is_set():
+            schedules = self.pass_once()
+            if self.ctx.args.once or self.stop.is_set():
+                return
+            now = dt.datetime.now()
+            wake = next_wake(schedules, now, dt.timedelta(seconds=self.ctx.args.poll))
+            log.info("event=sleep until=%s", wake.isoformat(timespec="seconds"))
+            self.stop.wait(max(1.0, (wake - now).total_seconds()))
+
+
+def cmd_worker(ctx: Context) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        w = Worker(ctx)
+    except ValueError as exc:
+        from core.errors import BadInput
+        raise BadInput(str(exc), field="external-time") from None
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: (log.info("event=stopping signal=SIGTERM"), w.stop.set()))
+    log.info("event=worker.start holder=%s once=%s", _holder(), bool(ctx.args.once))
+    try:
+        w.serve()
+    except KeyboardInterrupt:
+        w.stop.set()
+    log.info("event=worker.stop runs=%d", len(w.results))
+    if ctx.args.once:
+        ctx.emit(w.results, ["practice", "kind", "date", "outcome", "run"])
+    return 1 if any(r["outcome"] == "failed" for r in w.results) else 0

@@ -1,0 +1,154 @@
+"""Patient Collections -> Populate Roster: run Populate Collection Roster in the background.
+
+F2 starts it for the practice and business date; it runs in a thread worker that belongs to the
+application, not to this screen, so the operator may leave at once and keep working elsewhere
+(reference 004: "the job will perform independently"). The bar here follows its steps while the
+screen is open, and when it ends a notification says what it did, in counts and past-due dollars.
+Edits made meanwhile are safe: populate is one transaction, and a manual change made against a
+version that populate has since moved is refused by the core with who and when.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Header, Static
+
+from core import roster, roster_read
+from core.errors import RecoupError
+from core.money import format_display
+from core.roster_populate import PopulateResult
+from tui.keys import bindings
+from tui.screens.base import RecoupScreen
+from tui.widgets.confirm import show_error
+from tui.widgets.progress import TaskProgress
+
+RUN_COLUMNS = ("Date", "Entered", "Left", "Plan fail", "Partial", "Moved", "Letters", "By")
+
+
+def running(app: Any) -> dict[int, str]:
+    """Practice id -> the step its populate is on, for populates under way in this app."""
+    jobs = getattr(app, "_roster_populates", None)
+    if jobs is None:
+        jobs = {}
+        app._roster_populates = jobs
+    return jobs
+
+
+def summary(r: PopulateResult) -> str:
+    def part(name: str, pair: tuple[int, int]) -> str:
+        return f"{name} {pair[0]} ({format_display(pair[1])})"
+    return ", ".join([part("entered", r.entered), part("left", r.left), part("plan failed", r.plan_failed),
+                      part("partial payment", r.partial_payment), part("moved on", r.moved),
+                      f"letters queued {r.letters}"])
+
+
+class PopulateScreen(RecoupScreen):
+    TITLE_TEXT = "Populate Roster"
+    BINDINGS = bindings(("roster.run", "populate"), ("roster.refresh", "refresh"))
+    DEFAULT_CSS = """
+    PopulateScreen #populate-text { height: auto; padding: 0 1; }
+    PopulateScreen #runs { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="populate-text", markup=False)
+        yield DataTable(cursor_type="row", id="runs")
+        yield TaskProgress()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.sub_title = f"{self.TITLE_TEXT} · {self.practice.name}"
+        self.query_one(DataTable).add_columns(*RUN_COLUMNS)
+        self.query_one(DataTable).focus()
+        step = running(self.app).get(self.practice.id)
+        if step is not None:
+            self.query_one(TaskProgress).start(f"Populating ({step})")
+        self.action_refresh()
+
+    def _text(self, extra: str = "") -> str:
+        s = self.services
+        state = running(self.app).get(self.practice.id)
+        now = f"RUNNING in the background: {state}" if state else "Not running."
+        return (f"Populate Collection Roster for {self.practice.name}, business date {s.as_of}.\n"
+                f"F2 starts it in the background; you may leave this screen and keep working — a "
+                f"message tells you when it is done. {now}{extra}\nRecent runs:")
+
+    def action_refresh(self) -> None:
+        s, pid = self.services, self.practice.id
+
+        def read() -> None:
+            with s.uow() as u:
+                runs = roster_read.recent_runs(u, s.actor, pid)
+                cfg = roster.settings(u, pid)
+            self.app.call_from_thread(self._show, runs, cfg)
+        self.run_worker(read, thread=True, group="populate-read", exclusive=True, exit_on_error=False)
+
+    def _show(self, runs: list[Any], cfg: Any) -> None:
+        auto = ""
+        if cfg is not None:
+            auto = (f"\nNightly: automatic population {'ON at ' + cfg.auto_time if cfg.auto_populate else 'OFF'}"
+                    f" (Admin > Collections Admin > Patient Collections Integration).")
+        self.query_one("#populate-text", Static).update(self._text(auto))
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in runs:
+            table.add_row(str(r.business_date), str(r.entered_count), str(r.left_count), str(r.plan_failed_count),
+                          str(r.partial_count), str(r.moved_count), str(r.letters_count), r.operator)
+        if not runs:
+            table.add_row("(none yet)", *[""] * (len(RUN_COLUMNS) - 1))
+
+    def action_populate(self) -> None:
+        pid, name = self.practice.id, self.practice.name
+        jobs = running(self.app)
+        if pid in jobs:
+            self.app.notify(f"The roster of {name} is already being populated.")
+            return
+        start(self.app, self, pid, name)
+        self.query_one("#populate-text", Static).update(self._text())
+
+
+def start(app: Any, screen: PopulateScreen | None, practice_id: int, name: str) -> None:
+    """Run populate in an app-owned thread; report steps to the screen while it is open."""
+    s = app.services
+    jobs = running(app)
+    jobs[practice_id] = "starting"
+    bar = screen.query_one(TaskProgress) if screen is not None else None
+    if bar is not None:
+        bar.start("Populating")
+    app.notify(f"Populating the collection roster of {name} in the background.")
+
+    def show_step(step: str, done: int, total: int) -> None:
+        jobs[practice_id] = step
+        if bar is not None and bar.is_attached:
+            bar.query_one("#progress-title").update(f"Populating ({step}):")  # type: ignore[attr-defined]
+            bar.advance(done, total)
+
+    def finish(result: PopulateResult | None, error: BaseException | None) -> None:
+        jobs.pop(practice_id, None)
+        if bar is not None and bar.is_attached:
+            bar.stop()
+        if error is not None:
+            if isinstance(error, RecoupError):
+                show_error(app.screen, error)
+            app.notify(f"Populate Collection Roster of {name} failed: {error}", severity="error", timeout=15)
+        elif result is not None:
+            app.notify(f"Populate Collection Roster of {name} ({result.business_date}) is done: {summary(result)}.",
+                       title="Roster populated", timeout=20)
+        if screen is not None and screen.is_attached:
+            screen.action_refresh()
+
+    def work() -> None:
+        try:
+            with s.uow(write=True) as u:
+                result = roster.populate(u, s.actor, practice_id, s.as_of,
+                                         progress=lambda st, d, t: app.call_from_thread(show_step, st, d, t))
+        except Exception as exc:  # shown to the operator; never a traceback
+            app.call_from_thread(finish, None, exc)
+            return
+        app.call_from_thread(finish, result, None)
+
+    app.run_worker(work, thread=True, group=f"populate-{practice_id}", exit_on_error=False)

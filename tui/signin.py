@@ -1,0 +1,116 @@
+"""Browser sessions: the sign-in screen and idle logoff (SPEC 8: "a browser session signs in").
+
+`recoup serve` runs each session with RECOUP_SIGN_IN=1. The application then opens the database
+without an operator; nothing can be opened until this screen has checked a name and password
+through core.auth (which counts failures and locks out after five). Once signed in, a timer logs
+the session off when no key or click has come for the idle limit.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from tui.app import RecoupApp
+from tui.services import Services
+
+
+def sign_in_required() -> bool:
+    return os.environ.get("RECOUP_SIGN_IN") == "1"
+
+
+class SignInScreen(ModalScreen[None]):
+    """Name and password; Enter or F2 signs in. It cannot be dismissed any other way."""
+
+    BINDINGS = [("f2", "sign_in", "Sign in")]
+    DEFAULT_CSS = """
+    SignInScreen { align: center middle; }
+    SignInScreen > Vertical { width: 60; height: auto; border: round $primary; padding: 1 2; }
+    SignInScreen Input { margin-bottom: 1; }
+    SignInScreen #signin-message { color: $error; height: auto; }
+    """
+    TITLE_TEXT = "Sign in"
+
+    def __init__(self, services: Services, done: Callable[[Services], None]) -> None:
+        super().__init__()
+        self._services = services
+        self._done = done
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Recoup — sign in")
+            yield Label("Name")
+            yield Input(id="signin-name", placeholder="operator name")
+            yield Label("Password")
+            yield Input(id="signin-password", password=True, placeholder="password")
+            yield Static("", id="signin-message", markup=False)
+            yield Button("Sign in (F2)", id="signin-button", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#signin-name", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "signin-name":
+            self.query_one("#signin-password", Input).focus()
+        else:
+            self.action_sign_in()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_sign_in()
+
+    def action_sign_in(self) -> None:
+        from core import auth
+        from core.errors import RecoupError
+        name = self.query_one("#signin-name", Input).value.strip()
+        password_input = self.query_one("#signin-password", Input)
+        try:
+            with self._services.uow(write=True) as uow:
+                actor = auth.sign_in(uow, name, password_input.value)
+        except RecoupError as exc:
+            password_input.value = ""
+            self.query_one("#signin-message", Static).update(exc.message)
+            return
+        self._services.actor = actor
+        self.dismiss(None)
+        self._done(self._services)
+
+
+class SignInApp(RecoupApp):
+    """The application as a browser session: sign in first, log off when idle."""
+
+    def __init__(self, *args: Any, idle_minutes: int = 15, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.idle_minutes = idle_minutes
+        self.last_activity = time.monotonic()
+        self.signed_in = False
+
+    def _connected(self, services: Services) -> None:
+        if services.actor is None:
+            self.push_screen(SignInScreen(services, self._signed_in))
+            return
+        super()._connected(services)
+
+    def _signed_in(self, services: Services) -> None:
+        self.signed_in = True
+        self.last_activity = time.monotonic()
+        if self.idle_minutes > 0:
+            self.set_interval(min(30.0, self.idle_minutes * 60 / 4), self._check_idle)
+        super()._connected(services)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        from core.auth import idle_expired
+        if idle_expired(int(time.monotonic() - self.last_activity), self.idle_minutes):
+            self.exit(None, 0, f"recoup: logged off after {self.idle_minutes} minutes without activity")
