@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import select
 
 from core import audit
@@ -196,11 +197,7 @@ def write_file(uow: UnitOfWork, path: Path, file_format: str, keys: list[str], w
                params: dict[str, Any], title: str = "Collections", source: RowSource = TASK_ROWS) -> Written:
     """Create `path` (owner-only, never overwriting) and stream the rows into it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    except FileExistsError:
-        raise Conflict(f"{path} already exists; nothing was written") from None
-    os.fchmod(fd, FILE_MODE)
+    fd = _create(uow, path)
     rows = _rows(uow, keys, where, params, source)
     cols = [source.column(k) for k in keys]
     try:
@@ -315,6 +312,35 @@ def _write_csv(fh: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]]) -> 
     return count, total
 
 
+def _create(uow: UnitOfWork, path: Path) -> int:
+    """Open a new owner-only file; never overwrite one the database has recorded.
+
+    A file that exists but that no committed agency_file row names is the leftover of a run that
+    was killed after writing it and before committing: the rerun replaces it, so a crash never
+    blocks the next night.
+    """
+    try:
+        return _open_new(path)
+    except FileExistsError:
+        recorded = uow.session.execute(text("SELECT 1 FROM agency_file WHERE path = :p"),
+                                       {"p": str(path)}).first()
+        if recorded:
+            raise Conflict(f"{path} already exists; nothing was written") from None
+        path.unlink()
+        return _open_new(path)
+
+
+def _open_new(path: Path) -> int:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    os.fchmod(fd, FILE_MODE)
+    return fd
+
+
+# A text cell starting with one of these is run as a formula by spreadsheet programs opening the
+# CSV (CSV injection); a leading apostrophe makes it plain text there.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_text(kind: str, value: Any) -> str:
     if value is None:
         return ""
@@ -323,7 +349,8 @@ def _csv_text(kind: str, value: Any) -> str:
     value = _cell(kind, value)
     if kind == "date":
         return value.isoformat()
-    return str(value)
+    text_value = str(value)
+    return f"'{text_value}" if kind == "text" and text_value.startswith(FORMULA_STARTS) else text_value
 
 
 def _sha256(path: Path) -> str:

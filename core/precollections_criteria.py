@@ -29,6 +29,8 @@ OPEN_LINE_SQL = ("l.encounter_id = e.id AND l.responsibility = 'guarantor' "
 OTHER_WORKFLOW_EXCLUSIONS: list[str] = [
     # external collections (core.external): a line of the encounter pending, posted or filed with an agency
     "EXISTS (SELECT 1 FROM external_placement xp WHERE xp.encounter_id = e.id AND xp.active = TRUE)",
+    # the patient collections roster (core.roster): the account was turned over to an agency
+    "EXISTS (SELECT 1 FROM roster_account ra WHERE ra.guarantor_id = e.guarantor_id AND ra.turned_over = TRUE)",
 ]
 
 

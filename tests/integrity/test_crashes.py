@@ -122,3 +122,17 @@ def test_kill_apply(base: Path, tmp_path: Path, long_profile: bool) -> None:
     _trials(template, tmp_path, ("--as-of", DAY, "precollections", "apply", "--practice", practice, "--yes",
                                  "--out", "{out}"), 20 if long_profile else 2, "apply", 11)
     print(f"\ncrash trials: {TRIALS}")
+
+
+def test_nightly_reruns_after_a_kill_between_file_and_commit(small_demo: Path, tmp_path: Path) -> None:
+    """Deterministic twin of the random kill: the leftovers of a run killed after writing its
+    agency files but before committing are those files, with the database rolled back."""
+    done = copy_db(small_demo, tmp_path / "done" / "recoup.db")
+    assert run_cli(done, "--as-of", DAY, "nightly", "--out", str(done.parent))[0] == 0
+    written = [p.name for p in done.parent.iterdir() if p.suffix in (".xlsx", ".csv")]
+    assert written, "the demo's nightly wrote no agency file"
+    db = copy_db(small_demo, tmp_path / "killed" / "recoup.db")
+    for name in written:
+        (db.parent / name).write_bytes(b"partial")
+    code, out, err = run_cli(db, "--as-of", DAY, "nightly", "--out", str(db.parent))
+    assert code == 0, out + err

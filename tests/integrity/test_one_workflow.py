@@ -1,11 +1,6 @@
-"""SPEC 2, one balance, one workflow: a found bug, kept as a strict xfail until it is fixed.
-
-Pre-Collections' list build (core/precollections_criteria.py, OTHER_WORKFLOW_EXCLUSIONS used by
-qualifies_sql/matching_sql) keeps out encounters placed externally, but not the encounters of an
-account the roster has turned over to an agency. The external run does keep those out
-(core/external_sql.py other_workflows: roster_account.turned_over), so the two workflows disagree,
-and a new balance of a turned-over account lands on the Pre-Collections list.
-"""
+"""SPEC 2, one balance, one workflow: an account the roster turned over to an agency stays out
+of Pre-Collections, as it stays out of the external run (a bug found by the integrity suite:
+the list build once ignored roster turnover)."""
 
 from __future__ import annotations
 
@@ -19,7 +14,6 @@ from tests.import_files import write_csv
 from tests.integrity.support import run_cli
 
 
-@pytest.mark.xfail(strict=True, reason="precollections list build ignores roster turnover (see module doc)")
 def test_precollections_leaves_a_turned_over_account_alone(demo_copy: Path, tmp_path: Path) -> None:
     day0, day1, day2 = "2026-11-23", "2026-11-24", "2026-11-25"
     assert run_cli(demo_copy, "--as-of", day0, "nightly", "--practice", "DEMO-FAM", "--out", str(tmp_path))[0] == 0

@@ -14,6 +14,7 @@ nightly batch run once per practice and date.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing as mp
 import os
 import random
@@ -236,16 +237,15 @@ def nightly_main(url: str, login: str, start: Any, results: Any) -> None:
 # ------------------------------------------------------------------------------------ the scenario
 
 def run_concurrently(url: str, pid: int, procs: int = 8, actions: int = 10, seed: int = 1,
-                     nightly: bool = True) -> tuple[list[Outcome], list[Any], float]:
-    """Operators in `procs` processes (spawn) and two nightly processes, all released at once.
+                     nightlies: tuple[str, ...] = ("nightly", ADMIN)) -> tuple[list[Outcome], list[Any], float]:
+    """Operators in `procs` processes (spawn) and one nightly process per login in `nightlies`
+    (two: the worker and a manual run racing for the same nights), all released at once.
     Returns (operator outcomes, nightly exit codes, seconds from release to the last result)."""
     ctx = mp.get_context("spawn")
     start, results = ctx.Event(), ctx.Queue()
     workers = [ctx.Process(target=operator_main, args=(url, pid, i, actions, seed * 1000 + i, start, results))
                for i in range(procs)]
-    if nightly:
-        workers += [ctx.Process(target=nightly_main, args=(url, login, start, results))
-                    for login in ("nightly", ADMIN)]
+    workers += [ctx.Process(target=nightly_main, args=(url, login, start, results)) for login in nightlies]
     for w in workers:
         w.start()
     got: list[Any] = []
@@ -282,7 +282,7 @@ def run_serially(url: str, pid: int, procs: int = 8, actions: int = 10, seed: in
 
 # ------------------------------------------------------------------------------------------ checks
 
-def check(url: str, pid: int, outcomes: list[Outcome]) -> list[str]:
+def check(url: str, pid: int, outcomes: list[Outcome], nightly: bool = True) -> list[str]:
     """Every way the database could be wrong after the scenario, as sentences (empty: whole)."""
     from sqlalchemy import text
 
@@ -306,14 +306,14 @@ def check(url: str, pid: int, outcomes: list[Outcome]) -> list[str]:
                     any("collections" in t or "written off" in t.lower() for _n, _c, t in o.detail["lines"]):
                 problems.append(f"apply run {run}: money moved without a journal")
         # every apply ever committed (also those whose caller we did not hear from): whole
-        for run, summary in s.execute(text("SELECT id, summary FROM precollection_run WHERE kind = 'apply'")):
-            import json
+        for run, summary in s.execute(text("SELECT id, summary FROM precollection_run WHERE kind = 'apply'")).all():
             want = sum(int(x["count"]) for x in json.loads(summary or "[]"))
             got = s.execute(text("SELECT COUNT(*) FROM precollection_history WHERE run_id = :r"), {"r": run}).scalar_one()
             if want != got:
                 problems.append(f"apply run {run}: summary says {want} tasks, history has {got}")
         # the nightly batches: one done claim and one recorded run per practice, kind and night
-        for kind, table, extra in (("external", "external_run", "kind = 'nightly' AND "), ("roster", "roster_run", "")):
+        batches = (("external", "external_run", "kind = 'nightly' AND "), ("roster", "roster_run", ""))
+        for kind, table, extra in batches if nightly else ():
             for night in NIGHTS:
                 claims = s.execute(text("SELECT COUNT(*), MIN(outcome) FROM run_lock WHERE practice_id = :p AND "
                                         "kind = :k AND business_date = :d"), {"p": pid, "k": kind, "d": night}).one()

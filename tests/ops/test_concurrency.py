@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from tests.ops.concurrency_scenario import build_world, check, run_concurrently
 
 PROCS = 8
-ACTIONS = 6
+ACTIONS = 5
 
 
 def _url(engine: Engine) -> str:

@@ -350,7 +350,6 @@ def populate_claimed(ctx: Context, pid: int) -> tuple[Any, str | None]:
 def cmd_populate(ctx: Context) -> int:
     from sqlmodel import select
 
-    from core import roster
     from core.models import Practice
     from core.money import format_plain
     with ctx.uow(write=False) as uow:
