@@ -29,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-mouse", action="store_true", default=argparse.SUPPRESS,
                         help="open the application with the mouse turned off")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from tui.commands import COMMAND_MODULES
-    for module in COMMAND_MODULES:
+    from tui.commands import command_modules
+    for module in command_modules():
         module.register(sub)
     return parser
 

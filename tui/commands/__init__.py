@@ -1,7 +1,17 @@
-"""One module per area of the command line; each has `register(subparsers)`."""
+"""One module per area of the command line; each has `register(subparsers)`.
 
-from tui.commands import app, audit, dashboard, imports, precollections, roster, system, users
-from tui.commands import agencies, external, nightly
-from tui.commands import serve, worker
+The modules are imported only when the full parser is built: `recoup` with no command opens the
+application, and importing every command first would delay its first paint.
+"""
 
-COMMAND_MODULES = [system, users, audit, imports, precollections, roster, dashboard, agencies, external, nightly, worker, serve, app]
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+COMMAND_NAMES = ["system", "users", "audit", "imports", "precollections", "roster", "dashboard",
+                 "agencies", "external", "nightly", "worker", "serve", "app"]
+
+
+def command_modules() -> list[ModuleType]:
+    return [importlib.import_module(f"tui.commands.{name}") for name in COMMAND_NAMES]
