@@ -119,22 +119,28 @@ def qualifies_sql() -> list[str]:
             *(f"NOT ({x})" for x in OTHER_WORKFLOW_EXCLUSIONS)]
 
 
+def _bind(values: Any, rules: tuple[tuple[str, str, str], ...], where: list[str],
+             params: dict[str, Any]) -> None:
+    """For each (field, SQL expression, operator) whose value is given, add the bound condition."""
+    for field, expr, op in rules:
+        value = getattr(values, field)
+        if value is not None:
+            where.append(f"{expr} {op} :{field}")
+            params[field] = value
+
+
 def matching_sql(c: Criteria, basis: str, as_of: dt.date, ids: dict[str, int | None],
                  kind: str) -> tuple[str, dict[str, Any]]:
     """FROM ... WHERE ... over encounter e and guarantor g selecting every encounter of practice :p
     the build takes (prefix it with SELECT), and its parameters."""
     where = ["e.practice_id = :p", *qualifies_sql()]
     params: dict[str, Any] = {"balance_kind": kind}
-    for field, expr, op in (("guarantor_balance_min", "g.ar_cents", ">="),
-                            ("guarantor_balance_max", "g.ar_cents", "<="),
-                            ("encounter_balance_min", "e.ar_cents", ">="),
-                            ("encounter_balance_max", "e.ar_cents", "<="),
-                            ("dunning_min", "e.dunning_count", ">="),
-                            ("statement_profile", "e.statement_profile", "=")):
-        value = getattr(c, field)
-        if value is not None:
-            where.append(f"{expr} {op} :{field}")
-            params[field] = value
+    _bind(c, (("guarantor_balance_min", "g.ar_cents", ">="),
+              ("guarantor_balance_max", "g.ar_cents", "<="),
+              ("encounter_balance_min", "e.ar_cents", ">="),
+              ("encounter_balance_max", "e.ar_cents", "<="),
+              ("dunning_min", "e.dunning_count", ">="),
+              ("statement_profile", "e.statement_profile", "=")), where, params)
     if c.age_min is not None:
         where.append(age_exists_sql(basis))
         params["age_cutoff"] = age_cutoff(as_of, c.age_min)
@@ -155,17 +161,13 @@ def filter_sql(f: TaskFilter, basis: str, as_of: dt.date, guarantor_id: int | No
     """WHERE conditions over task t, encounter e, guarantor g for the filter panel."""
     where = ["t.practice_id = :p", "t.on_list", "t.state IN :states"]
     params: dict[str, Any] = {"states": list(f.states)}
-    for field, expr, op in (("guarantor_balance_min", "g.ar_cents", ">="),
-                            ("guarantor_balance_max", "g.ar_cents", "<="),
-                            ("balance_min", BALANCE_SQL, ">="), ("balance_max", BALANCE_SQL, "<="),
-                            ("escrow_min", "g.escrow_cents", ">="),
-                            ("dunning_min", "e.dunning_count", ">="),
-                            ("statement_profile", "e.statement_profile", "="),
-                            ("action", "t.action", "=")):
-        value = getattr(f, field)
-        if value is not None:
-            where.append(f"{expr} {op} :{field}")
-            params[field] = value
+    _bind(f, (("guarantor_balance_min", "g.ar_cents", ">="),
+              ("guarantor_balance_max", "g.ar_cents", "<="),
+              ("balance_min", BALANCE_SQL, ">="), ("balance_max", BALANCE_SQL, "<="),
+              ("escrow_min", "g.escrow_cents", ">="),
+              ("dunning_min", "e.dunning_count", ">="),
+              ("statement_profile", "e.statement_profile", "="),
+              ("action", "t.action", "=")), where, params)
     if f.age_min is not None:
         where.append(age_exists_sql(basis))
         params["age_cutoff"] = age_cutoff(as_of, f.age_min)
@@ -178,13 +180,9 @@ def filter_sql(f: TaskFilter, basis: str, as_of: dt.date, guarantor_id: int | No
 
 def _narrow(f: TaskFilter, basis: str, as_of: dt.date, where: list[str], params: dict[str, Any]) -> None:
     """The dashboard's bucket bounds (days in state, age at most, dunning and statement ranges)."""
-    for field, expr, op in (("dunning_max", "e.dunning_count", "<="),
-                            ("statements_min", "e.statements_sent", ">="),
-                            ("statements_max", "e.statements_sent", "<=")):
-        value = getattr(f, field)
-        if value is not None:
-            where.append(f"{expr} {op} :{field}")
-            params[field] = value
+    _bind(f, (("dunning_max", "e.dunning_count", "<="),
+              ("statements_min", "e.statements_sent", ">="),
+              ("statements_max", "e.statements_sent", "<=")), where, params)
     if f.age_max is not None:  # age <= N  <=>  the oldest open line's anchor is on or after as_of - N
         where.append(f"{oldest_anchor_sql(basis)} >= :age_max_cutoff")
         params["age_max_cutoff"] = age_cutoff(as_of, f.age_max)

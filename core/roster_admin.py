@@ -428,23 +428,8 @@ def set_billing_group(uow: UnitOfWork, actor: Actor, practice_id: int, code: str
     code = (code or "").strip()
     if not code or len(code) > GROUP_LEN:
         raise BadInput(f"code: 1-{GROUP_LEN} characters", field="code")
-    row = uow.session.exec(select(BillingGroup).where(BillingGroup.practice_id == practice_id,
-                                                      BillingGroup.code == code)).first()
-    before = None if row is None else {"description": row.description, "suppress": row.suppress_collections}
-    if row is None:
-        row = BillingGroup(practice_id=practice_id, code=code, description=description or code)
-    else:
-        row.version += 1
-    if description is not None:
-        row.description = description[:40]
-    if suppress is not None:
-        row.suppress_collections = suppress
-    uow.session.add(row)
-    audit.record(uow, actor.name, "roster.billing_group.set", "billing_group",
-                 [_practice_source(uow, practice_id), code], before,
-                 {"description": row.description, "suppress": row.suppress_collections})
-    uow.commit()
-    return row
+    return _set_code_row(uow, actor, BillingGroup, "billing_group", practice_id, code, description,
+                         {"suppress": ("suppress_collections", suppress)})
 
 
 def set_adjustment_code(uow: UnitOfWork, actor: Actor, practice_id: int, code: str,
@@ -456,21 +441,34 @@ def set_adjustment_code(uow: UnitOfWork, actor: Actor, practice_id: int, code: s
         raise BadInput(f"code: 1-{ADJ_CODE_LEN} characters", field="code")
     if kind is not None and kind not in ADJUSTMENT_KINDS:
         raise BadInput(f"kind: one of {', '.join(ADJUSTMENT_KINDS)}", field="kind")
-    row = uow.session.exec(select(AdjustmentCode).where(AdjustmentCode.practice_id == practice_id,
-                                                        AdjustmentCode.code == code)).first()
-    before = None if row is None else {"description": row.description, "kind": row.kind}
+    return _set_code_row(uow, actor, AdjustmentCode, "adjustment_code", practice_id, code, description,
+                         {"kind": ("kind", kind)})
+
+
+def _set_code_row(uow: UnitOfWork, actor: Actor, model: Any, entity: str, practice_id: int, code: str,
+                  description: str | None, extra: dict[str, tuple[str, Any]]) -> Any:
+    """Add or update one row of a per-practice code table, audited with before and after.
+
+    `extra` maps each audited name to (column, new value or None for "leave as it is").
+    """
+    row = uow.session.exec(select(model).where(model.practice_id == practice_id, model.code == code)).first()
+
+    def snapshot() -> dict[str, Any]:
+        return {"description": row.description, **{name: getattr(row, col) for name, (col, _) in extra.items()}}
+
+    before = None if row is None else snapshot()
     if row is None:
-        row = AdjustmentCode(practice_id=practice_id, code=code, description=description or code)
+        row = model(practice_id=practice_id, code=code, description=description or code)
     else:
         row.version += 1
     if description is not None:
         row.description = description[:40]
-    if kind is not None:
-        row.kind = kind
+    for col, value in extra.values():
+        if value is not None:
+            setattr(row, col, value)
     uow.session.add(row)
-    audit.record(uow, actor.name, "roster.adjustment_code.set", "adjustment_code",
-                 [_practice_source(uow, practice_id), code], before,
-                 {"description": row.description, "kind": row.kind})
+    audit.record(uow, actor.name, f"roster.{entity}.set", entity, [_practice_source(uow, practice_id), code],
+                 before, snapshot())
     uow.commit()
     return row
 
