@@ -150,8 +150,13 @@ class CriteriaForm(VerticalScroll):
         return out
 
     def set_values(self, values: dict[str, str | bool]) -> None:
+        """Fill the fields; a focused field looks as if it had been focused after filling (its
+        text selected), so the screen does not depend on which came first."""
         for name, value in values.items():
-            self.query_one(f"#field-{name}").value = value  # type: ignore[attr-defined]
+            widget = self.query_one(f"#field-{name}")
+            widget.value = value  # type: ignore[attr-defined]
+            if isinstance(widget, Input) and widget.has_focus and widget.select_on_focus:
+                widget.select_all()
 
     def values(self) -> dict[str, Any]:
         """Parsed values; on the first bad field, show its message, focus it, raise BadInput."""
