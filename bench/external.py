@@ -48,7 +48,7 @@ def fresh_practice(engine, encounters: int) -> tuple[int, float]:
         n = u.session.execute(text("SELECT COUNT(*) FROM practice WHERE source_id LIKE 'BENCH%'")).scalar_one()
         u.session.execute(text("UPDATE practice SET source_id = :s WHERE source_id = 'BENCH'"), {"s": f"BENCH-{n}"})
         u.commit()
-    t = timed(lambda: generate(engine, encounters))
+    t = timed(lambda: generate(engine, encounters)).wall
     with SqlUnitOfWork(engine) as u:
         p = int(u.session.execute(text("SELECT id FROM practice WHERE source_id = 'BENCH'")).scalar_one())
     redate(engine, p)
@@ -95,11 +95,11 @@ def main() -> None:
             n = u.session.execute(text("SELECT COUNT(*) FROM external_placement WHERE practice_id = :p"),
                                   {"p": p}).scalar_one()
         what = "select + post + file" if approve else "select into Pending"
-        print(f"external run ({what}, {n:,} lines placed): {t:.2f} s vs bare UPDATE {floor:.3f} s "
-              f"= {t / floor:.1f}x (goal <= 15x)")
+        print(f"external run ({what}, {n:,} lines placed): {t} vs bare UPDATE {floor} "
+              f"= {t.ratio(floor, engine)} (goal <= 15x)")
         with SqlUnitOfWork(engine) as u:
             t2 = timed(lambda: external.run(u, BOSS, p, AS_OF, tmp))
-        print(f"  rerun of the same date (changes nothing): {t2:.2f} s")
+        print(f"  rerun of the same date (changes nothing): {t2}")
 
 
 if __name__ == "__main__":

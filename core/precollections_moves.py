@@ -9,6 +9,7 @@ and calls `guard` then `move` with a `Transition` from core.states. So a single 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,13 @@ from core.uow import UnitOfWork
 NAMED = 10  # tasks named in a refusal before "and N more"
 FROM_TASKS = ("FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id "
               "JOIN guarantor g ON g.id = e.guarantor_id")
+_JOINED = re.compile(r"\b[eg]\.")
+
+
+def _tasks_only(where: str) -> bool:
+    """True when a selection names only task columns, so a batch statement can skip the joins
+    (Apply's selection: on 100,000 tasks the joins cost about as much as the UPDATE itself)."""
+    return _JOINED.search(where) is None
 
 
 @dataclass
@@ -98,16 +106,21 @@ def move(uow: UnitOfWork, m: Move, tr: Transition, where: str, params: dict[str,
         SELECT t.practice_id, t.id, t.encounter_id, :run, t.state, :target, :act,
                e.ar_cents + e.collections_cents, {agency.replace('agency_id', 't.agency_id')},
                {batch.replace('batch_no', 't.batch_no')}, :d, :at, :op
-        {FROM_TASKS} WHERE {sel}""", p))
+        FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id
+        {"" if _tasks_only(sel) else "JOIN guarantor g ON g.id = e.guarantor_id"} WHERE {sel}""", p))
     if tr.ledger:
         _post(uow, m, tr, sel, p)
     result = s.execute(q(f"""
-        UPDATE precollection_task SET state = :target, on_list = :on_list, state_date = :d, run_id = :run,
+        UPDATE precollection_task AS t SET state = :target, on_list = :on_list, state_date = :d, run_id = :run,
             version = version + 1, agency_id = {agency}, batch_no = {batch}, sent_at = {stamp},
             action = CASE WHEN action = :act THEN NULL ELSE action END,
             action_by = CASE WHEN action = :act THEN NULL ELSE action_by END
-        WHERE id IN (SELECT t.id {FROM_TASKS} WHERE {sel})""", p))
+        WHERE {sel if _tasks_only(sel) else f"t.id IN (SELECT t.id {FROM_TASKS} WHERE {sel})"}""", p))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _task_source(where: str) -> str:
+    return "FROM precollection_task t" if _tasks_only(where) else FROM_TASKS
 
 
 def _agency_batch(tr: Transition, m: Move) -> tuple[str, str, str]:
@@ -142,6 +155,6 @@ def _post(uow: UnitOfWork, m: Move, tr: Transition, sel: str, p: dict[str, Any])
                CASE WHEN {col} > 0 THEN :src ELSE :dst END, CASE WHEN {col} > 0 THEN :dst ELSE :src END,
                ABS({col}), {":code" if code else "NULL"}, :memo
         FROM service_line l
-        WHERE {col} <> 0{only_guarantor} AND l.encounter_id IN (SELECT t.encounter_id {FROM_TASKS} WHERE {sel})""",
+        WHERE {col} <> 0{only_guarantor} AND l.encounter_id IN (SELECT t.encounter_id {_task_source(sel)} WHERE {sel})""",
         {**p, "j": m.journal.id, "txn_kind": tr.txn_kind, "src": src, "dst": dst, "code": code,
          "memo": f"Pre-Collections: {ACTION_LABELS[tr.action]}"}))

@@ -76,3 +76,43 @@ def test_check_constraints_refuse_unknown_kinds(engine) -> None:
         with pytest.raises(IntegrityError):
             u.session.execute(text("INSERT INTO operator (name, role, active, created_at, created_by, version) "
                                    "VALUES ('x', 'wizard', true, '2026-01-01 00:00:00', 'x', 1)"))
+
+
+def test_sqlite_checks_become_comparison_chains_and_still_refuse(tmp_path) -> None:
+    """Migration 0012 rewrites a database made before it: no IN list left in any CHECK, the rows
+    kept, and a value outside the list still refused (the same rule, in the cheaper form)."""
+    import pytest
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from db import schema
+    from db.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = schema._config()
+    with engine.connect().execution_options(recoup_write=True) as conn, conn.begin():
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0011")
+
+    def in_lists() -> int:
+        with engine.connect() as c:
+            return c.execute(text("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' "
+                                  "AND sql LIKE '% IN (%'")).scalar_one()
+
+    assert in_lists() > 0
+    with SqlUnitOfWork(engine) as u:
+        u.session.execute(text("INSERT INTO operator (name, role, active, created_at, created_by, version) "
+                               "VALUES ('ann', 'admin', true, '2026-01-01 00:00:00', 'ann', 1)"))
+        u.commit()
+    schema.upgrade(engine)
+    assert in_lists() == 0
+    with engine.connect() as c:
+        assert c.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+        assert c.execute(text("SELECT name FROM operator")).scalars().all() == ["ann"]
+    with SqlUnitOfWork(engine) as u:
+        with pytest.raises(IntegrityError):
+            u.session.execute(text("INSERT INTO operator (name, role, active, created_at, created_by, version) "
+                                   "VALUES ('x', 'wizard', true, '2026-01-01 00:00:00', 'x', 1)"))
+    with SqlUnitOfWork(engine) as u:
+        with pytest.raises(IntegrityError):
+            u.session.execute(text("UPDATE operator SET role = 'wizard'"))

@@ -104,3 +104,29 @@ def test_unit_of_work_rolls_back_unless_committed(uow, admin) -> None:
     with uow(write=False) as u:
         assert u.session.execute(text("SELECT COUNT(*) FROM ledger_txn")).scalar_one() == 0
         assert u.session.execute(text("SELECT COUNT(*) FROM practice")).scalar_one() == 0
+
+
+def test_closing_a_journal_adds_it_to_caches_exactly_as_a_full_recount(uow, admin) -> None:
+    """close_journal adds a journal's change to the line caches instead of recounting each line's
+    history: after a second journal (several rows on one line, an insurance line, escrow applied
+    back) every cache equals what refresh_practice recounts from the whole ledger."""
+    from core import ledger
+    with uow() as u:
+        t = build_tiny(u)
+        j = ledger.open_journal(u, "second", "tester", dt.date(2026, 7, 1), t.practice_id)
+        for kind, line, cents in (("payment", t.line_ids[0], 1000), ("adjustment", t.line_ids[0], 500),
+                                  ("payment", t.line_ids[1], 20000), ("transfer", t.line_ids[0], 2000)):
+            ledger.post(u, j, practice_id=t.practice_id, guarantor_id=t.guarantor_id, line_id=line,
+                        date=j.business_date, kind=kind, amount_cents=cents)
+        ledger.post(u, j, practice_id=t.practice_id, guarantor_id=t.guarantor_id, line_id=None,
+                    date=j.business_date, kind="payment", amount_cents=-700)  # 7.00 of escrow refunded
+        ledger.close_journal(u, j)
+        caches = "SELECT ar_cents, collections_cents FROM service_line UNION ALL " \
+                 "SELECT ar_cents + 10 * ins_ar_cents, collections_cents FROM encounter UNION ALL " \
+                 "SELECT ar_cents + 10 * ins_ar_cents + 100 * escrow_cents, collections_cents FROM guarantor"
+        added = u.session.execute(text(caches)).all()
+        ledger.refresh_practice(u, t.practice_id)
+        assert u.session.execute(text(caches)).all() == added
+        g = u.session.get(Guarantor, t.guarantor_id)
+        u.session.refresh(g)
+        assert (g.ar_cents, g.ins_ar_cents, g.collections_cents, g.escrow_cents) == (3500, 5000, 2000, 800)

@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.models.base import cents, choice, fk, pk
+from core.models.base import cents, choice, fk, none_of, one_of, pk
 
 ACTIVE_STATES = ("pending", "posted", "filed")
 # denied: an operator refused a pending line (back to active A/R, re-aged if the rule is on);
@@ -27,7 +27,6 @@ REASONS = ("rule", "dos", "returned_mail", "manual")
 RUN_KINDS = ("nightly", "select", "approve", "deny", "assign", "reverse", "reassign", "file", "sent", "returns")
 RETURN_RECORDS = ("payment", "recall", "closed")
 
-_ACTIVE = ", ".join(f"'{s}'" for s in ACTIVE_STATES)
 
 
 class AgencyAssignment(SQLModel, table=True):
@@ -109,7 +108,8 @@ class ExternalPlacement(SQLModel, table=True):
         Index("ix_external_placement_work", "practice_id", "state", "agency_id"),
         Index("ix_external_placement_encounter", "encounter_id", "active"),
         Index("ix_external_placement_last_run", "last_run_id", "last_step"),
-        CheckConstraint(f"(active AND state IN ({_ACTIVE})) OR (NOT active AND state NOT IN ({_ACTIVE}))",
+        CheckConstraint(f"(active AND {one_of('state', ACTIVE_STATES)}) OR "
+                        f"(NOT active AND {none_of('state', ACTIVE_STATES)})",
                         name="active_state"),
     )
     id: int | None = pk()

@@ -127,10 +127,11 @@ class LedgerTxn(SQLModel, table=True):
     __tablename__ = "ledger_txn"
     __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_ledger_txn_source"),
                       Index("ix_ledger_txn_line", "line_id"),
+                      Index("ix_ledger_txn_journal_line", "journal_id", "line_id"),  # 0011
                       CheckConstraint("bucket_from <> bucket_to", name="two_buckets"))
     id: int | None = pk()
     practice_id: int = fk("practice.id", index=False)
-    journal_id: int = fk("journal.id")
+    journal_id: int = fk("journal.id", index=False)
     source_id: str | None = Field(default=None, max_length=40)
     guarantor_id: int = fk("guarantor.id")
     line_id: int | None = fk("service_line.id", nullable=True, index=False)

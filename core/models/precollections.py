@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.models.base import cents, choice, fk, pk
+from core.models.base import cents, choice, fk, none_of, one_of, pk
 
 # On the list: pre (Pre-Collections), not_sent (In Collections/Not Sent), sent (In Collections/Sent).
 # Off the list: removed (Remove from Pre-Collections), written_off, returned (an employer's
@@ -28,7 +28,6 @@ ACTIONS = ("send-to-collections", "remove", "write-off", "remove-from-pending", 
 RUN_KINDS = ("build", "set_action", "apply", "send", "spreadsheet")
 FILE_FORMATS = ("xlsx", "csv")
 
-_ON_LIST = ", ".join(f"'{s}'" for s in ON_LIST_STATES)
 
 
 class Agency(SQLModel, table=True):
@@ -71,7 +70,8 @@ class PrecollectionTask(SQLModel, table=True):
         UniqueConstraint("practice_id", "task_no", name="uq_precollection_task_number"),
         Index("ix_precollection_task_list", "practice_id", "on_list", "state", "task_no"),
         Index("ix_precollection_task_state", "practice_id", "on_list", "state", "encounter_id", "state_date"),  # 0005
-        CheckConstraint(f"(on_list AND state IN ({_ON_LIST})) OR (NOT on_list AND state NOT IN ({_ON_LIST}))",
+        CheckConstraint(f"(on_list AND {one_of('state', ON_LIST_STATES)}) OR "
+                        f"(NOT on_list AND {none_of('state', ON_LIST_STATES)})",
                         name="on_list_state"),
     )
     id: int | None = pk()
