@@ -111,8 +111,10 @@ def check_columns(keys: list[str], source: RowSource | None = None) -> None:
 def save_agency(uow: UnitOfWork, actor: Actor, practice_id: int, source_id: str, as_of: dt.date, *,
                 name: str | None = None, file_format: str | None = None, columns: str | None = None,
                 contact: str | None = None, baa_signed: dt.date | None = None,
-                fee_bp: int | None = None) -> Agency:
-    """Create an agency with a default profile, or change the given fields of its profile."""
+                fee_bp: int | None = None, clear_baa: bool = False) -> Agency:
+    """Create an agency with a default profile, or change the given fields of its profile.
+    A field given as None is left as it is; `clear_baa` records that no agreement is on file
+    (one was entered by mistake, or it ended)."""
     require(actor, "admin", "change agency profiles")
     if not source_id or len(source_id) > 40:
         raise BadInput("agency: an agency id of 1 to 40 characters is required", field="agency")
@@ -130,6 +132,8 @@ def save_agency(uow: UnitOfWork, actor: Actor, practice_id: int, source_id: str,
                          ("contact", contact), ("baa_signed", baa_signed), ("fee_bp", fee_bp)):
         if value is not None:
             setattr(agency, field, value)
+    if clear_baa:
+        agency.baa_signed = None
     agency.version = agency.version + 1 if before else 1
     uow.session.add(agency)
     uow.session.flush()

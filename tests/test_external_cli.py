@@ -53,6 +53,11 @@ def test_agencies_commands(cli, uow, admin):
                          "--format", "csv", "--contact", "ops@agency.example", "--baa-signed", "2026-01-15", "--json")
     assert code == 0, err
     assert json.loads(out)["fee"] == "25" and json.loads(out)["format"] == "csv"
+    code, out, _ = cli("agencies", "profile", "--practice", "P1", "--agency", "AG2", "--json")
+    assert json.loads(out)["baa_signed"] == "2026-01-15"  # not given: kept
+    code, out, _ = cli("agencies", "profile", "--practice", "P1", "--agency", "AG2", "--baa-signed", "none", "--json")
+    assert json.loads(out)["baa_signed"] is None
+    assert cli("agencies", "profile", "--practice", "P1", "--agency", "AG2", "--baa-signed", "someday")[0] == 2
 
 
 def test_external_run_list_and_work(cli, uow, admin, tmp_path):

@@ -215,6 +215,14 @@ async def test_agency_profiles_add_update_and_refusals(make_app, services, built
         await settle(pilot)
         with services.uow() as u:
             assert files.find_agency(u, built.practice_id, "AGX").contact == "Xena 555-0199"  # type: ignore[union-attr]
+        await pilot.press("enter")                                            # a blank BAA date clears it
+        await pilot.pause()
+        await type_into(pilot, "field-baa_signed", "")
+        await pilot.press("f2")
+        await settle(pilot)
+        with services.uow() as u:
+            ag = files.find_agency(u, built.practice_id, "AGX")
+            assert ag is not None and ag.baa_signed is None and ag.contact == "Xena 555-0199"
         await pilot.press("delete")                                           # profiles are not removed
         await settle(pilot)
         assert isinstance(app.screen, ExternalAdminScreen)

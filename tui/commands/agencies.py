@@ -73,7 +73,8 @@ def _profile(ag: Any) -> None:
     p.add_argument("--fee", metavar="P", help="the agency's fee, percent of what it collects")
     p.add_argument("--format", choices=("xlsx", "csv"))
     p.add_argument("--columns", metavar="KEY,KEY,...", help="the columns it receives (default: minimum necessary)")
-    p.add_argument("--baa-signed", metavar="YYYY-MM-DD", help="date the business associate agreement was signed")
+    p.add_argument("--baa-signed", metavar="YYYY-MM-DD",
+                   help="date the business associate agreement was signed ('none': no agreement on file)")
 
 
 def _practice_id(ctx: Context, uow: Any) -> int:
@@ -204,12 +205,13 @@ def cmd_profile(ctx: Context) -> int:
     from core import external, files
     from core.clock import parse_date
     a = ctx.args
-    baa = parse_date(a.baa_signed, "baa-signed") if a.baa_signed else None
+    clear_baa = (a.baa_signed or "").lower() == "none"
+    baa = parse_date(a.baa_signed, "baa-signed") if a.baa_signed and not clear_baa else None
     fee = external.parse_percent(a.fee, "fee", allow_zero=True) if a.fee else None
     with ctx.uow() as uow:
         ag = files.save_agency(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, name=a.name,
                                file_format=a.format, columns=a.columns, contact=a.contact, baa_signed=baa,
-                               fee_bp=fee)
+                               fee_bp=fee, clear_baa=clear_baa)
         out = {"agency": ag.source_id, "name": ag.name, "contact": ag.contact, "fee": external.format_percent(ag.fee_bp),
                "format": ag.file_format, "columns": ",".join(files.profile_columns(ag)), "baa_signed": ag.baa_signed}
     ctx.emit_object(out)

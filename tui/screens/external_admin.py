@@ -211,6 +211,7 @@ def _save_profile(as_of: Any) -> Any:
         return files.save_agency(u, actor, pid, (v["agency"] or "").strip(), as_of, name=v["name"],
                                  contact=v["contact"] or "", file_format=v["format"] or "xlsx",
                                  columns=(v["columns"] or "").replace(" ", ""), baa_signed=v["baa_signed"],
+                                 clear_baa=v["baa_signed"] is None,
                                  fee_bp=external.parse_percent(fee, "fee", allow_zero=True) if fee else 0)
     return save
 
