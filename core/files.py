@@ -200,7 +200,7 @@ def _safe(text: str) -> str:
 def write_file(uow: UnitOfWork, path: Path, file_format: str, keys: list[str], where: str,
                params: dict[str, Any], title: str = "Collections", source: RowSource = TASK_ROWS) -> Written:
     """Create `path` (owner-only, never overwriting) and stream the rows into it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new folder of patient files: owner only
     fd = _create(uow, path)
     rows = _rows(uow, keys, where, params, source)
     cols = [source.column(k) for k in keys]

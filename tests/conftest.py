@@ -56,6 +56,14 @@ def pg_url(worker_id: str) -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _file_folders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Files a test writes without naming a folder land in its own temporary folder, never in
+    the data folder of whoever runs the tests."""
+    monkeypatch.setenv("RECOUP_AGENCY_FILES", str(tmp_path / "agency-files"))
+    monkeypatch.setenv("RECOUP_ROSTER_FILES", str(tmp_path / "roster-files"))
+
+
 @pytest.fixture(scope="session")
 def worker_id(request: pytest.FixtureRequest) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "main")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -108,3 +109,16 @@ def test_operator_option_never_lifts_the_callers_role(cli, admin, engine) -> Non
         u.commit()
     code, _, err = cli("--operator", "helpdesk", "users", "add", "z", "--role", "viewer")
     assert code == 4 and "above your own" in err
+
+
+def test_files_go_to_the_data_folder_unless_told_otherwise(monkeypatch, tmp_path) -> None:
+    """Agency files and letters carry patient data: with no folder named they go to folders of
+    their own beside the embedded database, not wherever the terminal was started."""
+    from tui import folders
+    monkeypatch.delenv("RECOUP_AGENCY_FILES")
+    monkeypatch.delenv("RECOUP_ROSTER_FILES")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert folders.agency_files() == tmp_path / "data" / "recoup" / "agency-files"
+    assert folders.roster_files() == tmp_path / "data" / "recoup" / "roster-files"
+    monkeypatch.setenv("RECOUP_AGENCY_FILES", "~/agency")
+    assert folders.agency_files() == Path("~/agency").expanduser()

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from core.errors import BadInput, NeedsConfirmation, RecoupError, Refused
@@ -107,6 +108,11 @@ class Context:
             raise Refused(f"{me.name} ({me.role}) may not act as {wanted} ({other.role}): "
                           "that role is above your own")
         return other
+
+    def agency_folder(self) -> Path:
+        """--out if given, else the default folder for agency files (tui.folders)."""
+        from tui import folders
+        return self.args.out or folders.agency_files()
 
     def emit(self, rows: list[dict[str, Any]], columns: list[str] | None = None, title: str | None = None) -> None:
         """A list as JSON (with --json) or as a plain table."""

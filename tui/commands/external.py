@@ -73,7 +73,8 @@ def _cmd(group: Any, name: str, handler: Any, help: str) -> argparse.ArgumentPar
 
 
 def _out(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder for agency files (default: here)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="folder for agency files (default: $RECOUP_AGENCY_FILES, else agency-files in the data folder)")
 
 
 def _yes(p: argparse.ArgumentParser) -> None:
@@ -130,7 +131,7 @@ def _run_summary(r: Any) -> dict[str, Any]:
 
 
 def cmd_run(ctx: Context) -> int:
-    rows = [r for r in run_external(ctx, ctx.args.practice, ctx.args.out) if "already" not in r]
+    rows = [r for r in run_external(ctx, ctx.args.practice, ctx.agency_folder()) if "already" not in r]
     ctx.emit(rows, ["practice", "run", "date", "release", "select", "select_dollars", "post", "post_dollars",
                     "file", "file_dollars", "reassign", "files"])
     return 0
@@ -190,7 +191,7 @@ def cmd_file(ctx: Context) -> int:
     from core import external
     a = ctx.args
     with ctx.uow() as uow:
-        out = external.create_file(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, a.out, a.yes)
+        out = external.create_file(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, ctx.agency_folder(), a.yes)
     ctx.emit_object(out)
     return 0
 

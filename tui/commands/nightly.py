@@ -25,7 +25,8 @@ def register(sub: Any) -> None:
     from tui.commands.runclaim import CLAIM_HELP
     p.epilog = CLAIM_HELP
     p.add_argument("--practice", metavar="ID", help="only this practice (default: every practice)")
-    p.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder for agency files (default: here)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="folder for agency files (default: $RECOUP_AGENCY_FILES, else agency-files in the data folder)")
 
 
 def _roster() -> Any:
@@ -57,7 +58,7 @@ def cmd_nightly(ctx: Context) -> int:
     roster = _roster()
     for practice in practices:
         if practice.external_on:
-            for r in run_external(ctx, practice.source_id, ctx.args.out):
+            for r in run_external(ctx, practice.source_id, ctx.agency_folder()):
                 if "already" in r:
                     rows.append({"practice": r["practice"], "batch": "external", "run": None,
                                  "summary": r["already"]})

@@ -54,7 +54,8 @@ def _cmd(group: Any, name: str, handler: Any, help: str) -> argparse.ArgumentPar
 
 
 def _out_yes(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder for agency files (default: here)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="folder for agency files (default: $RECOUP_AGENCY_FILES, else agency-files in the data folder)")
     p.add_argument("--yes", action="store_true", help="confirm the validation warning")
 
 
@@ -189,7 +190,7 @@ def cmd_apply(ctx: Context) -> int:
     from core import precollections as pc
     a = ctx.args
     with ctx.uow() as uow:
-        r = pc.apply(uow, ctx.actor(uow), _practice_id(ctx, uow), ctx.as_of, a.action, a.agency, a.out, a.yes)
+        r = pc.apply(uow, ctx.actor(uow), _practice_id(ctx, uow), ctx.as_of, a.action, a.agency, ctx.agency_folder(), a.yes)
     _report(ctx, r)
     return 0
 
@@ -198,7 +199,7 @@ def cmd_spreadsheet(ctx: Context) -> int:
     from core import precollections as pc
     a = ctx.args
     with ctx.uow() as uow:
-        r = pc.create_spreadsheet(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, a.out,
+        r = pc.create_spreadsheet(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, ctx.agency_folder(),
                                   a.update_as_sent, a.yes)
     _report(ctx, r)
     return 0

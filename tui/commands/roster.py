@@ -39,8 +39,8 @@ def register(sub: Any) -> None:
     p.add_argument("--unprinted", action="store_true", help="only letters not printed yet")
     p = add_command(letters, "print", cmd_letters_print, "print queued letters to a PDF and mark them printed")
     p.add_argument("--practice", metavar="ID")
-    p.add_argument("--out", type=Path, metavar="FILE", help="the PDF to write (default letters-DATE.pdf here)")
-    p.add_argument("--out-dir", type=Path, metavar="DIR", help="folder for the PDF (default: current)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="the PDF to write (default letters-DATE.pdf in --out-dir)")
+    p.add_argument("--out-dir", type=Path, metavar="DIR", help="folder for the PDF (default: $RECOUP_ROSTER_FILES, else roster-files in the data folder)")
 
 
 def _register_status(r: Any) -> None:
@@ -126,7 +126,7 @@ def _register_review(r: Any) -> None:
     p.add_argument("--practice", required=True, metavar="ID")
     p.add_argument("--guarantors", metavar="ID,ID,...", help="only these (default: all approved)")
     p.add_argument("--fee-pct", metavar="P", help="collection fee percent (default: the settings')")
-    p.add_argument("--out-dir", type=Path, default=Path("."), metavar="DIR", help="folder for the agency file")
+    p.add_argument("--out-dir", type=Path, metavar="DIR", help="folder for the agency file (default: $RECOUP_ROSTER_FILES, else roster-files in the data folder)")
     p.add_argument("--yes", action="store_true", help="go ahead without the warning")
 
 
@@ -454,11 +454,16 @@ def cmd_send_back(ctx: Context) -> int:
     return 0
 
 
+def _roster_folder(ctx: Context) -> Path:
+    from tui import folders
+    return ctx.args.out_dir or folders.roster_files()
+
+
 def cmd_turnover(ctx: Context) -> int:
     from core import roster
     with ctx.uow() as uow:
         pid = _practice_id(uow, ctx.args.practice)
-        result = roster.turnover(uow, ctx.actor(uow), pid, ctx.as_of, ctx.args.out_dir,
+        result = roster.turnover(uow, ctx.actor(uow), pid, ctx.as_of, _roster_folder(ctx),
                                  _guarantor_ids(uow, pid, ctx.args.guarantors),
                                  _percent_bp(ctx.args.fee_pct, "fee-pct"), confirmed=ctx.args.yes)
     ctx.emit_object(result.as_dict())
@@ -516,6 +521,6 @@ def cmd_letters_print(ctx: Context) -> int:
     with ctx.uow() as uow:
         actor = ctx.actor(uow)
         pid = _practice_id(uow, ctx.args.practice) if ctx.args.practice else None
-        out = roster.print_letters(uow, actor, ctx.as_of, out=ctx.args.out, out_dir=ctx.args.out_dir, practice_id=pid)
+        out = roster.print_letters(uow, actor, ctx.as_of, out=ctx.args.out, out_dir=_roster_folder(ctx), practice_id=pid)
     ctx.emit_object(out)
     return 0

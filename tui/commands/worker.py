@@ -32,7 +32,8 @@ def register(sub: Any) -> None:
     p.add_argument("--external-time", metavar="HH:MM", default=os.environ.get("RECOUP_EXTERNAL_TIME", "02:00"),
                    help="local time the external collections run is due (default 02:00 or RECOUP_EXTERNAL_TIME)")
     p.add_argument("--poll", type=int, default=300, metavar="SECONDS", help="look again at least this often")
-    p.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder for agency files")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="folder for agency files (default: $RECOUP_AGENCY_FILES, else agency-files in the data folder)")
     p.add_argument("--now", metavar="YYYY-MM-DDTHH:MM", help=argparse_suppress())
 
 
@@ -129,7 +130,7 @@ class Worker:
             actor = self.ctx.actor(uow)
             if item.kind == "external":
                 from core import external
-                r = external.run(uow, actor, item.practice_id, item.business_date, self.ctx.args.out)
+                r = external.run(uow, actor, item.practice_id, item.business_date, self.ctx.agency_folder())
                 out: dict[str, Any] = {"run": r.run_id, "files": len(r.files)}
                 for step, (n, c) in r.steps.items():
                     out[step], out[f"{step}_dollars"] = n, format_plain(c)

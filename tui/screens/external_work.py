@@ -17,7 +17,6 @@ with the progress bar, and says what it did in a notification.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from core.errors import BadInput
 from core.external_read import (PENDING, POSTED, agency_profiles, lines_for, placement_page, placement_totals,
                                 waiting_for_file)
 from core.money import format_display
+from tui import folders
 from tui.keys import binding, bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
@@ -40,13 +40,11 @@ from tui.widgets.form import Field
 from tui.widgets.progress import TaskProgress, run_in_background
 from tui.widgets.vtable import PAGE, Column, VirtualTable
 
-FOLDER_ENV = "RECOUP_AGENCY_FILES"
 VIEWS = (("external_pending", "Pending"), ("external_posted", "Posted"), ("external_files", "Files"))
 
 
 def default_folder() -> str:
-    """Where agency files go unless the operator types another folder: $RECOUP_AGENCY_FILES or here."""
-    return str(Path(os.environ.get(FOLDER_ENV) or Path.cwd()).expanduser())
+    return str(folders.agency_files())
 
 
 def dollars(cents: int) -> str:

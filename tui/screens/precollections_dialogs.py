@@ -5,7 +5,6 @@ Esc cancels); the screen calls the use case, so every rule and warning stays in 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,15 @@ from core.errors import BadInput
 from core.money import format_display, format_plain
 from core.precollections_criteria import Criteria, TaskFilter
 from core.states import ACTION_LABELS
+from tui import folders
 from tui.keys import binding
 from tui.widgets.form import CriteriaForm, Field
 
 STATE_CHOICES = {"pre": "pre", "not-sent": "not_sent", "sent": "sent"}
-FOLDER_ENV = "RECOUP_AGENCY_FILES"
 
 
 def default_folder() -> str:
-    """Where agency files go unless the operator types another folder: $RECOUP_AGENCY_FILES or here."""
-    return str(Path(os.environ.get(FOLDER_ENV) or Path.cwd()).expanduser())
+    return str(folders.agency_files())
 
 
 def _plain(cents: int | None) -> str:

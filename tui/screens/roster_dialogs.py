@@ -9,9 +9,7 @@ closes with the use case's result, or None when cancelled.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
@@ -20,17 +18,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from core.errors import BadInput, RecoupError
+from tui import folders
 from tui.keys import binding
 from tui.widgets.confirm import run_use_case
 from tui.widgets.form import CriteriaForm, Field
 
-FOLDER_ENV = "RECOUP_ROSTER_FILES"
 Submit = Callable[[dict[str, Any], bool], Any]     # (values, confirmed) -> result; opens its own uow
 
 
 def default_folder() -> str:
-    """Where letters and agency files go unless the operator types another folder."""
-    return str(Path(os.environ.get(FOLDER_ENV) or Path.cwd()).expanduser())
+    return str(folders.roster_files())
 
 
 class FormDialog(ModalScreen[Any]):
