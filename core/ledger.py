@@ -75,10 +75,10 @@ def bucket_sum(bucket: str, alias: str = "t") -> str:
 LINE_BALANCE_SQL = {b: bucket_sum(b) for b in ("ar", "collections")}
 
 
-def _delta(bucket: str) -> str:
-    """SQL for what the grouped transactions `t` add to `bucket`."""
-    return (f"SUM(CASE WHEN t.bucket_to = '{bucket}' THEN t.amount_cents ELSE 0 END)"
-            f" - SUM(CASE WHEN t.bucket_from = '{bucket}' THEN t.amount_cents ELSE 0 END)")
+def _delta(bucket: str, when: str = "1 = 1") -> str:
+    """SQL for what the grouped transactions `t` add to `bucket`, counting only rows where `when`."""
+    return (f"SUM(CASE WHEN {when} AND t.bucket_to = '{bucket}' THEN t.amount_cents ELSE 0 END)"
+            f" - SUM(CASE WHEN {when} AND t.bucket_from = '{bucket}' THEN t.amount_cents ELSE 0 END)")
 
 
 ENCOUNTER_FROM_LINES = """(ar_cents, ins_ar_cents, collections_cents) = (
@@ -89,20 +89,21 @@ ENCOUNTER_FROM_LINES = """(ar_cents, ins_ar_cents, collections_cents) = (
 GUARANTOR_FROM_ENCOUNTERS = """(ar_cents, ins_ar_cents, collections_cents) = (
     SELECT COALESCE(SUM(e.ar_cents), 0), COALESCE(SUM(e.ins_ar_cents), 0), COALESCE(SUM(e.collections_cents), 0)
     FROM encounter e WHERE e.guarantor_id = guarantor.id)"""
+_GUARANTOR_LINE = "l.responsibility = 'guarantor'"
+_INSURANCE_LINE = "l.responsibility = 'insurance'"
 
 
 def add_journal_to_balances(uow: UnitOfWork, journal_id: int) -> None:
-    """Bring the caches up to date with one journal: its lines by adding the journal's change,
-    then their encounters and guarantors summed again from those lines, and the escrow of its
-    unapplied money by adding its change.
+    """Add one journal's transactions to the caches of the lines, encounters and guarantors it
+    touched: four UPDATE ... FROM statements over the journal's own rows, grouped.
 
-    Adding the change keeps a line's refresh proportional to the journal, not to the line's
-    history, and reads the journal's rows in line order from ix_ledger_txn_journal_line, so the
-    grouping needs no sort. It relies on the caches being true before the journal, which
-    `recoup verify` proves against a full recomputation; the UPDATE's row lock makes
-    `x = x + change` safe under concurrent writers on PostgreSQL. Encounters and guarantors are
-    summed from their (few, covered by an index) lines and encounters: cheaper than grouping the
-    journal again, and exact. On Apply of 100,000 tasks: 1.3 s of refresh instead of 2.3 s.
+    Adding the change (`x = x + change`) rather than recounting from other rows is what keeps
+    concurrent writers right on PostgreSQL: the UPDATE re-reads a row another transaction changed
+    meanwhile and adds to its new value, where a recount would have summed rows as they were when
+    the statement began and lost the other writer's change. It also keeps a close proportional to
+    the journal, not to the history of the accounts it touches; the journal's rows come in line
+    order from ix_ledger_txn_journal_line, so the line grouping needs no sort. It relies on the
+    caches being true before the journal, which `recoup verify` proves by a full recount.
     """
     s = uow.session
     p = {"j": journal_id}
@@ -112,10 +113,15 @@ def add_journal_to_balances(uow: UnitOfWork, journal_id: int) -> None:
         FROM (SELECT t.line_id, {_delta('ar')} AS ar, {_delta('collections')} AS coll
               FROM ledger_txn t WHERE t.journal_id = :j AND t.line_id IS NOT NULL GROUP BY t.line_id) d
         WHERE service_line.id = d.line_id"""), p)
-    touched = "FROM ledger_txn t JOIN service_line l ON l.id = t.line_id WHERE t.journal_id = :j"
-    s.execute(text(f"UPDATE encounter SET {ENCOUNTER_FROM_LINES} WHERE id IN (SELECT l.encounter_id {touched})"), p)
-    s.execute(text(f"UPDATE guarantor SET {GUARANTOR_FROM_ENCOUNTERS} "
-                   f"WHERE id IN (SELECT l.guarantor_id {touched})"), p)
+    for table, key in (("encounter", "encounter_id"), ("guarantor", "guarantor_id")):
+        s.execute(text(f"""
+            UPDATE {table} SET ar_cents = {table}.ar_cents + d.ar, ins_ar_cents = {table}.ins_ar_cents + d.ins,
+                               collections_cents = {table}.collections_cents + d.coll
+            FROM (SELECT l.{key}, {_delta('ar', _GUARANTOR_LINE)} AS ar, {_delta('ar', _INSURANCE_LINE)} AS ins,
+                         {_delta('collections')} AS coll
+                  FROM ledger_txn t JOIN service_line l ON l.id = t.line_id
+                  WHERE t.journal_id = :j GROUP BY l.{key}) d
+            WHERE {table}.id = d.{key}"""), p)
     s.execute(text(f"""
         UPDATE guarantor SET escrow_cents = guarantor.escrow_cents - d.ar
         FROM (SELECT t.guarantor_id, {_delta('ar')} AS ar FROM ledger_txn t
