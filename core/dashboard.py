@@ -2,9 +2,10 @@
 
 Three totals (count and dollars of Pre-Collections, In Collections/Not Sent, In Collections/Sent)
 and, for one chosen state, four breakdowns: days in state, balance aging, dunning level and
-number of statements. Each panel is one set-based GROUP BY, one round trip (the totals; the four
-breakdowns together, in one pass over the state's rows), the same SQL on SQLite and PostgreSQL;
-bucket bounds are bound dates and integers, never dialect date arithmetic.
+number of statements. The whole dashboard is one set-based statement, one round trip, reading
+each list row once: the chosen state's tasks grouped by one integer packing their four bucket
+indexes (its total is their sum), UNION ALL the two other states grouped by state. The same SQL
+on SQLite and PostgreSQL; bucket bounds are bound dates and integers, never dialect date arithmetic.
 
 Dollars are the task's balance as the Pre-Collections list shows it (`BALANCE_SQL`: the
 encounter's guarantor A/R plus its collections balance) — guarantor A/R while in Pre-Collections,
@@ -22,7 +23,7 @@ from typing import Any
 from core.errors import BadInput
 from core.models.ledger import Practice
 from core.models.precollections import ON_LIST_STATES
-from core.precollections_criteria import BALANCE_SQL, TaskFilter, age_cutoff, oldest_anchor_sql
+from core.precollections_criteria import ANCHOR_SQL, BALANCE_SQL, OPEN_LINE_SQL, TaskFilter, age_cutoff
 from core.security import Actor, require
 from core.sqltext import q
 from core.states import STATE_LABELS
@@ -113,6 +114,10 @@ def totals(uow: UnitOfWork, actor: Actor, practice_id: int) -> dict[str, Figure]
 
 # ------------------------------------------------------------------------------------- breakdowns
 
+RADIX = 6  # every breakdown has at most six bucket indexes (aging: five ages + NO_BALANCE)
+assert len(AGE_BUCKETS) + 1 <= RADIX and len(LEVEL_BUCKETS) <= RADIX
+
+
 def _date_case(expr: str, defs: list[BucketDef], as_of: dt.date, params: dict[str, Any]) -> str:
     """CASE giving the bucket index of a day count as_of - expr, compared as dates (both dialects)."""
     whens = []
@@ -128,34 +133,49 @@ def _level_case(expr: str, defs: list[BucketDef]) -> str:
     return f"CASE {' '.join(whens)} ELSE {len(defs) - 1} END"
 
 
-def _cases(basis: str, as_of: dt.date, params: dict[str, Any]) -> tuple[str, str]:
-    """(the per-task values, the four CASEs over them giving each breakdown's bucket index)."""
-    values = (f"t.state_date AS vd, {oldest_anchor_sql(basis)} AS va, e.dunning_count AS vn, "
-              "e.statements_sent AS vs")
-    days = _date_case("vd", AGE_BUCKETS, as_of, params)
-    aging = f"CASE WHEN va IS NULL THEN {len(AGE_BUCKETS)} ELSE {_date_case('va', AGE_BUCKETS, as_of, params)} END"
-    return values, ", ".join([days, aging, _level_case("vn", LEVEL_BUCKETS), _level_case("vs", LEVEL_BUCKETS)])
+def _aging_sql(basis: str, as_of: dt.date, params: dict[str, Any]) -> str:
+    """The task's aging bucket index, worked out inside the lookup of its oldest open guarantor line
+    (MIN is computed once however often the CASE names it), so the outer query never repeats it."""
+    oldest = f"MIN({ANCHOR_SQL[basis]})"
+    return (f"(SELECT CASE WHEN {oldest} IS NULL THEN {len(AGE_BUCKETS)} ELSE "
+            f"{_date_case(oldest, AGE_BUCKETS, as_of, params)} END FROM service_line l WHERE {OPEN_LINE_SQL})")
 
 
-def breakdowns(uow: UnitOfWork, actor: Actor, practice_id: int, state: str, as_of: dt.date) -> list[Breakdown]:
-    """The four breakdowns of the tasks in `state` in one pass: one GROUP BY over the four bucket
-    indexes (at most 6x6x6x6 groups), added up per breakdown here. One read of the rows, not four."""
-    require(actor, "viewer", "see the Collections Management dashboard")
-    _check_state(state)
+def _key_sql(basis: str, as_of: dt.date, params: dict[str, Any]) -> str:
+    """One integer per task naming its four bucket indexes in base RADIX (days, aging, dunning,
+    statements): grouping by one integer sorts far less than grouping by four CASEs."""
+    parts = [_date_case("t.state_date", AGE_BUCKETS, as_of, params), _aging_sql(basis, as_of, params),
+             _level_case("e.dunning_count", LEVEL_BUCKETS), _level_case("e.statements_sent", LEVEL_BUCKETS)]
+    return " + ".join(f"({part}) * {RADIX ** (len(parts) - 1 - i)}" for i, part in enumerate(parts))
+
+
+def _figures_sql(basis: str, as_of: dt.date, params: dict[str, Any], others: bool) -> str:
+    """Rows (state, key, count, cents): the tasks of state :s grouped by key; with `others`, also
+    one row per other list state (key -1) — the totals, in the same statement (one snapshot).
+    `on_list = TRUE` (not bare `on_list`) lets both databases seek the list index on it."""
+    chosen = (f"SELECT t.state, {_key_sql(basis, as_of, params)} AS k, COUNT(*), COALESCE(SUM({BALANCE_SQL}), 0) "
+              f"{FROM} WHERE t.practice_id = :p AND t.on_list = TRUE AND t.state = :s GROUP BY t.state, k")
+    if not others:
+        return chosen
+    return (f"{chosen} UNION ALL SELECT t.state, -1, COUNT(*), COALESCE(SUM({BALANCE_SQL}), 0) {FROM} "
+            "WHERE t.practice_id = :p AND t.on_list = TRUE AND t.state <> :s GROUP BY t.state")
+
+
+def _figures(uow: UnitOfWork, practice_id: int, state: str, as_of: dt.date,
+             others: bool) -> list[tuple[str, int, int, int]]:
+    """Run `_figures_sql` for the practice's aging basis: one round trip."""
     practice = _practice(uow, practice_id)
     params: dict[str, Any] = {"p": practice_id, "s": state}
-    values, cases = _cases(practice.aging_basis, as_of, params)
-    # MATERIALIZED: computed once per task (a flattened subquery would run the oldest-line lookup in
-    # every WHEN of every CASE); `on_list = TRUE` lets both databases seek the list index.
-    rows = uow.session.execute(q(
-        f"WITH x AS MATERIALIZED (SELECT {values}, {BALANCE_SQL} AS bal {FROM} WHERE t.practice_id = :p "
-        f"AND t.on_list = TRUE AND t.state = :s) SELECT {cases}, COUNT(*), COALESCE(SUM(bal), 0) FROM x "
-        "GROUP BY 1, 2, 3, 4", params))
+    sql = _figures_sql(practice.aging_basis, as_of, params, others)
+    return [(str(s), int(k), int(n), int(c)) for s, k, n, c in uow.session.execute(q(sql, params))]
+
+
+def _breakdowns(rows: list[tuple[str, int, int, int]]) -> list[Breakdown]:
+    """Add the (key, count, cents) groups of the chosen state up per breakdown and bucket."""
     sums: list[dict[int, list[int]]] = [{} for _ in BREAKDOWNS]
-    for row in rows:
-        n, cents = int(row[4]), int(row[5])
-        for part, index in zip(sums, row[:4]):
-            acc = part.setdefault(int(index), [0, 0])
+    for _state, key, n, cents in rows:
+        for place, part in enumerate(sums):
+            acc = part.setdefault(key // RADIX ** (len(sums) - 1 - place) % RADIX, [0, 0])
             acc[0] += n
             acc[1] += cents
     result = []
@@ -168,11 +188,25 @@ def breakdowns(uow: UnitOfWork, actor: Actor, practice_id: int, state: str, as_o
     return result
 
 
-def dashboard(uow: UnitOfWork, actor: Actor, practice_id: int, state: str, as_of: dt.date) -> Dashboard:
-    """Everything the screen shows: the totals and the four breakdowns of `state` (two queries)."""
+def breakdowns(uow: UnitOfWork, actor: Actor, practice_id: int, state: str, as_of: dt.date) -> list[Breakdown]:
+    """The four breakdowns of the tasks in `state` in one pass: one GROUP BY over one integer key
+    packing the four bucket indexes (at most 6x6x6x6 groups), added up per breakdown here."""
+    require(actor, "viewer", "see the Collections Management dashboard")
     _check_state(state)
-    figures = totals(uow, actor, practice_id)
-    return Dashboard(practice_id, as_of, uow.now(), figures, state, breakdowns(uow, actor, practice_id, state, as_of))
+    return _breakdowns(_figures(uow, practice_id, state, as_of, others=False))
+
+
+def dashboard(uow: UnitOfWork, actor: Actor, practice_id: int, state: str, as_of: dt.date) -> Dashboard:
+    """Everything the screen shows in one statement: the breakdowns of `state`, whose sum is its
+    total, and the totals of the two other states — each list row read once, from one snapshot."""
+    require(actor, "viewer", "see the Collections Management dashboard")
+    _check_state(state)
+    rows = _figures(uow, practice_id, state, as_of, others=True)
+    parts = _breakdowns([r for r in rows if r[1] >= 0])
+    figures = {s: Figure(n, c) for s, k, n, c in rows if k < 0}
+    figures[state] = parts[0].total
+    return Dashboard(practice_id, as_of, uow.now(), {s: figures.get(s, Figure(0, 0)) for s in ON_LIST_STATES},
+                     state, parts)
 
 
 # ----------------------------------------------------------------------------- opening the list

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.models.base import cents, choice, fk, pk
@@ -42,7 +42,9 @@ class Practice(SQLModel, table=True):
 class Guarantor(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_guarantor_source"),
                       Index("ix_guarantor_practice_name", "practice_id", "name"),
-                      Index("ix_guarantor_practice_ar", "practice_id", "ar_cents"))
+                      # the guarantor list's balance sorts, in keyset order (sort value, id): 0010
+                      *(Index(f"ix_guarantor_sort_{c}", "practice_id", f"{c}_cents", "id")
+                        for c in ("ar", "ins_ar", "collections", "escrow")))
     id: int | None = pk()
     practice_id: int = fk("practice.id", index=False)
     source_id: str = Field(max_length=40)
@@ -85,11 +87,18 @@ class Encounter(SQLModel, table=True):
     collections_cents: int = cents()
 
 
+# the open guarantor lines (core.precollections_criteria.OPEN_LINE_SQL): a partial index of them
+_OPEN_GUARANTOR = "responsibility = 'guarantor' AND ar_cents + collections_cents > 0"
+
+
 class ServiceLine(SQLModel, table=True):
     __tablename__ = "service_line"
     __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_service_line_source"),
                       Index("ix_service_line_open_anchor", "encounter_id", "responsibility", "ar_cents",  # 0005
-                            "collections_cents", "posted_date", "responsibility_date"))
+                            "collections_cents", "posted_date", "responsibility_date"),
+                      Index("ix_service_line_open_guarantor", "encounter_id", "responsibility", "ar_cents",  # 0009
+                            "collections_cents", "posted_date", "responsibility_date",
+                            sqlite_where=text(_OPEN_GUARANTOR), postgresql_where=text(_OPEN_GUARANTOR)))
     id: int | None = pk()
     practice_id: int = fk("practice.id", index=False)
     source_id: str = Field(max_length=40)
