@@ -8,50 +8,39 @@ times a bare Textual start, and the operator should see the menu at once. Screen
 
 from __future__ import annotations
 
+import argparse
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual.app import App
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import Provider
+from textual.screen import Screen
 
-from tui.keys import binding, load_overrides
-from tui.screens.help import HelpScreen, help_entries
+from tui.keys import binding, key_display, keys_of, load_overrides
 from tui.screens.home import HomeScreen
-from tui.screens.registry import BY_ID, SCREENS, ScreenEntry
-from tui.services import Services
+from tui.screens.registry import BY_ID
+
+if TYPE_CHECKING:
+    from tui.services import Services
 
 
-class ScreensProvider(Provider):
-    """Ctrl+P: every screen by name; screens not built yet are listed as coming."""
-
-    def _hit_text(self, entry: ScreenEntry) -> tuple[str, str]:
-        where = " > ".join(entry.path)
-        title = entry.title if entry.built else f"{entry.title} (coming)"
-        return title, f"{where}: {entry.help}"
-
-    async def discover(self) -> Hits:
-        for entry in SCREENS:
-            title, help_text = self._hit_text(entry)
-            yield DiscoveryHit(title, partial(self.app.open_screen, entry.id), help=help_text)  # type: ignore[attr-defined]
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for entry in SCREENS:
-            title, help_text = self._hit_text(entry)
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.app.open_screen, entry.id),  # type: ignore[attr-defined]
-                          text=title, help=help_text)
+def _screens_provider() -> type[Provider]:
+    """Ctrl+P's screens, imported when the palette first opens (not before the first paint)."""
+    from tui.palette import ScreensProvider
+    return ScreensProvider
 
 
 class RecoupApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Recoup"
-    COMMANDS = App.COMMANDS | {ScreensProvider}
+    COMMANDS = App.COMMANDS | {_screens_provider}  # Textual's system provider: get_system_commands
     BINDINGS = [binding("app.help", "help"), binding("app.menu", "menu"), binding("app.find", "find"),
-                binding("app.quit", "quit")]
+                binding("app.quit", "quit"),
+                # shown at the footer's right end by Textual's Footer (show_command_palette)
+                binding("app.palette", "command_palette", show=False)]
 
     def __init__(self, connect: Callable[[], Services] | None = None, services: Services | None = None,
                  key_overrides: dict[str, str] | None = None) -> None:
@@ -59,7 +48,23 @@ class RecoupApp(App[None]):
         self._connect = connect
         self.services: Services | None = services
         self.practice: Any = None
-        self._key_overrides = key_overrides or {}
+        self.key_overrides: dict[str, str] = key_overrides or {}
+        if self.key_overrides:  # before the first screen, so its footer is built once, remapped
+            self.set_keymap(self.key_overrides)
+        # the Footer finds the palette's key by this name; follow the user's remapping
+        self.COMMAND_PALETTE_BINDING = keys_of("app.palette", self.key_overrides).split(",")[0]  # type: ignore[misc]
+
+    def get_key_display(self, binding: Binding) -> str:
+        """A remapped key is shown as the keymap shows its own ("F4", "A-n/Ins"), not Textual's "f4"."""
+        override = self.key_overrides.get(binding.id or "")
+        return key_display(override) if override else super().get_key_display(binding)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Ctrl+P lists Recoup's screens (ScreensProvider) and these, not Textual's own
+        (theme, screenshot, maximize, Textual's key panel), which are not part of the product."""
+        yield SystemCommand("Keys", "List every key of this screen (the F1 help)", self.action_help)
+        yield SystemCommand("Main menu", "Back to the main menu", self.action_menu)
+        yield SystemCommand("Quit", "Leave Recoup", self.action_quit)
 
     # ---- start-up -----------------------------------------------------------------------------
 
@@ -68,8 +73,6 @@ class RecoupApp(App[None]):
         return HomeScreen()
 
     def on_mount(self) -> None:
-        if self._key_overrides:
-            self.set_keymap(self._key_overrides)
         if self.services is not None:
             self._connected(self.services)
 
@@ -134,6 +137,7 @@ class RecoupApp(App[None]):
             raise LookupError(screen_id)
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen, help_entries
         if isinstance(self.screen, HelpScreen):
             return
         title = getattr(self.screen, "TITLE_TEXT", "") or "Main menu"
@@ -149,29 +153,52 @@ class RecoupApp(App[None]):
 
 def run_app(ctx: Any) -> int:
     """Open the application for the command line's Context; returns the exit status."""
+    return _run(lambda: ctx, no_mouse=getattr(ctx.args, "no_mouse", False))
+
+
+def run_app_for_args(args: argparse.Namespace) -> int:
+    """`recoup` with global options only: the Context is made by the connect worker, after the
+    first paint, so the command-line layer is not imported before the menu shows."""
+    return _run(partial(_context_for, args), no_mouse=bool(getattr(args, "no_mouse", False)))
+
+
+def _context_for(args: argparse.Namespace) -> Any:
+    """What `run_command` makes for a subcommand, for the application (in the connect worker)."""
+    import datetime as dt
+    import getpass
+
+    from core.clock import parse_business_date
+    from tui.commands.context import Context
+    return Context(args=args, url=getattr(args, "db", None), json=False, login=getpass.getuser(),
+                   as_of=parse_business_date(getattr(args, "as_of", None), dt.date.today()))
+
+
+def _run(context: Callable[[], Any], no_mouse: bool) -> int:
     try:
         overrides = load_overrides()
     except (ValueError, OSError) as exc:
         print(f"recoup: {exc}")
         return 2
-    from tui.signin import sign_in_required
-    if sign_in_required():  # a browser session (recoup serve): sign in, idle logoff
+    if os.environ.get("RECOUP_SIGN_IN") == "1":  # tui.signin.sign_in_required, without importing it
+        # a browser session (recoup serve): sign in, idle logoff
         from core.auth import idle_minutes
         from tui.signin import SignInApp
-        app: RecoupApp = SignInApp(connect=partial(_connect, ctx, False), key_overrides=overrides,
+        app: RecoupApp = SignInApp(connect=partial(_connect, context, False), key_overrides=overrides,
                                    idle_minutes=idle_minutes(os.environ.get("RECOUP_IDLE_MINUTES")))
     else:
-        app = RecoupApp(connect=partial(_connect, ctx), key_overrides=overrides)
-    app.run(mouse=not getattr(ctx.args, "no_mouse", False))
+        app = RecoupApp(connect=partial(_connect, context), key_overrides=overrides)
+    app.run(mouse=not no_mouse)
     return app.return_code or 0
 
 
-def _connect(ctx: Any, as_login: bool = True) -> Services:
+def _connect(context: Callable[[], Any], as_login: bool = True) -> Services:
     """Runs in a worker thread after the first paint: schema, operator, practices.
     With as_login False (browser sessions) the operator is left for the sign-in screen."""
     from core.accounts import list_practices
     from db.uow import SqlUnitOfWork
+    from tui.services import Services
 
+    ctx = context()
     ctx.ensure_schema()
     engine = ctx.engine
 

@@ -10,8 +10,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tui.commands.context import GLOBAL_OPTIONS, run_command
-
 EXIT_CODES = """exit status:
   0  done
   1  verify found a problem, or an unexpected error
@@ -22,6 +20,7 @@ EXIT_CODES = """exit status:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tui.commands.context import GLOBAL_OPTIONS
     parser = argparse.ArgumentParser(
         prog="recoup", parents=[GLOBAL_OPTIONS(suppress=False)],
         description="Recoup: collections for medical practices. With no command, opens the application.",
@@ -35,27 +34,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _app_only(argv: Sequence[str] | None) -> argparse.Namespace | None:
-    """The arguments when `recoup` is run with global options only (open the application).
+# `recoup` with global options only opens the application. That path must paint fast, so it
+# parses with this small parser and leaves the command-line layer (tui.commands.context: Context,
+# run_command, the error classes) to the connect worker, after the first paint. Anything else,
+# or anything this parser does not take cleanly, goes to the full parser, which reports mistakes.
+APP_VALUE_OPTIONS = ("--db", "--as-of", "--operator")   # the value options of GLOBAL_OPTIONS
+APP_FLAGS = ("--json", "--no-mouse")                     # its flag, and the app's own
 
-    Opening the app must paint fast, so this path neither imports every command module nor
-    builds every subcommand's parser; anything else (a command, --help) gets the full parser.
+
+def _app_only(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """The arguments when `recoup` is run with global options only, else None.
+
+    tests/tui/test_startup_path.py keeps these option names equal to GLOBAL_OPTIONS'.
     """
-    parser = argparse.ArgumentParser(add_help=False, parents=[GLOBAL_OPTIONS(suppress=False)],
-                                     exit_on_error=False)
-    parser.add_argument("--no-mouse", action="store_true")
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False, allow_abbrev=False)
+    for option in APP_VALUE_OPTIONS:
+        parser.add_argument(option)
+    for flag in APP_FLAGS:
+        parser.add_argument(flag, action="store_true")
     try:
         args, rest = parser.parse_known_args(argv)
     except (argparse.ArgumentError, SystemExit):
-        return None  # the full parser reports the mistake
-    return None if rest else args
+        return None
+    if rest or not _is_date_or_blank(args.as_of):
+        return None  # a command, or a bad date: the full path says what is wrong
+    return args
+
+
+def _is_date_or_blank(text: str | None) -> bool:
+    import datetime as dt
+    if text is None or not text.strip():
+        return True
+    try:
+        dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     app_args = _app_only(argv)
     if app_args is not None:
-        from tui.commands.app import open_app
-        return run_command(app_args, open_app)
+        from tui.app import run_app_for_args
+        return run_app_for_args(app_args)
+    from tui.commands.context import run_command
     args = build_parser().parse_args(argv)
     if getattr(args, "command", None) is None:
         from tui.commands.app import open_app

@@ -17,7 +17,7 @@ plain fallback key; the footer shows all of them. The F-keys and Ctrl are depend
 from __future__ import annotations
 
 import os
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +50,8 @@ _ADD, _UPDATE, _REMOVE = _alt("d", "insert"), _alt("u", "enter"), _alt("r", "del
 KEYMAP: dict[str, KeyAction] = {a.id: a for a in [
     # everywhere
     KeyAction("app.help", "f1", "Help", "List every key of this screen", show=True),
-    KeyAction("app.palette", "ctrl+p", "Screens", "Open any screen by name (command palette)"),
+    KeyAction("app.palette", "ctrl+p", "palette", "Open any screen by name (command palette)",
+              priority=True),
     KeyAction("app.menu", "f10", "Menu", "Back to the main menu"),
     KeyAction("app.find", "ctrl+f", "Find", "Find a guarantor or encounter by id or name"),
     KeyAction("app.quit", "ctrl+q", "Quit", "Leave Recoup", show=False),
@@ -159,6 +160,8 @@ def load_overrides(path: Path | None = None) -> dict[str, str]:
     path = path or _default_path()
     if not path.is_file():
         return {}
+    import tomllib  # only when there is a file: its parser is not free at start-up
+
     with path.open("rb") as f:
         data = tomllib.load(f)
     table = data.get("keys", data)
@@ -200,6 +203,16 @@ def key_display(keys: str) -> str:
         else:
             shown.append(names.get(key, key.upper() if key.startswith("f") and key[1:].isdigit() else key))
     return "/".join(shown)
+
+
+def keys_of(action_id: str, overrides: Mapping[str, str] | None = None) -> str:
+    """The keys an action answers to once the user's keys.toml is applied (comma separated)."""
+    return (overrides or {}).get(action_id) or KEYMAP[action_id].all_keys
+
+
+def first_key(action_id: str, overrides: Mapping[str, str] | None = None) -> str:
+    """The first key of an action, readable ("Ctrl+P"), for hints written in a sentence."""
+    return describe(keys_of(action_id, overrides).split(",")[0])
 
 
 def binding(action_id: str, action: str, *, show: bool | None = None) -> Binding:
