@@ -14,7 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import events
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -28,9 +30,15 @@ def sign_in_required() -> bool:
 
 
 class SignInScreen(ModalScreen[None]):
-    """Name and password; Enter or F2 signs in. It cannot be dismissed any other way."""
+    """Name and password; Enter or F2 signs in. It cannot be dismissed any other way.
 
-    BINDINGS = [("f2", "sign_in", "Sign in")]
+    Enter in the name field is a priority binding so the focus moves to the password field while
+    the app dispatches that key, before the next one: keys that arrive together (a browser paste,
+    typing ahead over a slow link) would otherwise land in the name field, password in clear.
+    """
+
+    BINDINGS = [("f2", "sign_in", "Sign in"),
+                Binding("enter", "next_field", "Next", show=False, priority=True)]
     DEFAULT_CSS = """
     SignInScreen { align: center middle; }
     SignInScreen > Vertical { width: 60; height: auto; border: round $primary; padding: 1 2; }
@@ -56,6 +64,13 @@ class SignInScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#signin-name", Input).focus()
+
+    def action_next_field(self) -> None:
+        """Name → password at once; anywhere else Enter goes on to the focused widget as usual
+        (the password field submits after the characters queued before it)."""
+        if self.focused is None or self.focused.id != "signin-name":
+            raise SkipAction()
+        self.set_focus(self.query_one("#signin-password", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "signin-name":

@@ -2,7 +2,8 @@
 
 Playwright/Selenium are not needed for what the test does: open a page, type keys, and read what
 the server sent to the terminal (Network.webSocketFrameReceived), which does not depend on how
-xterm.js renders (WebGL, canvas or DOM).
+xterm.js renders (WebGL, canvas or DOM). What the page sent (Network.webSocketFrameSent: stdin,
+resize, focus) is kept too, so a failure shows whether the keys left the browser at all.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Page:
         self.ids = itertools.count(1)
         self.pending: dict[int, asyncio.Future[Any]] = {}
         self.frames: list[str] = []
+        self.sent: list[str] = []
         self.reader = asyncio.get_running_loop().create_task(self._read())
 
     async def _read(self) -> None:
@@ -35,6 +37,8 @@ class Page:
                 if resp.get("opcode") == 2:
                     payload = base64.b64decode(payload).decode("utf-8", "replace")
                 self.frames.append(payload)
+            elif data.get("method") == "Network.webSocketFrameSent":
+                self.sent.append(data["params"]["response"]["payloadData"])
 
     async def send(self, method: str, **params: Any) -> Any:
         n = next(self.ids)
@@ -64,4 +68,6 @@ class Page:
             await asyncio.sleep(0.25)
         import re
         plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self.received())
-        raise AssertionError(f"the page never showed {text!r}; it showed (end): {plain[-1500:]!r}")
+        typed = [x for x in self.sent if '"ping"' not in x]
+        raise AssertionError(f"the page never showed {text!r}; the page sent {typed!r}; "
+                             f"it showed (end): {plain[-1500:]!r}")
