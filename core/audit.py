@@ -18,6 +18,7 @@ from core.models.audit import AuditEntry
 from core.uow import UnitOfWork
 
 GENESIS = "0" * 64
+_QUEUE = "recoup.audit.pending"
 
 
 def _canonical(value: Any) -> str | None:
@@ -40,19 +41,45 @@ def entry_hash(prev_hash: str, at: dt.datetime, business_date: dt.date | None, o
 def record(uow: UnitOfWork, operator: str, action: str, entity: str,
            record_ids: Iterable[Any], before: Any, after: Any,
            business_date: dt.date | None = None) -> AuditEntry:
-    """Append one entry in the caller's transaction (so it commits or rolls back with the change)."""
-    uow.lock("audit")
-    last = uow.session.exec(select(AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)).first()
-    prev = last or GENESIS
-    at = uow.now()
+    """Append one entry in the caller's transaction (so it commits or rolls back with the change).
+
+    The entry is only queued here and chained in `_append_pending`, which the unit of work runs
+    as the last step before its commit: the chain's lock is then held for one INSERT and the
+    commit, not for the rest of the use case (issue 8: operators queued behind one another's
+    Apply, and a writer holding the chain lock could deadlock with one holding a guarantor row).
+    """
     ids = _canonical([str(i) for i in record_ids]) or "[]"
-    b, a = _canonical(before), _canonical(after)
-    entry = AuditEntry(at=at, business_date=business_date, operator=operator, action=action,
-                       entity=entity, record_ids=ids, before=b, after=a, prev_hash=prev,
-                       hash=entry_hash(prev, at, business_date, operator, action, entity, ids, b, a))
-    uow.session.add(entry)
-    uow.session.flush()
+    entry = AuditEntry(at=uow.now(), business_date=business_date, operator=operator, action=action,
+                       entity=entity, record_ids=ids, before=_canonical(before), after=_canonical(after),
+                       prev_hash="", hash="")
+    _pending(uow).append(entry)
     return entry
+
+
+def _pending(uow: UnitOfWork) -> list[AuditEntry]:
+    """This transaction's queued entries; the first call registers the step that writes them."""
+    queue: list[AuditEntry] | None = uow.session.info.get(_QUEUE)
+    if queue is None:
+        queue = uow.session.info[_QUEUE] = []
+        uow.before_commit(lambda: _append_pending(uow, queue))
+    return queue
+
+
+def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
+    """Chain and insert the queued entries, in the order they were recorded, under the lock that
+    keeps the chain gap-free; the commit that follows releases it."""
+    if not queue:
+        return
+    uow.lock("audit")
+    prev = uow.session.exec(select(AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    prev = prev or GENESIS
+    for e in queue:
+        e.prev_hash = prev
+        e.hash = prev = entry_hash(prev, e.at, e.business_date, e.operator, e.action, e.entity,
+                                   e.record_ids, e.before, e.after)
+        uow.session.add(e)
+        uow.session.flush()  # one at a time: the id order is the chain order
+    queue.clear()
 
 
 def verify_chain(uow: UnitOfWork) -> Iterator[str]:

@@ -8,6 +8,7 @@ is rolled back when the unit of work closes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Protocol
 
 from sqlmodel import Session
@@ -18,6 +19,10 @@ class UnitOfWork(Protocol):
     dialect: str  # "sqlite" or "postgresql": a few set-based statements differ
 
     def commit(self) -> None: ...
+
+    def before_commit(self, step: Callable[[], None]) -> None:
+        """Run `step` inside the transaction as the last thing before every commit (the audit
+        chain is written there, so its lock is held only until the commit just after)."""
 
     def lock(self, key: str) -> None:
         """Hold a named lock until the end of this transaction (serialises the audit chain, runs)."""

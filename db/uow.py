@@ -30,10 +30,12 @@ class SqlUnitOfWork:
         self._clock = clock
         self._conn: Connection | None = None
         self._committed = False
+        self._before_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> SqlUnitOfWork:
         conn = self.engine.connect().execution_options(recoup_write=self.write)
         self._conn = conn
+        self._before_commit = []
         self._trans = conn.begin()
         self.session = Session(bind=conn,
                                expire_on_commit=False)
@@ -51,8 +53,14 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.session.flush()
+        for step in self._before_commit:
+            step()
         self._trans.commit()
         self._committed = True
+
+    def before_commit(self, step: Callable[[], None]) -> None:
+        """See core.uow.UnitOfWork.before_commit; steps run in the order they were registered."""
+        self._before_commit.append(step)
 
     def now(self) -> dt.datetime:
         return self._clock()
