@@ -1,6 +1,7 @@
 """Benchmark: the nightly external collections run against the bare SQL floor, same run.
 
     python bench/external.py [--encounters 100000] [--db URL]
+    python bench/external.py --large /tmp/recoup_bench_large.db     # the demo's own nightly run
 
 On a generated practice (bench.precollections.generate: one guarantor per four encounters, two
 charged lines each, balances 10.00 to 510.00), its lines re-dated to ages of 0 to 399 days, with
@@ -15,6 +16,7 @@ Goal (issue 6): at most 15x.
 from __future__ import annotations
 
 import argparse
+import shutil
 import datetime as dt
 import sys
 import tempfile
@@ -76,8 +78,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--encounters", type=int, default=100_000)
     ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file); it is changed")
+    ap.add_argument("--large", type=Path, metavar="DEMO.db",
+                    help="instead: the nightly run of each practice of a copy of this large demo (SQLite)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-external-"))
+    if args.large:
+        large_demo(args.large, tmp)
+        return
     engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
     schema.upgrade(engine)
     cutoff = (AS_OF - dt.timedelta(days=60)).isoformat()
@@ -100,6 +107,38 @@ def main() -> None:
         with SqlUnitOfWork(engine) as u:
             t2 = timed(lambda: external.run(u, BOSS, p, AS_OF, tmp))
         print(f"  rerun of the same date (changes nothing): {t2}")
+
+
+def large_demo(source: Path, tmp: Path) -> None:
+    """The demo's own nightly external run (its agencies, rules and 30 days of ageing since the
+    last run: select, Auto Approve, Auto Create File, reassign) per practice, on a copy of the large
+    demo, against one bare UPDATE of the lines over the practice's lowest thresholds (balance and
+    age: the rows any of its agencies could take), as the generated practice's floor is."""
+    copy = tmp / "large.db"
+    shutil.copyfile(source, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    schema.upgrade(engine)
+    with SqlUnitOfWork(engine) as u:
+        practices = u.session.execute(text("SELECT id, source_id FROM practice WHERE external_on "
+                                           "ORDER BY id")).all()
+    for p, source_id in practices:
+        with SqlUnitOfWork(engine) as u:  # the lowest thresholds: the rows any agency could take
+            balance, age = u.session.execute(text("SELECT MIN(balance_gt_cents), MIN(age_gt) FROM agency_assignment "
+                                                  "WHERE practice_id = :p"), {"p": p}).one()
+        cutoff = (AS_OF - dt.timedelta(days=int(age))).isoformat()
+        over = ("FROM service_line WHERE practice_id = :p AND responsibility = 'guarantor' AND ar_cents > :b "
+                "AND collections_cents = 0 AND posted_date < :c")
+        params = {"p": p, "b": balance, "c": cutoff}
+        with SqlUnitOfWork(engine) as u:
+            rows = u.session.execute(text(f"SELECT COUNT(*) {over}"), params).scalar_one()
+        floor = bare(engine, f"UPDATE service_line SET version = version + 1 WHERE id IN (SELECT id {over})", params)
+        done: list[external.RunResult] = []
+        with SqlUnitOfWork(engine) as u:
+            t = timed(lambda: done.append(external.run(u, BOSS, p, AS_OF, tmp)))
+        run = done[0]
+        steps = ", ".join(f"{k} {n:,}" for k, (n, _c) in run.steps.items() if n)
+        print(f"{source_id}: nightly external run ({steps}; {len(run.files)} files): {t} vs bare UPDATE "
+              f"of {rows:,} lines {floor} = {t.ratio(floor, engine)} (goal <= 15x)")
 
 
 if __name__ == "__main__":
