@@ -18,18 +18,18 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from core import external, files
-from core.errors import BadInput, Refused
+from core.errors import Refused
 from core.external_read import agency_profiles
 from core.money import format_plain
-from tui.keys import binding, bindings
+from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable, cell
+from tui.widgets.settings_form import SettingsForm
 from tui.widgets.confirm import run_use_case
-from tui.widgets.form import CriteriaForm, Field
+from tui.widgets.form import Field
 
 # --- the assignment table ------------------------------------------------------------------------
 
@@ -127,72 +127,29 @@ def rule_changes(v: dict[str, Any]) -> dict[str, Any]:
             **{f.name: v[f.name] for f in RULE_FIELDS if f.kind == "flag"}}
 
 
-class RulesForm(Vertical):
+class RulesForm(SettingsForm):
     """Payment exclusions and rules of the practice: F2 saves them all; the core checks each."""
 
-    BINDINGS = [binding("screen.save", "save")]
-    DEFAULT_CSS = """
-    RulesForm { height: 1fr; }
-    RulesForm #rules-status { height: 1; padding: 0 1; background: $panel; }
-    RulesForm CriteriaForm { height: 1fr; max-height: 100%; }
-    RulesForm CriteriaForm .field { margin-bottom: 0; }
-    RulesForm CriteriaForm Checkbox { margin: 0 0 0 1; }
-    """
+    DEFAULT_CSS = "RulesForm CriteriaForm Checkbox { margin: 0 0 0 1; }"
+    FIELDS = RULE_FIELDS
+    NAME = "rules"
+    READING = "Payment exclusions and rules · reading…"
+    STATUS = "Payment exclusions and rules (all agencies) · Tab moves here · F2 saves"
+    SAVED = "External collections rules: saved."
+    SAVE_TITLE = "Save rules"
 
-    def __init__(self, practice_id: int, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.practice_id = practice_id
+    def read(self, services: Any) -> tuple[dict[str, Any], Any]:
+        with services.uow() as u:
+            return _form_values(external.settings_dict(external.settings(u, self.practice_id))), None
 
-    def compose(self) -> ComposeResult:
-        yield Static("Payment exclusions and rules · reading…", id="rules-status", markup=False)
-        yield CriteriaForm(RULE_FIELDS, id="rules-form")
+    def write(self, services: Any, values: dict[str, Any], state: Any) -> tuple[dict[str, Any], Any]:
+        with services.uow(write=True) as u:
+            row = external.update_rules(u, services.actor, self.practice_id, services.as_of, rule_changes(values))
+            return _form_values(external.settings_dict(row)), None
 
-    @property
-    def form(self) -> CriteriaForm:
-        return self.query_one(CriteriaForm)
 
-    def on_mount(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        s, pid = self.app.services, self.practice_id  # type: ignore[attr-defined]
-
-        def read() -> None:
-            with s.uow() as u:
-                values = external.settings_dict(external.settings(u, pid))
-            self.app.call_from_thread(self._show, values)
-
-        self.run_worker(read, thread=True, group="external-rules", exclusive=True, exit_on_error=False)
-
-    def _show(self, values: dict[str, Any]) -> None:
-        self.form.set_values({k: v if isinstance(v, bool) else cell(v) for k, v in values.items()})
-        self.form.clear_errors()
-        self.query_one("#rules-status", Static).update(
-            "Payment exclusions and rules (all agencies) · Tab moves here · F2 saves")
-
-    def action_save(self) -> None:
-        try:
-            values = self.form.values()
-        except BadInput:
-            return
-        s, pid = self.app.services, self.practice_id  # type: ignore[attr-defined]
-
-        def call(_: bool) -> Any:
-            with s.uow(write=True) as u:
-                row = external.update_rules(u, s.actor, pid, s.as_of, rule_changes(values))
-                return external.settings_dict(row)
-
-        def saved(values: dict[str, Any]) -> None:
-            self.app.notify("External collections rules: saved.")
-            self._show(values)
-
-        def at_field(exc: Any) -> bool:
-            if isinstance(exc, BadInput) and any(f.name == exc.field for f in RULE_FIELDS):
-                self.form.show_error(exc)
-                return True
-            return False
-
-        run_use_case(self, "Save rules", call, saved, on_error=at_field)
+def _form_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, bool) else cell(v) for k, v in values.items()}
 
 
 # --- agency profiles ------------------------------------------------------------------------------

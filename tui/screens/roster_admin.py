@@ -12,21 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from core import roster, roster_read
-from core.errors import BadInput
 from core.models.roster import (ADJ_CODE_LEN, ADJUSTMENT_KINDS, AGING_BASES, CODE_LEN, COMMENT_MODES,
                                 GROUP_LEN, LETTER_NAME_LEN, SUPPRESS_BY, TRANSFER_CHARGES)
 from core.money import format_plain
 from core.roster_admin import MERGE_FIELDS, SETTING_RULES
 from core.roster_removals import remove_adjustment_code, remove_billing_group, remove_letter_template
-from tui.keys import binding, bindings
+from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable, cell
-from tui.widgets.confirm import run_use_case
-from tui.widgets.form import CriteriaForm, Field
+from tui.widgets.form import Field
+from tui.widgets.settings_form import SettingsForm
 
 # --- the four tables ---------------------------------------------------------------------------
 
@@ -183,75 +181,30 @@ def _form_value(name: str, value: Any) -> str | bool:
     return "" if value is None else str(value)
 
 
-class IntegrationForm(Vertical):
-    """Patient Collections Integration: every setting; F2 saves them all (the core checks each)."""
+class IntegrationForm(SettingsForm):
+    """Patient Collections Integration: every setting; F2 saves them all (the core checks each).
+    The save carries the version read, so a second operator's change is not overwritten."""
 
-    BINDINGS = [binding("screen.save", "save")]
-    DEFAULT_CSS = """
-    IntegrationForm { height: 1fr; }
-    IntegrationForm #integration-status { height: 1; padding: 0 1; background: $panel; }
-    IntegrationForm CriteriaForm { height: 1fr; max-height: 100%; }
-    IntegrationForm CriteriaForm .field { margin-bottom: 0; }
-    IntegrationForm CriteriaForm Checkbox { margin: 0 0 0 21; }
-    """
+    DEFAULT_CSS = "IntegrationForm CriteriaForm Checkbox { margin: 0 0 0 21; }"
+    FIELDS = SETTING_FIELDS
+    NAME = "integration"
+    STATUS = "Patient Collections Integration · F2 saves · F8 next tab · codes must exist"
+    SAVED = "Patient Collections Integration: saved."
 
-    def __init__(self, practice_id: int, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.practice_id = practice_id
-        self.version: int | None = None
+    def read(self, services: Any) -> tuple[dict[str, Any], Any]:
+        with services.uow(write=True) as u:          # the first look pre-loads the defaults
+            row = roster.ensure_defaults(u, self.practice_id)
+            u.commit()
+        return _shown(row), row.version
 
-    def compose(self) -> ComposeResult:
-        yield Static("Reading the settings…", id="integration-status", markup=False)
-        yield CriteriaForm(SETTING_FIELDS, id="integration-form")
+    def write(self, services: Any, values: dict[str, Any], state: Any) -> tuple[dict[str, Any], Any]:
+        with services.uow(write=True) as u:
+            row = roster.update_settings(u, services.actor, self.practice_id, values, expected_version=state)
+        return _shown(row), row.version
 
-    @property
-    def form(self) -> CriteriaForm:
-        return self.query_one(CriteriaForm)
 
-    def on_mount(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        s, pid = self.app.services, self.practice_id  # type: ignore[attr-defined]
-
-        def read() -> None:
-            with s.uow(write=True) as u:          # the first look pre-loads the defaults
-                row = roster.ensure_defaults(u, pid)
-                values, version = roster.settings_dict(row), row.version
-                u.commit()
-            self.app.call_from_thread(self._show, values, version)
-
-        self.run_worker(read, thread=True, group="integration", exclusive=True, exit_on_error=False)
-
-    def _show(self, values: dict[str, Any], version: int) -> None:
-        self.version = version
-        self.form.set_values({k: _form_value(k, v) for k, v in values.items() if k in SETTING_RULES})
-        self.form.clear_errors()
-        self.query_one("#integration-status", Static).update(
-            "Patient Collections Integration · F2 saves · F8 next tab · codes must exist")
-
-    def action_save(self) -> None:
-        try:
-            values = self.form.values()
-        except BadInput:
-            return
-        s, pid, version = self.app.services, self.practice_id, self.version  # type: ignore[attr-defined]
-
-        def call(_: bool) -> Any:
-            with s.uow(write=True) as u:
-                return roster.update_settings(u, s.actor, pid, values, expected_version=version)
-
-        def saved(row: Any) -> None:
-            self.app.notify("Patient Collections Integration: saved.")
-            self._show(roster.settings_dict(row), row.version)
-
-        def field_error(exc: Any) -> bool:
-            if isinstance(exc, BadInput) and exc.field in SETTING_RULES:
-                self.form.show_error(exc)
-                return True
-            return False
-
-        run_use_case(self, "Save settings", call, saved, on_error=field_error)
+def _shown(row: Any) -> dict[str, Any]:
+    return {k: _form_value(k, v) for k, v in roster.settings_dict(row).items() if k in SETTING_RULES}
 
 
 # --- the screen ----------------------------------------------------------------------------------
