@@ -39,7 +39,8 @@ def test_a_bad_business_date_is_refused_before_the_application_opens(tmp_path, c
 
 def test_opening_the_app_loads_neither_the_command_layer_nor_the_orm() -> None:
     code = ("import sys, tui.cli, tui.app; assert tui.cli._app_only(['--db', 'x.db']) is not None; "
-            "late = ('tui.commands.context', 'core.errors', 'tui.palette', 'sqlalchemy', 'textual.widgets._footer'); "
+            "late = ('tui.commands.context', 'core.errors', 'tui.palette', 'sqlalchemy', 'sqlmodel', 'db.engine', "
+            "'xlsxwriter', 'textual.widgets._footer'); "
             "print([m for m in late if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
