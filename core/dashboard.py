@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import BadInput
-from core.models.ledger import Practice
 from core.models.precollections import ON_LIST_STATES
+from core.practices import practice_by_id
 from core.precollections_criteria import ANCHOR_SQL, BALANCE_SQL, OPEN_LINE_SQL, TaskFilter, age_cutoff
 from core.security import Actor, require
 from core.sqltext import q
@@ -94,13 +94,6 @@ def _check_state(state: str) -> None:
         raise BadInput(f"type: {state!r} is not pre, not_sent or sent", field="type")
 
 
-def _practice(uow: UnitOfWork, practice_id: int) -> Practice:
-    practice = uow.session.get(Practice, practice_id)
-    if practice is None:
-        raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
-    return practice
-
-
 # ----------------------------------------------------------------------------------------- totals
 
 def totals(uow: UnitOfWork, actor: Actor, practice_id: int) -> dict[str, Figure]:
@@ -164,7 +157,7 @@ def _figures_sql(basis: str, as_of: dt.date, params: dict[str, Any], others: boo
 def _figures(uow: UnitOfWork, practice_id: int, state: str, as_of: dt.date,
              others: bool) -> list[tuple[str, int, int, int]]:
     """Run `_figures_sql` for the practice's aging basis: one round trip."""
-    practice = _practice(uow, practice_id)
+    practice = practice_by_id(uow, practice_id)
     params: dict[str, Any] = {"p": practice_id, "s": state}
     sql = _figures_sql(practice.aging_basis, as_of, params, others)
     return [(str(s), int(k), int(n), int(c)) for s, k, n, c in uow.session.execute(q(sql, params))]

@@ -18,7 +18,7 @@ from core.external_admin import (Assignment, AssignmentRow, add_assignment, assi
                                  normalise, parse_percent, remove_assignment, settings, settings_dict,
                                  update_assignment, update_rules)
 from core.external_files import create_file, list_files, mark_sent, preview
-from core.external_moves import find_practice
+from core.practices import find_practice
 from core.external_returns import import_returns
 from core.external_run import RunResult, run
 from core.external_work import (PlacementRow, approve, assign, deny, list_placements, reassign, reverse,

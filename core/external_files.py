@@ -18,7 +18,8 @@ from sqlmodel import select
 
 from core import audit, files
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
-from core.external_moves import FROM_X, Step, history, lock, practice_by_id, start, totals, update
+from core.practices import practice_by_id
+from core.external_moves import FROM_X, Step, history, lock, start, totals, update
 from core.files import Column, RowSource
 from core.models.agencies import ExternalFile
 from core.models.precollections import Agency, AgencyFile

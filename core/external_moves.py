@@ -14,9 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import select
-
-from core.errors import BadInput, Refused
+from core.errors import Refused
 from core.ledger import Journal
 from core.models.agencies import ExternalRun
 from core.models.ledger import Practice
@@ -41,27 +39,6 @@ class Step:
     @property
     def params(self) -> dict[str, Any]:
         return {"p": self.practice.id, "run": self.run.id, "d": self.as_of, "at": self.now, "op": self.operator}
-
-
-def find_practice(uow: UnitOfWork, ref: str | None) -> Practice:
-    """A practice by its source id; with none given, the only practice there is."""
-    if ref is None:
-        found = list(uow.session.exec(select(Practice).limit(2)))
-        if len(found) != 1:
-            raise BadInput(f"practice: give --practice (there are {'no' if not found else 'several'} practices)",
-                           field="practice")
-        return found[0]
-    practice = uow.session.exec(select(Practice).where(Practice.source_id == ref)).first()
-    if practice is None:
-        raise BadInput(f"practice: no practice {ref!r}", field="practice")
-    return practice
-
-
-def practice_by_id(uow: UnitOfWork, practice_id: int) -> Practice:
-    practice = uow.session.get(Practice, practice_id)
-    if practice is None:
-        raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
-    return practice
 
 
 def lock(uow: UnitOfWork, practice: Practice, as_of: dt.date | None = None) -> None:

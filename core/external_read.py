@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from core.external_moves import FROM_X, practice_by_id
+from core.practices import practice_by_id
+from core.external_moves import FROM_X
 from core.external_sql import anchor
 from core.external_work import PlacementRow
 from core.models.precollections import Agency

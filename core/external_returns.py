@@ -33,7 +33,8 @@ from sqlalchemy import insert
 
 from core import audit, ledger, money
 from core.errors import BadInput, Conflict
-from core.external_moves import Step, history, lock, practice_by_id, start, update
+from core.practices import practice_by_id
+from core.external_moves import Step, history, lock, start, update
 from core.files import find_agency
 from core.models.agencies import AgencyReturn, AgencyReturnImport
 from core.models.precollections import Agency

@@ -29,7 +29,8 @@ from sqlmodel import select
 from core import audit, ledger
 from core.external_admin import rules_in_order, settings
 from core.external_files import file_agency
-from core.external_moves import FROM_X, Step, history, lock, practice_by_id, start, transfer, update
+from core.practices import practice_by_id
+from core.external_moves import FROM_X, Step, history, lock, start, transfer, update
 from core.external_sql import case_key, eligible, excluded_by_payments, qualify_case
 from core.models.agencies import AgencyAssignment, ExternalSettings
 from core.models.precollections import Agency

@@ -16,7 +16,8 @@ from typing import Any
 from core import audit, ledger
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.external_admin import settings
-from core.external_moves import (FROM_X, Step, history, lock, practice_by_id, refuse_where, start, totals,
+from core.practices import practice_by_id
+from core.external_moves import (FROM_X, Step, history, lock, refuse_where, start, totals,
                                  transfer, update)
 from core.external_run import post
 from core.external_sql import anchor, eligible

@@ -23,6 +23,7 @@ from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary,
 from core.models.ledger import Encounter, Guarantor, Practice
 from core.models.precollections import ACTIONS, ON_LIST_STATES, AgencyFile, PrecollectionRun
 from core.money import format_plain
+from core.practices import practice_by_id
 from core.precollections_criteria import (BALANCE_SQL, Check, Criteria, TaskFilter, explain_checks,
                                           filter_sql, matching_sql, oldest_anchor_sql)
 from core.precollections_moves import FROM_TASKS, Move, group_totals, guard, move, refuse_if
@@ -35,27 +36,6 @@ AUDIT_IDS = 500  # task numbers named in one audit entry; the run id names them 
 
 
 # ----------------------------------------------------------------------------------------- lookups
-
-def find_practice(uow: UnitOfWork, ref: str | None) -> Practice:
-    """A practice by its id in the practice system; with none given, the only practice there is."""
-    if ref is None:
-        found = list(uow.session.exec(select(Practice).limit(2)))
-        if len(found) != 1:
-            raise BadInput("practice: give --practice (there are "
-                           f"{'no' if not found else 'several'} practices)", field="practice")
-        return found[0]
-    practice = uow.session.exec(select(Practice).where(Practice.source_id == ref)).first()
-    if practice is None:
-        raise BadInput(f"practice: no practice {ref!r}", field="practice")
-    return practice
-
-
-def _practice(uow: UnitOfWork, practice_id: int) -> Practice:
-    practice = uow.session.get(Practice, practice_id)
-    if practice is None:
-        raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
-    return practice
-
 
 def _encounter(uow: UnitOfWork, practice: Practice, ref: str) -> Encounter:
     enc = uow.session.exec(select(Encounter).where(Encounter.practice_id == practice.id,
@@ -99,7 +79,7 @@ def set_employer_collections(uow: UnitOfWork, actor: Actor, practice_id: int, on
                              as_of: dt.date) -> Practice:
     """Activate or deactivate Employer Collections: an internal setting only Support may change."""
     require(actor, "support", "activate or deactivate Employer Collections")
-    practice = _practice(uow, practice_id)
+    practice = practice_by_id(uow, practice_id)
     before = practice.employer_collections
     practice.employer_collections, practice.version = on, practice.version + 1
     uow.session.add(practice)
@@ -133,7 +113,7 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
     """
     require(actor, "collector", "build the Pre-Collections list")
     criteria.check()
-    practice = _practice(uow, practice_id)
+    practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
     kind = _balance_for(practice, criteria.balance_for)
     ids = {"encounter": _encounter(uow, practice, criteria.encounter).id if criteria.encounter else None,
@@ -275,7 +255,7 @@ def list_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
                limit: int | None = None) -> list[TaskRow]:
     """The tasks on the list that pass the filter, by task number (keyset pages for long lists)."""
     require(actor, "viewer", "see the Pre-Collections list")
-    practice = _practice(uow, practice_id)
+    practice = practice_by_id(uow, practice_id)
     where, params = _filter(uow, practice, filt, as_of)
     if after_task is not None:
         where += " AND t.task_no > :after"
@@ -314,7 +294,7 @@ def set_action(uow: UnitOfWork, actor: Actor, practice_id: int, action: str | No
     require(actor, "collector", "set actions on the Pre-Collections list")
     if action is not None and action not in ACTIONS:
         raise BadInput(f"action: {action!r} is not one of {', '.join(ACTIONS)}", field="action")
-    practice = _practice(uow, practice_id)
+    practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
     where, params = _selection(uow, practice, as_of, tasks, filt, exclude)
     check_versions(uow, practice, versions, where, params)
@@ -417,7 +397,7 @@ def apply(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, actio
     require(actor, "collector", "apply actions")
     if action is not None and action not in ACTIONS:
         raise BadInput(f"action: {action!r} is not one of {', '.join(ACTIONS)}", field="action")
-    practice = _practice(uow, practice_id)
+    practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
     where = "t.practice_id = :p AND t.on_list AND t.action IS NOT NULL" + (" AND t.action = :only" if action else "")
     params: dict[str, Any] = {"p": practice.id, "only": action}
@@ -540,7 +520,7 @@ def send_to_collections(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: 
     require(actor, "supervisor", "send encounters to collections")
     if (encounter is None) == (guarantor is None):
         raise BadInput("encounter: give an encounter or a guarantor", field="encounter")
-    practice = _practice(uow, practice_id)
+    practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
     g = _guarantor(uow, practice, guarantor) if guarantor else None
     e = _encounter(uow, practice, encounter) if encounter else None
@@ -598,7 +578,7 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
     with the date and time, through the Send to Sent to Agency transition; that needs confirmation.
     """
     require(actor, "supervisor", "create agency spreadsheets")
-    practice = _practice(uow, practice_id)
+    practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
     ag = files.find_agency(uow, practice.id, agency)
     assert ag is not None
@@ -666,7 +646,7 @@ MONEY_CHECKS = {"encounter balance in A/R (guarantor responsibility) > 0",
 def explain(uow: UnitOfWork, actor: Actor, practice_id: int, encounter: str, as_of: dt.date) -> Explanation:
     """Why an encounter is or is not on the list: each criterion of the last build, actual vs threshold."""
     require(actor, "viewer", "see the Pre-Collections list")
-    practice = _practice(uow, practice_id)
+    practice = practice_by_id(uow, practice_id)
     enc = _encounter(uow, practice, encounter)
     row = uow.session.execute(q(f"""
         SELECT e.source_id, e.ar_cents, e.collections_cents, e.dunning_count, e.statement_profile,

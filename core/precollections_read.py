@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from core.precollections import _filter, _practice
+from core.practices import practice_by_id
+from core.precollections import _filter
 from core.precollections_criteria import BALANCE_SQL, TaskFilter, oldest_anchor_sql
 from core.precollections_moves import FROM_TASKS
 from core.security import Actor, require
@@ -46,7 +47,7 @@ class ListRow:
 def count_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, filt: TaskFilter, as_of: dt.date) -> int:
     """How many tasks pass the filter (the list's length)."""
     require(actor, "viewer", "see the Pre-Collections list")
-    where, params = _filter(uow, _practice(uow, practice_id), filt, as_of)
+    where, params = _filter(uow, practice_by_id(uow, practice_id), filt, as_of)
     return int(uow.session.execute(q(f"SELECT COUNT(*) {FROM_TASKS} WHERE {where}", params)).scalar_one())
 
 
@@ -56,7 +57,7 @@ def task_page(uow: UnitOfWork, actor: Actor, practice_id: int, filt: TaskFilter,
     """One page of the filtered list in task order: after/before a task number (keyset), or by
     offset for a jump (End, a scrollbar drag)."""
     require(actor, "viewer", "see the Pre-Collections list")
-    practice = _practice(uow, practice_id)
+    practice = practice_by_id(uow, practice_id)
     where, params = _filter(uow, practice, filt, as_of)
     order = "ASC"
     if after is not None:

@@ -14,7 +14,7 @@ name to import:
 
 from core.letters import list_queue, print_letters
 from core.roster_admin import (DEFAULT_STATUSES, MERGE_FIELDS, SETTING_RULES, ensure_defaults, find_loop,
-                               guarantor_by_source, practice_by_source, remove_status, set_adjustment_code,
+                               guarantor_by_source, remove_status, set_adjustment_code,
                                set_billing_group, set_letter_template, set_status, settings, settings_dict,
                                status_map, statuses, update_settings)
 from core.roster_populate import PopulateResult, auto_practices, populate
@@ -25,7 +25,7 @@ from core.roster_work import (account, add_note, approve, change_status, dead_en
 __all__ = ["DEFAULT_STATUSES", "MERGE_FIELDS", "SETTING_RULES", "PopulateResult", "TurnoverResult", "account",
            "auto_practices",
            "add_note", "approve", "change_status", "dead_end_report", "ensure_defaults", "find_loop",
-           "guarantor_by_source", "list_queue", "plan_alert", "populate", "practice_by_source", "print_letters",
+           "guarantor_by_source", "list_queue", "plan_alert", "populate", "print_letters",
            "remove_status", "review_list", "roster_rows", "send_back", "set_adjustment_code", "set_billing_group",
            "set_letter_template", "set_plan", "set_status", "settings", "settings_dict", "status_map", "statuses",
            "turnover", "update_settings", "work_list"]

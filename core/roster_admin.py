@@ -21,6 +21,7 @@ from core.models.roster import (ADJ_CODE_LEN, ADJUSTMENT_KINDS, AGING_BASES, COD
                                 COMMENT_MODES, GROUP_LEN, LETTER_NAME_LEN, SUPPRESS_BY,
                                 TRANSFER_CHARGES, AdjustmentCode, BillingGroup, CollectionStatus,
                                 LetterQueue, LetterTemplate, PaymentPlan, RosterAccount, RosterSettings)
+from core.practices import find_practice, practice_by_id
 from core.security import Actor, require
 from core.uow import UnitOfWork
 
@@ -91,18 +92,11 @@ ADJ_FIELDS = ("letter_adj_code", "write_off_code", "fee_code")
 
 # --- lookups ---------------------------------------------------------------------------------
 
-def practice_by_source(uow: UnitOfWork, source_id: str) -> Practice:
-    p = uow.session.exec(select(Practice).where(Practice.source_id == source_id)).first()
-    if p is None:
-        raise BadInput(f"practice: no practice {source_id!r}", field="practice")
-    return p
-
-
 def guarantor_by_source(uow: UnitOfWork, source_id: str, practice_source: str | None = None) -> Guarantor:
     """A guarantor by its source id; the practice is needed only when the id is ambiguous."""
     stmt = select(Guarantor).where(Guarantor.source_id == source_id)
     if practice_source:
-        stmt = stmt.where(Guarantor.practice_id == practice_by_source(uow, practice_source).id)
+        stmt = stmt.where(Guarantor.practice_id == find_practice(uow, practice_source).id)
     found = list(uow.session.exec(stmt.limit(2)))
     if not found:
         raise BadInput(f"guarantor: no guarantor {source_id!r}", field="guarantor")
@@ -134,9 +128,7 @@ def ensure_defaults(uow: UnitOfWork, practice_id: int) -> RosterSettings:
     if existing is not None:
         return existing
     uow.lock(f"roster.defaults.{practice_id}")
-    practice = uow.session.get(Practice, practice_id)
-    if practice is None:
-        raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
+    practice = practice_by_id(uow, practice_id)
     s = uow.session
     have = {x.code for x in statuses(uow, practice_id)}
     for code, desc, days, to, letter in DEFAULT_STATUSES:

@@ -26,9 +26,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from core import audit, ledger
-from core.errors import BadInput
-from core.models.ledger import Practice
 from core.models.roster import RosterRun, RosterSettings
+from core.practices import practice_by_id
 from core.roster_admin import ensure_defaults
 from core.roster_sql import account_suppressed, as_date, days_between, delinquent_lines, run
 from core.security import Actor, require
@@ -289,9 +288,7 @@ def populate(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
     """Populate the practice's roster for business date `as_of`; one transaction, one audit entry.
     `progress(step, done, total)` is called between steps (the application's progress bar)."""
     require(actor, "collector", "populate the collection roster")
-    practice = uow.session.get(Practice, practice_id)
-    if practice is None:
-        raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
+    practice = practice_by_id(uow, practice_id)
     uow.lock(f"roster.populate.{practice_id}")
     cfg = ensure_defaults(uow, practice_id)
     now = uow.now()

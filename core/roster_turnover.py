@@ -26,6 +26,7 @@ from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLi
 from core.models.ledger import Practice
 from core.models.roster import RosterSettings
 from core.money import format_plain
+from core.practices import practice_by_id
 from core.roster_admin import ensure_defaults
 from core.roster_files import record_file, unique_path, write_private
 from core.roster_sql import aging_anchor, open_guarantor_lines, run
@@ -85,9 +86,7 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
              confirmed: bool = False) -> TurnoverResult:
     """Turn approved accounts over to the agency; asks for confirmation with counts and dollars."""
     require(actor, "supervisor", "turn accounts over to an agency")
-    practice = uow.session.get(Practice, practice_id)
-    if practice is None:
-        raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
+    practice = practice_by_id(uow, practice_id)
     cfg = ensure_defaults(uow, practice_id)
     if not cfg.approved_status or not cfg.write_off_code:
         raise Refused("set the approved-for-agency status and the write-off code in the integration settings first")

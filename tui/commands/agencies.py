@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tui.commands.context import Context, add_command, add_group
+from tui.commands.context import Context, add_group, add_practice_command
 
 RULES = (("account-level", "account_level", "apply the payment exclusions at the account level"),
          ("returned-mail", "returned_mail", "roll accounts flagged as returned mail to external collections"),
@@ -23,7 +23,7 @@ def register(sub: Any) -> None:
     for name, handler, help in (("add", cmd_add, "add an agency to the assignment table (Alt+D)"),
                                 ("update", cmd_update, "change an agency's row of the assignment table (Alt+U)"),
                                 ("remove", cmd_remove, "remove an agency from the assignment table (Alt+R)")):
-        p = _cmd(ag, name, handler, help)
+        p = add_practice_command(ag, name, handler, help)
         p.add_argument("--agency", required=True, metavar="ID")
         if name == "remove":
             p.add_argument("--yes", action="store_true", help="confirm the validation warning")
@@ -35,14 +35,8 @@ def register(sub: Any) -> None:
         if name == "update":
             p.add_argument("--manual", action="store_true", help="clear both thresholds: manual selection only")
     _rules(ag)
-    _cmd(ag, "list", cmd_list, "the assignment table of a practice")
+    add_practice_command(ag, "list", cmd_list, "the assignment table of a practice")
     _profile(ag)
-
-
-def _cmd(group: Any, name: str, handler: Any, help: str) -> argparse.ArgumentParser:
-    p = add_command(group, name, handler, help)
-    p.add_argument("--practice", metavar="ID", help="the practice (may be left out when there is only one)")
-    return p
 
 
 def _switch(p: argparse.ArgumentParser, flag: str, help: str, twin: bool = True) -> None:
@@ -53,7 +47,7 @@ def _switch(p: argparse.ArgumentParser, flag: str, help: str, twin: bool = True)
 
 
 def _rules(ag: Any) -> None:
-    p = _cmd(ag, "rules", cmd_rules, "payment exclusions and rules (flags given turn on, --no-X turns off); "
+    p = add_practice_command(ag, "rules", cmd_rules, "payment exclusions and rules (flags given turn on, --no-X turns off); "
                                      "with no flags, show them")
     p.add_argument("--exclude-days", metavar="N", help="payment made within N days (turns exclusions on)")
     p.add_argument("--exclude-min", metavar="AMOUNT", help="payment dollar minimum")
@@ -66,7 +60,7 @@ def _rules(ag: Any) -> None:
 
 
 def _profile(ag: Any) -> None:
-    p = _cmd(ag, "profile", cmd_profile, "create an agency or change its profile (SPEC 7)")
+    p = add_practice_command(ag, "profile", cmd_profile, "create an agency or change its profile (SPEC 7)")
     p.add_argument("--agency", required=True, metavar="ID")
     p.add_argument("--name")
     p.add_argument("--contact")

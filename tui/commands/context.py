@@ -42,6 +42,20 @@ def add_command(sub: Any, name: str, handler: Callable[[Context], int | None], h
     return p
 
 
+def add_practice_command(group: Any, name: str, handler: Callable[[Context], int | None],
+                         help: str) -> argparse.ArgumentParser:
+    """A subcommand about one practice: --practice may be left out when there is only one."""
+    p = add_command(group, name, handler, help)
+    p.add_argument("--practice", metavar="ID", help="the practice (may be left out when there is only one)")
+    return p
+
+
+def add_out_option(p: argparse.ArgumentParser) -> None:
+    """--out, the folder for agency files; Context.agency_folder() gives the default."""
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="folder for agency files (default: $RECOUP_AGENCY_FILES, else agency-files in the data folder)")
+
+
 def add_group(sub: Any, name: str, help: str) -> Any:
     """A subcommand that has subcommands of its own (`recoup users add`)."""
     p = sub.add_parser(name, help=help, description=help)

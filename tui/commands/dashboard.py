@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.commands.context import Context, add_command, print_table
+from tui.commands.context import Context, add_practice_command, print_table
 
 TYPES = {"pre": "pre", "not-sent": "not_sent", "sent": "sent"}
 
 
 def register(sub: Any) -> None:
-    p = add_command(sub, "dashboard", cmd_dashboard,
-                    "Collections Management: totals and breakdowns of Pre-Collections, Not Sent and Sent")
-    p.add_argument("--practice", metavar="ID", help="the practice (may be left out when there is only one)")
+    p = add_practice_command(sub, "dashboard", cmd_dashboard,
+                             "Collections Management: totals and breakdowns of Pre-Collections, Not Sent and Sent")
     p.add_argument("--type", choices=tuple(TYPES), help="breakdowns of this type only (default: all three)")
 
 
@@ -30,7 +29,7 @@ def _figure(count: int, cents: int) -> dict[str, Any]:
 
 def cmd_dashboard(ctx: Context) -> int:
     from core import dashboard
-    from core.precollections import find_practice
+    from core.practices import find_practice
     states = [TYPES[ctx.args.type]] if ctx.args.type else list(TYPES.values())
     with ctx.uow(write=False) as uow:
         actor = ctx.actor(uow)

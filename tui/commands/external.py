@@ -12,23 +12,23 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tui.commands.context import Context, add_command, add_group
+from tui.commands.context import Context, add_group, add_out_option, add_practice_command
 
 LIST_COLUMNS = ["line", "encounter", "guarantor", "agency", "state", "balance"]
 
 
 def register(sub: Any) -> None:
     ex = add_group(sub, "external", "external collections: the nightly run, Pending, Posted, Files, returns")
-    p = _cmd(ex, "run", cmd_run, "the nightly external collections run for the business date")
-    _out(p)
+    p = add_practice_command(ex, "run", cmd_run, "the nightly external collections run for the business date")
+    add_out_option(p)
     from tui.commands.runclaim import CLAIM_HELP
     p.epilog = CLAIM_HELP
-    p = _cmd(ex, "list", cmd_list, "lines in external collections")
+    p = add_practice_command(ex, "list", cmd_list, "lines in external collections")
     p.add_argument("--state", choices=("pending", "posted", "filed"))
     p.add_argument("--agency", metavar="ID")
     p.add_argument("--after", type=int, metavar="N", help="only placements numbered after N (paging)")
     p.add_argument("--limit", type=int, metavar="N")
-    p = _cmd(ex, "select", cmd_select, "put lines into Pending by hand")
+    p = add_practice_command(ex, "select", cmd_select, "put lines into Pending by hand")
     p.add_argument("--lines", required=True, metavar="ID,ID,...", help="service line ids")
     p.add_argument("--agency", metavar="ID")
     _yes(p)
@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
             ("assign", cmd_assign, "Pending: assign or change the agency", "required"),
             ("reverse", cmd_reverse, "Posted: reverse lines back to active A/R", None),
             ("reassign", cmd_reassign, "Posted: reassign lines to another agency", "required")):
-        p = _cmd(ex, name, handler, help)
+        p = add_practice_command(ex, name, handler, help)
         who = p.add_mutually_exclusive_group(required=True)
         who.add_argument("--lines", metavar="ID,ID,...", help="service line ids")
         who.add_argument("--all", action="store_true", help="every line in the starting state")
@@ -49,32 +49,21 @@ def register(sub: Any) -> None:
 
 
 def _files(ex: Any) -> None:
-    p = _cmd(ex, "file", cmd_file, "Files: create an agency's file of its posted lines")
+    p = add_practice_command(ex, "file", cmd_file, "Files: create an agency's file of its posted lines")
     p.add_argument("--agency", required=True, metavar="ID")
-    _out(p)
+    add_out_option(p)
     _yes(p)
-    p = _cmd(ex, "preview", cmd_preview, "Files: the rows of an agency's next file (or of --batch N)")
+    p = add_practice_command(ex, "preview", cmd_preview, "Files: the rows of an agency's next file (or of --batch N)")
     p.add_argument("--agency", required=True, metavar="ID")
     p.add_argument("--batch", type=int, metavar="N")
     p.add_argument("--limit", type=int, metavar="N")
-    _cmd(ex, "files", cmd_files, "Files: the external collections files made")
-    p = _cmd(ex, "sent", cmd_sent, "Files: mark a batch as sent to its agency")
+    add_practice_command(ex, "files", cmd_files, "Files: the external collections files made")
+    p = add_practice_command(ex, "sent", cmd_sent, "Files: mark a batch as sent to its agency")
     p.add_argument("--batch", type=int, required=True, metavar="N")
     _yes(p)
-    p = _cmd(ex, "returns", cmd_returns, "import an agency's returns file (payments, recalls, closed accounts)")
+    p = add_practice_command(ex, "returns", cmd_returns, "import an agency's returns file (payments, recalls, closed accounts)")
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--agency", required=True, metavar="ID")
-
-
-def _cmd(group: Any, name: str, handler: Any, help: str) -> argparse.ArgumentParser:
-    p = add_command(group, name, handler, help)
-    p.add_argument("--practice", metavar="ID", help="the practice (may be left out when there is only one)")
-    return p
-
-
-def _out(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, metavar="DIR",
-                   help="folder for agency files (default: $RECOUP_AGENCY_FILES, else agency-files in the data folder)")
 
 
 def _yes(p: argparse.ArgumentParser) -> None:

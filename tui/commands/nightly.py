@@ -14,10 +14,9 @@ worker: one already done is reported as "already done" (exit 0), one running els
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import Any
 
-from tui.commands.context import Context, add_command
+from tui.commands.context import Context, add_command, add_out_option
 
 
 def register(sub: Any) -> None:
@@ -25,8 +24,7 @@ def register(sub: Any) -> None:
     from tui.commands.runclaim import CLAIM_HELP
     p.epilog = CLAIM_HELP
     p.add_argument("--practice", metavar="ID", help="only this practice (default: every practice)")
-    p.add_argument("--out", type=Path, metavar="DIR",
-                   help="folder for agency files (default: $RECOUP_AGENCY_FILES, else agency-files in the data folder)")
+    add_out_option(p)
 
 
 def _roster() -> Any:

@@ -8,10 +8,9 @@ Anything that changes state or money prints its validation warning and exits 3 u
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from tui.commands.context import Context, add_command, add_group
+from tui.commands.context import Context, add_group, add_out_option, add_practice_command
 
 ACTION_CHOICES = ("send-to-collections", "remove", "write-off", "remove-from-pending", "send-to-agency",
                   "remove-from-collections")
@@ -23,44 +22,37 @@ def register(sub: Any) -> None:
     pc = add_group(sub, "precollections", "Pre-Collections: build the list, set and apply actions, agency files")
     _add(pc)
     _list(pc)
-    p = _cmd(pc, "set-action", cmd_set_action, "store an action on tasks (it changes nothing else until apply)")
+    p = add_practice_command(pc, "set-action", cmd_set_action, "store an action on tasks (it changes nothing else until apply)")
     p.add_argument("action", choices=(*ACTION_CHOICES, "clear"), help="the action ('clear' removes it)")
     p.add_argument("--tasks", required=True, metavar="N,N,...", help="task numbers")
-    p = _cmd(pc, "apply", cmd_apply, "apply every set action (or only ACTION), selected or not")
+    p = add_practice_command(pc, "apply", cmd_apply, "apply every set action (or only ACTION), selected or not")
     p.add_argument("action", nargs="?", choices=ACTION_CHOICES, help="only this action")
     p.add_argument("--agency", metavar="ID", help="the agency for Send to Sent to Agency (and Send to Collections)")
     _out_yes(p)
-    p = _cmd(pc, "explain", cmd_explain, "why an encounter is or is not on the list")
+    p = add_practice_command(pc, "explain", cmd_explain, "why an encounter is or is not on the list")
     p.add_argument("encounter", metavar="ENCOUNTER", help="the encounter number")
-    p = _cmd(pc, "spreadsheet", cmd_spreadsheet, "write the Not Sent items of an agency to its spreadsheet")
+    p = add_practice_command(pc, "spreadsheet", cmd_spreadsheet, "write the Not Sent items of an agency to its spreadsheet")
     p.add_argument("--agency", required=True, metavar="ID")
     p.add_argument("--update-as-sent", action="store_true", help="move them to In Collections/Sent with one batch number")
     _out_yes(p)
-    p = _cmd(pc, "to-collections", cmd_to_collections,
+    p = add_practice_command(pc, "to-collections", cmd_to_collections,
              "send one encounter, or all of a patient's open encounters, straight to collections")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--encounter", metavar="ID")
     who.add_argument("--guarantor", metavar="ID")
     p.add_argument("--yes", action="store_true", help="confirm the validation warning")
     _agency_profile(pc)
-    p = _cmd(pc, "employer-collections", cmd_employer, "activate or deactivate Employer Collections (support only)")
+    p = add_practice_command(pc, "employer-collections", cmd_employer, "activate or deactivate Employer Collections (support only)")
     p.add_argument("switch", choices=("on", "off"))
 
 
-def _cmd(group: Any, name: str, handler: Any, help: str) -> argparse.ArgumentParser:
-    p = add_command(group, name, handler, help)
-    p.add_argument("--practice", metavar="ID", help="the practice (may be left out when there is only one)")
-    return p
-
-
 def _out_yes(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, metavar="DIR",
-                   help="folder for agency files (default: $RECOUP_AGENCY_FILES, else agency-files in the data folder)")
+    add_out_option(p)
     p.add_argument("--yes", action="store_true", help="confirm the validation warning")
 
 
 def _add(pc: Any) -> None:
-    p = _cmd(pc, "add", cmd_add, "Add Pre-Collection Tasks: add matching encounters (--clear: rebuild the list)")
+    p = add_practice_command(pc, "add", cmd_add, "Add Pre-Collection Tasks: add matching encounters (--clear: rebuild the list)")
     for name in MONEY_OPTIONS:
         p.add_argument(f"--{name}", metavar="AMOUNT")
     p.add_argument("--age-min", type=int, metavar="DAYS", help="balance age >= DAYS")
@@ -75,7 +67,7 @@ def _add(pc: Any) -> None:
 
 
 def _list(pc: Any) -> None:
-    p = _cmd(pc, "list", cmd_list, "the tasks on the list, through the filter criteria")
+    p = add_practice_command(pc, "list", cmd_list, "the tasks on the list, through the filter criteria")
     p.add_argument("--state", choices=tuple(STATE_NAMES))
     for name in ("balance-min", "balance-max", "guarantor-balance-min", "guarantor-balance-max", "escrow-min"):
         p.add_argument(f"--{name}", metavar="AMOUNT")
@@ -89,7 +81,7 @@ def _list(pc: Any) -> None:
 
 
 def _agency_profile(pc: Any) -> None:
-    p = _cmd(pc, "agency", cmd_agency, "create an agency or change its file profile (admins)")
+    p = add_practice_command(pc, "agency", cmd_agency, "create an agency or change its file profile (admins)")
     p.add_argument("--agency", required=True, metavar="ID")
     p.add_argument("--name")
     p.add_argument("--format", choices=("xlsx", "csv"))
@@ -109,7 +101,7 @@ def _money(ctx: Context, option: str) -> int | None:
 
 
 def _practice_id(ctx: Context, uow: Any) -> int:
-    from core.precollections import find_practice
+    from core.practices import find_practice
     return find_practice(uow, ctx.args.practice).id  # type: ignore[return-value]
 
 

@@ -157,8 +157,8 @@ def _guarantor_args(p: argparse.ArgumentParser) -> None:
 # --- helpers -------------------------------------------------------------------------------------
 
 def _practice_id(uow: Any, source: str) -> int:
-    from core.roster import practice_by_source
-    return int(practice_by_source(uow, source).id)
+    from core.practices import find_practice
+    return int(find_practice(uow, source).id)
 
 
 def _guarantor_id(uow: Any, ctx: Context) -> int:
@@ -247,11 +247,12 @@ def cmd_status_list(ctx: Context) -> int:
 
     from core import roster
     from core.models import Practice
+    from core.practices import find_practice
     with ctx.uow() as uow:
         ctx.actor(uow)
         practices = list(uow.session.exec(select(Practice).order_by(Practice.source_id)))
         if ctx.args.practice:
-            practices = [roster.practice_by_source(uow, ctx.args.practice)]
+            practices = [find_practice(uow, ctx.args.practice)]
         rows = []
         for p in practices:
             roster.ensure_defaults(uow, p.id)

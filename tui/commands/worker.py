@@ -18,10 +18,9 @@ import os
 import signal
 import socket
 import threading
-from pathlib import Path
 from typing import Any
 
-from tui.commands.context import Context, add_command
+from tui.commands.context import Context, add_command, add_out_option
 
 log = logging.getLogger("recoup.worker")
 
@@ -32,8 +31,7 @@ def register(sub: Any) -> None:
     p.add_argument("--external-time", metavar="HH:MM", default=os.environ.get("RECOUP_EXTERNAL_TIME", "02:00"),
                    help="local time the external collections run is due (default 02:00 or RECOUP_EXTERNAL_TIME)")
     p.add_argument("--poll", type=int, default=300, metavar="SECONDS", help="look again at least this often")
-    p.add_argument("--out", type=Path, metavar="DIR",
-                   help="folder for agency files (default: $RECOUP_AGENCY_FILES, else agency-files in the data folder)")
+    add_out_option(p)
     p.add_argument("--now", metavar="YYYY-MM-DDTHH:MM", help=argparse_suppress())
 
 

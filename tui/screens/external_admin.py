@@ -24,8 +24,7 @@ from core import external, files
 from core.errors import Refused
 from core.external_read import agency_profiles
 from core.money import format_plain
-from tui.keys import bindings
-from tui.screens.base import RecoupScreen
+from tui.screens.tabbed_admin import TabbedAdminScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable, cell
 from tui.widgets.settings_form import SettingsForm
 from tui.widgets.confirm import run_use_case
@@ -210,21 +209,12 @@ class ProfileTable(AdminTable):
 
 # --- the screen ------------------------------------------------------------------------------------
 
-TABS = (("external", "External Collections"), ("agencies", "Agencies"))
-
-
-class ExternalAdminScreen(RecoupScreen):
+class ExternalAdminScreen(TabbedAdminScreen):
     """Collections Admin: External Collections and Agencies tabs for the app's practice."""
 
-    TITLE_TEXT = "Collections Admin"
+    TABS = (("external", "External Collections"), ("agencies", "Agencies"))
     INITIAL = "external"
-    BINDINGS = bindings(("admin.next_tab", "next_tab(1)"), ("admin.prev_tab", "next_tab(-1)"))
-    DEFAULT_CSS = """
-    ExternalAdminScreen TabbedContent { height: 1fr; }
-    ExternalAdminScreen ContentSwitcher { height: 1fr; }
-    ExternalAdminScreen TabPane { padding: 0; height: 1fr; }
-    ExternalAdminScreen #assignment-table { height: 8; }
-    """
+    DEFAULT_CSS = "ExternalAdminScreen #assignment-table { height: 8; }"
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -236,19 +226,6 @@ class ExternalAdminScreen(RecoupScreen):
             with TabPane("Agencies", id="agencies"):
                 yield ProfileTable(profile_spec(as_of), pid, id="profiles-table")
         yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.sub_title = f"{self.TITLE_TEXT} · {self.practice.name}"
-        self.call_after_refresh(self._focus_tab, self.INITIAL)
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self._focus_tab(event.pane.id or "")
-
-    def action_next_tab(self, step: int) -> None:
-        ids = [t for t, _ in TABS]
-        tabs = self.query_one(TabbedContent)
-        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
 
     def _focus_tab(self, tab: str) -> None:
         table = "#assignment-table" if tab == "external" else "#profiles-table"

@@ -20,8 +20,7 @@ from core.models.roster import (ADJ_CODE_LEN, ADJUSTMENT_KINDS, AGING_BASES, COD
 from core.money import format_plain
 from core.roster_admin import MERGE_FIELDS, SETTING_RULES
 from core.roster_removals import remove_adjustment_code, remove_billing_group, remove_letter_template
-from tui.keys import bindings
-from tui.screens.base import RecoupScreen
+from tui.screens.tabbed_admin import TabbedAdminScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable, cell
 from tui.widgets.form import Field
 from tui.widgets.settings_form import SettingsForm
@@ -209,46 +208,24 @@ def _shown(row: Any) -> dict[str, Any]:
 
 # --- the screen ----------------------------------------------------------------------------------
 
-TABS = (("status", "Status Table"), ("integration", "Integration"), ("groups", "Billing Groups"),
-        ("adjustments", "Adj. Codes"), ("letters", "Letters"))
-
-
-class CollectionsAdminScreen(RecoupScreen):
+class CollectionsAdminScreen(TabbedAdminScreen):
     """Collections Admin: one tab per table; the Alt keys act on the table that has the focus."""
 
-    TITLE_TEXT = "Collections Admin"
+    TABS = (("status", "Status Table"), ("integration", "Integration"), ("groups", "Billing Groups"),
+            ("adjustments", "Adj. Codes"), ("letters", "Letters"))
     INITIAL = "status"
-    BINDINGS = bindings(("admin.next_tab", "next_tab(1)"), ("admin.prev_tab", "next_tab(-1)"))
-    DEFAULT_CSS = """
-    CollectionsAdminScreen TabbedContent { height: 1fr; }
-    CollectionsAdminScreen ContentSwitcher { height: 1fr; }
-    CollectionsAdminScreen TabPane { padding: 0; height: 1fr; }
-    """
 
     def compose(self) -> ComposeResult:
         yield Header()
         pid = self.practice.id
         with TabbedContent(initial=self.INITIAL):
-            for tab, title in TABS:
+            for tab, title in self.TABS:
                 with TabPane(title, id=tab):
                     if tab == "integration":
                         yield IntegrationForm(pid, id="integration-tab")
                     else:
                         yield AdminTable(TABLES[tab], pid, id=f"{tab}-table")
         yield Footer()
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.sub_title = f"{self.TITLE_TEXT} · {self.practice.name}"
-        self.call_after_refresh(self._focus_tab, self.INITIAL)
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self._focus_tab(event.pane.id or "")
-
-    def action_next_tab(self, step: int) -> None:
-        ids = [t for t, _ in TABS]
-        tabs = self.query_one(TabbedContent)
-        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
 
     def _focus_tab(self, tab: str) -> None:
         if tab == "integration":

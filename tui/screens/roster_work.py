@@ -10,6 +10,7 @@ plan. Opening an account with an active plan shows the plan alert when the setti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,59 +96,54 @@ class AccountActions:
             cfg = roster.settings(u, self.app.practice.id)
         return cfg.next_contact_days if cfg else None
 
+    def _ask(self, title: str, fields: Any, act: Callable[[Any, dict[str, Any]], Any],
+             said: Callable[[Any], str], **dialog: Any) -> None:
+        """One dialog about the target account: `act(uow, values)` runs the use case in a write
+        transaction; on success `said(result)` is the notice and the list is read again."""
+        s = self.services
+
+        def submit(v: dict[str, Any], _: bool) -> Any:
+            with s.uow(write=True) as u:
+                return act(u, v)
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.app.notify(said(result))
+                self.changed()
+        self.app.push_screen(FormDialog(title, fields, submit, **dialog), done)
+
     def action_note(self) -> None:
         t = self.target()
         if t is None:
             return
         s = self.services
-
-        def submit(v: dict[str, Any], _: bool) -> Any:
-            with s.uow(write=True) as u:
-                return roster.add_note(u, s.actor, t.guarantor_id, v["text"], s.as_of, v["next_contact"])
-
-        def done(note: Any) -> None:
-            if note is not None:
-                self.app.notify(f"Note added to {t.source_id}; next contact {note.next_contact}.")
-                self.changed()
-        self.app.push_screen(FormDialog(f"Note on {t.source_id}", note_fields(self._settings_days()), submit,
-                                        on_conflict=self.changed), done)
+        self._ask(f"Note on {t.source_id}", note_fields(self._settings_days()),
+                  lambda u, v: roster.add_note(u, s.actor, t.guarantor_id, v["text"], s.as_of, v["next_contact"]),
+                  lambda note: f"Note added to {t.source_id}; next contact {note.next_contact}.",
+                  on_conflict=self.changed)
 
     def action_move(self) -> None:
         t = self.target()
         if t is None:
             return
         s = self.services
-
-        def submit(v: dict[str, Any], _: bool) -> Any:
-            with s.uow(write=True) as u:
-                return roster.change_status(u, s.actor, t.guarantor_id, v["status"], s.as_of,
-                                            expected_version=t.version)
-
-        def done(ra: Any) -> None:
-            if ra is not None:
-                self.app.notify(f"{t.source_id} is now in status {ra.status_code}.")
-                self.changed()
-        self.app.push_screen(FormDialog(f"Change the status of {t.source_id}", status_fields(self._codes()), submit,
-                                        on_conflict=self.changed), done)
+        self._ask(f"Change the status of {t.source_id}", status_fields(self._codes()),
+                  lambda u, v: roster.change_status(u, s.actor, t.guarantor_id, v["status"], s.as_of,
+                                                    expected_version=t.version),
+                  lambda ra: f"{t.source_id} is now in status {ra.status_code}.", on_conflict=self.changed)
 
     def action_plan(self) -> None:
         t = self.target()
         if t is None:
             return
         s = self.services
-
-        def submit(v: dict[str, Any], _: bool) -> Any:
-            with s.uow(write=True) as u:
-                return roster.set_plan(u, s.actor, t.guarantor_id, v["amount"], v["every_days"], v["start"], s.as_of,
-                                       non_delinquent=v["non_delinquent"], default_status=v["default_status"])
-
-        def done(plan: Any) -> None:
-            if plan is not None:
-                self.app.notify(f"Payment plan set up for {t.source_id}: {format_display(plan.amount_cents)} "
-                                f"every {plan.every_days} days.")
-                self.changed()
-        self.app.push_screen(FormDialog(f"Payment plan for {t.source_id}", plan_fields(), submit,
-                                        values={"start": s.as_of.isoformat()}), done)
+        self._ask(f"Payment plan for {t.source_id}", plan_fields(),
+                  lambda u, v: roster.set_plan(u, s.actor, t.guarantor_id, v["amount"], v["every_days"], v["start"],
+                                               s.as_of, non_delinquent=v["non_delinquent"],
+                                               default_status=v["default_status"]),
+                  lambda plan: f"Payment plan set up for {t.source_id}: {format_display(plan.amount_cents)} "
+                               f"every {plan.every_days} days.",
+                  values={"start": s.as_of.isoformat()})
 
 
 class RosterListScreen(AccountActions, RecoupScreen):
