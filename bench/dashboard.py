@@ -81,35 +81,33 @@ def best(fn: Any, runs: int = 5) -> float:
     return min(times)
 
 
-def floor(engine: Any, p: int, state: str) -> float:
-    """The bare statements over the same rows: totals by state, and the type's rows by one column."""
+TOTALS_SQL = ("SELECT t.state, COUNT(*), SUM(e.ar_cents + e.collections_cents) FROM precollection_task t "
+              "JOIN encounter e ON e.id = t.encounter_id WHERE t.practice_id = :p AND t.on_list GROUP BY t.state")
+ROWS_SQL = ("SELECT e.dunning_count, COUNT(*), SUM(e.ar_cents + e.collections_cents) "
+            "FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id "
+            "WHERE t.practice_id = :p AND t.on_list AND t.state = :s GROUP BY e.dunning_count")
+ROWS_WITH_LINES_SQL = ("SELECT e.dunning_count, COUNT(*), SUM(l.ar_cents + l.collections_cents), MIN(l.posted_date) "
+                       "FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id "
+                       "JOIN service_line l ON l.encounter_id = e.id "
+                       "WHERE t.practice_id = :p AND t.on_list AND t.state = :s GROUP BY e.dunning_count")
+
+
+def _bare(engine: Any, p: int, state: str, rows_sql: str) -> float:
     def run() -> None:
         with SqlUnitOfWork(engine, write=False) as u:
-            s = u.session
-            s.execute(text("SELECT t.state, COUNT(*), SUM(e.ar_cents + e.collections_cents) FROM precollection_task t "
-                           "JOIN encounter e ON e.id = t.encounter_id WHERE t.practice_id = :p AND t.on_list "
-                           "GROUP BY t.state"), {"p": p}).all()
-            s.execute(text("SELECT e.dunning_count, COUNT(*), SUM(e.ar_cents + e.collections_cents) "
-                           "FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id "
-                           "WHERE t.practice_id = :p AND t.on_list AND t.state = :s GROUP BY e.dunning_count"),
-                      {"p": p, "s": state}).all()
+            u.session.execute(text(TOTALS_SQL), {"p": p}).all()
+            u.session.execute(text(rows_sql), {"p": p, "s": state}).all()
     return best(run)
+
+
+def floor(engine: Any, p: int, state: str) -> float:
+    """The bare statements over the same rows: totals by state, and the type's rows by one column."""
+    return _bare(engine, p, state, ROWS_SQL)
 
 
 def floor_with_lines(engine: Any, p: int, state: str) -> float:
     """The same, but also reading the rows aging needs: each task's service lines."""
-    def run() -> None:
-        with SqlUnitOfWork(engine, write=False) as u:
-            s = u.session
-            s.execute(text("SELECT t.state, COUNT(*), SUM(e.ar_cents + e.collections_cents) FROM precollection_task t "
-                           "JOIN encounter e ON e.id = t.encounter_id WHERE t.practice_id = :p AND t.on_list "
-                           "GROUP BY t.state"), {"p": p}).all()
-            s.execute(text("SELECT e.dunning_count, COUNT(*), SUM(l.ar_cents + l.collections_cents), MIN(l.posted_date) "
-                           "FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id "
-                           "JOIN service_line l ON l.encounter_id = e.id "
-                           "WHERE t.practice_id = :p AND t.on_list AND t.state = :s GROUP BY e.dunning_count"),
-                      {"p": p, "s": state}).all()
-    return best(run)
+    return _bare(engine, p, state, ROWS_WITH_LINES_SQL)
 
 
 def measure(engine: Any, p: int, state: str) -> dict[str, float]:
