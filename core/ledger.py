@@ -75,10 +75,12 @@ def bucket_sum(bucket: str, alias: str = "t") -> str:
 LINE_BALANCE_SQL = {b: bucket_sum(b) for b in ("ar", "collections")}
 
 
-def _delta(bucket: str, when: str = "1 = 1") -> str:
-    """SQL for what the grouped transactions `t` add to `bucket`, counting only rows where `when`."""
-    return (f"SUM(CASE WHEN {when} AND t.bucket_to = '{bucket}' THEN t.amount_cents ELSE 0 END)"
-            f" - SUM(CASE WHEN {when} AND t.bucket_from = '{bucket}' THEN t.amount_cents ELSE 0 END)")
+def _delta(bucket: str, when: str | None = None) -> str:
+    """SQL for what the grouped transactions `t` add to `bucket`, counting only rows where `when`.
+    One CASE inside one SUM: on SQLite each aggregate is a call per row, and Apply groups 200,000."""
+    only = f"NOT ({when}) THEN 0 WHEN " if when else ""
+    return (f"SUM(CASE WHEN {only}t.bucket_to = '{bucket}' THEN t.amount_cents"
+            f" WHEN t.bucket_from = '{bucket}' THEN -t.amount_cents ELSE 0 END)")
 
 
 ENCOUNTER_FROM_LINES = """(ar_cents, ins_ar_cents, collections_cents) = (

@@ -110,9 +110,13 @@ def move(uow: UnitOfWork, m: Move, tr: Transition, where: str, params: dict[str,
         {"" if _tasks_only(sel) else "JOIN guarantor g ON g.id = e.guarantor_id"} WHERE {sel}""", p))
     if tr.ledger:
         _post(uow, m, tr, sel, p)
+    # a column the move leaves as it is stays out of SET: SQLite rewrites the index entries and
+    # checks the foreign key of every column assigned, even to itself
+    changed = "".join(f"{c} = {v}, " for c, v in (("agency_id", agency), ("batch_no", batch), ("sent_at", stamp))
+                   if v != c)
     result = s.execute(q(f"""
         UPDATE precollection_task AS t SET state = :target, on_list = :on_list, state_date = :d, run_id = :run,
-            version = version + 1, agency_id = {agency}, batch_no = {batch}, sent_at = {stamp},
+            version = version + 1, {changed}
             action = CASE WHEN action = :act THEN NULL ELSE action END,
             action_by = CASE WHEN action = :act THEN NULL ELSE action_by END
         WHERE {sel if _tasks_only(sel) else f"t.id IN (SELECT t.id {FROM_TASKS} WHERE {sel})"}""", p))
