@@ -96,6 +96,24 @@ async def test_user_override_remaps_a_key(make_app, monkeypatch, tmp_path) -> No
         assert app.screen.sort == "id"      # the old key no longer sorts
 
 
+async def test_remapped_quit_key_replaces_ctrl_q(make_app, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "keys.toml"
+    path.write_text('[keys]\n"app.quit" = "ctrl+x"\n')
+    monkeypatch.setenv("RECOUP_KEYS", str(path))
+    app = make_app(key_overrides=keys.load_overrides())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert app.is_running                  # Textual's own Ctrl+Q is gone with the remapping
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert "ctrl+x" in " ".join(str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+x")
+        await settle(pilot)
+        assert not app.is_running
+
+
 async def _help_lists_every_binding(pilot) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
     screen = app.screen
