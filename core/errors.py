@@ -37,6 +37,12 @@ class Conflict(RecoupError):
     exit_code = 5
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 task", "2 tasks", "1,204 tasks": operators read counts in sentences, and "1 tasks" reads
+    as a mistake in the numbers, not only in the grammar."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
 @dataclass(frozen=True)
 class SummaryLine:
     """One line of a validation warning: "12 items will be sent to Collections, $4,310.00".
@@ -52,8 +58,7 @@ class SummaryLine:
 
     def describe(self) -> str:
         from core.money import format_display
-        noun = self.noun if self.count == 1 else (self.plural or f"{self.noun}s")
-        words = f"{self.count:,} {noun} {self.text}"
+        words = f"{counted(self.count, self.noun, self.plural)} {self.text}"
         return words if self.cents is None else f"{words}, {format_display(self.cents, symbol=True)}"
 
 

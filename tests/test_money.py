@@ -51,3 +51,11 @@ def test_summary_lines_read_as_sentences() -> None:
         "12 items will be sent to Collections, $4,310.00"
     assert SummaryLine(1, None, "will be turned over", noun="account").describe() == "1 account will be turned over"
     assert SummaryLine(3, 500, "will be turned over", noun="account").describe() == "3 accounts will be turned over, $5.00"
+
+
+def test_counts_in_messages_agree_with_their_number() -> None:
+    from core.errors import SummaryLine, counted
+    assert [counted(n, "task") for n in (0, 1, 2, 1204)] == ["0 tasks", "1 task", "2 tasks", "1,204 tasks"]
+    assert counted(1, "agency", "agencies") == "1 agency" and counted(3, "agency", "agencies") == "3 agencies"
+    assert SummaryLine(1, 41420, "will be sent to Collections").describe() == \
+        "1 item will be sent to Collections, $414.20"

@@ -26,7 +26,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core import external
-from core.errors import BadInput
+from core.errors import BadInput, counted
 from core.external_read import (PENDING, POSTED, agency_profiles, lines_for, placement_page, placement_totals,
                                 waiting_for_file)
 from core.money import format_display
@@ -196,7 +196,7 @@ class PlacementScreen(ExternalScreen):
     def _status(self) -> None:
         t = self.table
         totals = getattr(self, "totals", None)
-        head = "reading…" if totals is None else f"{totals[0]:,} lines, {dollars(totals[1])}"
+        head = "reading…" if totals is None else f"{counted(totals[0], 'line')}, {dollars(totals[1])}"
         selected = t.selection.count(t.total)
         sel = f" · {selected:,} selected" if selected else " · Space selects"
         self.query_one("#ex-status", Static).update(f"{head}{sel} · {self.HELP}")
@@ -451,7 +451,7 @@ class FilesScreen(ExternalScreen):
         def made(out: Any) -> None:
             if out is None:
                 return
-            self.app.notify(f"File for {out['agency']}, batch {out['batch']}: {out['rows']:,} rows, "
+            self.app.notify(f"File for {out['agency']}, batch {out['batch']}: {counted(out['rows'], 'row')}, "
                             f"{dollars(_cents(out['dollars']))}: {out['path']}", timeout=15)
             self.reload()
         fields = [Field("folder", "Folder for the file", required=True, max_length=400, default=default_folder())]
@@ -469,8 +469,8 @@ class FilesScreen(ExternalScreen):
             self.app.notify(f"{row.agency} has no posted lines waiting for a file.", severity="warning")
             return
         batch = row.batch if made else None
-        title = (f"Batch {row.batch} for {row.agency}: {row.rows:,} rows" if made
-                 else f"Next file for {row.agency}: {row.lines:,} lines, {dollars(row.cents)}")
+        title = (f"Batch {row.batch} for {row.agency}: {counted(row.rows, 'row')}" if made
+                 else f"Next file for {row.agency}: {counted(row.lines, 'line')}, {dollars(row.cents)}")
         shown = row.rows if made else row.lines
         if shown > PreviewDialog.LIMIT:
             title += f" (first {PreviewDialog.LIMIT:,} shown)"

@@ -10,6 +10,7 @@ from core import accounts
 from core import precollections as pc
 from core.precollections_read import collection_state
 from core.accounts import GuarantorDetail
+from core.errors import counted
 from core.money import format_display
 from tui.keys import bindings
 from tui.screens.dashboard import (STATEMENT_COLUMNS, OTHER_TABS, TXN_COLUMNS, AccountDashboard,
@@ -106,5 +107,5 @@ class GuarantorScreen(AccountDashboard):
                                           "All of this patient's open encounters, after a warning."), picked)
 
     def _sent(self, r: pc.ApplyResult) -> None:
-        self.app.notify(f"Send to Collections: {r.count} encounters sent to In Collections/Not Sent.")
+        self.app.notify(f"Send to Collections: {counted(r.count, 'encounter')} sent to In Collections/Not Sent.")
         self.reload()

@@ -16,7 +16,7 @@ from textual.widgets import Button, Footer, Header, Static
 
 from core import accounts
 from core.accounts import GuarantorFilter, GuarantorRow
-from core.errors import BadInput
+from core.errors import BadInput, counted
 from core.money import format_display
 from tui.keys import binding, bindings
 from tui.screens.base import RecoupScreen
@@ -133,7 +133,7 @@ class GuarantorsScreen(RecoupScreen):
 
     def _status(self) -> None:
         t = self.table
-        count = "reading…" if t.loading else f"{t.total:,} guarantors"
+        count = "reading…" if t.loading else counted(t.total, 'guarantor')
         selected = t.selection.count(t.total)
         sel = f" · {selected:,} selected" if selected else ""
         self.query_one("#list-status", Static).update(

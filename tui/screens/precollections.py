@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Static
 
 from core import precollections as pc
 from core import precollections_read as reader
-from core.errors import RecoupError
+from core.errors import RecoupError, counted
 from core.money import format_display
 from core.precollections_criteria import TaskFilter
 from core.precollections_read import ListRow
@@ -259,7 +259,7 @@ class PreCollectionsScreen(RecoupScreen):
 
     def _action_set(self, n: int, action: str | None) -> None:
         what = ACTION_LABELS[action] if action else "no action"
-        self.app.notify(f"Set Action: {n:,} tasks now have {what}. Apply Action (F2) carries it out.")
+        self.app.notify(f"Set Action: {counted(n, 'task')} now {'has' if n == 1 else 'have'} {what}. Apply Action (F2) carries it out.")
         self.reload()
 
     def action_apply(self) -> None:
@@ -316,7 +316,7 @@ class PreCollectionsScreen(RecoupScreen):
         f = r.file
         assert f is not None
         sent = f" and marked Sent, batch {r.batch_no}" if r.batch_no is not None else ""
-        self.app.notify(f"Spreadsheet written{sent}: {f.path} ({f.rows:,} rows, "
+        self.app.notify(f"Spreadsheet written{sent}: {f.path} ({counted(f.rows, 'row')}, "
                         f"{format_display(f.total_cents, symbol=True)})", timeout=15)
         self.reload()
 

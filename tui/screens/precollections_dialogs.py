@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.errors import BadInput
+from core.errors import BadInput, counted
 from core.money import format_display, format_plain
 from core.precollections_criteria import Criteria, TaskFilter
 from core.states import ACTION_LABELS
@@ -283,8 +283,8 @@ class ApplyDialog(Dialog):
         total = sum(n for _, n in self.pending)
         yield Static("Every task with the action set is applied, selected or displayed or not.",
                      classes="hint", markup=False)
-        yield OptionList(Option(f"All set actions ({total:,} tasks)", id="*"),
-                         *(Option(f"{ACTION_LABELS[a]} ({n:,} tasks)", id=a) for a, n in self.pending),
+        yield OptionList(Option(f"All set actions ({counted(total, 'task')})", id="*"),
+                         *(Option(f"{ACTION_LABELS[a]} ({counted(n, 'task')})", id=a) for a, n in self.pending),
                          id="choices")
 
     def on_mount(self) -> None:
