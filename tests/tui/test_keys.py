@@ -79,11 +79,16 @@ async def test_alt_keys_their_twins_and_fallbacks_all_work_and_show_in_the_foote
             assert shown in footer
 
 
-async def test_user_override_remaps_a_key(make_app, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _with_keys(make_app, monkeypatch, tmp_path, toml: str):  # type: ignore[no-untyped-def]
+    """The app as started with this keys.toml."""
     path = tmp_path / "keys.toml"
-    path.write_text('[keys]\n"guarantors.sort" = "o"\n')
+    path.write_text(toml)
     monkeypatch.setenv("RECOUP_KEYS", str(path))
-    app = make_app(key_overrides=keys.load_overrides())
+    return make_app(key_overrides=keys.load_overrides())
+
+
+async def test_user_override_remaps_a_key(make_app, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = _with_keys(make_app, monkeypatch, tmp_path, '[keys]\n"guarantors.sort" = "o"\n')
     async with app.run_test() as pilot:
         await settle(pilot)
         app.open_screen("guarantors")
@@ -97,10 +102,7 @@ async def test_user_override_remaps_a_key(make_app, monkeypatch, tmp_path) -> No
 
 
 async def test_remapped_quit_key_replaces_ctrl_q(make_app, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    path = tmp_path / "keys.toml"
-    path.write_text('[keys]\n"app.quit" = "ctrl+x"\n')
-    monkeypatch.setenv("RECOUP_KEYS", str(path))
-    app = make_app(key_overrides=keys.load_overrides())
+    app = _with_keys(make_app, monkeypatch, tmp_path, '[keys]\n"app.quit" = "ctrl+x"\n')
     async with app.run_test() as pilot:
         await settle(pilot)
         await pilot.press("ctrl+q")

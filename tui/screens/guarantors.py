@@ -133,7 +133,7 @@ class GuarantorsScreen(RecoupScreen):
 
     def _status(self) -> None:
         t = self.table
-        count = "reading…" if t.loading else counted(t.total, 'guarantor')
+        count = "reading…" if t.loading else counted(t.total, "guarantor")
         selected = t.selection.count(t.total)
         sel = f" · {selected:,} selected" if selected else ""
         self.query_one("#list-status", Static).update(
