@@ -18,40 +18,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import uuid
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from db import schema  # noqa: E402
-from db.engine import make_engine, normalise_url  # noqa: E402
 from tests.ops.concurrency_scenario import (Outcome, build_world, check, p95, run_concurrently,  # noqa: E402
                                             run_serially)
-
-
-def _database(base: str) -> str:
-    url = make_url(normalise_url(base))
-    name = f"recoup_bench_conc_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    made = url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(made)
-    schema.upgrade(engine)
-    engine.dispose()
-    return made
-
-
-def _drop(base: str, url: str) -> None:
-    admin = create_engine(make_url(normalise_url(base)), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
+from tests.pg_scratch import scratch_database  # noqa: E402
 
 
 def _figures(name: str, outcomes: list[Outcome], seconds: float) -> dict[str, float]:
@@ -79,8 +53,7 @@ def main() -> int:
     results = {}
     for name, how in (("one process, one after another", "serial"), (f"{a.procs} processes at once", "conc"),
                       (f"{a.procs} processes + nightly run", "nightly")):
-        url = _database(a.pg)
-        try:
+        with scratch_database(a.pg, "recoup_bench_conc") as url:
             pid = build_world(url, a.guarantors)
             if how == "serial":
                 outcomes, seconds = run_serially(url, pid, a.procs, a.actions)
@@ -91,8 +64,6 @@ def main() -> int:
             results[how] = _figures(name, outcomes, seconds)
             if problems:
                 print("  PROBLEMS:", *problems[:10], sep="\n  ")
-        finally:
-            _drop(a.pg, url)
     base = results["serial"]
     for how, label in (("conc", f"{a.procs} processes"), ("nightly", f"{a.procs} processes + nightly")):
         r = results[how]

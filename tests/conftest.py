@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,42 +17,21 @@ from sqlalchemy import Engine, text
 from core import security
 from core.security import Actor
 from db import schema
-from db.engine import make_engine, normalise_url
+from db.engine import make_engine
 from db.uow import SqlUnitOfWork
+from tests.pg_scratch import scratch_database
 
 PG_URL = os.environ.get("RECOUP_TEST_POSTGRES_URL")
 TODAY = dt.date(2026, 11, 23)
 LOGIN = "tester"
 
 
-def _pg_database(worker: str) -> str:
-    """A fresh database for this test worker, created on the configured server."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-    base = make_url(normalise_url(PG_URL))
-    name = f"recoup_test_{worker}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def pg_url(worker_id: str) -> Iterator[str]:
     if not PG_URL:
         pytest.skip("RECOUP_TEST_POSTGRES_URL is not set")
-    url = _pg_database(worker_id)
-    engine = make_engine(url)
-    schema.upgrade(engine)
-    engine.dispose()
-    yield url
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-    admin = create_engine(make_url(normalise_url(PG_URL)), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(PG_URL, f"recoup_test_{worker_id}") as url:  # a database of this worker's own
+        yield url
 
 
 @pytest.fixture(autouse=True)
