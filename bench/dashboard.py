@@ -30,9 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text  # noqa: E402
 
-from core import dashboard, files  # noqa: E402
+from core import agency_files  # noqa: E402
+from core.precollections import dashboard
 from core import precollections as pc  # noqa: E402
-from core.precollections_criteria import Criteria, TaskFilter  # noqa: E402
+from core.precollections.criteria import Criteria, TaskFilter  # noqa: E402
 from core.security import Actor  # noqa: E402
 from db import schema  # noqa: E402
 from db.engine import make_engine  # noqa: E402
@@ -63,7 +64,7 @@ def prepare(engine: Any) -> None:
         with SqlUnitOfWork(engine) as u:
             pc.apply(u, BOSS, p, AS_OF - 45 * DAYS, confirmed=True)
         with SqlUnitOfWork(engine) as u:
-            files.save_agency(u, BOSS, p, "AG", AS_OF, name="Bench Agency", file_format="csv")
+            agency_files.save_agency(u, BOSS, p, "AG", AS_OF, name="Bench Agency", file_format="csv")
         with SqlUnitOfWork(engine) as u:
             pc.set_action(u, BOSS, p, "send-to-agency", AS_OF - 12 * DAYS, filt=TaskFilter(
                 states=("not_sent",), statements_min=6))

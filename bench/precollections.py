@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text  # noqa: E402
 
-from core import files, ledger  # noqa: E402
+from core import agency_files, ledger  # noqa: E402
 from core import precollections as pc  # noqa: E402
-from core.precollections_criteria import Criteria  # noqa: E402
+from core.precollections.criteria import Criteria  # noqa: E402
 from core.security import Actor  # noqa: E402
 from db import schema  # noqa: E402
 from db.engine import make_engine  # noqa: E402
@@ -218,7 +218,7 @@ def best_apply(engine, p: int, repeat: int):  # type: ignore[no-untyped-def]
 
 def spreadsheet(engine, p: int, tmp: Path, rows: int) -> None:
     with SqlUnitOfWork(engine) as u:
-        files.save_agency(u, BOSS, p, "AG", AS_OF, name="Bench Agency")
+        agency_files.save_agency(u, BOSS, p, "AG", AS_OF, name="Bench Agency")
     with SqlUnitOfWork(engine) as u:  # keep `rows` Not Sent items; the rest go to another agency's state
         u.session.execute(text("UPDATE precollection_task SET state = 'sent', batch_no = 0 WHERE practice_id = :p "
                                "AND state = 'not_sent' AND task_no > :n"), {"p": p, "n": rows})

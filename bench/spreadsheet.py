@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 
 from bench.precollections import AS_OF, BOSS, generate  # noqa: E402
-from core import files  # noqa: E402
+from core import agency_files  # noqa: E402
 from core import precollections as pc  # noqa: E402
 from db import schema  # noqa: E402
 from db.engine import make_engine  # noqa: E402
@@ -54,7 +54,7 @@ def main() -> None:
                           {"p": p, "d": AS_OF})
         u.commit()
     with SqlUnitOfWork(engine) as u:
-        files.save_agency(u, BOSS, p, "AG", AS_OF, name="Bench Agency")
+        agency_files.save_agency(u, BOSS, p, "AG", AS_OF, name="Bench Agency")
     times = []
     for i in range(args.repeat):
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -68,7 +68,7 @@ def main() -> None:
                 prof.disable()
             times.append(time.perf_counter() - start)
         grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
-        print(f"{engine.dialect.name}: agency spreadsheet, {r.file.rows:,} rows x {len(files.DEFAULT_COLUMNS)} "
+        print(f"{engine.dialect.name}: agency spreadsheet, {r.file.rows:,} rows x {len(agency_files.DEFAULT_COLUMNS)} "
               f"columns: {times[-1]:.2f} s (goal <= 2.5 s); peak RSS grew {grown:.0f} MB (process peak "
               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; goal <= 100 MB)")
     print(f"median {sorted(times)[len(times) // 2]:.2f} s")

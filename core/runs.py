@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import Refused
-from core.sqltext import as_date, q
+from core.sql import as_date, q
 from core.uow import UnitOfWork
 
 

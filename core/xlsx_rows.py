@@ -12,7 +12,7 @@ trailing blanks, xlsxwriter's own _xHHHH_ escapes) goes through xlsxwriter's own
 
 It relies on a few internals of the Worksheet in constant-memory mode (`fh`, `previous_row`,
 `_write_single_row`, `_write_row`, `_check_dimensions`); `usable()` says whether they are there,
-and core.files falls back to the ordinary per-cell calls when they are not.
+and core.agency_files falls back to the ordinary per-cell calls when they are not.
 """
 
 from __future__ import annotations

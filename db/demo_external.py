@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from core import external, files
+from core import external, agency_files
 from core.models.ledger import Practice
 from core.security import Actor
 from db.uow import SqlUnitOfWork
@@ -53,7 +53,7 @@ def build(engine: Engine, actor: Actor, as_of: dt.date, out_dir: Path | None = N
     totals = {"selected": 0, "posted": 0, "filed": 0}
     for pid in ids:
         for code, name, balance, age, approve, auto_file, fee in AGENCIES:
-            _call(engine, files.save_agency, actor, pid, code, as_of, name=name, contact="placements@example.com",
+            _call(engine, agency_files.save_agency, actor, pid, code, as_of, name=name, contact="placements@example.com",
                   baa_signed=as_of - dt.timedelta(days=365), fee_bp=fee)
             _call(engine, external.add_assignment, actor, pid,
                   external.Assignment(code, balance, age, approve, auto_file), as_of)

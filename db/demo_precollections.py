@@ -18,10 +18,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from core import files
+from core import agency_files
 from core import precollections as pc
 from core.models.ledger import Practice
-from core.precollections_criteria import Criteria, TaskFilter
+from core.precollections.criteria import Criteria, TaskFilter
 from core.security import Actor
 from db.uow import SqlUnitOfWork
 
@@ -59,7 +59,7 @@ def _call(engine: Engine, fn, *args, **kw):  # type: ignore[no-untyped-def]
 def _practice(engine: Engine, actor: Actor, as_of: dt.date, pid: int, agency: tuple[str, str],
               folder: Path) -> None:
     code, name = agency
-    _call(engine, files.save_agency, actor, pid, code, as_of, name=name, contact="accounts@example.com",
+    _call(engine, agency_files.save_agency, actor, pid, code, as_of, name=name, contact="accounts@example.com",
           baa_signed=as_of - dt.timedelta(days=400))
     _call(engine, pc.add_tasks, actor, pid, CRITERIA, as_of, confirmed=True)
     with SqlUnitOfWork(engine, write=False) as u:

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from core import roster
 from core.models.ledger import Practice
-from core.roster_read import roster_page
+from core.roster.read import roster_page
 from core.security import Actor
 from db.uow import SqlUnitOfWork
 

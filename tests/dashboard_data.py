@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import factories as f
-from core import files
+from core import agency_files
 from core import precollections as pc
-from core.precollections_criteria import Criteria, TaskFilter
+from core.precollections.criteria import Criteria, TaskFilter
 from core.security import Actor
 
 AS_OF = dt.date(2026, 11, 23)
@@ -41,7 +41,7 @@ def generate(uow: Callable[..., Any], out: Path, source_id: str = "P1") -> int:
                         responsibility_date=later, dunning=i % 7, statements_sent=(i * 3) % 8)
         u.commit()
     with uow() as u:
-        files.save_agency(u, BOSS, pid, "AG", day(200), name="Agency")
+        agency_files.save_agency(u, BOSS, pid, "AG", day(200), name="Agency")
     _build(uow, pid, day(140), Criteria(dunning_min=5))
     _send(uow, pid, day(100), TaskFilter(states=("pre",), dunning_min=6))
     _build(uow, pid, day(75), Criteria(dunning_min=3))

@@ -10,7 +10,7 @@ from collections import defaultdict
 import pytest
 from sqlmodel import select
 
-from core import dashboard
+from core.precollections import dashboard
 from core import precollections as pc
 from core.errors import BadInput
 from core.models.ledger import Encounter, LedgerTxn, ServiceLine

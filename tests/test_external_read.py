@@ -1,4 +1,4 @@
-"""The External Collections screens' reads (core.external_read) on SQLite and PostgreSQL: keyset
+"""The External Collections screens' reads (core.external.read) on SQLite and PostgreSQL: keyset
 pages both ways and by offset agree with the whole list, a selection becomes line ids (ids, or
 all minus exclusions), and what waits for each agency's file."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from core import external
-from core.external_read import (PENDING, POSTED, agency_profiles, lines_for, placement_page, placement_totals,
+from core.external.read import (PENDING, POSTED, agency_profiles, lines_for, placement_page, placement_totals,
                                 waiting_for_file)
 from tests import factories as f
 from tests.conftest import TODAY

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core import external, files
+from core import external, agency_files
 from core.errors import BadInput, Conflict
 from tests import factories as f
 from tests.conftest import TODAY
@@ -27,7 +27,7 @@ def placed(uow, admin, tmp_path):
     agency(uow, admin, p, "AG", "0.00", 60, approve=True, file=True)
     agency(uow, admin, p, "OTHER", "0.00", 30, approve=True)
     with uow() as u:
-        files.save_agency(u, admin, p.id, "AG", TODAY, fee_bp=2000)
+        agency_files.save_agency(u, admin, p.id, "AG", TODAY, fee_bp=2000)
     run(uow, admin, p, TODAY, tmp_path)
     return p
 

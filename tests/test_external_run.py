@@ -11,7 +11,7 @@ from sqlalchemy import text
 from core import external, money
 from core.errors import NeedsConfirmation
 from core import precollections as pc
-from core.precollections_criteria import Criteria
+from core.precollections.criteria import Criteria
 from tests import factories as f
 from tests.conftest import TODAY
 from tests.external_helpers import (agency, assert_verified, days_ago, line_aged, line_balances, placements, rules,

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from core import external, files
+from core import external, agency_files
 from core.errors import BadInput, NeedsConfirmation, Refused
 from core.security import Actor
 from tests import factories as f
@@ -122,7 +122,7 @@ def _file_rows(path: str) -> list[dict[str, object]]:
 def test_agency_file_read_back_equals_the_database(uow, admin, pending, tmp_path, fmt):
     p = pending
     with uow() as u:
-        files.save_agency(u, admin, p.id, "AG2", TODAY, file_format=fmt, name="Second Agency")
+        agency_files.save_agency(u, admin, p.id, "AG2", TODAY, file_format=fmt, name="Second Agency")
     with uow() as u:
         external.approve(u, admin, p.id, TODAY, None, confirmed=True)
     with uow() as u:

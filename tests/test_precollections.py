@@ -13,9 +13,10 @@ from sqlalchemy import text
 
 import factories as f
 from conftest import TODAY
+from core import agency_files
 from core import precollections as pc
 from core.errors import BadInput, NeedsConfirmation, Refused, SummaryLine
-from core.precollections_criteria import Criteria, TaskFilter
+from core.precollections.criteria import Criteria, TaskFilter
 from pc_helpers import (COLLECTOR, SUPERVISOR, SUPPORT, VIEWER, assert_verified, call, on_list, snapshot,
                         tasks_by_encounter)
 
@@ -358,7 +359,7 @@ def employer(uow):
 def test_employer_rules(uow, employer, tmp_path):
     with pytest.raises(Refused, match="only through the Pre-Collections list"):
         call(uow, pc.send_to_collections, SUPERVISOR, employer, TODAY, encounter="EMP1", confirmed=True)
-    call(uow, pc.files.save_agency, SUPPORT, employer, "AG", TODAY, name="Agency")
+    call(uow, agency_files.save_agency, SUPPORT, employer, "AG", TODAY, name="Agency")
     call(uow, pc.set_action, COLLECTOR, employer, "send-to-collections", TODAY, tasks=[1, 2, 3])
     call(uow, pc.set_employer_collections, SUPPORT, employer, False, TODAY)
     with pytest.raises(Refused, match="task 1 .*Employer Collections is not activated"):

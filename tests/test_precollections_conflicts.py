@@ -14,9 +14,9 @@ import pytest
 import factories as f
 from conftest import TODAY
 from core import precollections as pc
-from core import precollections_read as reader
+from core.precollections import read as reader
 from core.errors import Conflict
-from core.precollections_criteria import Criteria, TaskFilter
+from core.precollections.criteria import Criteria, TaskFilter
 from core.security import Actor
 from pc_helpers import COLLECTOR, SUPERVISOR, assert_verified, call, snapshot
 

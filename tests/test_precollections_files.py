@@ -15,10 +15,10 @@ from sqlalchemy import text
 
 import factories as f
 from conftest import TODAY
-from core import files
+from core import agency_files
 from core import precollections as pc
 from core.errors import NeedsConfirmation, SummaryLine
-from core.precollections_criteria import Criteria
+from core.precollections.criteria import Criteria
 from pc_helpers import COLLECTOR, SUPERVISOR, SUPPORT, assert_verified, call, snapshot
 
 
@@ -35,7 +35,7 @@ def not_sent(uow):
     call(uow, pc.add_tasks, COLLECTOR, p.id, Criteria(), TODAY)
     call(uow, pc.set_action, COLLECTOR, p.id, "send-to-collections", TODAY, tasks=[1, 2, 3])
     call(uow, pc.apply, SUPERVISOR, p.id, TODAY, confirmed=True)
-    call(uow, files.save_agency, SUPPORT, p.id, "AG1", TODAY, name="First Recovery")
+    call(uow, agency_files.save_agency, SUPPORT, p.id, "AG1", TODAY, name="First Recovery")
     return p.id
 
 
@@ -77,7 +77,7 @@ def test_spreadsheet_update_as_sent_reads_back_equal_to_the_database(uow, not_se
 
     ws = openpyxl.load_workbook(path).active
     values = list(ws.iter_rows(values_only=True))
-    assert values[0] == tuple(files.COLUMNS[k].header for k in files.DEFAULT_COLUMNS)
+    assert values[0] == tuple(agency_files.COLUMNS[k].header for k in agency_files.DEFAULT_COLUMNS)
     assert "Procedure Codes" not in values[0]  # minimum necessary
     got = []
     for row in values[1:]:
@@ -98,7 +98,7 @@ def test_spreadsheet_update_as_sent_reads_back_equal_to_the_database(uow, not_se
 
 
 def test_extract_without_update_changes_no_state(uow, not_sent, tmp_path):
-    call(uow, files.save_agency, SUPPORT, not_sent, "AG1", TODAY, file_format="csv",
+    call(uow, agency_files.save_agency, SUPPORT, not_sent, "AG1", TODAY, file_format="csv",
          columns="task,encounter,balance,procedure_codes")
     r = call(uow, pc.create_spreadsheet, SUPERVISOR, not_sent, "AG1", TODAY, tmp_path)
     assert r.batch_no is None

@@ -9,12 +9,12 @@ from sqlalchemy import text
 
 import factories as f
 from conftest import TODAY
-from core import files
+from core import agency_files
 from core import precollections as pc
 from core.errors import Refused
 from core.models.precollections import ACTIONS, ON_LIST_STATES
-from core.precollections_criteria import Criteria
-from core.states import TRANSITIONS, allowed_actions, transition
+from core.precollections.criteria import Criteria
+from core.precollections.states import TRANSITIONS, allowed_actions, transition
 from pc_helpers import COLLECTOR, SUPERVISOR, SUPPORT, assert_verified, call, snapshot
 
 BALANCE = 12345
@@ -66,7 +66,7 @@ def test_every_state_action_pair(uow, tmp_path):
     with uow() as u:
         p = f.practice(u, employer_collections=True)
         u.commit()
-    call(uow, files.save_agency, SUPPORT, p.id, "AG", TODAY, name="Agency")
+    call(uow, agency_files.save_agency, SUPPORT, p.id, "AG", TODAY, name="Agency")
     n = 0
     for kind in ("patient", "employer"):
         for state in ON_LIST_STATES:

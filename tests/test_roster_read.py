@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from core import roster, roster_read
+from core import roster
+from core.roster import read as roster_read
 from core.errors import Refused
-from core.roster_removals import remove_adjustment_code, remove_billing_group, remove_letter_template
+from core.roster.removals import remove_adjustment_code, remove_billing_group, remove_letter_template
 from tests import roster_data as d
 
 

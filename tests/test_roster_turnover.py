@@ -142,7 +142,7 @@ def test_print_letters_pdf(uow, admin, reviewed, tmp_path) -> None:
 
 
 def test_letter_merge_fields(uow, admin, reviewed) -> None:
-    from core.letters import QUEUE_SQL, render
+    from core.roster.letters import QUEUE_SQL, render
     with uow() as u:
         row = u.session.execute(text(QUEUE_SQL + " WHERE g.source_id = 'B2' AND q.status_code = '1'")).one()
         letter = render(row, day(45))

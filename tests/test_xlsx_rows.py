@@ -10,7 +10,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from core import files, xlsx_rows
+from core import agency_files, xlsx_rows
 
 AWKWARD = ["a&b", " leading", "trailing ", "tab\tinside", "two\nlines", "bell\x07", "_x0041_", 'say "hi"', "",
            "ü € 😀", "=1+2", "http://example.com", "<b>bold</b>"]
@@ -26,9 +26,9 @@ def _rows():
 
 def _sheet(monkeypatch: pytest.MonkeyPatch, fast: bool) -> tuple[tuple[int, int], zipfile.ZipFile]:
     monkeypatch.setattr(xlsx_rows, "usable", lambda: fast)
-    cols = [files.COLUMNS[k] for k in files.DEFAULT_COLUMNS]
+    cols = [agency_files.COLUMNS[k] for k in agency_files.DEFAULT_COLUMNS]
     out = io.BytesIO()
-    result = files._write_xlsx(out, cols, _rows(), "Agency")
+    result = agency_files._write_xlsx(out, cols, _rows(), "Agency")
     return result, zipfile.ZipFile(out)
 
 
@@ -45,7 +45,7 @@ def test_row_stream_reads_back(monkeypatch: pytest.MonkeyPatch) -> None:
     _, book = _sheet(monkeypatch, True)
     ws = openpyxl.load_workbook(io.BytesIO(book.fp.getvalue())).active  # type: ignore[union-attr]
     values = list(ws.iter_rows(values_only=True))
-    assert values[0] == tuple(files.COLUMNS[k].header for k in files.DEFAULT_COLUMNS)
+    assert values[0] == tuple(agency_files.COLUMNS[k].header for k in agency_files.DEFAULT_COLUMNS)
     for i, row in enumerate(values[1:]):
         text = AWKWARD[i % len(AWKWARD)]
         if "\x07" not in text and "_x" not in text:  # openpyxl leaves Excel's _xHHHH_ escapes as they are

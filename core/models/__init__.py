@@ -1,11 +1,11 @@
 """Every table of Recoup. Importing this package registers them all on SQLModel.metadata."""
 
-from core.models.agencies import (AgencyAssignment, AgencyReturn, AgencyReturnImport, ExternalFile,
+from core.models.agencies import (Agency, AgencyAssignment, AgencyReturn, AgencyReturnImport, ExternalFile,
                                    ExternalHistory, ExternalPlacement, ExternalRun, ExternalSettings)
 from core.models.audit import AuditEntry
 from core.models.ledger import (Encounter, Guarantor, Journal, LedgerTxn, Practice,
                                 ServiceLine, Statement)
-from core.models.precollections import (Agency, AgencyFile, PrecollectionHistory,
+from core.models.precollections import (AgencyFile, PrecollectionHistory,
                                         PrecollectionRun, PrecollectionTask)
 from core.models.roster import (AccountNote, AdjustmentCode, BillingGroup, CollectionStatus,
                                 LetterQueue, LetterTemplate, PaymentPlan, RosterAccount, RosterFile,

@@ -26,7 +26,25 @@ PLACEMENT_STATES = ACTIVE_STATES + INACTIVE_STATES
 REASONS = ("rule", "dos", "returned_mail", "manual")
 RUN_KINDS = ("nightly", "select", "approve", "deny", "assign", "reverse", "reassign", "file", "sent", "returns")
 RETURN_RECORDS = ("payment", "recall", "closed")
+FILE_FORMATS = ("xlsx", "csv")
 
+
+
+class Agency(SQLModel, table=True):
+    """A collection agency of one practice and its file profile (what it receives, and how)."""
+    __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_agency_source"),)
+    id: int | None = pk()
+    practice_id: int = fk("practice.id", index=False)
+    source_id: str = Field(max_length=40)
+    name: str = Field(max_length=120)
+    contact: str | None = Field(default=None, max_length=200)
+    file_format: str = choice("file_format", FILE_FORMATS, default="xlsx", length=10)
+    # comma-separated column keys of core.agency_files.COLUMNS; empty = the minimum-necessary default
+    columns: str = Field(default="", max_length=500)
+    baa_signed: dt.date | None = None
+    fee_bp: int = 0  # the agency's fee in basis points of what it collects (20 % = 2000); migration 0004
+    active: bool = True
+    version: int = 1
 
 
 class AgencyAssignment(SQLModel, table=True):

@@ -87,7 +87,7 @@ class Encounter(SQLModel, table=True):
     collections_cents: int = cents()
 
 
-# the open guarantor lines (core.precollections_criteria.OPEN_LINE_SQL): a partial index of them
+# the open guarantor lines (core.precollections.criteria.OPEN_LINE_SQL): a partial index of them
 _OPEN_GUARANTOR = "responsibility = 'guarantor' AND ar_cents + collections_cents > 0"
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.models.agencies import FILE_FORMATS
 from core.models.base import cents, choice, fk, none_of, one_of, pk
 
 # On the list: pre (Pre-Collections), not_sent (In Collections/Not Sent), sent (In Collections/Sent).
@@ -26,25 +27,7 @@ TASK_STATES = ON_LIST_STATES + OFF_LIST_STATES
 ACTIONS = ("send-to-collections", "remove", "write-off", "remove-from-pending", "send-to-agency",
            "remove-from-collections")
 RUN_KINDS = ("build", "set_action", "apply", "send", "spreadsheet")
-FILE_FORMATS = ("xlsx", "csv")
 
-
-
-class Agency(SQLModel, table=True):
-    """A collection agency of one practice and its file profile (what it receives, and how)."""
-    __table_args__ = (UniqueConstraint("practice_id", "source_id", name="uq_agency_source"),)
-    id: int | None = pk()
-    practice_id: int = fk("practice.id", index=False)
-    source_id: str = Field(max_length=40)
-    name: str = Field(max_length=120)
-    contact: str | None = Field(default=None, max_length=200)
-    file_format: str = choice("file_format", FILE_FORMATS, default="xlsx", length=10)
-    # comma-separated column keys of core.files.COLUMNS; empty = the minimum-necessary default
-    columns: str = Field(default="", max_length=500)
-    baa_signed: dt.date | None = None
-    fee_bp: int = 0  # the agency's fee in basis points of what it collects (20 % = 2000); migration 0004
-    active: bool = True
-    version: int = 1
 
 
 class PrecollectionRun(SQLModel, table=True):

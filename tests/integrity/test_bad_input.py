@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import files
+from core import agency_files
 from core.errors import BadInput
 from db.engine import make_engine
 from tests.import_files import GOOD, HEADERS
@@ -177,4 +177,4 @@ def test_every_form_field_kind_parses_or_names_the_field(kind: str, raw, require
 
 @pytest.mark.parametrize("value", ["=cmd|' /C calc'!A0", "+SUM(A1:A9)", "-2+3", "@SUM(1)"])
 def test_csv_agency_files_neutralise_formulas(value: str) -> None:
-    assert not files._csv_text("text", value).startswith(("=", "+", "-", "@"))
+    assert not agency_files._csv_text("text", value).startswith(("=", "+", "-", "@"))

@@ -33,7 +33,7 @@ from core import precollections as pc
 from core import security
 from core.errors import BadInput, Refused
 from core.imports import import_folder
-from core.precollections_criteria import Criteria
+from core.precollections.criteria import Criteria
 from core.verify import verify
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork

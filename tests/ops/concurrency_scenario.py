@@ -45,7 +45,8 @@ class Outcome:
 def build_world(url: str, guarantors: int = 24, seed: int = 7) -> int:
     """A practice with external collections and the roster on, two agencies, operators, and a
     few dozen encounters of various ages and dunning counts. Returns the practice id."""
-    from core import external, money, roster_admin, security
+    from core import external, money, security
+    from core.roster import admin as roster_admin
     from core.security import Actor
     from db.engine import make_engine
     from db.uow import SqlUnitOfWork
@@ -124,8 +125,8 @@ class Operator:
 
     def seen(self, state: str = "pre") -> dict[int, Any]:
         """The list as the operator's screen read it: task number -> row (with its version)."""
-        from core import precollections_read as reader
-        from core.precollections_criteria import TaskFilter
+        from core.precollections import read as reader
+        from core.precollections.criteria import TaskFilter
         with self.uow(write=False) as u:
             rows = reader.task_page(u, self.collector, self.pid, TaskFilter(states=(state,)), AS_OF, limit=500)
         return {r.task: r for r in rows}
@@ -142,7 +143,7 @@ class Operator:
 
     def do_build(self) -> dict[str, Any]:
         from core import precollections as pc
-        from core.precollections_criteria import Criteria
+        from core.precollections.criteria import Criteria
         crit = self.rnd.choice([Criteria(dunning_min=1), Criteria(age_min=60), Criteria(dunning_min=2, age_min=30)])
         with self.uow() as u:
             r = pc.add_tasks(u, self.collector, self.pid, crit, AS_OF)

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from core import auth, external, letters, operators, precollections, roster, security
+from core import auth, external, operators, precollections, roster, security
+from core.roster import letters
 from core.errors import RecoupError, Refused
-from core.external_admin import Assignment
+from core.external.admin import Assignment
 from core.imports import import_folder
-from core.precollections_criteria import Criteria
+from core.precollections.criteria import Criteria
 from core.roles import ROLES
 from core.security import Actor
 from core.verify import verify

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import Engine
 from textual.widgets import DataTable, Static
 
-from core import accounts, dashboard, security
+from core import accounts, security
+from core.precollections import dashboard
 from core.money import format_display
 from dashboard_data import AS_OF, generate
 from db.uow import SqlUnitOfWork

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from textual.widgets import DataTable, Input, Static
 
-from core import external, files
+from core import external, agency_files
 from tests.tui.data import AS_OF
 from tests.tui.helpers import settle, text_of
 from tui.screens.external_admin import ExternalAdminScreen
@@ -48,7 +48,7 @@ def setup_pending(services: Any, practice_id: int, tmp: Path, approve: bool = Fa
     with services.uow(write=True) as u:
         external.add_assignment(u, services.actor, practice_id, external.Assignment("AG1", 0, 30, approve), AS_OF)
     with services.uow(write=True) as u:
-        files.save_agency(u, services.actor, practice_id, "AG2", AS_OF, name="Second Agency")
+        agency_files.save_agency(u, services.actor, practice_id, "AG2", AS_OF, name="Second Agency")
     with services.uow(write=True) as u:
         return external.run(u, services.actor, practice_id, AS_OF, tmp)
 
@@ -204,7 +204,7 @@ async def test_agency_profiles_add_update_and_refusals(make_app, services, built
         await settle(pilot)
         assert not isinstance(app.screen, EditDialog)
         with services.uow() as u:
-            ag = files.find_agency(u, built.practice_id, "AGX")
+            ag = agency_files.find_agency(u, built.practice_id, "AGX")
             assert ag is not None
             assert (ag.name, ag.fee_bp, ag.file_format, ag.columns, str(ag.baa_signed)) == (
                 "Xavier Recovery", 2250, "csv", "batch,task,guarantor,balance", "2026-01-15")
@@ -214,14 +214,14 @@ async def test_agency_profiles_add_update_and_refusals(make_app, services, built
         await pilot.press("f2")
         await settle(pilot)
         with services.uow() as u:
-            assert files.find_agency(u, built.practice_id, "AGX").contact == "Xena 555-0199"  # type: ignore[union-attr]
+            assert agency_files.find_agency(u, built.practice_id, "AGX").contact == "Xena 555-0199"  # type: ignore[union-attr]
         await pilot.press("enter")                                            # a blank BAA date clears it
         await pilot.pause()
         await type_into(pilot, "field-baa_signed", "")
         await pilot.press("f2")
         await settle(pilot)
         with services.uow() as u:
-            ag = files.find_agency(u, built.practice_id, "AGX")
+            ag = agency_files.find_agency(u, built.practice_id, "AGX")
             assert ag is not None and ag.baa_signed is None and ag.contact == "Xena 555-0199"
         await pilot.press("delete")                                           # profiles are not removed
         await settle(pilot)

@@ -4,7 +4,7 @@ the report."""
 
 from __future__ import annotations
 
-from core import external, files
+from core import external, agency_files
 from tests.tui.data import AS_OF
 from tests.tui.test_snapshots import SIZE, _run
 
@@ -15,7 +15,7 @@ def _assignments(services, practice_id: int, approve: bool = False) -> None:  # 
             external.add_assignment(u, services.actor, practice_id,
                                     external.Assignment(agency, balance, age, auto, auto), AS_OF)
     with services.uow(write=True) as u:
-        files.save_agency(u, services.actor, practice_id, "AG1", AS_OF, name="Alpha Recovery")
+        agency_files.save_agency(u, services.actor, practice_id, "AG1", AS_OF, name="Alpha Recovery")
 
 
 def test_external_collections_tab(snap_compare, make_app, services, built) -> None:  # type: ignore[no-untyped-def]

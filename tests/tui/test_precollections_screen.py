@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core import files
+from core import agency_files
 from tests.tui.data import AS_OF
 from tests.tui.helpers import settle
 from tui.screens.encounter import EncounterScreen
@@ -24,7 +24,7 @@ from tui.widgets.warning import ValidationWarning
 @pytest.fixture
 def agency(services, built) -> str:  # type: ignore[no-untyped-def]
     with services.uow(write=True) as u:
-        files.save_agency(u, services.actor, built.practice_id, "ACME", AS_OF, name="Acme Recovery")
+        agency_files.save_agency(u, services.actor, built.practice_id, "ACME", AS_OF, name="Acme Recovery")
     return "ACME"
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core import files
+from core import agency_files
 from core import precollections as pc
-from core.precollections_criteria import Criteria
+from core.precollections.criteria import Criteria
 from tests.tui.data import AS_OF
 from tests.tui.test_snapshots import SIZE, _run
 
@@ -25,7 +25,7 @@ def worked_list(services, built, tmp_path: Path) -> None:  # type: ignore[no-unt
     def call(fn, *args, **kw):  # type: ignore[no-untyped-def]
         with s.uow(write=True) as u:
             return fn(u, s.actor, pid, *args, **kw)
-    call(files.save_agency, "ACME", AS_OF, name="Acme Recovery")
+    call(agency_files.save_agency, "ACME", AS_OF, name="Acme Recovery")
     call(pc.add_tasks, Criteria(encounter_balance_min=10000), AS_OF)
     call(pc.set_action, "send-to-collections", AS_OF, tasks=[1, 2, 3, 4])
     call(pc.set_action, "write-off", AS_OF, tasks=[5])

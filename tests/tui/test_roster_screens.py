@@ -158,7 +158,7 @@ async def test_other_admin_tabs_use_the_same_table(make_app, services, built) ->
 
 
 def roster_read_groups() -> Any:
-    from core.roster_read import billing_groups
+    from core.roster.read import billing_groups
     return billing_groups
 
 
@@ -178,7 +178,7 @@ async def test_letter_template_body_is_checked_at_the_body(make_app, services, b
         app.screen.query_one("TextArea").text = "Dear {guarantor_name}, you owe {balance}."
         await pilot.press("f2")
         await settle(pilot)
-        names = {t.name for t in read(services, __import__("core.roster_read", fromlist=["x"]).letter_templates,
+        names = {t.name for t in read(services, __import__("core.roster.read", fromlist=["x"]).letter_templates,
                                       built.practice_id)}
         assert "Custom" in names
 

@@ -196,17 +196,17 @@ def cmd_rules(ctx: Context) -> int:
 
 
 def cmd_profile(ctx: Context) -> int:
-    from core import external, files
+    from core import external, agency_files
     from core.clock import parse_date
     a = ctx.args
     clear_baa = (a.baa_signed or "").lower() == "none"
     baa = parse_date(a.baa_signed, "baa-signed") if a.baa_signed and not clear_baa else None
     fee = external.parse_percent(a.fee, "fee", allow_zero=True) if a.fee else None
     with ctx.uow() as uow:
-        ag = files.save_agency(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, name=a.name,
+        ag = agency_files.save_agency(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, name=a.name,
                                file_format=a.format, columns=a.columns, contact=a.contact, baa_signed=baa,
                                fee_bp=fee, clear_baa=clear_baa)
         out = {"agency": ag.source_id, "name": ag.name, "contact": ag.contact, "fee": external.format_percent(ag.fee_bp),
-               "format": ag.file_format, "columns": ",".join(files.profile_columns(ag)), "baa_signed": ag.baa_signed}
+               "format": ag.file_format, "columns": ",".join(agency_files.profile_columns(ag)), "baa_signed": ag.baa_signed}
     ctx.emit_object(out)
     return 0

@@ -28,7 +28,7 @@ def _figure(count: int, cents: int) -> dict[str, Any]:
 
 
 def cmd_dashboard(ctx: Context) -> int:
-    from core import dashboard
+    from core.precollections import dashboard
     from core.practices import find_practice
     states = [TYPES[ctx.args.type]] if ctx.args.type else list(TYPES.values())
     with ctx.uow(write=False) as uow:
@@ -49,7 +49,7 @@ def cmd_dashboard(ctx: Context) -> int:
 
 
 def _print(out: dict[str, Any]) -> None:
-    from core.states import STATE_LABELS
+    from core.precollections.states import STATE_LABELS
     print(f"Collections Management, practice {out['practice']}, as of {out['as_of']} "
           f"(computed {out['computed_at']})")
     print_table([{"type": STATE_LABELS[s], "count": out[s]["count"], "dollars": out[s]["dollars"]}

@@ -108,7 +108,7 @@ def _practice_id(ctx: Context, uow: Any) -> int:
 def cmd_add(ctx: Context) -> int:
     from core import precollections as pc
     from core.money import format_plain
-    from core.precollections_criteria import Criteria
+    from core.precollections.criteria import Criteria
     a = ctx.args
     criteria = Criteria(*(_money(ctx, o) for o in MONEY_OPTIONS), age_min=a.age_min, dunning_min=a.dunning_min,
                         statement_profile=a.statement_profile, encounter=a.encounter, guarantor=a.guarantor,
@@ -125,7 +125,7 @@ def cmd_add(ctx: Context) -> int:
 def cmd_list(ctx: Context) -> int:
     from core import precollections as pc
     from core.money import format_plain
-    from core.precollections_criteria import TaskFilter
+    from core.precollections.criteria import TaskFilter
     a = ctx.args
     filt = TaskFilter(states=(STATE_NAMES[a.state],) if a.state else ("pre", "not_sent", "sent"),
                       guarantor_balance_min=_money(ctx, "guarantor-balance-min"),
@@ -229,15 +229,15 @@ def cmd_explain(ctx: Context) -> int:
 
 
 def cmd_agency(ctx: Context) -> int:
-    from core import files
+    from core import agency_files
     from core.clock import parse_date
     a = ctx.args
     baa = parse_date(a.baa_signed, "baa-signed") if a.baa_signed else None
     with ctx.uow() as uow:
-        ag = files.save_agency(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, name=a.name,
+        ag = agency_files.save_agency(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, name=a.name,
                                file_format=a.format, columns=a.columns, contact=a.contact, baa_signed=baa)
         profile = {"agency": ag.source_id, "name": ag.name, "format": ag.file_format,
-                   "columns": ",".join(files.profile_columns(ag)), "contact": ag.contact, "baa_signed": ag.baa_signed}
+                   "columns": ",".join(agency_files.profile_columns(ag)), "contact": ag.contact, "baa_signed": ag.baa_signed}
     ctx.emit_object(profile)
     return 0
 

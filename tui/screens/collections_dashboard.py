@@ -6,7 +6,7 @@ Below, one table holds the four breakdowns of the chosen type side by side (days
 aging share their day buckets; dunning and statements share their levels), then the bar graph
 with its legend. Enter on any number opens the Pre-Collections list filtered to exactly its rows.
 
-Figures are computed in a worker (core.dashboard: one GROUP BY per panel) when the screen shows,
+Figures are computed in a worker (core.precollections.dashboard: one GROUP BY per panel) when the screen shows,
 again whenever it comes back to the front (so after the operator's own actions on the list), and
 on F5; the time they were computed is on screen.
 """
@@ -22,7 +22,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core.money import format_display
-from core.states import STATE_LABELS
+from core.precollections.states import STATE_LABELS
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.registry import BY_ID
@@ -56,7 +56,7 @@ class CollectionsDashboardScreen(RecoupScreen):
     def __init__(self, state: str = "pre", by: str = "count", graph: str = "days") -> None:
         super().__init__()
         self.state, self.by, self.graph = state, by, graph
-        self.data: Any = None  # core.dashboard.Dashboard, once computed
+        self.data: Any = None  # core.precollections.dashboard.Dashboard, once computed
         self.loads = 0  # how many times the figures were computed (tests, status)
 
     def compose(self) -> ComposeResult:
@@ -94,7 +94,7 @@ class CollectionsDashboardScreen(RecoupScreen):
             return
 
         def work() -> None:
-            from core import dashboard
+            from core.precollections import dashboard
             try:
                 with services.uow() as u:
                     data = dashboard.dashboard(u, services.actor, practice.id, state, services.as_of)
@@ -238,7 +238,7 @@ class CollectionsDashboardScreen(RecoupScreen):
         return self.state, name, buckets[row].key
 
     def action_open_list(self) -> None:
-        from core import dashboard
+        from core.precollections import dashboard
         found = self.target()
         if found is None:
             self.notify("No number here.")

@@ -5,7 +5,7 @@ Two tabs, for the app's practice:
 - External Collections: the assignment table (Agency, Balance Greater Than, Age Greater Than,
   Auto Approve, Auto Create File) on the reusable AdminTable (Alt+D / Alt+U / Alt+R, their
   Alt+Shift twins, Insert / Enter / Delete), and under it the payment exclusions and the four
-  rules as one form (F2 saves). The threshold coupling is the core's (core.external_admin
+  rules as one form (F2 saves). The threshold coupling is the core's (core.external.admin
   `normalise`): its refusal names the field, and the edit dialog shows it there.
 - Agencies: the agency profiles (name, contact, fee %, file format, columns, BAA date) on the
   same AdminTable. A profile is never removed (files and placements refer to it).
@@ -20,9 +20,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from core import external, files
+from core import external, agency_files
 from core.errors import Refused
-from core.external_read import agency_profiles
+from core.external.read import agency_profiles
 from core.money import format_plain
 from tui.screens.tabbed_admin import TabbedAdminScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable, cell
@@ -164,7 +164,7 @@ def refuse_remove(*_: Any) -> None:
 def _save_profile(as_of: Any) -> Any:
     def save(u: Any, actor: Any, pid: int, v: dict[str, Any]) -> Any:
         fee = (v["fee"] or "").strip()
-        return files.save_agency(u, actor, pid, (v["agency"] or "").strip(), as_of, name=v["name"],
+        return agency_files.save_agency(u, actor, pid, (v["agency"] or "").strip(), as_of, name=v["name"],
                                  contact=v["contact"] or "", file_format=v["format"] or "xlsx",
                                  columns=(v["columns"] or "").replace(" ", ""), baa_signed=v["baa_signed"],
                                  clear_baa=v["baa_signed"] is None,
@@ -194,7 +194,7 @@ def profile_spec(as_of: Any) -> AdminSpec:
                    "fee": external.format_percent(a.fee_bp) or "", "format": a.file_format,
                    "columns": a.columns or "", "baa_signed": cell(a.baa_signed)},
         _save_profile(as_of), refuse_remove, plural="agencies",
-        hint="Column keys, comma separated: " + ", ".join(files.COLUMNS) + ". Procedure codes go out only "
+        hint="Column keys, comma separated: " + ", ".join(agency_files.COLUMNS) + ". Procedure codes go out only "
              "when listed; external files always carry the line id.")
 
 

@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from core import external
 from core.errors import BadInput, counted
-from core.external_read import (PENDING, POSTED, agency_profiles, lines_for, placement_page, placement_totals,
+from core.external.read import (PENDING, POSTED, agency_profiles, lines_for, placement_page, placement_totals,
                                 waiting_for_file)
 from core.money import format_display
 from tui import folders
@@ -273,7 +273,7 @@ def _cents(text: str) -> int:
 
 
 def external_state(row: Any) -> str:
-    from core.external_work import STATE_LABELS
+    from core.external.work import STATE_LABELS
     return STATE_LABELS.get(row.state, row.state) + (" (returned mail)" if row.returned_mail else "")
 
 

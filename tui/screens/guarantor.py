@@ -8,12 +8,12 @@ from textual.widgets import DataTable, Static, TabbedContent
 
 from core import accounts
 from core import precollections as pc
-from core.precollections_read import collection_state
+from core.precollections.read import collection_state
 from core.accounts import GuarantorDetail
 from core.errors import counted
 from core.money import format_display
 from tui.keys import bindings
-from tui.screens.dashboard import (STATEMENT_COLUMNS, OTHER_TABS, TXN_COLUMNS, AccountDashboard,
+from tui.screens.account_dashboard import (STATEMENT_COLUMNS, OTHER_TABS, TXN_COLUMNS, AccountDashboard,
                                    Balances, collection_history, collections_text, fill,
                                    statement_rows, txn_rows)
 from tui.screens.encounter import pc_lines

@@ -16,12 +16,12 @@ from textual.app import ComposeResult
 from textual.widgets import Footer, Header, Static
 
 from core import precollections as pc
-from core import precollections_read as reader
+from core.precollections import read as reader
 from core.errors import RecoupError, counted
 from core.money import format_display
-from core.precollections_criteria import TaskFilter
-from core.precollections_read import ListRow
-from core.states import ACTION_LABELS, STATE_LABELS, allowed_actions
+from core.precollections.criteria import TaskFilter
+from core.precollections.read import ListRow
+from core.precollections.states import ACTION_LABELS, STATE_LABELS, allowed_actions
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.precollections_dialogs import (CLEAR_ACTION, AddRequest, AddTasksDialog, ApplyDialog,

@@ -17,8 +17,8 @@ from textual.widgets.option_list import Option
 
 from core.errors import BadInput, counted
 from core.money import format_display, format_plain
-from core.precollections_criteria import Criteria, TaskFilter
-from core.states import ACTION_LABELS
+from core.precollections.criteria import Criteria, TaskFilter
+from core.precollections.states import ACTION_LABELS
 from tui import folders
 from tui.keys import binding
 from tui.widgets.form import CriteriaForm, Field

@@ -15,10 +15,11 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core import roster, roster_read
+from core import roster
+from core.roster import read as roster_read
 from core.errors import RecoupError
 from core.money import format_display
-from core.roster_populate import PopulateResult
+from core.roster.population import PopulateResult
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.widgets.confirm import show_error

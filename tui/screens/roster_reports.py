@@ -14,7 +14,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core import roster, roster_read
+from core import roster
+from core.roster import read as roster_read
 from core.money import format_display
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen

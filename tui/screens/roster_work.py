@@ -18,9 +18,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from core import roster, roster_read
+from core import roster
+from core.roster import read as roster_read
 from core.money import format_display
-from core.roster_read import AccountView, RosterRow
+from core.roster.read import AccountView, RosterRow
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog, note_fields, plan_fields, status_fields

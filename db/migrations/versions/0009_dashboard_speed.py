@@ -3,7 +3,7 @@
 Revision ID: 0009_dashboard_speed
 Revises: 0008
 Written by hand. The dashboard's aging breakdown (and the list's age filters) look up, per task,
-the anchor of its encounter's oldest open guarantor line (core.precollections_criteria,
+the anchor of its encounter's oldest open guarantor line (core.precollections.criteria,
 OPEN_LINE_SQL). ix_service_line_open_anchor (0005) answers that from the index but holds every
 line, insurance and paid ones too: about twice the entries to walk. This one holds only the open
 guarantor lines (the same columns, so both databases read it alone); on the large demo the

@@ -27,9 +27,9 @@ from core.models.ledger import Practice
 from core.models.roster import RosterSettings
 from core.money import format_plain
 from core.practices import practice_by_id
-from core.roster_admin import ensure_defaults
-from core.roster_files import record_file, unique_path, write_private
-from core.roster_sql import aging_anchor, open_guarantor_lines, run
+from core.roster.admin import ensure_defaults
+from core.private_files import record_file, unique_path, write_private
+from core.roster.sql import aging_anchor, open_guarantor_lines, run
 from core.security import Actor, require
 from core.uow import UnitOfWork
 

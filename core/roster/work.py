@@ -17,9 +17,9 @@ from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary,
 from core.models.ledger import Guarantor, Practice
 from core.models.roster import AccountNote, PaymentPlan, RosterAccount, RosterHistory
 from core.money import format_plain
-from core.roster_admin import ensure_defaults, status_map
-from core.roster_populate import queue_letters
-from core.roster_sql import as_date, days_between, run
+from core.roster.admin import ensure_defaults, status_map
+from core.roster.population import queue_letters
+from core.roster.sql import as_date, days_between, run
 from core.security import Actor, require
 from core.uow import UnitOfWork
 

@@ -2,7 +2,7 @@
 
 Every path that changes a task's state (Apply Action, the dashboards' To Collections, the agency
 spreadsheet's "update records as Sent") selects its tasks with a SQL condition over the task `t`
-and calls `guard` then `move` with a `Transition` from core.states. So a single encounter and
+and calls `guard` then `move` with a `Transition` from core.precollections.states. So a single encounter and
 100,000 tasks go through the same statements and the same rules.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 from core.errors import Refused
 from core.ledger import Journal
 from core.models.ledger import Practice
-from core.sqltext import q
-from core.states import ACTION_LABELS, STATE_LABELS, Transition, refusal, transition
+from core.sql import q
+from core.precollections.states import ACTION_LABELS, STATE_LABELS, Transition, refusal, transition
 from core.uow import UnitOfWork
 
 NAMED = 10  # tasks named in a refusal before "and N more"

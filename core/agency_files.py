@@ -26,10 +26,11 @@ from sqlmodel import select
 from core import audit
 from core.errors import BadInput, Conflict
 from core.models.ledger import Practice
-from core.models.precollections import FILE_FORMATS, Agency, AgencyFile
+from core.models.agencies import FILE_FORMATS, Agency
+from core.models.precollections import AgencyFile
 from core.money import format_plain
 from core.security import Actor, require
-from core.sqltext import as_date, q
+from core.sql import as_date, q
 from core.uow import UnitOfWork
 
 FILE_MODE = 0o600

@@ -34,13 +34,13 @@ from sqlalchemy import insert
 from core import audit, ledger, money
 from core.errors import BadInput, Conflict
 from core.practices import practice_by_id
-from core.external_moves import Step, history, lock, start, update
-from core.files import find_agency
+from core.external.moves import Step, history, lock, start, update
+from core.agency_files import find_agency
 from core.models.agencies import AgencyReturn, AgencyReturnImport
-from core.models.precollections import Agency
+from core.models.agencies import Agency
 from core.money import format_plain
 from core.security import Actor, require
-from core.sqltext import q
+from core.sql import q
 from core.uow import UnitOfWork
 
 COLUMNS = ("record", "line", "placement", "date", "amount", "fee", "reference")
@@ -255,7 +255,7 @@ def _post(uow: UnitOfWork, st: Step, record: AgencyReturnImport, ag: Agency) -> 
         else:
             record.closed = int(cnt)
         st.journal = ledger.open_journal(uow, f"external.{rec}", st.operator, st.as_of, st.practice.id)
-        from core.external_moves import transfer
+        from core.external.moves import transfer
         transfer(uow, st, back, {**p, "rec": rec}, "collections", "ar", f"Agency {ag.source_id}: {rec}")
         update(uow, st, rec, f"state = '{state}', active = FALSE, state_date = :d", back, {**p, "rec": rec})
         history(uow, st, rec)

@@ -4,7 +4,7 @@ The list screen shows hundreds of thousands of tasks, so it never reads them all
 tasks passing the filter, then reads pages of `limit` rows after (or before) a task number — the
 task number is unique per practice and indexed, so every page costs the same wherever it is.
 The dashboards read one encounter's (or one guarantor's) tasks and their history from here.
-The filter is core.precollections_criteria's, so what is shown is what Select All acts on.
+The filter is core.precollections.criteria's, so what is shown is what Select All acts on.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.practices import practice_by_id
-from core.precollections import _filter
-from core.precollections_criteria import BALANCE_SQL, TaskFilter, oldest_anchor_sql
-from core.precollections_moves import FROM_TASKS
+from core.precollections.tasks import _filter
+from core.precollections.criteria import BALANCE_SQL, TaskFilter, oldest_anchor_sql
+from core.precollections.moves import FROM_TASKS
 from core.security import Actor, require
-from core.sqltext import as_date, q
-from core.states import ACTION_LABELS, STATE_LABELS
+from core.sql import as_date, q
+from core.precollections.states import ACTION_LABELS, STATE_LABELS
 from core.uow import UnitOfWork
 
 

@@ -20,10 +20,10 @@ from sqlmodel import col, select
 from core import audit
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
 from core.models.agencies import AgencyAssignment, ExternalSettings
-from core.models.precollections import Agency
+from core.models.agencies import Agency
 from core.money import format_plain
 from core.security import Actor, require
-from core.sqltext import q
+from core.sql import q
 from core.uow import UnitOfWork
 
 MAX_DAYS = 9999

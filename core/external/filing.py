@@ -1,7 +1,7 @@
 """External collections Files (SPEC 5 and 7): each agency's file of posted lines, its preview,
 and marking it sent.
 
-The file is written by core.files (the one spreadsheet/CSV writer, owner-only, checksummed and
+The file is written by core.agency_files (the one spreadsheet/CSV writer, owner-only, checksummed and
 recorded as an agency_file) from a line-level row source: one row per service line, the balance
 being the line's balance in collections. The placements are marked filed with the batch number
 first and the file is written from exactly those rows, so the file and the database agree.
@@ -16,16 +16,17 @@ from typing import Any
 
 from sqlmodel import select
 
-from core import audit, files
+from core import audit, agency_files
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
 from core.practices import practice_by_id
-from core.external_moves import FROM_X, Step, history, lock, start, totals, update
-from core.files import Column, RowSource
+from core.external.moves import FROM_X, Step, history, lock, start, totals, update
+from core.agency_files import Column, RowSource
 from core.models.agencies import ExternalFile
-from core.models.precollections import Agency, AgencyFile
+from core.models.agencies import Agency
+from core.models.precollections import AgencyFile
 from core.money import format_plain
 from core.security import Actor, require
-from core.sqltext import q
+from core.sql import q
 from core.uow import UnitOfWork
 
 LINE_ROWS = RowSource(
@@ -42,8 +43,8 @@ LINE_ROWS = RowSource(
 
 def file_keys(agency: Agency) -> list[str]:
     """The agency's profile columns, with the line id after the placement number: the agency
-    needs one of them to report payments and recalls back (core.external_returns)."""
-    keys = files.profile_columns(agency)
+    needs one of them to report payments and recalls back (core.external.returns)."""
+    keys = agency_files.profile_columns(agency)
     if "line" not in keys:
         at = keys.index("task") + 1 if "task" in keys else 0
         keys = keys[:at] + ["line"] + keys[at:]
@@ -71,8 +72,8 @@ def file_agency(uow: UnitOfWork, actor: Actor, st: Step, agency: Agency, out_dir
         return None
     batch = next_batch(uow, st.practice.id)  # type: ignore[arg-type]
     update(uow, st, "file", "state = 'filed', state_date = :d, batch_no = :batch", where, {**params, "batch": batch})
-    name = f"{files._safe(st.practice.source_id)}_{files._safe(agency.source_id)}_external{batch:06d}_{st.as_of.isoformat()}"
-    record = files.export(uow, actor, st.practice, agency,
+    name = f"{agency_files._safe(st.practice.source_id)}_{agency_files._safe(agency.source_id)}_external{batch:06d}_{st.as_of.isoformat()}"
+    record = agency_files.export(uow, actor, st.practice, agency,
                           "x.practice_id = :p AND x.last_run_id = :run AND x.last_step = 'file' AND x.batch_no = :batch",
                           {**st.params, "batch": batch}, out_dir, st.as_of, None, batch, source=LINE_ROWS,
                           name=f"{name}.{agency.file_format}", keys=file_keys(agency))
@@ -87,7 +88,7 @@ def file_agency(uow: UnitOfWork, actor: Actor, st: Step, agency: Agency, out_dir
 
 
 def _agency(uow: UnitOfWork, practice_id: int, source_id: str) -> Agency:
-    agency = files.find_agency(uow, practice_id, source_id)
+    agency = agency_files.find_agency(uow, practice_id, source_id)
     assert agency is not None
     return agency
 
@@ -145,7 +146,7 @@ def preview(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str, batch:
         f"FROM {FROM_X} JOIN encounter e ON e.id = l.encounter_id JOIN guarantor g ON g.id = l.guarantor_id "
         f"WHERE {where} ORDER BY l.guarantor_id, l.dos, l.id" + (f" LIMIT {int(limit)}" if limit else ""),
         params)).all()
-    from core.sqltext import as_date
+    from core.sql import as_date
     return [PreviewRow(int(r[0]), r[1], r[2], r[3], r[4], as_date(r[5]), int(r[6])) for r in rows]  # type: ignore[arg-type]
 
 

@@ -12,14 +12,14 @@ name to import:
 - letters: the letter queue and Print Collection Letters.
 """
 
-from core.letters import list_queue, print_letters
-from core.roster_admin import (DEFAULT_STATUSES, MERGE_FIELDS, SETTING_RULES, ensure_defaults, find_loop,
+from core.roster.letters import list_queue, print_letters
+from core.roster.admin import (DEFAULT_STATUSES, MERGE_FIELDS, SETTING_RULES, ensure_defaults, find_loop,
                                guarantor_by_source, remove_status, set_adjustment_code,
                                set_billing_group, set_letter_template, set_status, settings, settings_dict,
                                status_map, statuses, update_settings)
-from core.roster_populate import PopulateResult, auto_practices, populate
-from core.roster_turnover import TurnoverResult, turnover
-from core.roster_work import (account, add_note, approve, change_status, dead_end_report, plan_alert,
+from core.roster.population import PopulateResult, auto_practices, populate
+from core.roster.turnovers import TurnoverResult, turnover
+from core.roster.work import (account, add_note, approve, change_status, dead_end_report, plan_alert,
                               review_list, roster_rows, send_back, set_plan, work_list)
 
 __all__ = ["DEFAULT_STATUSES", "MERGE_FIELDS", "SETTING_RULES", "PopulateResult", "TurnoverResult", "account",

@@ -4,7 +4,7 @@ Posted (reverse, reassign), a manual selection into Pending, and the list behind
 Every action takes a selection of lines (their source ids, or None for every line in the
 action's starting state), refuses with the lines named when any cannot take it, shows its
 validation warning in counts and dollars unless confirmed, and then moves the placements through
-core.external_moves in one transaction with its history, ledger transactions and one audit entry.
+core.external.moves in one transaction with its history, ledger transactions and one audit entry.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ from typing import Any
 
 from core import audit, ledger
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
-from core.external_admin import settings
+from core.external.admin import settings
 from core.practices import practice_by_id
-from core.external_moves import (FROM_X, Step, history, lock, refuse_where, start, totals,
+from core.external.moves import (FROM_X, Step, history, lock, refuse_where, start, totals,
                                  transfer, update)
-from core.external_run import post
-from core.external_sql import anchor, eligible
-from core.files import find_agency
+from core.external.nightly import post
+from core.external.selection import anchor, eligible
+from core.agency_files import find_agency
 from core.models.ledger import Practice
 from core.money import format_plain
 from core.security import Actor, require
-from core.sqltext import as_date, q
+from core.sql import as_date, q
 from core.uow import UnitOfWork
 
 MAX_REFS = 100_000

@@ -18,9 +18,9 @@ from sqlmodel import col, select
 from core.models.ledger import Guarantor
 from core.models.roster import (AccountNote, AdjustmentCode, BillingGroup, LetterTemplate, PaymentPlan,
                                 RosterAccount, RosterHistory, RosterRun)
-from core.roster_admin import DEFAULT_SETTINGS, settings
-from core.roster_sql import as_date, days_between, run
-from core.roster_work import plan_alert
+from core.roster.admin import DEFAULT_SETTINGS, settings
+from core.roster.sql import as_date, days_between, run
+from core.roster.work import plan_alert
 from core.security import Actor, require
 from core.uow import UnitOfWork
 

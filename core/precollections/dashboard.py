@@ -23,10 +23,10 @@ from typing import Any
 from core.errors import BadInput
 from core.models.precollections import ON_LIST_STATES
 from core.practices import practice_by_id
-from core.precollections_criteria import ANCHOR_SQL, BALANCE_SQL, OPEN_LINE_SQL, TaskFilter, age_cutoff
+from core.precollections.criteria import ANCHOR_SQL, BALANCE_SQL, OPEN_LINE_SQL, TaskFilter, age_cutoff
 from core.security import Actor, require
-from core.sqltext import q
-from core.states import STATE_LABELS
+from core.sql import q
+from core.precollections.states import STATE_LABELS
 from core.uow import UnitOfWork
 
 FROM = "FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id"

@@ -3,7 +3,7 @@ behind a selection, what waits for a file, and the agency profiles.
 
 Why a module of its own: the work screens show lists of any length on the virtual table, which
 pages by keyset (after / before a placement number) and jumps by offset, and acts on "everything
-in this state except these rows" — the use cases in core.external_work take line ids, so the
+in this state except these rows" — the use cases in core.external.work take line ids, so the
 selection is turned into line ids here, in one statement, never in a Python loop over rows.
 (Used by tui/screens/external_work.py and external_admin.py.)
 """
@@ -17,12 +17,12 @@ from typing import Any
 from sqlmodel import select
 
 from core.practices import practice_by_id
-from core.external_moves import FROM_X
-from core.external_sql import anchor
-from core.external_work import PlacementRow
-from core.models.precollections import Agency
+from core.external.moves import FROM_X
+from core.external.selection import anchor
+from core.external.work import PlacementRow
+from core.models.agencies import Agency
 from core.security import Actor, require
-from core.sqltext import as_date, q
+from core.sql import as_date, q
 from core.uow import UnitOfWork
 
 PENDING = ("pending",)

@@ -15,9 +15,9 @@ from typing import Any
 from core import audit
 from core.errors import BadInput
 from core.money import format_display
-from core.roster_admin import DEFAULT_LETTERS
-from core.roster_files import record_file, unique_path, write_private
-from core.roster_sql import as_date, run
+from core.roster.admin import DEFAULT_LETTERS
+from core.private_files import record_file, unique_path, write_private
+from core.roster.sql import as_date, run
 from core.security import Actor, require
 from core.uow import UnitOfWork
 

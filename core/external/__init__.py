@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from core.external_admin import (Assignment, AssignmentRow, add_assignment, assignments, format_percent,
+from core.external.admin import (Assignment, AssignmentRow, add_assignment, assignments, format_percent,
                                  normalise, parse_percent, remove_assignment, settings, settings_dict,
                                  update_assignment, update_rules)
-from core.external_files import create_file, list_files, mark_sent, preview
+from core.external.filing import create_file, list_files, mark_sent, preview
 from core.practices import find_practice
-from core.external_returns import import_returns
-from core.external_run import RunResult, run
-from core.external_work import (PlacementRow, approve, assign, deny, list_placements, reassign, reverse,
+from core.external.returns import import_returns
+from core.external.nightly import RunResult, run
+from core.external.work import (PlacementRow, approve, assign, deny, list_placements, reassign, reverse,
                                 select_manual)
 from core.models.ledger import Practice
 from core.uow import UnitOfWork

@@ -28,8 +28,8 @@ from typing import Any
 from core import audit, ledger
 from core.models.roster import RosterRun, RosterSettings
 from core.practices import practice_by_id
-from core.roster_admin import ensure_defaults
-from core.roster_sql import account_suppressed, as_date, days_between, delinquent_lines, run
+from core.roster.admin import ensure_defaults
+from core.roster.sql import account_suppressed, as_date, days_between, delinquent_lines, run
 from core.security import Actor, require
 from core.uow import UnitOfWork
 

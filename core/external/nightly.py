@@ -1,6 +1,6 @@
 """The nightly external collections run (SPEC 5), per practice and business date.
 
-Steps, each a few set-based statements (see core.external_moves):
+Steps, each a few set-based statements (see core.external.moves):
   release   pending lines paid to zero before anyone approved them leave Pending
   select    qualifying lines into Pending: thresholds (highest qualifying age wins), payment
             exclusions, then the same-DOS-and-case siblings, then returned-mail accounts
@@ -27,16 +27,16 @@ from typing import Any
 from sqlmodel import select
 
 from core import audit, ledger
-from core.external_admin import rules_in_order, settings
-from core.external_files import file_agency
+from core.external.admin import rules_in_order, settings
+from core.external.filing import file_agency
 from core.practices import practice_by_id
-from core.external_moves import FROM_X, Step, history, lock, start, transfer, update
-from core.external_sql import case_key, eligible, excluded_by_payments, qualify_case
+from core.external.moves import FROM_X, Step, history, lock, start, transfer, update
+from core.external.selection import case_key, eligible, excluded_by_payments, qualify_case
 from core.models.agencies import AgencyAssignment, ExternalSettings
-from core.models.precollections import Agency
+from core.models.agencies import Agency
 from core.money import format_plain
 from core.security import Actor, require
-from core.sqltext import q
+from core.sql import q
 from core.uow import UnitOfWork
 
 STEPS = ("release", "select", "post", "file", "reassign")

@@ -18,7 +18,7 @@ from core.errors import Refused
 from core.ledger import Journal
 from core.models.agencies import ExternalRun
 from core.models.ledger import Practice
-from core.sqltext import q
+from core.sql import q
 from core.uow import UnitOfWork
 
 FROM_X = "external_placement x JOIN service_line l ON l.id = x.line_id"

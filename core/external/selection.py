@@ -33,7 +33,7 @@ def qualify_case(rules: list[AgencyAssignment], basis: str, as_of: dt.date, bala
     """CASE giving the agency (or its age threshold, result="age") a line qualifies for, or NULL.
 
     Greater than, both ways: balance > threshold, and age > N days <=> anchor < as_of - N.
-    `rules` come highest age first (core.external_admin.rules_in_order). Adds its parameters.
+    `rules` come highest age first (core.external.admin.rules_in_order). Adds its parameters.
     """
     if not rules:
         return "CAST(NULL AS BIGINT)"

@@ -3,8 +3,8 @@
 Use cases take the unit of work, the operator, the practice and the business date, do their work
 set-based under the practice's list lock, and commit once. Whatever changes state or money first
 raises NeedsConfirmation with counts and dollars unless `confirmed`; nothing is written before.
-The rules of each move live in core.states; the statements that make moves in
-core.precollections_moves; criteria and Explain in core.precollections_criteria.
+The rules of each move live in core.precollections.states; the statements that make moves in
+core.precollections.moves; criteria and Explain in core.precollections.criteria.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core import audit, files, ledger
+from core import audit, agency_files, ledger
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.models.ledger import Encounter, Guarantor, Practice
 from core.models.precollections import ACTIONS, ON_LIST_STATES, AgencyFile, PrecollectionRun
 from core.money import format_plain
 from core.practices import practice_by_id
-from core.precollections_criteria import (BALANCE_SQL, Check, Criteria, TaskFilter, explain_checks,
+from core.precollections.criteria import (BALANCE_SQL, Check, Criteria, TaskFilter, explain_checks,
                                           filter_sql, matching_sql, oldest_anchor_sql)
-from core.precollections_moves import FROM_TASKS, Move, group_totals, guard, move, refuse_if
+from core.precollections.moves import FROM_TASKS, Move, group_totals, guard, move, refuse_if
 from core.security import Actor, require
-from core.sqltext import as_date, q
-from core.states import ACTION_LABELS, STATE_LABELS, TRANSITIONS, transition
+from core.sql import as_date, q
+from core.precollections.states import ACTION_LABELS, STATE_LABELS, TRANSITIONS, transition
 from core.uow import UnitOfWork
 
 AUDIT_IDS = 500  # task numbers named in one audit entry; the run id names them all via history
@@ -426,14 +426,14 @@ def _agency_for(uow: UnitOfWork, practice: Practice, groups: list[tuple[str, str
                 params: dict[str, Any], agency: str | None) -> Any:
     """The agency of this apply: the one given, else the one the sent tasks already share."""
     if agency is not None:
-        return files.find_agency(uow, practice.id, agency)
+        return agency_files.find_agency(uow, practice.id, agency)
     if not any(TRANSITIONS[(s, a)].needs_agency for s, a, _n, _c in groups):
         return None
     ids = {r[0] for r in uow.session.execute(q(
         f"SELECT DISTINCT t.agency_id {FROM_TASKS} WHERE {where} AND t.action = 'send-to-agency'", params))}
     if len(ids) != 1 or None in ids:
         raise BadInput("agency: Send to Sent to Agency needs one agency: give --agency", field="agency")
-    from core.models.precollections import Agency
+    from core.models.agencies import Agency
     return uow.session.get(Agency, ids.pop())
 
 
@@ -476,7 +476,7 @@ def _apply_groups(uow: UnitOfWork, actor: Actor, practice: Practice, as_of: dt.d
     _finish(uow, run, journal, summary)
     if sending:
         assert out_dir is not None
-        result.file = files.export(uow, actor, practice, agency, "t.run_id = :run AND t.state = 'sent' AND "
+        result.file = agency_files.export(uow, actor, practice, agency, "t.run_id = :run AND t.state = 'sent' AND "
                                    "t.batch_no = :batch", {"run": run.id, "batch": m.batch_no}, out_dir, as_of,
                                    run.id, m.batch_no)
     _commit_or_remove(uow, result.file)
@@ -580,7 +580,7 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
     require(actor, "supervisor", "create agency spreadsheets")
     practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
-    ag = files.find_agency(uow, practice.id, agency)
+    ag = agency_files.find_agency(uow, practice.id, agency)
     assert ag is not None
     where = "t.practice_id = :p AND t.on_list AND t.state = 'not_sent' AND (t.agency_id = :ag OR t.agency_id IS NULL)"
     params: dict[str, Any] = {"p": practice.id, "ag": ag.id}
@@ -607,7 +607,7 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
         file_params = {"run": run.id, "batch": m.batch_no}
     result.lines = list(summary.lines)
     _finish(uow, run, None, summary)
-    result.file = files.export(uow, actor, practice, ag, file_where, file_params, out_dir, as_of, run.id,
+    result.file = agency_files.export(uow, actor, practice, ag, file_where, file_params, out_dir, as_of, run.id,
                                result.batch_no)
     _commit_or_remove(uow, result.file)
     return result

@@ -15,8 +15,8 @@ from sqlmodel import select
 from core import audit
 from core.errors import BadInput, Refused
 from core.models.roster import AdjustmentCode, BillingGroup, LetterTemplate
-from core.roster_admin import ADJ_FIELDS, _practice_source, ensure_defaults, statuses
-from core.roster_sql import run
+from core.roster.admin import ADJ_FIELDS, _practice_source, ensure_defaults, statuses
+from core.roster.sql import run
 from core.security import Actor, require
 from core.uow import UnitOfWork
 
