@@ -3,6 +3,7 @@
 from core.models.agencies import (Agency, AgencyAssignment, AgencyReturn, AgencyReturnImport, ExternalFile,
                                    ExternalHistory, ExternalPlacement, ExternalRun, ExternalSettings)
 from core.models.audit import AuditEntry
+from core.models.holds import Hold, HoldRelease
 from core.models.ledger import (Encounter, Guarantor, Journal, LedgerTxn, Practice,
                                 ServiceLine, Statement)
 from core.models.precollections import (AgencyFile, PrecollectionHistory,
@@ -22,3 +23,4 @@ __all__ += ["AccountNote", "AdjustmentCode", "BillingGroup", "CollectionStatus",
 __all__ += ["AgencyAssignment", "AgencyReturn", "AgencyReturnImport", "ExternalFile", "ExternalHistory",
             "ExternalPlacement", "ExternalRun", "ExternalSettings"]
 __all__ += ["RunLock"]
+__all__ += ["Hold", "HoldRelease"]

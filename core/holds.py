@@ -1,0 +1,251 @@
+"""Holds (SPEC 14): place, release and list pauses on collecting a guarantor or one encounter.
+
+A hold is a kernel rule, not a workflow's: every workflow, explain and verify ask the eligibility
+module whether a line is held, and that module reads the tables written here. Holds are
+append-only: placing writes a hold, ending early writes a release; nothing is edited or deleted.
+
+Dates are inclusive: a hold from 1 March to 10 March holds ten days. A release on day R makes R
+the first day that is no longer held, so a hold's last held day is the earlier of its end date
+and R - 1 (`effective_end`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from core import audit
+from core.errors import BadInput, Refused
+from core.models.holds import HOLD_KINDS, Hold, HoldRelease
+from core.models.ledger import Encounter, Guarantor, Practice
+from core.security import Actor, require
+from core.uow import UnitOfWork
+
+COLLECTOR_KINDS = ("dispute", "promise")  # what a collector may place and release
+COLLECTOR_MAX_DAYS = 30                   # and for at most this many days
+BACKDATE_DAYS = 30                        # further back than this needs a supervisor
+REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    """One hold as lists and explain show it."""
+    id: int
+    kind: str
+    guarantor: str
+    encounter: str | None
+    start: dt.date
+    end: dt.date | None           # the last held day, after any release
+    released_on: dt.date | None
+    reason: str
+    operator: str
+    state: str                    # scheduled, active or ended on the business date
+
+
+def effective_end(end: dt.date | None, released_on: dt.date | None) -> dt.date | None:
+    """The last held day: the end date, cut short by a release."""
+    if released_on is None:
+        return end
+    cut = released_on - dt.timedelta(days=1)
+    return cut if end is None or cut < end else end
+
+
+def state_on(start: dt.date, last: dt.date | None, as_of: dt.date) -> str:
+    if as_of < start:
+        return "scheduled"
+    return "ended" if last is not None and last < as_of else "active"
+
+
+def held_days(spans: list[tuple[dt.date, dt.date | None]], after: dt.date, through: dt.date) -> int:
+    """Days in (after, through] covered by any of the spans (start, last held day or None).
+
+    An age is days from its anchor to the business date, so the anchor day itself never counts;
+    overlapping spans (a guarantor hold and an encounter hold) count each day once.
+    """
+    days: set[dt.date] = set()
+    for start, last in spans:
+        lo = max(start, after + dt.timedelta(days=1))
+        hi = through if last is None else min(last, through)
+        days.update(lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1))
+    return len(days)
+
+
+# ------------------------------------------------------------------------------------ placing
+
+def _target(uow: UnitOfWork, practice: Practice, guarantor: str | None,
+            encounter: str | None) -> tuple[Guarantor, Encounter | None]:
+    if (guarantor is None) == (encounter is None):
+        raise BadInput("target: give a guarantor or an encounter (one of the two)", field="guarantor")
+    if encounter is not None:
+        e = uow.session.exec(select(Encounter).where(Encounter.practice_id == practice.id,
+                                                     Encounter.source_id == encounter)).first()
+        if e is None:
+            raise BadInput(f"encounter: no encounter {encounter!r} in practice {practice.source_id}",
+                           field="encounter")
+        g = uow.session.get(Guarantor, e.guarantor_id)
+        assert g is not None
+        return g, e
+    g = uow.session.exec(select(Guarantor).where(Guarantor.practice_id == practice.id,
+                                                 Guarantor.source_id == guarantor)).first()
+    if g is None:
+        raise BadInput(f"guarantor: no guarantor {guarantor!r} in practice {practice.source_id}", field="guarantor")
+    return g, None
+
+
+def _check_role(actor: Actor, kind: str, start: dt.date, end: dt.date | None, as_of: dt.date) -> None:
+    """Collectors: dispute and promise holds of at most 30 days, back-dated at most 30 days."""
+    if actor.can("supervisor"):
+        return
+    require(actor, "collector", "place holds")
+    if kind not in COLLECTOR_KINDS:
+        raise Refused(f"{actor.name} ({actor.role}) may not place a {kind} hold: it needs the supervisor role")
+    if end is None or (end - start).days + 1 > COLLECTOR_MAX_DAYS:
+        raise Refused(f"{actor.name} ({actor.role}) may place holds of at most {COLLECTOR_MAX_DAYS} days "
+                      "with an end date: a longer hold needs the supervisor role")
+    if start < as_of - dt.timedelta(days=BACKDATE_DAYS):
+        raise Refused(f"{actor.name} ({actor.role}) may back-date a hold at most {BACKDATE_DAYS} days "
+                      f"(to {as_of - dt.timedelta(days=BACKDATE_DAYS)}): an earlier start needs the supervisor role")
+
+
+def _check_fields(kind: str, start: dt.date, end: dt.date | None, reason: str) -> str:
+    problems = []
+    if kind not in HOLD_KINDS:
+        problems.append(f"kind: {kind!r} is not a hold kind (one of: {', '.join(HOLD_KINDS)})")
+    if end is not None and end < start:
+        problems.append(f"end: {end} is before the start {start}")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REASON_MAX:
+        problems.append(f"reason: a hold needs a reason of 1-{REASON_MAX} characters")
+    if problems:
+        raise BadInput("; ".join(problems), field=problems[0].split(":")[0], problems=problems)
+    return reason
+
+
+def _same_target(g: Guarantor, e: Encounter | None) -> list[Any]:
+    """A guarantor hold and an encounter hold are different targets: only like overlaps like."""
+    return [col(Hold.guarantor_id) == g.id,
+            col(Hold.encounter_id).is_(None) if e is None else col(Hold.encounter_id) == e.id]
+
+
+def _check_overlap(uow: UnitOfWork, g: Guarantor, e: Encounter | None, start: dt.date, end: dt.date | None) -> None:
+    rows = uow.session.exec(select(Hold, HoldRelease.released_on)
+                            .join(HoldRelease, col(HoldRelease.hold_id) == col(Hold.id), isouter=True)
+                            .where(*_same_target(g, e)).order_by(col(Hold.start_date))).all()
+    for h, released in rows:
+        last = effective_end(h.end_date, released)
+        if last is not None and last < h.start_date:
+            continue  # released before it began: it holds no day
+        if (last is None or start <= last) and (end is None or h.start_date <= end):
+            until = "until released" if last is None else f"to {last}"
+            raise BadInput(f"start: overlaps hold {h.id} ({h.kind}, {h.start_date} {until}) on the same "
+                           f"{'encounter' if e else 'guarantor'}", field="start")
+
+
+def place_hold(uow: UnitOfWork, actor: Actor, practice_id: int, kind: str, reason: str, as_of: dt.date, *,
+               guarantor: str | None = None, encounter: str | None = None, start: dt.date | None = None,
+               end: dt.date | None = None) -> HoldRow:
+    """Place a hold on a guarantor (every line) or one encounter, starting `start` (default: as_of)."""
+    require(actor, "collector", "place holds")
+    start = start or as_of
+    reason = _check_fields(kind, start, end, reason)
+    practice = uow.session.get(Practice, practice_id)
+    if practice is None:
+        raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
+    g, e = _target(uow, practice, guarantor, encounter)
+    _check_role(actor, kind, start, end, as_of)
+    uow.lock(f"holds:{g.id}")
+    _check_overlap(uow, g, e, start, end)
+    hold = Hold(practice_id=practice.id, guarantor_id=g.id, encounter_id=e.id if e else None, kind=kind,
+                start_date=start, end_date=end, reason=reason, operator=actor.name, business_date=as_of,
+                created_at=uow.now())
+    uow.session.add(hold)
+    uow.session.flush()
+    audit.record(uow, actor.name, "hold.place", "hold", [hold.id, g.source_id], None,
+                 {"kind": kind, "encounter": e.source_id if e else None, "start": start, "end": end,
+                  "reason": reason}, business_date=as_of)
+    uow.commit()
+    return _row(hold, g.source_id, e.source_id if e else None, None, as_of)
+
+
+# ------------------------------------------------------------------------------------ releasing
+
+def release_hold(uow: UnitOfWork, actor: Actor, hold_id: int, reason: str, as_of: dt.date,
+                 released_on: dt.date | None = None) -> HoldRow:
+    """End a hold early; `released_on` (default: as_of) is the first day no longer held."""
+    require(actor, "collector", "release holds")
+    released_on = released_on or as_of
+    hold = uow.session.get(Hold, hold_id)
+    if hold is None:
+        raise BadInput(f"hold: no hold {hold_id}", field="hold")
+    if not actor.can("supervisor") and hold.kind not in COLLECTOR_KINDS:
+        raise Refused(f"{actor.name} ({actor.role}) may not release a {hold.kind} hold: it needs the supervisor role")
+    uow.lock(f"holds:{hold.guarantor_id}")
+    done = uow.session.exec(select(HoldRelease).where(HoldRelease.hold_id == hold_id)).first()
+    if done is not None:
+        raise Refused(f"hold {hold_id} was already released on {done.released_on}; nothing to release")
+    if hold.end_date is not None and hold.end_date < as_of:
+        raise Refused(f"hold {hold_id} ended on {hold.end_date}; nothing to release")
+    reason = (reason or "").strip()
+    problems = []
+    if not reason or len(reason) > REASON_MAX:
+        problems.append(f"reason: a release needs a reason of 1-{REASON_MAX} characters")
+    if released_on > as_of:
+        problems.append(f"released-on: {released_on} is after the business date {as_of}; give the hold an end date")
+    if released_on < min(hold.start_date, as_of):
+        problems.append(f"released-on: {released_on} is before the hold's start {hold.start_date}")
+    if problems:
+        raise BadInput("; ".join(problems), field=problems[0].split(":")[0].replace("-", "_"), problems=problems)
+    release = HoldRelease(hold_id=hold_id, released_on=released_on, reason=reason, operator=actor.name,
+                          business_date=as_of, created_at=uow.now())
+    uow.session.add(release)
+    g = uow.session.get(Guarantor, hold.guarantor_id)
+    e = uow.session.get(Encounter, hold.encounter_id) if hold.encounter_id else None
+    assert g is not None
+    audit.record(uow, actor.name, "hold.release", "hold", [hold_id, g.source_id], {"end": hold.end_date},
+                 {"released_on": released_on, "reason": reason}, business_date=as_of)
+    uow.commit()
+    return _row(hold, g.source_id, e.source_id if e else None, released_on, as_of)
+
+
+# ------------------------------------------------------------------------------------ reading
+
+def _row(h: Hold, guarantor: str, encounter: str | None, released_on: dt.date | None, as_of: dt.date) -> HoldRow:
+    last = effective_end(h.end_date, released_on)
+    assert h.id is not None
+    return HoldRow(id=h.id, kind=h.kind, guarantor=guarantor, encounter=encounter, start=h.start_date, end=last,
+                   released_on=released_on, reason=h.reason, operator=h.operator,
+                   state=state_on(h.start_date, last, as_of))
+
+
+def list_holds(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, *, kind: str | None = None,
+               state: str | None = None, ending_within: int | None = None, guarantor: str | None = None,
+               limit: int = 1000) -> list[HoldRow]:
+    """Holds of a practice, newest start first, filtered by kind, state on as_of, and "ending
+    within N days" (active holds whose last held day is as_of .. as_of + N)."""
+    require(actor, "viewer", "see holds")
+    if kind is not None and kind not in HOLD_KINDS:
+        raise BadInput(f"kind: {kind!r} is not a hold kind (one of: {', '.join(HOLD_KINDS)})", field="kind")
+    if state not in (None, "scheduled", "active", "ended"):
+        raise BadInput(f"state: {state!r} is not scheduled, active or ended", field="state")
+    if ending_within is not None and not 0 <= ending_within <= 3650:
+        raise BadInput("ending-within: must be a whole number of days from 0 to 3650", field="ending_within")
+    stmt = (select(Hold, HoldRelease.released_on, Guarantor.source_id, Encounter.source_id)
+            .join(Guarantor, col(Guarantor.id) == col(Hold.guarantor_id))
+            .join(Encounter, col(Encounter.id) == col(Hold.encounter_id), isouter=True)
+            .join(HoldRelease, col(HoldRelease.hold_id) == col(Hold.id), isouter=True)
+            .where(col(Hold.practice_id) == practice_id)
+            .order_by(col(Hold.start_date).desc(), col(Hold.id).desc()))
+    if kind is not None:
+        stmt = stmt.where(col(Hold.kind) == kind)
+    if guarantor is not None:
+        stmt = stmt.where(col(Guarantor.source_id) == guarantor)
+    rows = [_row(h, g, e, rel, as_of) for h, rel, g, e in uow.session.exec(stmt)]
+    if state is not None:
+        rows = [r for r in rows if r.state == state]
+    if ending_within is not None:
+        horizon = as_of + dt.timedelta(days=ending_within)
+        rows = [r for r in rows if r.state == "active" and r.end is not None and r.end <= horizon]
+    return rows[:limit]
