@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from core import audit
 from core.errors import BadInput, Refused
@@ -124,24 +124,28 @@ def _check_fields(kind: str, start: dt.date, end: dt.date | None, reason: str) -
     return reason
 
 
-def _same_target(g: Guarantor, e: Encounter | None) -> list[Any]:
-    """A guarantor hold and an encounter hold are different targets: only like overlaps like."""
-    return [col(Hold.guarantor_id) == g.id,
-            col(Hold.encounter_id).is_(None) if e is None else col(Hold.encounter_id) == e.id]
+def _overlapping(g: Guarantor, e: Encounter | None) -> list[Any]:
+    """The holds a new one may not overlap: a guarantor hold covers every encounter of the
+    guarantor, so it may overlap none of the guarantor's holds, and an encounter hold none of its
+    guarantor's holds nor another hold of the encounter. Held days then never count twice."""
+    cond = [col(Hold.guarantor_id) == g.id]
+    if e is not None:
+        cond.append(or_(col(Hold.encounter_id).is_(None), col(Hold.encounter_id) == e.id))
+    return cond
 
 
 def _check_overlap(uow: UnitOfWork, g: Guarantor, e: Encounter | None, start: dt.date, end: dt.date | None) -> None:
     rows = uow.session.exec(select(Hold, HoldRelease.released_on)
                             .join(HoldRelease, col(HoldRelease.hold_id) == col(Hold.id), isouter=True)
-                            .where(*_same_target(g, e)).order_by(col(Hold.start_date))).all()
+                            .where(*_overlapping(g, e)).order_by(col(Hold.start_date))).all()
     for h, released in rows:
         last = effective_end(h.end_date, released)
         if last is not None and last < h.start_date:
             continue  # released before it began: it holds no day
         if (last is None or start <= last) and (end is None or h.start_date <= end):
             until = "until released" if last is None else f"to {last}"
-            raise BadInput(f"start: overlaps hold {h.id} ({h.kind}, {h.start_date} {until}) on the same "
-                           f"{'encounter' if e else 'guarantor'}", field="start")
+            on = "the guarantor" if h.encounter_id is None else "an encounter of the guarantor"
+            raise BadInput(f"start: overlaps hold {h.id} ({h.kind}, {h.start_date} {until}) on {on}", field="start")
 
 
 def place_hold(uow: UnitOfWork, actor: Actor, practice_id: int, kind: str, reason: str, as_of: dt.date, *,
@@ -249,3 +253,49 @@ def list_holds(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, 
         horizon = as_of + dt.timedelta(days=ending_within)
         rows = [r for r in rows if r.state == "active" and r.end is not None and r.end <= horizon]
     return rows[:limit]
+
+
+# ------------------------------------------------------------------------------------ as SQL
+# What the eligibility module asks of holds inside its set-based statements: is a line held on
+# the business date, and how many days between its aging anchor and that date were held. Holds
+# never overlap for one line (see _overlapping), so held days are a plain sum.
+
+HOLDS_OF_LINE = ("FROM hold h LEFT JOIN hold_release hr ON hr.hold_id = h.id "
+                 "WHERE h.guarantor_id = {l}.guarantor_id AND (h.encounter_id IS NULL OR h.encounter_id = {l}.encounter_id)")
+
+
+def _day(dialect: str, expr: str) -> str:
+    """A date as a whole day number, so spans are integer arithmetic on both databases."""
+    if dialect == "postgresql":
+        return f"(CAST({expr} AS DATE) - DATE '2000-01-01')"
+    return f"CAST(julianday({expr}) AS INTEGER)"
+
+
+def _last_day(dialect: str) -> str:
+    """The last held day's number, cut short by a release; NULL while open-ended."""
+    released = _day(dialect, "hr.released_on")
+    return (f"(CASE WHEN hr.released_on IS NOT NULL AND (h.end_date IS NULL OR hr.released_on <= h.end_date) "
+            f"THEN {released} - 1 ELSE {_day(dialect, 'h.end_date')} END)")
+
+
+def held_on_sql(line: str = "l", as_of: str = ":d") -> str:
+    """True when a hold covers the line on the business date."""
+    return (f"EXISTS (SELECT 1 {HOLDS_OF_LINE.format(l=line)} AND h.start_date <= {as_of} "
+            f"AND (h.end_date IS NULL OR h.end_date >= {as_of}) "
+            f"AND (hr.released_on IS NULL OR hr.released_on > {as_of}))")
+
+
+def any_hold_sql(line: str = "l", as_of: str = ":d") -> str:
+    """True when the line's guarantor has any hold begun by the business date: the cheap test that
+    lets unheld lines (nearly all) skip counting held days."""
+    return f"EXISTS (SELECT 1 FROM hold h WHERE h.guarantor_id = {line}.guarantor_id AND h.start_date <= {as_of})"
+
+
+def held_days_sql(dialect: str, anchor: str, line: str = "l", as_of: str = ":d") -> str:
+    """Held days after `anchor` (an SQL date) up to and including the business date (SPEC 18.1)."""
+    d, last = _day(dialect, as_of), _last_day(dialect)
+    first = f"{_day(dialect, anchor)} + 1"
+    lo = f"(CASE WHEN {_day(dialect, 'h.start_date')} > {first} THEN {_day(dialect, 'h.start_date')} ELSE {first} END)"
+    hi = f"(CASE WHEN {last} IS NULL OR {last} > {d} THEN {d} ELSE {last} END)"
+    return (f"(SELECT COALESCE(SUM({hi} - {lo} + 1), 0) {HOLDS_OF_LINE.format(l=line)} "
+            f"AND h.start_date <= {as_of} AND {lo} <= {hi})")

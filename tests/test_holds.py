@@ -75,10 +75,13 @@ def test_overlap_on_the_same_target_is_refused_and_nothing_is_written(engine, uo
     with pytest.raises(BadInput, match=f"start: overlaps hold {first.id}"):
         place(uow, admin, world, kind="promise", start=dt.date(2026, 3, 20))
     assert count(engine) == 1
+    with pytest.raises(BadInput, match=f"start: overlaps hold {first.id} .* on the guarantor"):
+        place(uow, admin, world, encounter=world["e"], start=dt.date(2026, 3, 5))  # covered already
     place(uow, admin, world, kind="promise", start=dt.date(2026, 3, 21), end=dt.date(2026, 4, 1))  # the next day
-    place(uow, admin, world, encounter=world["e"], start=dt.date(2026, 3, 1))  # another target
-    other = dict(world, g="G2")
-    place(uow, admin, other, start=dt.date(2026, 3, 1))
+    place(uow, admin, world, encounter=world["e"], start=dt.date(2026, 4, 2), end=dt.date(2026, 4, 9))
+    with pytest.raises(BadInput, match="on an encounter of the guarantor"):
+        place(uow, admin, world, start=dt.date(2026, 4, 5))
+    place(uow, admin, dict(world, g="G2"), start=dt.date(2026, 3, 1))  # another guarantor
     assert count(engine) == 4
 
 
@@ -174,3 +177,25 @@ def test_command_line(cli, uow, world) -> None:
     assert code == 0 and "no longer held from 2026-03-20" in out
     code, _, err = cli("--as-of", "2026-03-20", "holds", "release", str(rows[0]["hold"]), "--reason", "resolved")
     assert code == 4 and "already released" in err
+
+
+def test_held_days_in_sql_equal_the_rule_on_both_databases(uow, admin, world) -> None:
+    """The statements the workflows use count the same held days as held_days(), releases included."""
+    from core.sql import q
+    place(uow, admin, world, start=dt.date(2026, 1, 10), end=dt.date(2026, 1, 19))          # 10 days
+    later = place(uow, admin, world, kind="appeal", start=dt.date(2026, 2, 1))               # open...
+    with uow() as u:
+        holds.release_hold(u, admin, later.id, "decided", dt.date(2026, 2, 15), dt.date(2026, 2, 11))  # ...10 days
+    place(uow, admin, world, encounter=world["e"], kind="promise", start=dt.date(2026, 3, 1))  # open, encounter
+    spans = [(dt.date(2026, 1, 10), dt.date(2026, 1, 19)), (dt.date(2026, 2, 1), dt.date(2026, 2, 10)),
+             (dt.date(2026, 3, 1), None)]
+    with uow(write=False) as u:
+        sql = (f"SELECT {holds.held_days_sql(u.dialect, ':a')}, {holds.held_on_sql()}, {holds.any_hold_sql()} "
+               "FROM service_line l WHERE l.source_id = 'E1-1'")
+        for anchor, as_of in ((dt.date(2026, 1, 5), dt.date(2026, 3, 15)), (dt.date(2026, 1, 15), dt.date(2026, 2, 5)),
+                              (dt.date(2026, 2, 20), dt.date(2026, 2, 28)), (dt.date(2026, 1, 1), dt.date(2026, 1, 9)),
+                              (dt.date(2026, 1, 19), dt.date(2026, 3, 1))):
+            days, held, any_ = u.session.execute(q(sql, {"a": anchor, "d": as_of})).one()
+            assert days == holds.held_days(spans, anchor, as_of), (anchor, as_of)
+            assert bool(held) == any(s <= as_of and (e is None or as_of <= e) for s, e in spans), as_of
+            assert bool(any_) == (as_of >= dt.date(2026, 1, 10))

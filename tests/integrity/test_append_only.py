@@ -44,7 +44,8 @@ def _seed(uow) -> None:
 def test_every_append_only_table_has_its_triggers(engine) -> None:
     with engine.connect() as conn:
         names = {n for n, _t in trigger_names(conn)}
-    tables = ("ledger_txn", "journal", "audit_entry", "precollection_history", "roster_history", "external_history")
+    tables = ("ledger_txn", "journal", "audit_entry", "precollection_history", "roster_history", "external_history",
+              "hold", "hold_release")
     assert names == {f"append_only_{t}_{k}" for t in tables for k in ("update", "delete")}
 
 
@@ -92,7 +93,7 @@ def test_verify_catches_a_reordered_audit_trail(engine, uow, admin) -> None:
     """A DBA drops the triggers and swaps two entries' content: the chain names the swap."""
     _seed(uow)
     with engine.begin() as conn:
-        assert drop_append_only_triggers(conn) == 12
+        assert drop_append_only_triggers(conn) == 16
         cols = "at, operator, action, entity, record_ids, before, after, prev_hash, hash"
         a, b = (conn.execute(text(f"SELECT {cols} FROM audit_entry WHERE id = :i"), {"i": i}).one() for i in (3, 4))
         sets = ", ".join(f"{c.strip()} = :{c.strip()}" for c in cols.split(","))
