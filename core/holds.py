@@ -35,6 +35,7 @@ class HoldRow:
     """One hold as lists and explain show it."""
     id: int
     kind: str
+    guarantor_id: int
     guarantor: str
     encounter: str | None
     start: dt.date
@@ -219,7 +220,7 @@ def release_hold(uow: UnitOfWork, actor: Actor, hold_id: int, reason: str, as_of
 def _row(h: Hold, guarantor: str, encounter: str | None, released_on: dt.date | None, as_of: dt.date) -> HoldRow:
     last = effective_end(h.end_date, released_on)
     assert h.id is not None
-    return HoldRow(id=h.id, kind=h.kind, guarantor=guarantor, encounter=encounter, start=h.start_date, end=last,
+    return HoldRow(id=h.id, kind=h.kind, guarantor_id=h.guarantor_id, guarantor=guarantor, encounter=encounter, start=h.start_date, end=last,
                    released_on=released_on, reason=h.reason, operator=h.operator,
                    state=state_on(h.start_date, last, as_of))
 

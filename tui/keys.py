@@ -126,6 +126,13 @@ KEYMAP: dict[str, KeyAction] = {a.id: a for a in [
     KeyAction("roster.approve", "a", "Approve", "Approve the selected (or highlighted) accounts for the agency"),
     KeyAction("roster.send_back", "b", "Send back", "Send the selected (or highlighted) accounts back to a status"),
     KeyAction("roster.refresh", "ctrl+r", "Reload", "Read the list again", show=False),
+    # holds (SPEC 14): the Holds list, and "h" on the dashboards and Work Accounts
+    KeyAction("holds.add", "a", "Add", "Place a hold on a guarantor or an encounter", fallback="f4"),
+    KeyAction("holds.release", "r", "Release", "Release the highlighted hold (it ends early)", fallback="f5"),
+    KeyAction("holds.filter", "f", "Filter", "Filter by kind, state, ending within N days", fallback="f3"),
+    KeyAction("holds.clear_filter", "x", "Clear", "Clear the filter", show=False),
+    KeyAction("holds.open", "enter", "Open", "Open the highlighted hold's guarantor"),
+    KeyAction("dashboard.hold", "h", "Hold", "Place a hold: collecting pauses, the days do not age"),
     KeyAction("admin.next_tab", "f8", "Next tab", "Next Collections Admin tab", fallback="ctrl+right"),
     KeyAction("admin.prev_tab", "f7", "Prev tab", "Previous Collections Admin tab", fallback="ctrl+left", show=False),
     # External Collections work screens: Pending, Posted, Files (SPEC 5)

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.widgets import DataTable, Static
 
-from core import accounts
+from core import accounts, holds
 from core import precollections as pc
 from core.precollections.read import collection_state
 from core.accounts import EncounterDetail
@@ -15,6 +15,7 @@ from tui.keys import bindings
 from tui.screens.account_dashboard import (STATEMENT_COLUMNS, OTHER_TABS, TXN_COLUMNS, AccountDashboard,
                                    Balances, collection_history, collections_text, fill,
                                    statement_rows, txn_rows)
+from tui.screens.holds import hold_lines, place_hold_dialog, placed_message
 from tui.widgets.confirm import run_use_case
 
 LINE_COLUMNS = ("Line", "DOS", "Proc", "Amount", "Resp", "Resp date", "A/R", "Collect.")
@@ -25,19 +26,22 @@ class EncounterScreen(AccountDashboard):
     WHAT = "the encounter"
     FIRST_TAB = ("1 Lines", "line-table")
     BINDINGS = bindings(("dashboard.lines", "tab('lines')")) + OTHER_TABS + bindings(("dashboard.guarantor", "open_guarantor"),
-                                                                                           ("dashboard.to_collections", "to_collections"))
+                                                                                           ("dashboard.to_collections", "to_collections"),
+                                                                                           ("dashboard.hold", "hold"))
 
     def __init__(self, encounter_id: int) -> None:
         super().__init__()
         self.encounter_id = encounter_id
         self.pc_state: tuple[list[Any], list[Any]] = ([], [])
         self.placements: list[str] = []
+        self.holds: list[Any] = []
 
     def load(self, u: Any) -> EncounterDetail:
         s, eid = self.services, self.encounter_id
         detail = accounts.encounter_detail(u, s.actor, eid, s.as_of)
         self.pc_state = collection_state(u, encounter_id=eid)
         self.placements = accounts.placement_lines(u, encounter_id=eid)
+        self.holds = holds.list_holds(u, s.actor, detail.practice_id, s.as_of, guarantor=detail.guarantor_source_id)
         return detail
 
     def show(self, d: EncounterDetail) -> None:
@@ -64,7 +68,7 @@ class EncounterScreen(AccountDashboard):
         history = collection_history(d.transactions) or ["none yet"]
         self.query_one("#collection-state", Static).update("\n".join(
             [collections_text(e.collections_cents), "History (transfers):", *(f"  {h}" for h in history),
-             *pc_lines(self.pc_state), *self.placements]))
+             *pc_lines(self.pc_state), *self.placements, *hold_lines(self.holds, e.source_id)]))
         self.query_one("#line-table", DataTable).focus()
 
     def action_open_guarantor(self) -> None:
@@ -82,6 +86,15 @@ class EncounterScreen(AccountDashboard):
             with s.uow(write=True) as u:
                 return pc.send_to_collections(u, s.actor, pid, s.as_of, encounter=ref, confirmed=ok)
         run_use_case(self, "To Collections", call, self._sent)
+
+    def action_hold(self) -> None:
+        """Place a hold on this encounter only."""
+        if self.detail is not None:
+            place_hold_dialog(self, self._held, self.detail.practice_id, encounter=self.detail.encounter.source_id)
+
+    def _held(self, row: Any) -> None:
+        self.app.notify(placed_message(row))
+        self.reload()
 
     def _sent(self, r: pc.ApplyResult) -> None:
         self.app.notify(f"To Collections: {r.count} encounter sent to In Collections/Not Sent.")

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.widgets import DataTable, Static, TabbedContent
 
-from core import accounts
+from core import accounts, holds
 from core import precollections as pc
 from core.precollections.read import collection_state
 from core.accounts import GuarantorDetail
@@ -17,6 +17,7 @@ from tui.screens.account_dashboard import (STATEMENT_COLUMNS, OTHER_TABS, TXN_CO
                                    Balances, collection_history, collections_text, fill,
                                    statement_rows, txn_rows)
 from tui.screens.encounter import pc_lines
+from tui.screens.holds import hold_lines, place_hold_dialog, placed_message
 from tui.screens.precollections_dialogs import ChooseDialog
 from tui.screens.roster_work import roster_section
 from tui.widgets.confirm import run_use_case
@@ -29,7 +30,8 @@ class GuarantorScreen(AccountDashboard):
     WHAT = "the account"
     FIRST_TAB = ("1 Encounters", "encounters")
     BINDINGS = bindings(("dashboard.encounters", "tab('lines')")) + OTHER_TABS + bindings(("dashboard.open", "open_encounter"),
-                                                                                       ("dashboard.select_action", "select_action"))
+                                                                                       ("dashboard.select_action", "select_action"),
+                                                                                       ("dashboard.hold", "hold"))
 
     def __init__(self, guarantor_id: int) -> None:
         super().__init__()
@@ -38,6 +40,7 @@ class GuarantorScreen(AccountDashboard):
         self.placements: list[str] = []
         self.roster_lines: list[str] = []
         self.roster_alert: str | None = None
+        self.holds: list[Any] = []
 
     def load(self, u: Any) -> GuarantorDetail:
         s, gid = self.services, self.guarantor_id
@@ -45,6 +48,7 @@ class GuarantorScreen(AccountDashboard):
         self.pc_state = collection_state(u, guarantor_id=gid)
         self.placements = accounts.placement_lines(u, guarantor_id=gid)
         self.roster_lines, self.roster_alert = roster_section(u, s.actor, gid)
+        self.holds = holds.list_holds(u, s.actor, detail.practice_id, s.as_of, guarantor=detail.source_id)
         return detail
 
     def show(self, d: GuarantorDetail) -> None:
@@ -73,7 +77,7 @@ class GuarantorScreen(AccountDashboard):
         self.query_one("#collection-state", Static).update("\n".join(
             [collections_text(d.collections_cents), "Encounters with a collection balance:",
              *(in_coll or ["  none"]), "History (transfers):", *(f"  {h}" for h in history),
-             *pc_lines(self.pc_state), *self.placements, *self.roster_lines]))
+             *pc_lines(self.pc_state), *self.placements, *self.roster_lines, *hold_lines(self.holds)]))
         if self.roster_alert:
             self.app.notify(self.roster_alert, title="Payment plan alert", severity="warning", timeout=10)
         self.query_one("#encounters", DataTable).focus()
@@ -105,6 +109,15 @@ class GuarantorScreen(AccountDashboard):
                 run_use_case(self, "Send to Collections", call, self._sent)
         self.app.push_screen(ChooseDialog("Select Action", [("send-to-collections", "Send to Collections")],
                                           "All of this patient's open encounters, after a warning."), picked)
+
+    def action_hold(self) -> None:
+        """Place a hold on this guarantor: every line stops being collected while it runs."""
+        if self.detail is not None:
+            place_hold_dialog(self, self._held, self.detail.practice_id, guarantor=self.detail.source_id)
+
+    def _held(self, row: Any) -> None:
+        self.app.notify(placed_message(row))
+        self.reload()
 
     def _sent(self, r: pc.ApplyResult) -> None:
         self.app.notify(f"Send to Collections: {counted(r.count, 'encounter')} sent to In Collections/Not Sent.")

@@ -77,6 +77,8 @@ SCREENS: list[ScreenEntry] = [
                 "tui.screens.roster_reports:PrintLettersScreen"),
     ScreenEntry("turn_over", "Turn Over to Agency", _ROSTER, "Turn approved accounts over to an agency",
                 "tui.screens.roster_reports:TurnOverScreen"),
+    ScreenEntry("holds", "Holds", _ROSTER, "Holds on guarantors and encounters: place, release, filter",
+                "tui.screens.holds:HoldsScreen"),
     ScreenEntry("external_collections", "External Collections", _ADMIN,
                 "Agency assignment table, payment exclusions, rules",
                 "tui.screens.external_admin:ExternalAdminScreen"),

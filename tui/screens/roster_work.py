@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from core import roster
+from core import holds, roster
 from core.roster import read as roster_read
 from core.money import format_display
 from core.roster.read import AccountView, RosterRow
@@ -146,6 +146,19 @@ class AccountActions:
                                f"every {plan.every_days} days.",
                   values={"start": s.as_of.isoformat()})
 
+    def action_hold(self) -> None:
+        """Place a hold on the account: it stays in its status and its days in status stop."""
+        t = self.target()
+        if t is None:
+            return
+        from tui.screens.holds import hold_fields, placed_message
+        s = self.services
+        self._ask(f"Place a hold on {t.source_id}", hold_fields(t.source_id),
+                  lambda u, v: holds.place_hold(u, s.actor, self.app.practice.id, v["kind"], v["reason"], s.as_of,
+                                                guarantor=t.source_id, start=v["start"], end=v["end"]),
+                  placed_message,
+                  hint="Collectors: dispute or promise, at most 30 days, back-dated at most 30 days.")
+
 
 class RosterListScreen(AccountActions, RecoupScreen):
     """A roster list on the virtual table: Work Accounts and the reports build on it."""
@@ -263,10 +276,11 @@ class RosterListScreen(AccountActions, RecoupScreen):
 class WorkAccountsScreen(RosterListScreen):
     TITLE_TEXT = "Work Accounts"
     BINDINGS = bindings(("roster.filter", "filter"), ("roster.due", "due"), ("roster.note", "note"),
-                        ("roster.move", "move"), ("roster.plan", "plan"), ("roster.refresh", "refresh"))
+                        ("roster.move", "move"), ("roster.plan", "plan"), ("dashboard.hold", "hold"),
+                        ("roster.refresh", "refresh"))
 
     def hint(self) -> str:
-        return "Enter opens · n note · m status · p plan · f one status · d due only"
+        return "Enter opens · n note · m status · p plan · h hold · f one status · d due only"
 
     def action_due(self) -> None:
         self.view = "work" if self.view == "due" else "due"
@@ -278,7 +292,7 @@ class AccountScreen(AccountActions, RecoupScreen):
 
     TITLE_TEXT = "Collection account"
     BINDINGS = bindings(("roster.note", "note"), ("roster.move", "move"), ("roster.plan", "plan"),
-                        ("roster.refresh", "refresh"))
+                        ("dashboard.hold", "hold"), ("roster.refresh", "refresh"))
 
     def __init__(self, guarantor_id: int) -> None:
         super().__init__()
