@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from core import money
-from core.models.ledger import (GUARANTOR_KINDS, RESPONSIBILITIES, Encounter, Guarantor, LedgerTxn,
+from core.models.ledger import (GUARANTOR_KINDS, INSURANCE_STATUSES, RESPONSIBILITIES, Encounter, Guarantor, LedgerTxn,
                                 Practice, ServiceLine, Statement)
 
 Reader = Callable[[str], Any]
@@ -26,6 +26,7 @@ _COUNT = re.compile(r"\d{1,9}")
 MAX_AMOUNT_CENTS = 100_000_000_00
 IMPORT_TXN_KINDS = ("payment", "adjustment")
 IMPORT_TXN_SOURCES = ("patient", "insurance", "employer", "agency", "other")
+BANKRUPTCY_CHAPTERS = ("7", "11", "12", "13")
 
 
 def length(model: Any, column: str) -> int:
@@ -65,6 +66,20 @@ def count(value: str) -> int:
     if not _COUNT.fullmatch(value):
         raise ValueError(f"not a whole number: {value!r} (write it like 0, 1, 2)")
     return int(value)
+
+
+def income(value: str) -> int:
+    cents = amount(value)
+    if cents < 0:
+        raise ValueError(f"{value!r} is negative; a household income is 0.00 or more")
+    return cents
+
+
+def household(value: str) -> int:
+    size = count(value)
+    if not 1 <= size <= 99:
+        raise ValueError(f"{value!r} is not a household size from 1 to 99")
+    return size
 
 
 def one_of(values: tuple[str, ...]) -> Reader:
@@ -126,14 +141,22 @@ GUARANTORS = FileSpec("guarantors.csv", (
     _req("name", text(length(Guarantor, "name"))), _opt("birth_date", iso_date),
     *(_opt(c, text(length(Guarantor, c)))
       for c in ("address1", "address2", "city", "state", "zip", "phone", "billing_group")),
-    _opt("returned_mail", yes_no),
+    _opt("returned_mail", yes_no), _opt("date_of_death", iso_date),
+    *(_opt(c, text(length(Guarantor, c))) for c in ("responsible_party_name", "responsible_party_address")),
+    _opt("bankruptcy_filed", iso_date), _opt("bankruptcy_chapter", one_of(BANKRUPTCY_CHAPTERS)),
+    _opt("bankruptcy_case", text(length(Guarantor, "bankruptcy_case"))),
+    _opt("household_income", income), _opt("household_size", household),
 ))
+# the guarantor columns of SPEC 14's protections, as the import file names them
+PROTECTION_COLUMNS = ("date_of_death", "responsible_party_name", "responsible_party_address", "bankruptcy_filed",
+                      "bankruptcy_chapter", "bankruptcy_case", "household_income", "household_size")
 ENCOUNTERS = FileSpec("encounters.csv", (
     _req("encounter_id", _EID), _req("practice_id", _PID), _req("guarantor_id", _GID),
     _opt("patient_name", text(length(Encounter, "patient_name"))), _req("dos", iso_date),
     _opt("case_id", text(length(Encounter, "case_id"))),
     _opt("statement_profile", text(length(Encounter, "statement_profile"))),
     _opt("dunning_count", count), _opt("statements_sent", count),
+    _opt("insurance_status", one_of(INSURANCE_STATUSES)),
 ))
 # practice_id is an addition to SPEC section 11 for the three files that otherwise name no
 # practice: it is needed only when the same encounter or guarantor id exists in two practices.

@@ -14,11 +14,12 @@ from typing import Any
 
 from core.imports.plan import Item, Plan, TableItems, TxnItem
 from core.imports.reader import ParsedFile, Problems, Row
+from core.imports.columns import PROTECTION_COLUMNS
 from core.imports.snapshot import Key, Snapshot, Wanted
 from core.imports.world import EncounterFacts, Seen, World
 
 # CSV column -> model column, where they differ.
-RENAMED = {"amount": "amount_cents"}
+RENAMED = {"amount": "amount_cents", "household_income": "household_income_cents"}
 # What a blank (or absent) cell means for a column that cannot be NULL.
 BLANK = {"returned_mail": False, "dunning_count": 0, "statements_sent": 0, "dunning_level": 0}
 
@@ -99,7 +100,7 @@ def _known_practice(f: ParsedFile, r: Row, world: World, problems: Problems) -> 
 
 
 GUARANTOR_DATA = ("kind", "name", "birth_date", "address1", "address2", "city", "state", "zip",
-                  "phone", "billing_group", "returned_mail")
+                  "phone", "billing_group", "returned_mail", *PROTECTION_COLUMNS)
 
 
 def _guarantors(f: ParsedFile, snap: Snapshot, world: World, problems: Problems) -> TableItems:
@@ -118,7 +119,8 @@ def _guarantors(f: ParsedFile, snap: Snapshot, world: World, problems: Problems)
     return TableItems(f.name, items, _update(f.present, GUARANTOR_DATA))
 
 
-ENCOUNTER_DATA = ("patient_name", "dos", "case_id", "statement_profile", "dunning_count", "statements_sent")
+ENCOUNTER_DATA = ("patient_name", "dos", "case_id", "statement_profile", "dunning_count", "statements_sent",
+                  "insurance_status")
 
 
 def _encounters(f: ParsedFile, snap: Snapshot, world: World, problems: Problems) -> TableItems:

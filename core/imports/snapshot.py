@@ -53,9 +53,11 @@ _KEYS = ("id", "practice_id", "source_id")
 COLUMNS = {
     "practice": ("id", "source_id", "name"),
     "guarantor": _KEYS + ("kind", "name", "birth_date", "address1", "address2", "city", "state", "zip",
-                          "phone", "billing_group", "returned_mail"),
+                          "phone", "billing_group", "returned_mail", "date_of_death", "responsible_party_name",
+                          "responsible_party_address", "bankruptcy_filed", "bankruptcy_chapter", "bankruptcy_case",
+                          "household_income_cents", "household_size"),
     "encounter": _KEYS + ("guarantor_id", "patient_name", "dos", "case_id", "statement_profile",
-                          "dunning_count", "statements_sent"),
+                          "dunning_count", "statements_sent", "insurance_status"),
     "line": _KEYS + ("encounter_id", "guarantor_id", "dos", "case_id", "procedure_code", "amount_cents",
                      "posted_date", "responsibility", "responsibility_date", "billing_group"),
     "txn": _KEYS + ("guarantor_id", "line_id", "date", "kind", "source", "bucket_from", "bucket_to",

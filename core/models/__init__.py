@@ -4,6 +4,7 @@ from core.models.agencies import (Agency, AgencyAssignment, AgencyReturn, Agency
                                    ExternalHistory, ExternalPlacement, ExternalRun, ExternalSettings)
 from core.models.audit import AuditEntry
 from core.models.holds import Hold, HoldRelease
+from core.models.protections import PovertyGuideline
 from core.models.ledger import (Encounter, Guarantor, Journal, LedgerTxn, Practice,
                                 ServiceLine, Statement)
 from core.models.precollections import (AgencyFile, PrecollectionHistory,
@@ -24,3 +25,4 @@ __all__ += ["AgencyAssignment", "AgencyReturn", "AgencyReturnImport", "ExternalF
             "ExternalPlacement", "ExternalRun", "ExternalSettings"]
 __all__ += ["RunLock"]
 __all__ += ["Hold", "HoldRelease"]
+__all__ += ["PovertyGuideline"]

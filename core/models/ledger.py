@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 from core.models.base import cents, choice, fk, pk
 
 GUARANTOR_KINDS = ("patient", "employer")
+INSURANCE_STATUSES = ("open", "closed", "appeal")
 RESPONSIBILITIES = ("guarantor", "insurance")
 TXN_KINDS = ("charge", "payment", "adjustment", "write_off", "collection_fee", "transfer")
 TXN_SOURCES = ("patient", "insurance", "employer", "agency", "other", "system")
@@ -36,6 +37,10 @@ class Practice(SQLModel, table=True):
     roster_on: bool = True
     aging_basis: str = choice("aging_basis", AGING_BASES, default="patient")
     write_off_code: str = Field(default="WO", max_length=10)
+    # SPEC 14: a line is not collectable while its encounter's insurance is still open (0015)
+    wait_for_insurance: bool = True
+    # SPEC 14: household income under this % of the poverty guideline is never placed or turned over
+    income_threshold_pct: int | None = None
     version: int = 1
 
 
@@ -61,6 +66,15 @@ class Guarantor(SQLModel, table=True):
     returned_mail: bool = False
     internal_comment: str | None = Field(default=None, max_length=500)
     dunning_level: int = 0
+    # protections (SPEC 14, migration 0015): who letters go to, and who may not be collected at all
+    date_of_death: dt.date | None = None
+    responsible_party_name: str | None = Field(default=None, max_length=120)  # or the estate's representative
+    responsible_party_address: str | None = Field(default=None, max_length=200)
+    bankruptcy_filed: dt.date | None = None
+    bankruptcy_chapter: str | None = Field(default=None, max_length=4)
+    bankruptcy_case: str | None = Field(default=None, max_length=40)
+    household_income_cents: int | None = cents(default=None, nullable=True)  # a year's income
+    household_size: int | None = None
     version: int = 1
     # caches of the ledger (guarantor-responsibility A/R, insurance A/R, collections, unapplied)
     ar_cents: int = cents()
@@ -81,6 +95,7 @@ class Encounter(SQLModel, table=True):
     statement_profile: str | None = Field(default=None, max_length=40)
     dunning_count: int = 0
     statements_sent: int = 0
+    insurance_status: str | None = choice("insurance_status", INSURANCE_STATUSES, nullable=True, length=10)
     version: int = 1
     ar_cents: int = cents()
     ins_ar_cents: int = cents()
