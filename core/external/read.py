@@ -19,14 +19,15 @@ from sqlmodel import select
 from core.practices import practice_by_id
 from core.external.moves import FROM_X
 from core.external.selection import anchor
+from core.external.states import MOVES, starts
 from core.external.work import PlacementRow
 from core.models.agencies import Agency
 from core.security import Actor, require
 from core.sql import as_date, q
 from core.uow import UnitOfWork
 
-PENDING = ("pending",)
-POSTED = ("posted", "filed")
+PENDING = MOVES["approve"].states   # the Pending screen: the lines approve, deny and assign start from
+POSTED = MOVES["reverse"].states    # the Posted screen: the lines reverse and reassign start from
 
 
 def _where(practice_id: int, states: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
@@ -94,7 +95,7 @@ def waiting_for_file(uow: UnitOfWork, actor: Actor, practice_id: int) -> list[Wa
     require(actor, "viewer", "see external collections files")
     rows = uow.session.execute(q(
         "SELECT a.source_id, a.name, a.file_format, COUNT(l.id), COALESCE(SUM(l.ar_cents + l.collections_cents), 0) "
-        "FROM agency a LEFT JOIN external_placement x ON x.agency_id = a.id AND x.state = 'posted' "
+        f"FROM agency a LEFT JOIN external_placement x ON x.agency_id = a.id AND {starts('file')} "
         "LEFT JOIN service_line l ON l.id = x.line_id WHERE a.practice_id = :p AND a.active "
         "GROUP BY a.source_id, a.name, a.file_format ORDER BY a.source_id", {"p": practice_id})).all()
     return [Waiting(r[0], r[1], int(r[3]), int(r[4]), r[2]) for r in rows]

@@ -2,9 +2,10 @@
 Posted (reverse, reassign), a manual selection into Pending, and the list behind all of them.
 
 Every action takes a selection of lines (their source ids, or None for every line in the
-action's starting state), refuses with the lines named when any cannot take it, shows its
-validation warning in counts and dollars unless confirmed, and then moves the placements through
-core.external.moves in one transaction with its history, ledger transactions and one audit entry.
+action's starting states, read from the transition table core.external.states), refuses with the
+lines named when any cannot take it, shows its validation warning in counts and dollars unless
+confirmed, and then moves the placements through core.external.moves in one transaction with its
+history, ledger transactions and one audit entry.
 """
 
 from __future__ import annotations
