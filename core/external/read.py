@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from core.eligibility import age_in_days
 from core.practices import practice_by_id
 from core.external.moves import FROM_X
 from core.external.selection import anchor
@@ -62,7 +63,7 @@ def placement_page(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.da
         f"x.batch_no FROM {FROM_X} JOIN encounter e ON e.id = l.encounter_id JOIN guarantor g ON g.id = l.guarantor_id "
         f"LEFT JOIN agency a ON a.id = x.agency_id WHERE {where} ORDER BY {order}{tail}", params)).all()
     out = [PlacementRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], int(r[7]),
-                        (as_of - as_date(r[8])).days, bool(r[9]), as_date(r[10]), r[11])  # type: ignore[arg-type, operator]
+                        age_in_days(as_of, as_date(r[8])), bool(r[9]), as_date(r[10]), r[11])  # type: ignore[arg-type]
            for r in rows]
     return out[::-1] if before is not None else out
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import audit, ledger
+from core.eligibility import age_in_days
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.external.admin import settings
 from core.practices import practice_by_id
@@ -285,5 +286,5 @@ def list_placements(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.d
         f"LEFT JOIN agency a ON a.id = x.agency_id WHERE {where} ORDER BY x.id"
         + (f" LIMIT {int(limit)}" if limit else ""), params)).all()
     return [PlacementRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], int(r[7]),
-                         (as_of - as_date(r[8])).days, bool(r[9]), as_date(r[10]), r[11])  # type: ignore[arg-type, operator]
+                         age_in_days(as_of, as_date(r[8])), bool(r[9]), as_date(r[10]), r[11])  # type: ignore[arg-type]
             for r in rows]
