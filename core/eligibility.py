@@ -101,7 +101,7 @@ def of_encounter(alias: str = "e") -> Subject:
 
 
 @dataclass(frozen=True)
-class Hold:
+class Holder:
     """How one workflow holds balances: a row of `table` (alias `alias`) keyed by the subject's id
     of the finest grain it records, in the state `holding`. `in_collections` is the state in
     which the balance it holds sits in collections (moved there by this workflow)."""
@@ -112,20 +112,20 @@ class Hold:
     in_collections: str
 
 
-HOLDS: dict[Workflow, Hold] = {
+HOLDERS: dict[Workflow, Holder] = {
     # every line of an encounter with a task on the list (pre, not sent, sent)
-    "precollections": Hold("precollection_task", "pt", (("encounter", "encounter_id"),), "pt.on_list = TRUE",
+    "precollections": Holder("precollection_task", "pt", (("encounter", "encounter_id"),), "pt.on_list = TRUE",
                            "pt.state IN ('not_sent', 'sent', 'withdrawn')"),
     # a line pending, posted or filed with an agency; an encounter when any of its lines is
-    "external": Hold("external_placement", "xp", (("line", "line_id"), ("encounter", "encounter_id")),
+    "external": Holder("external_placement", "xp", (("line", "line_id"), ("encounter", "encounter_id")),
                      "xp.active = TRUE", "xp.state IN ('posted', 'filed')"),
     # every line of an account the roster turned over to its agency
-    "roster": Hold("roster_account", "ra", (("guarantor", "guarantor_id"),), "ra.turned_over = TRUE",
+    "roster": Holder("roster_account", "ra", (("guarantor", "guarantor_id"),), "ra.turned_over = TRUE",
                    "ra.turned_over = TRUE"),
 }
 
 
-def _match(hold: Hold, subject: Subject) -> str:
+def _match(hold: Holder, subject: Subject) -> str:
     ids = subject.ids()
     for grain, column in hold.keys:
         if ids[grain] is not None:
@@ -135,20 +135,20 @@ def _match(hold: Hold, subject: Subject) -> str:
 
 def held_by(workflow: Workflow, subject: Subject) -> str:
     """SQL: `workflow` holds the subject now (one EXISTS on the holder's index)."""
-    h = HOLDS[workflow]
+    h = HOLDERS[workflow]
     return f"EXISTS (SELECT 1 FROM {h.table} {h.alias} WHERE {_match(h, subject)} AND {h.holding})"
 
 
 def join_holder(workflow: Workflow, subject: Subject) -> str:
-    """JOIN clause bringing in `workflow`'s holding row of the subject (alias HOLDS[workflow].alias),
+    """JOIN clause bringing in `workflow`'s holding row of the subject (alias HOLDERS[workflow].alias),
     for a query that compares two holders' rows (`recoup verify`)."""
-    h = HOLDS[workflow]
+    h = HOLDERS[workflow]
     return f"JOIN {h.table} {h.alias} ON {_match(h, subject)} AND {h.holding}"
 
 
 def moved_to_collections_by(workflow: Workflow, subject: Subject) -> str:
     """SQL: `workflow` is the one that put the subject's balance in collections."""
-    h = HOLDS[workflow]
+    h = HOLDERS[workflow]
     return f"EXISTS (SELECT 1 FROM {h.table} {h.alias} WHERE {_match(h, subject)} AND {h.in_collections})"
 
 

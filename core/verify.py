@@ -144,7 +144,7 @@ ON_LIST_ENTRY = ("h.to_state = 'pre' AND (h.from_state IS NULL OR h.from_state N
                  "('pre', 'not_sent', 'sent'))")
 _LINE = of_line("l")
 # The workflow took the line after the roster turned its account over (over the holders' rows,
-# aliased as in core.eligibility.HOLDS: pt, xp, ra).
+# aliased as in core.eligibility.HOLDERS: pt, xp, ra).
 _PICKED_UP_AFTER_TURNOVER: dict[Workflow, str] = {
     "precollections": f"""EXISTS (SELECT 1 FROM precollection_history h WHERE h.task_id = pt.id AND {ON_LIST_ENTRY}
                       AND h.business_date > ra.turned_over_date)""",

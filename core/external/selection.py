@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from core.external.states import starts
 from core.eligibility import age_cutoff, aging_anchor, free_for, of_line, open_guarantor_line
 from core.models.agencies import AgencyAssignment, ExternalSettings
 
@@ -53,10 +54,9 @@ def eligible(line: str = "l", placement: str = "x", automatic: bool = True) -> s
     manual selection.
     """
     if automatic:
-        again = (f"({placement}.id IS NULL OR ({placement}.state IN ('denied', 'released') "
-                 f"AND {placement}.state_date < :d))")
+        again = f"({placement}.id IS NULL OR ({starts('select', placement)} AND {placement}.state_date < :d))"
     else:
-        again = f"({placement}.id IS NULL OR {placement}.active = FALSE)"
+        again = f"({placement}.id IS NULL OR {starts('select-manual', placement)})"
     return " AND ".join([f"{line}.practice_id = :p", open_guarantor_line(line), again,
                          *free_for("external", of_line(line))])
 
