@@ -20,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import select
 
 from core import audit
@@ -30,7 +29,7 @@ from core.models.agencies import FILE_FORMATS, Agency
 from core.models.precollections import AgencyFile
 from core.money import format_plain
 from core.security import Actor, require
-from core.sql import as_date, q
+from core.sql import as_date, execute, q
 from core.uow import UnitOfWork
 
 FILE_MODE = 0o600
@@ -332,8 +331,7 @@ def _create(uow: UnitOfWork, path: Path) -> int:
     try:
         return _open_new(path)
     except FileExistsError:
-        recorded = uow.session.execute(text("SELECT 1 FROM agency_file WHERE path = :p"),
-                                       {"p": str(path)}).first()
+        recorded = execute(uow, "SELECT 1 FROM agency_file WHERE path = :p", p=str(path)).first()
         if recorded:
             raise Conflict(f"{path} already exists; nothing was written") from None
         path.unlink()

@@ -2,7 +2,9 @@
 
 Batch paths are written as SQL text (INSERT ... SELECT, UPDATE ... WHERE). Dates, timestamps and
 lists need the right bind types to behave alike on both databases (SQLite stores dates as text;
-a list becomes an expanding IN), so every statement is built through `q`.
+a list becomes an expanding IN), so every statement is built through `q` (or run by `execute`,
+which is `q` handed to the session). The few places where the two dialects differ in SQL text
+(day arithmetic) are here too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.sql.elements import TextClause
 from sqlmodel.sql.sqltypes import UTCDateTime
+
+from core.uow import UnitOfWork
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -33,6 +37,19 @@ def q(statement: str, params: dict[str, Any] | None = None) -> TextClause:
         else:
             binds.append(bindparam(name, value))
     return text(statement).bindparams(*binds)
+
+
+def execute(uow: UnitOfWork, statement: str, **params: Any) -> Any:
+    """Run `q(statement, params)` in the unit of work's session and return its SQLAlchemy result
+    (parameters the statement does not name are ignored, so a step can pass its whole set)."""
+    return uow.session.execute(q(statement, params))
+
+
+def days_between(uow: UnitOfWork, later: str, earlier: str) -> str:
+    """SQL for the whole days from `earlier` to `later` (SQL expressions of DATE type)."""
+    if uow.dialect == "postgresql":
+        return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
 def as_date(value: Any) -> dt.date | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from core import audit
+from core.eligibility import WORKFLOWS, Workflow, held_by, join_holder, moved_to_collections_by, of_line
 from core.ledger import LINE_BALANCE_SQL, bucket_sum
 from core.money import format_plain
 from core.uow import UnitOfWork
@@ -133,47 +134,56 @@ def check_audit_chain(uow: UnitOfWork) -> Check:
     return c
 
 
-# Workflow invariants (SPEC 2 "one balance, one workflow"; SPEC 3 stable task numbers).
-# Pre-Collections holds every line of an encounter with a task on the list; external collections
-# holds a line with an active (pending, posted, filed) placement; the roster's turnover holds the
-# account it turned over from that date on (its lines then placed externally or on the list stay
-# where they were, so only a pick-up *after* the turnover date breaks the rule).
+# Workflow invariants (SPEC 2 "one balance, one workflow"; SPEC 3 stable task numbers), built from
+# the holds of core.eligibility. Pre-Collections holds every line of an encounter with a task on the
+# list; external collections holds a line with an active (pending, posted, filed) placement; the
+# roster's turnover holds the account it turned over from that date on (its lines then placed
+# externally or on the list stay where they were, so only a pick-up *after* the turnover date
+# breaks the rule).
 ON_LIST_ENTRY = ("h.to_state = 'pre' AND (h.from_state IS NULL OR h.from_state NOT IN "
                  "('pre', 'not_sent', 'sent'))")
-TWO_WORKFLOWS = {
-    "Pre-Collections and external": """
-        SELECT l.id, l.source_id FROM service_line l
-        JOIN precollection_task pt ON pt.encounter_id = l.encounter_id AND pt.on_list = TRUE
-        WHERE EXISTS (SELECT 1 FROM external_placement xp WHERE xp.encounter_id = l.encounter_id
-                      AND xp.active = TRUE)""",
-    "roster turnover, then Pre-Collections": f"""
-        SELECT l.id, l.source_id FROM service_line l
-        JOIN precollection_task pt ON pt.encounter_id = l.encounter_id AND pt.on_list = TRUE
-        JOIN roster_account ra ON ra.guarantor_id = l.guarantor_id AND ra.turned_over = TRUE
-        WHERE EXISTS (SELECT 1 FROM precollection_history h WHERE h.task_id = pt.id AND {ON_LIST_ENTRY}
+_LINE = of_line("l")
+# The workflow took the line after the roster turned its account over (over the holders' rows,
+# aliased as in core.eligibility.HOLDERS: pt, xp, ra).
+_PICKED_UP_AFTER_TURNOVER: dict[Workflow, str] = {
+    "precollections": f"""EXISTS (SELECT 1 FROM precollection_history h WHERE h.task_id = pt.id AND {ON_LIST_ENTRY}
                       AND h.business_date > ra.turned_over_date)""",
-    "roster turnover, then external": """
-        SELECT l.id, l.source_id FROM service_line l
-        JOIN external_placement xp ON xp.line_id = l.id AND xp.active = TRUE
-        JOIN roster_account ra ON ra.guarantor_id = l.guarantor_id AND ra.turned_over = TRUE
-        WHERE xp.selected_date > ra.turned_over_date""",
+    "external": "xp.selected_date > ra.turned_over_date",
 }
-# Where a balance in collections may legitimately sit: moved there by Pre-Collections (Not Sent,
-# Sent, or taken off the Sent list while the agency still holds it), posted or filed with an
-# external agency, or a turned-over roster account (its collection fee).
-COLLECTIONS_HOLDERS = (
-    "EXISTS (SELECT 1 FROM precollection_task pt WHERE pt.encounter_id = l.encounter_id"
-    " AND pt.state IN ('not_sent', 'sent', 'withdrawn'))",
-    "EXISTS (SELECT 1 FROM external_placement xp WHERE xp.line_id = l.id AND xp.state IN ('posted', 'filed'))",
-    "EXISTS (SELECT 1 FROM roster_account ra WHERE ra.guarantor_id = l.guarantor_id AND ra.turned_over = TRUE)",
-)
+
+
+def two_workflows() -> dict[str, str]:
+    """What `check_one_workflow` looks for, by name: lines (l) held by two workflows at once. A
+    Pre-Collections task holds its whole encounter, so an external placement of any of its lines
+    clashes with every line of it."""
+    return {
+        "Pre-Collections and external": f"""
+            SELECT l.id, l.source_id FROM service_line l {join_holder("precollections", _LINE)}
+            WHERE {held_by("external", _LINE.whole_encounter())}""",
+        "roster turnover, then Pre-Collections": _after_turnover("precollections"),
+        "roster turnover, then external": _after_turnover("external"),
+    }
+
+
+def _after_turnover(w: Workflow) -> str:
+    """Lines workflow `w` holds that it picked up after the roster turned their account over."""
+    return f"""
+            SELECT l.id, l.source_id FROM service_line l {join_holder(w, _LINE)} {join_holder("roster", _LINE)}
+            WHERE {_PICKED_UP_AFTER_TURNOVER[w]}"""
+
+
+def collections_holders() -> list[str]:
+    """Where a balance in collections (line l) may legitimately sit: moved there by Pre-Collections
+    (Not Sent, Sent, or taken off the Sent list while the agency still holds it), posted or filed
+    with an external agency, or a turned-over roster account (its collection fee)."""
+    return [moved_to_collections_by(w, _LINE) for w in WORKFLOWS]
 
 
 def check_one_workflow(uow: UnitOfWork) -> Check:
     """No service line is held by two collections workflows at once."""
     c = Check("one workflow", "no service line is in two collections workflows at once")
     c.checked = _count(uow, "service_line")
-    for what, sql in TWO_WORKFLOWS.items():
+    for what, sql in two_workflows().items():
         for lid, src in _rows(uow, sql + " ORDER BY l.id"):
             c.problems.append(f"service line {src} (id {lid}): held by {what} at once")
     return c
@@ -197,7 +207,7 @@ def check_collections_held(uow: UnitOfWork) -> Check:
     c = Check("collections held", "every service line with a collections balance is held by a workflow"
               " that moves balances to collections")
     c.checked = _count(uow, "service_line")
-    held = " OR ".join(f"({h})" for h in COLLECTIONS_HOLDERS)
+    held = " OR ".join(f"({h})" for h in collections_holders())
     for lid, src, coll in _rows(uow, f"""SELECT l.id, l.source_id, l.collections_cents FROM service_line l
                                        WHERE l.collections_cents <> 0 AND NOT ({held}) ORDER BY l.id"""):
         c.problems.append(f"service line {src} (id {lid}): {format_plain(coll)} in collections but no "

@@ -20,6 +20,7 @@ from core import audit, agency_files
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
 from core.practices import practice_by_id
 from core.external.moves import FROM_X, Step, history, lock, start, totals, update
+from core.external.states import MOVES, starts
 from core.agency_files import Column, RowSource
 from core.models.agencies import ExternalFile
 from core.models.agencies import Agency
@@ -52,7 +53,8 @@ def file_keys(agency: Agency) -> list[str]:
 
 
 def _posted(include_reassigned_today: bool) -> str:
-    sel = "x.practice_id = :p AND x.agency_id = :ag AND x.state = 'posted'"
+    """The agency's lines waiting for a file: those the table lets "file" (posted)."""
+    sel = f"x.practice_id = :p AND x.agency_id = :ag AND {starts('file')}"
     return sel if include_reassigned_today else f"{sel} AND (x.reassigned_on IS NULL OR x.reassigned_on < :d)"
 
 
@@ -71,16 +73,18 @@ def file_agency(uow: UnitOfWork, actor: Actor, st: Step, agency: Agency, out_dir
     if not n:
         return None
     batch = next_batch(uow, st.practice.id)  # type: ignore[arg-type]
-    update(uow, st, "file", "state = 'filed', state_date = :d, batch_no = :batch", where, {**params, "batch": batch})
+    update(uow, st, "file", "batch_no = :batch", where, {**params, "batch": batch})
+    step = MOVES["file"].history_step
     name = f"{agency_files._safe(st.practice.source_id)}_{agency_files._safe(agency.source_id)}_external{batch:06d}_{st.as_of.isoformat()}"
     record = agency_files.export(uow, actor, st.practice, agency,
-                          "x.practice_id = :p AND x.last_run_id = :run AND x.last_step = 'file' AND x.batch_no = :batch",
-                          {**st.params, "batch": batch}, out_dir, st.as_of, None, batch, source=LINE_ROWS,
+                          "x.practice_id = :p AND x.last_run_id = :run AND x.last_step = :step AND x.batch_no = :batch",
+                          {**st.params, "batch": batch, "step": step}, out_dir, st.as_of, None, batch, source=LINE_ROWS,
                           name=f"{name}.{agency.file_format}", keys=file_keys(agency))
     uow.session.add(ExternalFile(practice_id=st.practice.id, agency_id=agency.id, agency_file_id=record.id,
                                  run_id=st.run.id, batch_no=batch))
     uow.session.execute(q("UPDATE external_placement SET file_id = :f WHERE practice_id = :p AND last_run_id = :run "
-                          "AND last_step = 'file' AND batch_no = :batch", {**st.params, "f": record.id, "batch": batch}))
+                          "AND last_step = :step AND batch_no = :batch",
+                          {**st.params, "f": record.id, "batch": batch, "step": step}))
     count, cents = history(uow, st, "file", "x.batch_no = :batch", {"batch": batch})
     assert count == record.rows and cents == record.total_cents, "the agency file and the database disagree"
     return {"agency": agency.source_id, "batch": batch, "path": record.path, "rows": record.rows,
@@ -96,7 +100,9 @@ def _agency(uow: UnitOfWork, practice_id: int, source_id: str) -> Agency:
 def create_file(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str, as_of: dt.date, out_dir: Path,
                 confirmed: bool = False) -> dict[str, Any]:
     """Files -> Create: the agency's posted lines (all of them) into a new file."""
-    require(actor, "supervisor", "create external collections files")
+    role = MOVES["file"].role
+    assert role is not None
+    require(actor, role, "create external collections files")
     practice = practice_by_id(uow, practice_id)
     lock(uow, practice)
     ag = _agency(uow, practice_id, agency)

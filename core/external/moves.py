@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import Refused
+from core.external.states import MOVES, enter, starts
 from core.ledger import Journal
 from core.models.agencies import ExternalRun
 from core.models.ledger import Practice
@@ -62,16 +63,23 @@ def stamp(step_name: str) -> str:
             "version = version + 1")
 
 
-def update(uow: UnitOfWork, st: Step, step_name: str, sets: str, where: str, params: dict[str, Any]) -> None:
-    """UPDATE the selected placements (condition over x and l) and stamp them with this step."""
-    uow.session.execute(q(f"UPDATE external_placement SET {sets}, {stamp(step_name)} "
-                          f"WHERE id IN (SELECT x.id FROM {FROM_X} WHERE {where})", {**st.params, **params}))
+def update(uow: UnitOfWork, st: Step, op: str, sets: str, where: str, params: dict[str, Any]) -> None:
+    """Move the selected placements (condition over x and l) by operation `op` of the transition
+    table: only those in a state it starts from, into its target state, stamped with its step.
+    `sets` adds what else the operation changes (agency, dates, batch)."""
+    m = MOVES[op]
+    assignments = ", ".join(s for s in (enter(op) if m.enters else "", sets, stamp(m.history_step)) if s)
+    uow.session.execute(q(f"UPDATE external_placement SET {assignments} "
+                          f"WHERE id IN (SELECT x.id FROM {FROM_X} WHERE ({where}) AND {starts(op)})",
+                          {**st.params, **params}))
 
 
-def history(uow: UnitOfWork, st: Step, step_name: str, extra: str = "1 = 1",
+def history(uow: UnitOfWork, st: Step, op: str, extra: str = "1 = 1",
             params: dict[str, Any] | None = None) -> tuple[int, int]:
-    """History rows for what this run's step stamped (narrowed by `extra` when one step is taken
-    in parts, like one file per agency); returns (count, dollars) and adds them to the run's totals."""
+    """History rows for what this run's step of operation `op` stamped (narrowed by `extra` when
+    one step is taken in parts, like one file per agency); returns (count, dollars) and adds them
+    to the run's totals (by step)."""
+    step_name = MOVES[op].history_step
     p = {**st.params, "step": step_name, **(params or {})}
     uow.session.execute(q(f"""
         INSERT INTO external_history (practice_id, placement_id, run_id, step, from_state, to_state,

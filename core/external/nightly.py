@@ -32,6 +32,7 @@ from core.external.filing import file_agency
 from core.practices import practice_by_id
 from core.external.moves import FROM_X, Step, history, lock, start, transfer, update
 from core.external.selection import case_key, eligible, excluded_by_payments, qualify_case
+from core.external.states import MOVES, starts
 from core.models.agencies import AgencyAssignment, ExternalSettings
 from core.models.agencies import Agency
 from core.money import format_plain
@@ -101,15 +102,16 @@ def _record(uow: UnitOfWork, st: Step, r: RunResult) -> None:
 
 def release(uow: UnitOfWork, st: Step) -> None:
     """Pending lines with nothing left to collect leave Pending (state released)."""
-    update(uow, st, "release", "state = 'released', active = FALSE, state_date = :d",
-           "x.practice_id = :p AND x.state = 'pending' AND l.ar_cents <= 0", {})
+    update(uow, st, "release", "", "x.practice_id = :p AND l.ar_cents <= 0", {})
     history(uow, st, "release")
 
 
 def _upsert(uow: UnitOfWork, st: Step, cond: str, agency_sql: str, reason: str, returned_mail_sql: str,
             params: dict[str, Any], join: str = "") -> None:
     """Put eligible lines meeting `cond` into Pending: a new placement, or a denied/released one again.
-    `join` adds tables to the FROM clause (the DOS rule joins the groups it brings along)."""
+    `join` adds tables to the FROM clause (the DOS rule joins the groups it brings along). The
+    conflict update is guarded by the table's "select" row, like every other move."""
+    move = MOVES["select"]
     chosen = f"""SELECT l.practice_id, l.id AS line_id, l.encounter_id, l.guarantor_id, {agency_sql} AS agency_id,
                {returned_mail_sql} AS returned_mail
         FROM service_line l {join} LEFT JOIN external_placement x ON x.line_id = l.id
@@ -117,16 +119,17 @@ def _upsert(uow: UnitOfWork, st: Step, cond: str, agency_sql: str, reason: str, 
     uow.session.execute(q(f"""
         INSERT INTO external_placement (practice_id, line_id, encounter_id, guarantor_id, state, active, agency_id,
             reason, returned_mail, selected_date, state_date, last_run_id, last_step, version)
-        SELECT c.practice_id, c.line_id, c.encounter_id, c.guarantor_id, 'pending', TRUE, c.agency_id, :reason,
-               c.returned_mail, :d, :d, :run, 'select', 1
+        SELECT c.practice_id, c.line_id, c.encounter_id, c.guarantor_id, '{move.target}', TRUE, c.agency_id, :reason,
+               c.returned_mail, :d, :d, :run, :step, 1
         FROM ({_fenced(uow, chosen)}) c WHERE c.line_id IS NOT NULL
-        ON CONFLICT (line_id) DO UPDATE SET state = 'pending', active = TRUE, agency_id = excluded.agency_id,
+        ON CONFLICT (line_id) DO UPDATE SET state = excluded.state, active = TRUE, agency_id = excluded.agency_id,
             reason = excluded.reason, returned_mail = excluded.returned_mail, selected_date = excluded.selected_date,
             state_date = excluded.state_date, posted_date = NULL, file_id = NULL, batch_no = NULL,
             reassigned_on = NULL, prev_state = external_placement.state,
             prev_agency_id = external_placement.agency_id, last_run_id = excluded.last_run_id,
-            last_step = excluded.last_step, version = external_placement.version + 1""",
-        {**st.params, **params, "reason": reason}))
+            last_step = excluded.last_step, version = external_placement.version + 1
+        WHERE {starts("select", "external_placement")}""",
+        {**st.params, **params, "reason": reason, "step": move.history_step}))
 
 
 def _fenced(uow: UnitOfWork, select_sql: str) -> str:
@@ -192,22 +195,23 @@ AUTO_APPROVE = ("x.agency_id IN (SELECT aa.agency_id FROM agency_assignment aa W
 def post_auto(uow: UnitOfWork, st: Step) -> None:
     """Auto Approve: every pending line of such an agency is posted (A/R -> collections).
     Returned-mail lines wait for an operator: the address on file is known to be wrong."""
-    where = (f"x.practice_id = :p AND x.state = 'pending' AND x.returned_mail = FALSE AND l.ar_cents > 0 "
-             f"AND {AUTO_APPROVE}")
+    where = f"x.practice_id = :p AND x.returned_mail = FALSE AND l.ar_cents > 0 AND {AUTO_APPROVE}"
     post(uow, st, where, {}, "external.run")
 
 
 def post(uow: UnitOfWork, st: Step, where: str, params: dict[str, Any], journal_kind: str) -> None:
-    """Transfer the selected pending lines to collections and mark them posted (shared with Approve)."""
+    """Transfer the selected pending lines to collections and mark them posted (shared with Approve).
+    Only lines the table lets "approve" are counted and moved, so the money follows the state."""
+    where = f"({where}) AND {starts('approve')}"
     n = uow.session.execute(q(f"SELECT COUNT(*) FROM {FROM_X} WHERE {where}", {**st.params, **params})).scalar_one()
     if not n:
-        st.totals.setdefault("post", (0, 0))
+        st.totals.setdefault(MOVES["approve"].history_step, (0, 0))
         return
     st.journal = ledger.open_journal(uow, journal_kind, st.operator, st.as_of, st.practice.id)
     st.run.journal_id = st.journal.id
     transfer(uow, st, where, params, "ar", "collections", "External collections: posted to agency")
-    update(uow, st, "post", "state = 'posted', posted_date = :d, state_date = :d", where, params)
-    history(uow, st, "post")
+    update(uow, st, "approve", "posted_date = :d", where, params)
+    history(uow, st, "approve")
     ledger.close_journal(uow, st.journal)
 
 
@@ -236,10 +240,10 @@ def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment]) -> None:
     target_age = qualify_case(rules, basis, st.as_of, "l.collections_cents", params, result="age")
     target = qualify_case(rules, basis, st.as_of, "sl.collections_cents", params, line="sl",
                           placement="external_placement")
-    where = (f"x.practice_id = :p AND x.state IN ('posted', 'filed') AND {target_age} > "
+    where = (f"x.practice_id = :p AND {target_age} > "
              "(SELECT cur.age_gt FROM agency_assignment cur WHERE cur.practice_id = x.practice_id "
              "AND cur.agency_id = x.agency_id AND cur.age_gt IS NOT NULL)")
     update(uow, st, "reassign",
            f"agency_id = (SELECT {target} FROM service_line sl WHERE sl.id = external_placement.line_id), "
-           "state = 'posted', state_date = :d, file_id = NULL, batch_no = NULL, reassigned_on = :d", where, params)
+           "file_id = NULL, batch_no = NULL, reassigned_on = :d", where, params)
     history(uow, st, "reassign")

@@ -16,17 +16,19 @@ from typing import Any
 
 from sqlmodel import select
 
+from core.eligibility import age_in_days
 from core.practices import practice_by_id
 from core.external.moves import FROM_X
 from core.external.selection import anchor
+from core.external.states import MOVES, starts
 from core.external.work import PlacementRow
 from core.models.agencies import Agency
 from core.security import Actor, require
 from core.sql import as_date, q
 from core.uow import UnitOfWork
 
-PENDING = ("pending",)
-POSTED = ("posted", "filed")
+PENDING = MOVES["approve"].states   # the Pending screen: the lines approve, deny and assign start from
+POSTED = MOVES["reverse"].states    # the Posted screen: the lines reverse and reassign start from
 
 
 def _where(practice_id: int, states: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
@@ -61,7 +63,7 @@ def placement_page(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.da
         f"x.batch_no FROM {FROM_X} JOIN encounter e ON e.id = l.encounter_id JOIN guarantor g ON g.id = l.guarantor_id "
         f"LEFT JOIN agency a ON a.id = x.agency_id WHERE {where} ORDER BY {order}{tail}", params)).all()
     out = [PlacementRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], int(r[7]),
-                        (as_of - as_date(r[8])).days, bool(r[9]), as_date(r[10]), r[11])  # type: ignore[arg-type, operator]
+                        age_in_days(as_of, as_date(r[8])), bool(r[9]), as_date(r[10]), r[11])  # type: ignore[arg-type]
            for r in rows]
     return out[::-1] if before is not None else out
 
@@ -94,7 +96,7 @@ def waiting_for_file(uow: UnitOfWork, actor: Actor, practice_id: int) -> list[Wa
     require(actor, "viewer", "see external collections files")
     rows = uow.session.execute(q(
         "SELECT a.source_id, a.name, a.file_format, COUNT(l.id), COALESCE(SUM(l.ar_cents + l.collections_cents), 0) "
-        "FROM agency a LEFT JOIN external_placement x ON x.agency_id = a.id AND x.state = 'posted' "
+        f"FROM agency a LEFT JOIN external_placement x ON x.agency_id = a.id AND {starts('file')} "
         "LEFT JOIN service_line l ON l.id = x.line_id WHERE a.practice_id = :p AND a.active "
         "GROUP BY a.source_id, a.name, a.file_format ORDER BY a.source_id", {"p": practice_id})).all()
     return [Waiting(r[0], r[1], int(r[3]), int(r[4]), r[2]) for r in rows]

@@ -34,7 +34,8 @@ from sqlalchemy import insert
 from core import audit, ledger, money
 from core.errors import BadInput, Conflict
 from core.practices import practice_by_id
-from core.external.moves import Step, history, lock, start, update
+from core.external.moves import Step, history, lock, start, transfer, update
+from core.external.states import MOVES, starts
 from core.agency_files import find_agency
 from core.models.agencies import AgencyReturn, AgencyReturnImport
 from core.models.agencies import Agency
@@ -47,6 +48,12 @@ COLUMNS = ("record", "line", "placement", "date", "amount", "fee", "reference")
 REQUIRED = ("record", "date")
 FEE_CODE = "AGFEE"
 SHOWN = 50  # problems listed before "and N more"
+# What each record does to its placement, by the transition table; a payment that leaves nothing
+# in collections closes it ("paid"). All three start from the same states, so one check names
+# the rows whose placement is in another state.
+RECORD_MOVES = {"recall": "recall", "closed": "closed"}
+RETURNABLE = MOVES["paid"]
+assert all(MOVES[op].sources == RETURNABLE.sources for op in RECORD_MOVES.values())
 
 
 @dataclass
@@ -129,9 +136,9 @@ CHECKS: list[tuple[str, str]] = [
     ("EXISTS (SELECT 1 FROM external_placement x WHERE x.id = r.placement_id AND (x.agency_id IS NULL "
      "OR x.agency_id <> :ag))", "'line ' || (SELECT l.source_id FROM service_line l WHERE l.id = r.line_id) "
      "|| ': not placed with this agency'"),
-    ("EXISTS (SELECT 1 FROM external_placement x WHERE x.id = r.placement_id AND x.state NOT IN ('posted', 'filed'))",
+    (f"EXISTS (SELECT 1 FROM external_placement x WHERE x.id = r.placement_id AND NOT {starts(RETURNABLE.op)})",
      "'line ' || (SELECT l.source_id FROM service_line l WHERE l.id = r.line_id) || ': is ' || "
-     "(SELECT x.state FROM external_placement x WHERE x.id = r.placement_id) || ', not posted or filed'"),
+     f"(SELECT x.state FROM external_placement x WHERE x.id = r.placement_id) || ', {RETURNABLE.reason}'"),
     ("r.record <> 'payment' AND EXISTS (SELECT 1 FROM agency_return r2 WHERE r2.import_id = r.import_id "
      "AND r2.placement_id = r.placement_id AND r2.record <> 'payment' AND r2.id < r.id)",
      "'line ' || (SELECT l.source_id FROM service_line l WHERE l.id = r.line_id) || "
@@ -245,7 +252,7 @@ def _post(uow: UnitOfWork, st: Step, record: AgencyReturnImport, ag: Agency) -> 
                 {**p, "j": j.id, "memo": f"Agency {ag.source_id} returns" + (" fee" if kind == "adjustment" else "")}))
         ledger.close_journal(uow, j)
     back = "x.id IN (SELECT r.placement_id FROM agency_return r WHERE r.import_id = :imp AND r.record = :rec)"
-    for rec, state in (("recall", "recalled"), ("closed", "closed")):
+    for rec, op in RECORD_MOVES.items():
         cnt, cents = s.execute(q(f"SELECT COUNT(*), COALESCE(SUM(l.collections_cents), 0) FROM external_placement x "
                                  f"JOIN service_line l ON l.id = x.line_id WHERE {back}", {**p, "rec": rec})).one()
         if not cnt:
@@ -255,14 +262,14 @@ def _post(uow: UnitOfWork, st: Step, record: AgencyReturnImport, ag: Agency) -> 
         else:
             record.closed = int(cnt)
         st.journal = ledger.open_journal(uow, f"external.{rec}", st.operator, st.as_of, st.practice.id)
-        from core.external.moves import transfer
-        transfer(uow, st, back, {**p, "rec": rec}, "collections", "ar", f"Agency {ag.source_id}: {rec}")
-        update(uow, st, rec, f"state = '{state}', active = FALSE, state_date = :d", back, {**p, "rec": rec})
-        history(uow, st, rec)
+        where = f"{back} AND {starts(op)}"
+        transfer(uow, st, where, {**p, "rec": rec}, "collections", "ar", f"Agency {ag.source_id}: {rec}")
+        update(uow, st, op, "", where, {**p, "rec": rec})
+        history(uow, st, op)
         ledger.close_journal(uow, st.journal)
-    paid_off = ("x.state IN ('posted', 'filed') AND l.collections_cents = 0 AND x.id IN "
+    paid_off = ("l.collections_cents = 0 AND x.id IN "
                 "(SELECT r.placement_id FROM agency_return r WHERE r.import_id = :imp AND r.record = 'payment')")
-    update(uow, st, "paid", "state = 'closed', active = FALSE, state_date = :d", paid_off, p)
+    update(uow, st, "paid", "", paid_off, p)
     record.closed += history(uow, st, "paid")[0]
     st.run.ended_at, st.run.outcome = uow.now(), "done"
     uow.session.add_all([record, st.run])

@@ -1,5 +1,5 @@
 """The SQL the external workflow's steps share: a line's age, which agency it qualifies for, the
-payment exclusions, and "not in another workflow".
+payment exclusions; "not in another workflow" and the aging anchor come from core.eligibility.
 
 Why here: the nightly selection, the reassignment and the manual selection must mean the same
 thing by "qualifies" and "eligible", and the thresholds are a handful of rows per practice, so
@@ -13,17 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import SQLModel
-
+from core.external.states import starts
+from core.eligibility import age_cutoff, aging_anchor, free_for, of_line, open_guarantor_line
 from core.models.agencies import AgencyAssignment, ExternalSettings
-
-# The date a line's guarantor balance ages from (SPEC 2): posted, or when it became the guarantor's.
-BASE_ANCHOR = {"patient": "COALESCE({l}.responsibility_date, {l}.posted_date)", "acct": "{l}.posted_date"}
 
 
 def anchor(basis: str, line: str = "l", placement: str = "x") -> str:
-    """The aging anchor, moved forward to the re-age date of a denial when there is one."""
-    base = BASE_ANCHOR[basis].format(l=line)
+    """The aging anchor (core.eligibility), moved forward to the re-age date of a denial when there is one."""
+    base = aging_anchor(basis, line)
     return (f"(CASE WHEN {placement}.age_from IS NOT NULL AND {placement}.age_from > {base} "
             f"THEN {placement}.age_from ELSE {base} END)")
 
@@ -40,45 +37,28 @@ def qualify_case(rules: list[AgencyAssignment], basis: str, as_of: dt.date, bala
     whens = []
     for i, r in enumerate(rules):
         assert r.age_gt is not None and r.balance_gt_cents is not None
-        params[f"qb{i}"], params[f"qc{i}"] = r.balance_gt_cents, as_of - dt.timedelta(days=r.age_gt)
+        params[f"qb{i}"], params[f"qc{i}"] = r.balance_gt_cents, age_cutoff(as_of, r.age_gt)
         params[f"qa{i}"], params[f"qg{i}"] = r.agency_id, r.age_gt
         value = f":qa{i}" if result == "agency" else f":qg{i}"
         whens.append(f"WHEN {balance} > :qb{i} AND {anchor(basis, line, placement)} < :qc{i} THEN {value}")
     return f"CAST(CASE {' '.join(whens)} END AS BIGINT)"
 
 
-def _registered(table: str) -> bool:
-    return table in SQLModel.metadata.tables
-
-
-def other_workflows(line: str = "l") -> list[str]:
-    """Conditions keeping out a line another workflow holds (SPEC 2: one balance, one workflow):
-    its encounter on the Pre-Collections list (or beyond), its account turned over by the roster,
-    any balance already in collections."""
-    conds = [f"{line}.collections_cents = 0",
-             f"""NOT EXISTS (SELECT 1 FROM precollection_task pt
-                 WHERE pt.encounter_id = {line}.encounter_id AND pt.on_list = TRUE)"""]
-    if _registered("roster_account"):
-        conds.append(f"""NOT EXISTS (SELECT 1 FROM roster_account ra
-                         WHERE ra.guarantor_id = {line}.guarantor_id AND ra.turned_over = TRUE)""")
-    return conds
-
-
 def eligible(line: str = "l", placement: str = "x", automatic: bool = True) -> str:
     """An open guarantor line of practice :p that may enter Pending now (placement LEFT JOINed).
 
+    Never one another workflow holds or with a balance in collections (core.eligibility.free_for).
     The nightly run takes lines never placed and lines denied before today (a line denied today
     is not put straight back by a rerun of the same date), and released lines (paid while pending)
     whose balance came back; lines reversed, recalled or closed come back only by an operator's
     manual selection.
     """
     if automatic:
-        again = (f"({placement}.id IS NULL OR ({placement}.state IN ('denied', 'released') "
-                 f"AND {placement}.state_date < :d))")
+        again = f"({placement}.id IS NULL OR ({starts('select', placement)} AND {placement}.state_date < :d))"
     else:
-        again = f"({placement}.id IS NULL OR {placement}.active = FALSE)"
-    return " AND ".join([f"{line}.practice_id = :p", f"{line}.responsibility = 'guarantor'",
-                         f"{line}.ar_cents > 0", again, *other_workflows(line)])
+        again = f"({placement}.id IS NULL OR {starts('select-manual', placement)})"
+    return " AND ".join([f"{line}.practice_id = :p", open_guarantor_line(line), again,
+                         *free_for("external", of_line(line))])
 
 
 def excluded_by_payments(cfg: ExternalSettings, as_of: dt.date, params: dict[str, Any], line: str = "l") -> str | None:

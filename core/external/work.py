@@ -2,9 +2,10 @@
 Posted (reverse, reassign), a manual selection into Pending, and the list behind all of them.
 
 Every action takes a selection of lines (their source ids, or None for every line in the
-action's starting state), refuses with the lines named when any cannot take it, shows its
-validation warning in counts and dollars unless confirmed, and then moves the placements through
-core.external.moves in one transaction with its history, ledger transactions and one audit entry.
+action's starting states, read from the transition table core.external.states), refuses with the
+lines named when any cannot take it, shows its validation warning in counts and dollars unless
+confirmed, and then moves the placements through core.external.moves in one transaction with its
+history, ledger transactions and one audit entry.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import audit, ledger
+from core.eligibility import age_in_days
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.external.admin import settings
 from core.practices import practice_by_id
@@ -21,7 +23,9 @@ from core.external.moves import (FROM_X, Step, history, lock, refuse_where, star
                                  transfer, update)
 from core.external.nightly import post
 from core.external.selection import anchor, eligible
+from core.external.states import MOVES, NEW, cannot_start, refused, starts
 from core.agency_files import find_agency
+from core.models.agencies import ACTIVE_STATES
 from core.models.ledger import Practice
 from core.money import format_plain
 from core.security import Actor, require
@@ -29,16 +33,12 @@ from core.sql import as_date, q
 from core.uow import UnitOfWork
 
 MAX_REFS = 100_000
-STATE_LABELS = {"pending": "Pending", "posted": "Posted", "filed": "Posted (in a file)", "denied": "denied",
-                "released": "released (paid while pending)", "reversed": "reversed to A/R",
-                "recalled": "recalled by the agency", "closed": "closed by the agency"}
 
 
-def _refs(uow: UnitOfWork, practice: Practice, lines: list[str] | None, states: tuple[str, ...]
-          ) -> tuple[str, dict[str, Any]]:
-    """WHERE over x and l for the chosen lines in `states`; unknown line ids are bad input."""
-    where = "x.practice_id = :p AND x.state IN :states"
-    params: dict[str, Any] = {"p": practice.id, "states": list(states)}
+def _refs(uow: UnitOfWork, practice: Practice, lines: list[str] | None, op: str) -> tuple[str, dict[str, Any]]:
+    """WHERE over x and l for the chosen lines in a state `op` starts from; unknown line ids are bad input."""
+    where = f"x.practice_id = :p AND {starts(op)}"
+    params: dict[str, Any] = {"p": practice.id}
     if lines is None:
         return where, params
     refs = sorted({r.strip() for r in lines if r.strip()})
@@ -55,30 +55,29 @@ def _refs(uow: UnitOfWork, practice: Practice, lines: list[str] | None, states: 
     return f"{where} AND l.source_id IN :refs", params
 
 
-def _check_states(uow: UnitOfWork, practice: Practice, lines: list[str] | None, states: tuple[str, ...],
-                  what: str) -> None:
-    """Name the chosen lines that are not in a state the action starts from."""
+def _check_states(uow: UnitOfWork, practice: Practice, lines: list[str] | None, op: str) -> None:
+    """Name the chosen lines that are not in a state the operation starts from (the table's refusal)."""
     if lines is None:
         return
     refs = sorted({r.strip() for r in lines if r.strip()})
     rows = uow.session.execute(q(
         "SELECT l.source_id, x.state FROM service_line l LEFT JOIN external_placement x ON x.line_id = l.id "
-        "WHERE l.practice_id = :p AND l.source_id IN :refs AND (x.id IS NULL OR x.state NOT IN :states) "
-        "ORDER BY l.source_id LIMIT 11", {"p": practice.id, "refs": refs, "states": list(states)})).all()
+        f"WHERE l.practice_id = :p AND l.source_id IN :refs AND {cannot_start(op)} "
+        "ORDER BY l.source_id LIMIT 11", {"p": practice.id, "refs": refs})).all()
     if rows:
-        named = "; ".join(f"line {src} is {STATE_LABELS.get(state, 'not in external collections')}"
-                          for src, state in rows[:10])
-        wanted = " or ".join(STATE_LABELS[s] for s in states)
-        raise Refused(f"{what} refused, nothing was changed: {named} (needs {wanted})")
+        raise Refused(refused(op, [(src, state) for src, state in rows[:10]]))
 
 
-def _prepare(uow: UnitOfWork, actor: Actor, role: str, what: str, practice_id: int,
-             lines: list[str] | None, states: tuple[str, ...]) -> tuple[Practice, str, dict[str, Any]]:
-    require(actor, role, what.lower())
+def _prepare(uow: UnitOfWork, actor: Actor, op: str, practice_id: int,
+             lines: list[str] | None) -> tuple[Practice, str, dict[str, Any]]:
+    """The role check, the practice's lock, and the WHERE of the chosen lines, refused by the table."""
+    move = MOVES[op]
+    assert move.role is not None
+    require(actor, move.role, move.label.lower())
     practice = practice_by_id(uow, practice_id)
     lock(uow, practice)
-    where, params = _refs(uow, practice, lines, states)
-    _check_states(uow, practice, lines, states, what)
+    where, params = _refs(uow, practice, lines, op)
+    _check_states(uow, practice, lines, op)
     return practice, where, params
 
 
@@ -87,8 +86,8 @@ def _nothing(n: int, what: str) -> None:
         raise BadInput(f"lines: no lines to {what.lower()}", field="lines")
 
 
-def _finish(uow: UnitOfWork, actor: Actor, st: Step, action: str, step: str, extra: dict[str, Any]) -> dict[str, Any]:
-    n, cents = st.totals.get(step, (0, 0))
+def _finish(uow: UnitOfWork, actor: Actor, st: Step, action: str, op: str, extra: dict[str, Any]) -> dict[str, Any]:
+    n, cents = st.totals.get(MOVES[op].history_step, (0, 0))
     out = {"run": st.run.id, "count": n, "dollars": format_plain(cents), **extra}
     st.run.ended_at, st.run.outcome = uow.now(), "done"
     import json
@@ -113,12 +112,13 @@ def _agency_id(uow: UnitOfWork, practice: Practice, agency: str | None) -> tuple
 def approve(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines: list[str] | None = None,
             agency: str | None = None, confirmed: bool = False) -> dict[str, Any]:
     """Pending -> Posted: A/R -> collections, assigned to its agency (or to `agency` given here)."""
-    practice, where, params = _prepare(uow, actor, "supervisor", "Approve", practice_id, lines, ("pending",))
+    practice, where, params = _prepare(uow, actor, "approve", practice_id, lines)
     agency_id, label = _agency_id(uow, practice, agency)
+    what = MOVES["approve"].label
     if agency_id is None:
         refuse_where(uow, f"{where} AND x.agency_id IS NULL", params, "no agency assigned (assign one or give --agency)",
-                     "Approve")
-    refuse_where(uow, f"{where} AND l.ar_cents <= 0", params, "no guarantor balance left in A/R to post", "Approve")
+                     what)
+    refuse_where(uow, f"{where} AND l.ar_cents <= 0", params, "no guarantor balance left in A/R to post", what)
     n, cents = totals(uow, where, params)
     _nothing(n, "approve")
     if not confirmed:
@@ -130,13 +130,13 @@ def approve(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lin
         update(uow, st, "assign", "agency_id = :agency", where, {**params, "agency": agency_id})
         history(uow, st, "assign", "x.prev_agency_id IS NULL OR x.prev_agency_id <> x.agency_id")
     post(uow, st, where, params, "external.approve")
-    return _finish(uow, actor, st, "approve", "post", {"agency": agency})
+    return _finish(uow, actor, st, "approve", "approve", {"agency": agency})
 
 
 def deny(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines: list[str] | None = None,
          confirmed: bool = False) -> dict[str, Any]:
     """Pending -> denied: back to active A/R; with Re-Age if Denied its age restarts at 0 today."""
-    practice, where, params = _prepare(uow, actor, "supervisor", "Deny", practice_id, lines, ("pending",))
+    practice, where, params = _prepare(uow, actor, "deny", practice_id, lines)
     reage = settings(uow, practice_id).reage_denied
     n, cents = totals(uow, where, params)
     _nothing(n, "deny")
@@ -145,8 +145,7 @@ def deny(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines:
         raise NeedsConfirmation(Summary("Deny pending lines", [SummaryLine(
             n, cents, "will be denied and stay in active A/R")], notes))
     st = start(uow, practice, "deny", actor.name, as_of)
-    sets = "state = 'denied', active = FALSE, state_date = :d" + (", age_from = :d" if reage else "")
-    update(uow, st, "deny", sets, where, params)
+    update(uow, st, "deny", "age_from = :d" if reage else "", where, params)
     history(uow, st, "deny")
     return _finish(uow, actor, st, "deny", "deny", {"reaged": reage})
 
@@ -154,7 +153,7 @@ def deny(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines:
 def assign(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, agency: str,
            lines: list[str] | None = None, confirmed: bool = False) -> dict[str, Any]:
     """Pending: assign or change the agency (no money moves)."""
-    practice, where, params = _prepare(uow, actor, "collector", "Assign agency", practice_id, lines, ("pending",))
+    practice, where, params = _prepare(uow, actor, "assign", practice_id, lines)
     agency_id, label = _agency_id(uow, practice, agency)
     n, cents = totals(uow, where, params)
     _nothing(n, "assign")
@@ -171,10 +170,10 @@ def assign(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, agen
 def reverse(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines: list[str] | None = None,
             confirmed: bool = False) -> dict[str, Any]:
     """Posted (or filed) -> reversed: the line's collections balance goes back to A/R exactly."""
-    practice, where, params = _prepare(uow, actor, "supervisor", "Reverse", practice_id, lines, ("posted", "filed"))
+    practice, where, params = _prepare(uow, actor, "reverse", practice_id, lines)
     n, cents = totals(uow, where, params)
     _nothing(n, "reverse")
-    filed, filed_cents = totals(uow, f"{where} AND x.state = 'filed'", params)
+    filed, filed_cents = totals(uow, f"{where} AND x.state = '{MOVES['file'].target}'", params)
     if not confirmed:
         notes = [f"{filed} of them were already in an agency file: tell the agency they are withdrawn"] if filed else []
         raise NeedsConfirmation(Summary("Reverse posted lines", [SummaryLine(
@@ -183,7 +182,7 @@ def reverse(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lin
     st.journal = ledger.open_journal(uow, "external.reverse", actor.name, as_of, practice.id)
     st.run.journal_id = st.journal.id
     transfer(uow, st, where, params, "collections", "ar", "External collections: reversed to A/R")
-    update(uow, st, "reverse", "state = 'reversed', active = FALSE, state_date = :d", where, params)
+    update(uow, st, "reverse", "", where, params)
     history(uow, st, "reverse")
     ledger.close_journal(uow, st.journal)
     return _finish(uow, actor, st, "reverse", "reverse", {"filed": filed, "filed_dollars": format_plain(filed_cents)})
@@ -192,18 +191,18 @@ def reverse(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lin
 def reassign(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, agency: str,
              lines: list[str] | None = None, confirmed: bool = False) -> dict[str, Any]:
     """Posted (or filed) -> posted with another agency; it goes into that agency's next file."""
-    practice, where, params = _prepare(uow, actor, "supervisor", "Reassign", practice_id, lines, ("posted", "filed"))
+    practice, where, params = _prepare(uow, actor, "reassign", practice_id, lines)
     agency_id, label = _agency_id(uow, practice, agency)
     params["agency"] = agency_id
-    refuse_where(uow, f"{where} AND x.agency_id = :agency", params, f"already with {label}", "Reassign")
+    refuse_where(uow, f"{where} AND x.agency_id = :agency", params, f"already with {label}", MOVES["reassign"].label)
     n, cents = totals(uow, where, params)
     _nothing(n, "reassign")
     if not confirmed:
         raise NeedsConfirmation(Summary("Reassign posted lines", [SummaryLine(
             n, cents, f"will be reassigned to {label} for its next file")]))
     st = start(uow, practice, "reassign", actor.name, as_of)
-    update(uow, st, "reassign", "agency_id = :agency, state = 'posted', state_date = :d, file_id = NULL, "
-           "batch_no = NULL, reassigned_on = :d", where, params)
+    update(uow, st, "reassign", "agency_id = :agency, file_id = NULL, batch_no = NULL, reassigned_on = :d",
+           where, params)
     history(uow, st, "reassign")
     return _finish(uow, actor, st, "reassign", "reassign", {"agency": agency})
 
@@ -213,10 +212,12 @@ def reassign(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ag
 def select_manual(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines: list[str],
                   agency: str | None = None, confirmed: bool = False) -> dict[str, Any]:
     """Put chosen open guarantor lines into Pending by hand (any agency, also a manual-only one)."""
-    require(actor, "collector", "select lines for external collections")
+    move = MOVES["select-manual"]
+    assert move.role is not None and NEW in move.sources
+    require(actor, move.role, "select lines for external collections")
     practice = practice_by_id(uow, practice_id)
     lock(uow, practice)
-    _refs(uow, practice, lines, ("pending",))  # names unknown line ids
+    _refs(uow, practice, lines, "select-manual")  # names unknown line ids
     refs = sorted({r.strip() for r in lines if r.strip()})
     agency_id, label = _agency_id(uow, practice, agency)
     base = "FROM service_line l LEFT JOIN external_placement x ON x.line_id = l.id"
@@ -224,9 +225,8 @@ def select_manual(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.dat
     bad = uow.session.execute(q(f"SELECT l.source_id {base} WHERE l.practice_id = :p AND l.source_id IN :refs "
                                 f"AND NOT ({eligible(automatic=False)}) ORDER BY l.source_id LIMIT 11", params)).all()
     if bad:
-        raise Refused("Select refused, nothing was changed: line " + ", ".join(r[0] for r in bad[:10])
-                      + ": not an open guarantor balance free of other collections work (already placed, "
-                        "in Pre-Collections or collections, turned over, or nothing owed)")
+        raise Refused(f"{move.label} refused, nothing was changed: line " + ", ".join(r[0] for r in bad[:10])
+                      + f": {move.reason}")
     n, cents = uow.session.execute(q(f"SELECT COUNT(*), COALESCE(SUM(l.ar_cents), 0) {base} "
                                      "WHERE l.practice_id = :p AND l.source_id IN :refs", params)).one()
     if not confirmed:
@@ -236,16 +236,15 @@ def select_manual(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.dat
     uow.session.execute(q(f"""
         INSERT INTO external_placement (practice_id, line_id, encounter_id, guarantor_id, state, active, agency_id,
             reason, returned_mail, selected_date, state_date, last_run_id, last_step, version)
-        SELECT l.practice_id, l.id, l.encounter_id, l.guarantor_id, 'pending', TRUE, :agency, 'manual',
-               (SELECT g.returned_mail FROM guarantor g WHERE g.id = l.guarantor_id), :d, :d, :run, 'select', 1
+        SELECT l.practice_id, l.id, l.encounter_id, l.guarantor_id, '{move.target}', TRUE, :agency, 'manual',
+               (SELECT g.returned_mail FROM guarantor g WHERE g.id = l.guarantor_id), :d, :d, :run, :step, 1
         {base} WHERE l.practice_id = :p AND l.source_id IN :refs AND x.id IS NULL""",
-        {**st.params, "refs": refs, "agency": agency_id}))
-    update(uow, st, "select", "state = 'pending', active = TRUE, agency_id = :agency, reason = 'manual', "
-           "selected_date = :d, state_date = :d, posted_date = NULL, file_id = NULL, batch_no = NULL, "
-           "reassigned_on = NULL", "x.practice_id = :p AND x.active = FALSE AND l.source_id IN :refs",
-           {"refs": refs, "agency": agency_id})
-    history(uow, st, "select")
-    return _finish(uow, actor, st, "select", "select", {"agency": agency})
+        {**st.params, "refs": refs, "agency": agency_id, "step": move.history_step}))
+    update(uow, st, "select-manual", "agency_id = :agency, reason = 'manual', selected_date = :d, "
+           "posted_date = NULL, file_id = NULL, batch_no = NULL, reassigned_on = NULL",
+           "x.practice_id = :p AND l.source_id IN :refs", {"refs": refs, "agency": agency_id})
+    history(uow, st, "select-manual")
+    return _finish(uow, actor, st, "select", "select-manual", {"agency": agency})
 
 
 # ------------------------------------------------------------------------------------------ list
@@ -267,7 +266,7 @@ class PlacementRow:
 
 
 def list_placements(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
-                    states: tuple[str, ...] = ("pending", "posted", "filed"), agency: str | None = None,
+                    states: tuple[str, ...] = ACTIVE_STATES, agency: str | None = None,
                     after: int | None = None, limit: int | None = None) -> list[PlacementRow]:
     """The work screens' rows (by placement number, so paging with `after` is stable)."""
     require(actor, "viewer", "see external collections")
@@ -287,5 +286,5 @@ def list_placements(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.d
         f"LEFT JOIN agency a ON a.id = x.agency_id WHERE {where} ORDER BY x.id"
         + (f" LIMIT {int(limit)}" if limit else ""), params)).all()
     return [PlacementRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], int(r[7]),
-                         (as_of - as_date(r[8])).days, bool(r[9]), as_date(r[10]), r[11])  # type: ignore[arg-type, operator]
+                         age_in_days(as_of, as_date(r[8])), bool(r[9]), as_date(r[10]), r[11])  # type: ignore[arg-type]
             for r in rows]

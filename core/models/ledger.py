@@ -14,6 +14,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from core.eligibility import AGING_BASES
 from core.models.base import cents, choice, fk, pk
 
 GUARANTOR_KINDS = ("patient", "employer")
@@ -24,7 +25,6 @@ TXN_SOURCES = ("patient", "insurance", "employer", "agency", "other", "system")
 # charge: what was billed (its balance is minus the total billed); paid / adjusted / written_off:
 # where money went; ar / collections: where the open balance is reported.
 BUCKETS = ("charge", "paid", "adjusted", "written_off", "ar", "collections")
-AGING_BASES = ("patient", "acct")
 
 
 class Practice(SQLModel, table=True):
@@ -102,7 +102,8 @@ class Encounter(SQLModel, table=True):
     collections_cents: int = cents()
 
 
-# the open guarantor lines (core.precollections.criteria.OPEN_LINE_SQL): a partial index of them
+# the open guarantor lines as Pre-Collections reads them (core.eligibility.open_guarantor_line with
+# counting_collections; the statement's text must match this for the planner to use it): a partial index
 _OPEN_GUARANTOR = "responsibility = 'guarantor' AND ar_cents + collections_cents > 0"
 
 

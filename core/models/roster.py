@@ -14,9 +14,9 @@ import datetime as dt
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.eligibility import AGING_BASES
 from core.models.base import cents, choice, fk, pk
 
-AGING_BASES = ("patient", "acct")
 SUPPRESS_BY = ("account", "transaction")
 TRANSFER_CHARGES = ("delinquent", "all")
 COMMENT_MODES = ("overwrite", "append")

@@ -13,25 +13,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from core.eligibility import age_cutoff, age_in_days, aging_anchor, free_for, of_encounter, open_guarantor_line
 from core.errors import BadInput
 
-# The aging anchor of a service line per practice setting (SPEC 2): the day the balance became the
-# guarantor's (falling back to the posted date when it was the guarantor's from the start), or the
-# accounting date.
-ANCHOR_SQL = {"patient": "COALESCE(l.responsibility_date, l.posted_date)", "acct": "l.posted_date"}
-
-# What makes an encounter's guarantor line "open": guarantor-responsibility balance still in A/R.
-OPEN_LINE_SQL = ("l.encounter_id = e.id AND l.responsibility = 'guarantor' "
-                 "AND l.ar_cents + l.collections_cents > 0")
-
-# Other collections workflows add a predicate here (over encounter e) that is true when one of the
-# encounter's balances is already in their hands: one balance, one workflow (SPEC 2).
-OTHER_WORKFLOW_EXCLUSIONS: list[str] = [
-    # external collections (core.external): a line of the encounter pending, posted or filed with an agency
-    "EXISTS (SELECT 1 FROM external_placement xp WHERE xp.encounter_id = e.id AND xp.active = TRUE)",
-    # the patient collections roster (core.roster): the account was turned over to an agency
-    "EXISTS (SELECT 1 FROM roster_account ra WHERE ra.guarantor_id = e.guarantor_id AND ra.turned_over = TRUE)",
-]
+# What makes an encounter's guarantor line "open" (over line l of encounter e): guarantor balance
+# still owed, counting what is already in collections (a task follows its encounter there).
+OPEN_LINE_SQL = f"l.encounter_id = e.id AND {open_guarantor_line('l', counting_collections=True)}"
 
 
 @dataclass(frozen=True)
@@ -99,24 +86,18 @@ def _check_range(low: int | None, high: int | None, name: str) -> None:
         raise BadInput(f"{name}-min is more than {name}-max", field=f"{name}_min")
 
 
-def age_cutoff(as_of: dt.date, age_min: int) -> dt.date:
-    """Age >= N days  <=>  the anchor is on or before as_of - N."""
-    return as_of - dt.timedelta(days=age_min)
-
-
 def age_exists_sql(basis: str) -> str:
-    return f"EXISTS (SELECT 1 FROM service_line l WHERE {OPEN_LINE_SQL} AND {ANCHOR_SQL[basis]} <= :age_cutoff)"
+    return f"EXISTS (SELECT 1 FROM service_line l WHERE {OPEN_LINE_SQL} AND {aging_anchor(basis)} <= :age_cutoff)"
 
 
 def oldest_anchor_sql(basis: str) -> str:
     """The aging anchor of the encounter's oldest open guarantor line (its age is as_of minus it)."""
-    return f"(SELECT MIN({ANCHOR_SQL[basis]}) FROM service_line l WHERE {OPEN_LINE_SQL})"
+    return f"(SELECT MIN({aging_anchor(basis)}) FROM service_line l WHERE {OPEN_LINE_SQL})"
 
 
 def qualifies_sql() -> list[str]:
     """The rules every list entry must meet whatever the criteria (over encounter e, guarantor g)."""
-    return ["e.ar_cents > 0", "e.collections_cents = 0", "g.kind = :balance_kind",
-            *(f"NOT ({x})" for x in OTHER_WORKFLOW_EXCLUSIONS)]
+    return ["e.ar_cents > 0", "g.kind = :balance_kind", *free_for("precollections", of_encounter("e"))]
 
 
 def _bind(values: Any, rules: tuple[tuple[str, str, str], ...], where: list[str],
@@ -207,7 +188,7 @@ class Check:
 
 def explain_checks(c: Criteria | None, facts: dict[str, Any], kind: str, as_of: dt.date) -> list[Check]:
     """Evaluate the build's criteria against one encounter's facts (money stays in cents here)."""
-    age = (as_of - facts["oldest_anchor"]).days if facts["oldest_anchor"] else None
+    age = age_in_days(as_of, facts["oldest_anchor"])
     checks = [Check("encounter balance in A/R (guarantor responsibility) > 0", facts["ar"], 0, facts["ar"] > 0),
               Check("not already in collections (collections balance = 0)", facts["collections"], 0,
                     facts["collections"] == 0),

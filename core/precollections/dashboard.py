@@ -20,10 +20,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from core.eligibility import age_cutoff, aging_anchor
 from core.errors import BadInput
 from core.models.precollections import ON_LIST_STATES
 from core.practices import practice_by_id
-from core.precollections.criteria import ANCHOR_SQL, BALANCE_SQL, OPEN_LINE_SQL, TaskFilter, age_cutoff
+from core.precollections.criteria import BALANCE_SQL, OPEN_LINE_SQL, TaskFilter
 from core.security import Actor, require
 from core.sql import q
 from core.precollections.states import STATE_LABELS
@@ -129,7 +130,7 @@ def _level_case(expr: str, defs: list[BucketDef]) -> str:
 def _aging_sql(basis: str, as_of: dt.date, params: dict[str, Any]) -> str:
     """The task's aging bucket index, worked out inside the lookup of its oldest open guarantor line
     (MIN is computed once however often the CASE names it), so the outer query never repeats it."""
-    oldest = f"MIN({ANCHOR_SQL[basis]})"
+    oldest = f"MIN({aging_anchor(basis)})"
     return (f"(SELECT CASE WHEN {oldest} IS NULL THEN {len(AGE_BUCKETS)} ELSE "
             f"{_date_case(oldest, AGE_BUCKETS, as_of, params)} END FROM service_line l WHERE {OPEN_LINE_SQL})")
 

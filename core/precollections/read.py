@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from core.eligibility import age_in_days
 from core.practices import practice_by_id
 from core.precollections.tasks import _filter
 from core.precollections.criteria import BALANCE_SQL, TaskFilter, oldest_anchor_sql
@@ -76,7 +77,7 @@ def task_page(uow: UnitOfWork, actor: Actor, practice_id: int, filt: TaskFilter,
 def _row(r: Any, as_of: dt.date) -> ListRow:
     since, anchor = as_date(r[10]), as_date(r[11])
     return ListRow(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5], int(r[6]), int(r[7]), r[8], r[9],
-                   (as_of - since).days if since else 0, (as_of - anchor).days if anchor else None,
+                   (as_of - since).days if since else 0, age_in_days(as_of, anchor),
                    int(r[12]), r[13], r[14], int(r[15]))
 
 

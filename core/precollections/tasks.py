@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from core import audit, agency_files, ledger
+from core.eligibility import age_in_days
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.models.ledger import Encounter, Guarantor, Practice
 from core.models.precollections import ACTIONS, ON_LIST_STATES, AgencyFile, PrecollectionRun
@@ -269,7 +270,7 @@ def list_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
         since, anchor = as_date(r[10]), as_date(r[11])
         assert since is not None
         rows.append(TaskRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], int(r[6]), int(r[7]), r[8], r[9],
-                            since, (as_of - since).days, (as_of - anchor).days if anchor else None,
+                            since, (as_of - since).days, age_in_days(as_of, anchor),
                             int(r[12]), r[13], r[14]))
     return rows
 

@@ -17,8 +17,8 @@ from core.errors import BadInput
 from core.money import format_display
 from core.roster.admin import DEFAULT_LETTERS
 from core.private_files import record_file, unique_path, write_private
-from core.roster.sql import as_date, run
 from core.security import Actor, require
+from core.sql import as_date, execute
 from core.uow import UnitOfWork
 
 QUEUE_SQL = """
@@ -46,8 +46,8 @@ def list_queue(uow: UnitOfWork, actor: Actor, practice_id: int | None = None,
                printed: bool | None = None, limit: int = 10_000) -> list[dict[str, Any]]:
     """`recoup letters list`: guarantor, status, letter, queued, printed."""
     require(actor, "viewer", "see the letter queue")
-    rows = run(uow, f"{QUEUE_SQL} WHERE {_where(practice_id, printed)} ORDER BY q.id LIMIT :limit",
-               p=practice_id, limit=limit).all()
+    rows = execute(uow, f"{QUEUE_SQL} WHERE {_where(practice_id, printed)} ORDER BY q.id LIMIT :limit",
+                   p=practice_id, limit=limit).all()
     return [{"practice": r.practice, "guarantor": r.guarantor, "name": r.name, "status": r.status,
              "letter": r.letter, "queued": as_date(r.queued), "printed": as_date(r.printed)} for r in rows]
 
@@ -106,8 +106,8 @@ def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | Non
     Only letters up to the last one read are marked, so a letter queued while printing waits for
     the next batch instead of being marked without being printed."""
     require(actor, "collector", "print collection letters")
-    rows = run(uow, f"{QUEUE_SQL} WHERE {_where(practice_id, False)} ORDER BY p.source_id, g.source_id, q.id",
-               p=practice_id).all()
+    rows = execute(uow, f"{QUEUE_SQL} WHERE {_where(practice_id, False)} ORDER BY p.source_id, g.source_id, q.id",
+                   p=practice_id).all()
     if not rows:
         raise BadInput("letters: no letters are waiting to be printed", field="letters")
     pdf = render_pdf([(r, render(r, as_of)) for r in rows])
@@ -116,10 +116,10 @@ def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | Non
     try:
         f = record_file(uow, practice_id=practice_id, kind="letters", path=path, rows=len(rows), total_cents=0,
                         sha256=digest, operator=actor.name, as_of=as_of)
-        run(uow, f"""UPDATE letter_queue SET printed_date = :as_of, printed_by = :op, file_id = :f
+        execute(uow, f"""UPDATE letter_queue SET printed_date = :as_of, printed_by = :op, file_id = :f
                      WHERE id IN (SELECT q.id FROM letter_queue q WHERE {_where(practice_id, False)}
                                   AND q.id <= :last)""",
-            as_of=as_of, op=actor.name, f=f.id, p=practice_id, last=max(int(r.id) for r in rows))
+                as_of=as_of, op=actor.name, f=f.id, p=practice_id, last=max(int(r.id) for r in rows))
         by_letter: dict[str, int] = defaultdict(int)
         for r in rows:
             by_letter[r.letter] += 1

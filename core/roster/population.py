@@ -26,11 +26,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from core import audit, ledger
+from core.eligibility import age_cutoff
 from core.models.roster import RosterRun, RosterSettings
 from core.practices import practice_by_id
 from core.roster.admin import ensure_defaults
-from core.roster.sql import account_suppressed, as_date, days_between, delinquent_lines, run
+from core.roster.sql import account_suppressed, delinquent_lines
 from core.security import Actor, require
+from core.sql import as_date, days_between, execute
 from core.uow import UnitOfWork
 
 STEPS = ("leave", "enter", "plan_failed", "partial_payment", "transfer")
@@ -61,7 +63,7 @@ def _moved_sets(cfg: RosterSettings) -> str:
 
 
 def _history(uow: UnitOfWork, params: dict[str, Any], step: str, reason: str) -> None:
-    run(uow, """
+    execute(uow, """
         INSERT INTO roster_history (practice_id, guarantor_id, episode, from_status, to_status, reason,
                                     run_id, operator, business_date, at)
         SELECT practice_id, guarantor_id, episode, prev_status, status_code, :reason, :run, :op, :as_of, :now
@@ -72,19 +74,19 @@ def _history(uow: UnitOfWork, params: dict[str, Any], step: str, reason: str) ->
 def fill_work(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
     """Every candidate account (delinquent now, or in the roster) with its amounts, in one pass."""
     suppressed = account_suppressed("g") if cfg.suppress_by == "account" else "FALSE"
-    run(uow, f"""
+    execute(uow, f"""
         INSERT INTO roster_work (run_id, guarantor_id, delinquent_cents, total_cents, suppressed, paid_since_cents)
         SELECT :run, g.id, COALESCE(d.cents, 0), g.ar_cents - g.escrow_cents,
                CASE WHEN {suppressed} THEN TRUE ELSE FALSE END, 0
         FROM guarantor g
         LEFT JOIN (SELECT l.guarantor_id, SUM(l.ar_cents) AS cents FROM service_line l
-                   WHERE {delinquent_lines(uow, cfg.aging_basis, cfg.suppress_by)}
+                   WHERE {delinquent_lines(cfg.aging_basis, cfg.suppress_by)}
                    GROUP BY l.guarantor_id) d ON d.guarantor_id = g.id
         WHERE g.practice_id = :p
           AND (d.cents IS NOT NULL OR EXISTS (SELECT 1 FROM roster_account ra
                                               WHERE ra.guarantor_id = g.id AND ra.active = TRUE))""", **params)
     # Net patient-side payments since each roster account's last populate (reversals subtract).
-    run(uow, """
+    execute(uow, """
         UPDATE roster_work SET paid_since_cents = (
             SELECT COALESCE(SUM(CASE WHEN t.bucket_to = 'paid' THEN t.amount_cents ELSE -t.amount_cents END), 0)
             FROM ledger_txn t JOIN roster_account ra ON ra.guarantor_id = t.guarantor_id
@@ -101,7 +103,7 @@ def step_leave(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> 
     billing group, or no balance left at all: the account leaves the roster."""
     nd = [c for c in (cfg.nd_plan_status, cfg.nd_plan_failed_status) if c]
     nd_sql = " OR roster_account.status_code IN (" + ", ".join(f"'{c}'" for c in nd) + ")" if nd else ""
-    run(uow, f"""
+    execute(uow, f"""
         UPDATE roster_account SET active = FALSE, left_date = :as_of, status_code = NULL,
                last_step = 'leave', {_moved_sets(cfg)}
         WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND EXISTS (
@@ -110,7 +112,7 @@ def step_leave(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> 
                    EXISTS (SELECT 1 FROM payment_plan pp WHERE pp.guarantor_id = roster_account.guarantor_id
                            AND pp.active = TRUE AND pp.kind = 'non_delinquent'){nd_sql}))))""", **params)
     _history(uow, params, "leave", "leave")
-    run(uow, """
+    execute(uow, """
         UPDATE payment_plan SET active = FALSE, ended_date = :as_of, version = version + 1
         WHERE active = TRUE AND practice_id = :p AND guarantor_id IN (
             SELECT guarantor_id FROM roster_account WHERE last_run_id = :run AND last_step = 'leave')""", **params)
@@ -121,7 +123,7 @@ def step_enter(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> 
     status, unless suppressed or the whole account balance is a credit (or zero)."""
     eligible = """w.run_id = :run AND NOT w.suppressed AND w.total_cents > 0 AND w.delinquent_cents > 0
                   AND w.delinquent_cents >= :min AND g.kind = 'patient'"""
-    run(uow, f"""
+    execute(uow, f"""
         UPDATE roster_account SET active = TRUE, status_code = :initial, episode = episode + 1,
                entered_date = :as_of, left_date = NULL, next_contact = NULL, last_step = 'enter',
                past_due_cents = (SELECT w.delinquent_cents FROM roster_work w
@@ -130,7 +132,7 @@ def step_enter(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> 
         WHERE practice_id = :p AND active = FALSE AND turned_over = FALSE AND EXISTS (
             SELECT 1 FROM roster_work w JOIN guarantor g ON g.id = w.guarantor_id
             WHERE w.guarantor_id = roster_account.guarantor_id AND {eligible})""", **params)
-    run(uow, f"""
+    execute(uow, f"""
         INSERT INTO roster_account (practice_id, guarantor_id, active, status_code, status_since, episode,
                                     entered_date, past_due_cents, turned_over, last_run_id, last_step,
                                     changed_by, changed_at, version)
@@ -160,13 +162,13 @@ def step_plan_failed(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any
     failing = f"""pp.guarantor_id = roster_account.guarantor_id AND pp.active = TRUE
                   AND pp.start_date < :as_of AND {target} IS NOT NULL
                   AND {paid} < {_plan_due_sql(uow)} * pp.amount_cents"""
-    run(uow, f"""
+    execute(uow, f"""
         UPDATE roster_account SET status_code = (SELECT {target} FROM payment_plan pp WHERE {failing}),
                last_step = 'plan_failed', {_moved_sets(cfg)}
         WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND status_since < :as_of
           AND EXISTS (SELECT 1 FROM payment_plan pp WHERE {failing})""", **params)
     _history(uow, params, "plan_failed", "plan_failed")
-    run(uow, """
+    execute(uow, """
         UPDATE payment_plan SET active = FALSE, failed_date = :as_of, version = version + 1
         WHERE active = TRUE AND practice_id = :p AND guarantor_id IN (
             SELECT guarantor_id FROM roster_account WHERE last_run_id = :run AND last_step = 'plan_failed')""",
@@ -179,7 +181,7 @@ def step_partial(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -
     if not cfg.partial_status:
         return
     keep = [c for c in (cfg.partial_status, cfg.approved_status) if c]
-    run(uow, f"""
+    execute(uow, f"""
         UPDATE roster_account SET status_code = :partial, last_step = 'partial_payment', {_moved_sets(cfg)}
         WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND status_since < :as_of
           AND status_code NOT IN ({", ".join(f"'{c}'" for c in keep)})
@@ -202,7 +204,7 @@ def step_transfer(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) 
     due = f"""cs.practice_id = :p AND cs.code = roster_account.status_code AND cs.transfer_to IS NOT NULL
               AND cs.days_to_remain IS NOT NULL
               AND {days_between(uow, ':as_of', 'roster_account.status_since')} >= cs.days_to_remain"""
-    run(uow, f"""
+    execute(uow, f"""
         UPDATE roster_account SET status_code = (SELECT cs.transfer_to FROM collection_status cs WHERE {due}),
                last_step = 'transfer', {_moved_sets(cfg)}
         WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND status_since < :as_of
@@ -217,9 +219,9 @@ def queue_letters(uow: UnitOfWork, cfg: RosterSettings, *, practice_id: int, as_
     adjustments the settings ask for. `guarantor_sql` narrows it (a manual change). Returns
     (letters, notes, adjustments)."""
     params: dict[str, Any] = dict(p=practice_id, as_of=as_of, run=run_id, op=operator, now=now, **(extra or {}))
-    before = int(run(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one())
+    before = int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one())
     narrow = f"AND ra.guarantor_id IN ({guarantor_sql})" if guarantor_sql else ""
-    run(uow, f"""
+    execute(uow, f"""
         INSERT INTO letter_queue (practice_id, guarantor_id, status_code, template, episode, queued_date, run_id)
         SELECT ra.practice_id, ra.guarantor_id, ra.status_code, cs.letter, ra.episode, :as_of, CAST(:run AS BIGINT)
         FROM roster_account ra JOIN collection_status cs ON cs.practice_id = ra.practice_id
@@ -229,10 +231,10 @@ def queue_letters(uow: UnitOfWork, cfg: RosterSettings, *, practice_id: int, as_
                           AND q.episode = ra.episode AND q.status_code = ra.status_code)""", **params)
     new = "q.practice_id = :p AND q.id > :before"
     params["before"] = before
-    letters = int(run(uow, f"SELECT COUNT(*) FROM letter_queue q WHERE {new}", **params).scalar_one())
+    letters = int(execute(uow, f"SELECT COUNT(*) FROM letter_queue q WHERE {new}", **params).scalar_one())
     notes = adjustments = 0
     if letters and cfg.letters_in_notes:
-        notes = run(uow, f"""
+        notes = execute(uow, f"""
             INSERT INTO account_note (practice_id, guarantor_id, kind, text, next_contact, operator, business_date, at)
             SELECT q.practice_id, q.guarantor_id, 'letter',
                    'Collection letter queued: ' || q.template || ' (status ' || q.status_code || ')',
@@ -240,7 +242,7 @@ def queue_letters(uow: UnitOfWork, cfg: RosterSettings, *, practice_id: int, as_
             FROM letter_queue q WHERE {new}""", **params).rowcount
     if letters and cfg.letters_in_history and cfg.letter_adj_code:
         journal = ledger.open_journal(uow, "roster_letters", operator, as_of, practice_id)
-        adjustments = run(uow, f"""
+        adjustments = execute(uow, f"""
             INSERT INTO ledger_txn (practice_id, journal_id, guarantor_id, line_id, date, kind, source,
                                     bucket_from, bucket_to, amount_cents, adjustment_code, memo)
             SELECT q.practice_id, :j, q.guarantor_id, NULL, :as_of, 'adjustment', 'system', 'ar', 'adjusted', 0,
@@ -253,7 +255,7 @@ def queue_letters(uow: UnitOfWork, cfg: RosterSettings, *, practice_id: int, as_
 def auto_practices(uow: UnitOfWork) -> list[int]:
     """Practices the nightly worker populates: roster on, and automatic population on (a practice
     without settings yet gets the pre-loaded ones, where it is on)."""
-    rows = run(uow, """SELECT p.id FROM practice p LEFT JOIN roster_settings s ON s.practice_id = p.id
+    rows = execute(uow, """SELECT p.id FROM practice p LEFT JOIN roster_settings s ON s.practice_id = p.id
                        WHERE p.roster_on = TRUE AND (s.id IS NULL OR s.auto_populate = TRUE)
                        ORDER BY p.source_id""").all()
     return [int(r[0]) for r in rows]
@@ -262,23 +264,23 @@ def auto_practices(uow: UnitOfWork) -> list[int]:
 def _finish(uow: UnitOfWork, params: dict[str, Any]) -> dict[str, tuple[int, int]]:
     """Remember each account's past-due where it changed (writing only those rows); count what
     each step did."""
-    run(uow, """
+    execute(uow, """
         UPDATE roster_account SET last_populate = :as_of,
                past_due_cents = (SELECT w.delinquent_cents FROM roster_work w
                                  WHERE w.run_id = :run AND w.guarantor_id = roster_account.guarantor_id)
         WHERE practice_id = :p AND active = TRUE AND EXISTS (
             SELECT 1 FROM roster_work w WHERE w.run_id = :run AND w.guarantor_id = roster_account.guarantor_id
               AND w.delinquent_cents <> roster_account.past_due_cents)""", **params)
-    rows = run(uow, """SELECT last_step, COUNT(*), COALESCE(SUM(past_due_cents), 0) FROM roster_account
+    rows = execute(uow, """SELECT last_step, COUNT(*), COALESCE(SUM(past_due_cents), 0) FROM roster_account
                        WHERE practice_id = :p AND last_run_id = :run GROUP BY last_step""", **params).all()
-    run(uow, "DELETE FROM roster_work WHERE run_id = :run", **params)
+    execute(uow, "DELETE FROM roster_work WHERE run_id = :run", **params)
     return {step: (int(n), int(c)) for step, n, c in rows}
 
 
 def _previous_run(uow: UnitOfWork, practice_id: int, as_of: dt.date) -> dt.date:
     """The business date of the last completed populate on or before `as_of` ("since the last
     populate" counts payments after it); a practice's first run counts from each entry date."""
-    prev = run(uow, """SELECT MAX(business_date) FROM roster_run WHERE practice_id = :p AND outcome = 'done'
+    prev = execute(uow, """SELECT MAX(business_date) FROM roster_run WHERE practice_id = :p AND outcome = 'done'
                        AND business_date <= :as_of""", p=practice_id, as_of=as_of).scalar_one()
     return as_date(prev) or dt.date.min
 
@@ -297,7 +299,7 @@ def populate(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
     uow.session.flush()
     params: dict[str, Any] = dict(
         p=practice_id, run=run_row.id, as_of=as_of, now=now, op=actor.name, prev=_previous_run(uow, practice_id, as_of),
-        cutoff=as_of - dt.timedelta(days=cfg.age_to_enter), min=cfg.min_balance_cents,
+        cutoff=age_cutoff(as_of, cfg.age_to_enter), min=cfg.min_balance_cents,
         initial=cfg.initial_status, pf=cfg.plan_failed_status, ndf=cfg.nd_plan_failed_status,
         partial=cfg.partial_status)
     steps = (step_leave, step_enter, step_plan_failed, step_partial, step_transfer)

@@ -19,9 +19,9 @@ from core.models.ledger import Guarantor
 from core.models.roster import (AccountNote, AdjustmentCode, BillingGroup, LetterTemplate, PaymentPlan,
                                 RosterAccount, RosterHistory, RosterRun)
 from core.roster.admin import DEFAULT_SETTINGS, settings
-from core.roster.sql import as_date, days_between, run
 from core.roster.work import plan_alert
 from core.security import Actor, require
+from core.sql import as_date, days_between, execute
 from core.uow import UnitOfWork
 
 FAR = dt.date(9999, 12, 31)   # "no next contact" sorts last
@@ -77,7 +77,7 @@ def roster_count(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date
                  status: str | None = None) -> int:
     require(actor, "viewer", "see the collection roster")
     params = _params(uow, practice_id, as_of, status)
-    return int(run(uow, f"SELECT COUNT(*) {FROM} WHERE {_where(view, status)}", **params).scalar_one())
+    return int(execute(uow, f"SELECT COUNT(*) {FROM} WHERE {_where(view, status)}", **params).scalar_one())
 
 
 def roster_page(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, view: str = "work",
@@ -99,7 +99,7 @@ def roster_page(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
                      ra.past_due_cents, g.ar_cents - g.escrow_cents AS balance, ra.version
               {FROM} WHERE {where} ORDER BY {desc if before is not None else order}
               LIMIT :limit OFFSET :offset"""
-    rows = run(uow, sql, **params, limit=limit, offset=offset or 0).all()
+    rows = execute(uow, sql, **params, limit=limit, offset=offset or 0).all()
     out = [RosterRow(int(r[0]), r[1], r[2], r[3] or "", r[4] or "", as_date(r[5]), int(r[6] or 0),  # type: ignore[arg-type]
                      as_date(r[7]), int(r[8]), int(r[9]), int(r[10])) for r in rows]
     return out[::-1] if before is not None else out
@@ -114,7 +114,7 @@ def roster_ids(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, 
     """Every guarantor id of a view (a screen's "all matching minus exclusions" selection)."""
     require(actor, "viewer", "see the collection roster")
     params = _params(uow, practice_id, as_of, status)
-    return [int(r[0]) for r in run(uow, f"SELECT g.id {FROM} WHERE {_where(view, status)}", **params).all()]
+    return [int(r[0]) for r in execute(uow, f"SELECT g.id {FROM} WHERE {_where(view, status)}", **params).all()]
 
 
 # --- one account ---------------------------------------------------------------------------------
@@ -145,8 +145,8 @@ def account_view(uow: UnitOfWork, actor: Actor, guarantor_id: int, limit: int = 
     ra = s.exec(select(RosterAccount).where(RosterAccount.guarantor_id == guarantor_id)).first()
     desc = ""
     if ra is not None and ra.status_code:
-        desc = run(uow, "SELECT description FROM collection_status WHERE practice_id = :p AND code = :c",
-                   p=g.practice_id, c=ra.status_code).scalar_one_or_none() or ""
+        desc = execute(uow, "SELECT description FROM collection_status WHERE practice_id = :p AND code = :c",
+                       p=g.practice_id, c=ra.status_code).scalar_one_or_none() or ""
     plan = s.exec(select(PaymentPlan).where(PaymentPlan.guarantor_id == guarantor_id,
                                             PaymentPlan.active == True)).first()  # noqa: E712
     history = list(s.exec(select(RosterHistory).where(RosterHistory.guarantor_id == guarantor_id)
@@ -154,9 +154,9 @@ def account_view(uow: UnitOfWork, actor: Actor, guarantor_id: int, limit: int = 
     notes = list(s.exec(select(AccountNote).where(AccountNote.guarantor_id == guarantor_id)
                         .order_by(col(AccountNote.id).desc()).limit(limit)))
     letters = [{"status": r[0], "letter": r[1], "queued": as_date(r[2]), "printed": as_date(r[3])}
-               for r in run(uow, """SELECT status_code, template, queued_date, printed_date FROM letter_queue
+               for r in execute(uow, """SELECT status_code, template, queued_date, printed_date FROM letter_queue
                                     WHERE guarantor_id = :g ORDER BY id DESC LIMIT :n""",
-                            g=guarantor_id, n=limit).all()]
+                                g=guarantor_id, n=limit).all()]
     alert = plan_alert(uow, guarantor_id) if plan is not None else None
     return AccountView(g.id, g.practice_id, g.source_id, g.name, ra, desc, alert, plan,  # type: ignore[arg-type]
                        history, notes, letters)
@@ -173,7 +173,7 @@ def recent_runs(uow: UnitOfWork, actor: Actor, practice_id: int, limit: int = 8)
 def letters_waiting(uow: UnitOfWork, actor: Actor, practice_id: int) -> list[tuple[str, str, int]]:
     """Unprinted letters by status and template: (status, template, count)."""
     require(actor, "viewer", "see the letter queue")
-    rows = run(uow, """SELECT status_code, template, COUNT(*) FROM letter_queue
+    rows = execute(uow, """SELECT status_code, template, COUNT(*) FROM letter_queue
                        WHERE practice_id = :p AND printed_date IS NULL
                        GROUP BY status_code, template ORDER BY status_code, template""", p=practice_id).all()
     return [(r[0], r[1], int(r[2])) for r in rows]

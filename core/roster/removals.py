@@ -16,13 +16,13 @@ from core import audit
 from core.errors import BadInput, Refused
 from core.models.roster import AdjustmentCode, BillingGroup, LetterTemplate
 from core.roster.admin import ADJ_FIELDS, _practice_source, ensure_defaults, statuses
-from core.roster.sql import run
 from core.security import Actor, require
+from core.sql import execute
 from core.uow import UnitOfWork
 
 
 def _count(uow: UnitOfWork, sql: str, **params: Any) -> int:
-    return int(run(uow, sql, **params).scalar_one())
+    return int(execute(uow, sql, **params).scalar_one())
 
 
 def _remove(uow: UnitOfWork, actor: Actor, practice_id: int, row: Any, what: str, key: str,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core import audit, ledger
+from core.eligibility import age_cutoff, aging_anchor
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.models.ledger import Practice
 from core.models.roster import RosterSettings
@@ -29,8 +30,9 @@ from core.money import format_plain
 from core.practices import practice_by_id
 from core.roster.admin import ensure_defaults
 from core.private_files import record_file, unique_path, write_private
-from core.roster.sql import aging_anchor, open_guarantor_lines, run
+from core.roster.sql import delinquent_lines, open_guarantor_lines
 from core.security import Actor, require
+from core.sql import execute
 from core.uow import UnitOfWork
 
 FILE_COLUMNS = ["guarantor", "name", "address1", "address2", "city", "state", "zip", "phone",
@@ -59,10 +61,9 @@ def _accounts_where(guarantor_ids: list[int] | None, params: dict[str, Any]) -> 
     return where
 
 
-def _lines_where(uow: UnitOfWork, cfg: RosterSettings, accounts: str) -> str:
-    lines = open_guarantor_lines(uow, cfg.suppress_by, "l")
-    if cfg.transfer_charges == "delinquent":
-        lines += f" AND {aging_anchor(cfg.aging_basis, 'l')} <= :cutoff"
+def _lines_where(cfg: RosterSettings, accounts: str) -> str:
+    lines = (delinquent_lines(cfg.aging_basis, cfg.suppress_by) if cfg.transfer_charges == "delinquent"
+             else open_guarantor_lines(cfg.suppress_by))
     return f"{lines} AND l.guarantor_id IN (SELECT ra.guarantor_id FROM roster_account ra WHERE {accounts})"
 
 
@@ -73,10 +74,10 @@ def _fee_sql(bp_param: str = ":bp") -> str:
 def preview(uow: UnitOfWork, cfg: RosterSettings, lines: str, accounts: str,
             params: dict[str, Any]) -> tuple[int, int, int, int]:
     """(accounts, lines, cents written off, fee cents) — what a turnover would do."""
-    n_acc = int(run(uow, f"SELECT COUNT(*) FROM roster_account ra WHERE {accounts}", **params).scalar_one())
-    n_lines, cents = run(uow, f"SELECT COUNT(*), COALESCE(SUM(l.ar_cents), 0) FROM service_line l WHERE {lines}",
-                         **params).one()
-    fee = run(uow, f"""SELECT COALESCE(SUM(f), 0) FROM (SELECT {_fee_sql()} AS f FROM service_line l
+    n_acc = int(execute(uow, f"SELECT COUNT(*) FROM roster_account ra WHERE {accounts}", **params).scalar_one())
+    n_lines, cents = execute(uow, f"SELECT COUNT(*), COALESCE(SUM(l.ar_cents), 0) FROM service_line l WHERE {lines}",
+                             **params).one()
+    fee = execute(uow, f"""SELECT COALESCE(SUM(f), 0) FROM (SELECT {_fee_sql()} AS f FROM service_line l
                        WHERE {lines} GROUP BY l.guarantor_id) x""", **params).scalar_one()
     return n_acc, int(n_lines), int(cents), int(fee)
 
@@ -96,10 +97,10 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
     if bp and not cfg.fee_code:
         raise Refused("set the collection-fee adjustment code in the integration settings first")
     params: dict[str, Any] = dict(p=practice_id, approved=cfg.approved_status, as_of=as_of, bp=bp,
-                                  cutoff=as_of - dt.timedelta(days=cfg.age_to_enter), op=actor.name,
+                                  cutoff=age_cutoff(as_of, cfg.age_to_enter), op=actor.name,
                                   now=uow.now(), wo=cfg.write_off_code, fee_code=cfg.fee_code)
     accounts = _accounts_where(guarantor_ids, params)
-    lines = _lines_where(uow, cfg, accounts)
+    lines = _lines_where(cfg, accounts)
     n_acc, n_lines, cents, fee = preview(uow, cfg, lines, accounts, params)
     if not n_acc:
         raise Refused(f"nothing to turn over: no accounts are in the approved-for-agency status {cfg.approved_status}")
@@ -134,9 +135,9 @@ def _write_file(uow: UnitOfWork, practice: Practice, lines: str, params: dict[st
                 as_of: dt.date) -> tuple[Path, str]:
     """The agency file, read before the write-off changes the balances. Minimum necessary: no
     procedure or diagnosis codes."""
-    rows = run(uow, f"""
+    rows = execute(uow, f"""
         SELECT g.source_id, g.name, g.address1, g.address2, g.city, g.state, g.zip, g.phone, e.source_id,
-               l.source_id, l.dos, COALESCE(l.responsibility_date, l.posted_date), l.ar_cents
+               l.source_id, l.dos, {aging_anchor('patient', 'l')}, l.ar_cents
         FROM service_line l JOIN guarantor g ON g.id = l.guarantor_id JOIN encounter e ON e.id = l.encounter_id
         WHERE {lines} ORDER BY g.source_id, e.source_id, l.source_id""", **params).all()
     buf = io.StringIO()
@@ -152,14 +153,14 @@ def _post(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines
           params: dict[str, Any], bp: int) -> int:
     """Write-offs (ar -> written_off) per line and one fee per account, then refresh balances."""
     journal = ledger.open_journal(uow, "roster_turnover", actor.name, as_of, practice_id)
-    run(uow, f"""
+    execute(uow, f"""
         INSERT INTO ledger_txn (practice_id, journal_id, guarantor_id, line_id, date, kind, source,
                                 bucket_from, bucket_to, amount_cents, adjustment_code, memo)
         SELECT l.practice_id, :j, l.guarantor_id, l.id, :as_of, 'write_off', 'system', 'ar', 'written_off',
                l.ar_cents, :wo, 'Turned over to collection agency'
         FROM service_line l WHERE {lines}""", **params, j=journal.id)
     if bp:
-        run(uow, """
+        execute(uow, """
             INSERT INTO ledger_txn (practice_id, journal_id, guarantor_id, line_id, date, kind, source,
                                     bucket_from, bucket_to, amount_cents, adjustment_code, memo)
             SELECT MIN(l.practice_id), :j, l.guarantor_id, MIN(l.line_id), :as_of, 'collection_fee', 'system',
@@ -184,21 +185,21 @@ def _update_guarantors(uow: UnitOfWork, cfg: RosterSettings, accounts: str, para
         else:
             sets.append("""internal_comment = CASE WHEN internal_comment IS NULL OR internal_comment = ''
                            THEN :comment ELSE SUBSTR(internal_comment || ' ' || :comment, 1, 500) END""")
-    run(uow, f"""UPDATE guarantor SET {', '.join(sets)}
+    execute(uow, f"""UPDATE guarantor SET {', '.join(sets)}
                  WHERE id IN (SELECT ra.guarantor_id FROM roster_account ra WHERE {accounts})""", **params)
 
 
 def _leave_roster(uow: UnitOfWork, accounts: str, params: dict[str, Any]) -> None:
-    run(uow, f"""
+    execute(uow, f"""
         INSERT INTO roster_history (practice_id, guarantor_id, episode, from_status, to_status, reason,
                                     operator, business_date, at)
         SELECT ra.practice_id, ra.guarantor_id, ra.episode, ra.status_code, ra.status_code, 'turnover',
                :op, :as_of, :now
         FROM roster_account ra WHERE {accounts}""", **params)
-    run(uow, f"""UPDATE payment_plan SET active = FALSE, ended_date = :as_of, version = version + 1
+    execute(uow, f"""UPDATE payment_plan SET active = FALSE, ended_date = :as_of, version = version + 1
                 WHERE active = TRUE AND practice_id = :p AND guarantor_id IN (
                     SELECT ra.guarantor_id FROM roster_account ra WHERE {accounts})""", **params)
-    run(uow, f"""
+    execute(uow, f"""
         UPDATE roster_account SET turned_over = TRUE, turned_over_date = :as_of, active = FALSE,
                prev_status = status_code, last_run_id = NULL, last_step = 'turnover', changed_by = :op,
                changed_at = :now, version = version + 1

@@ -19,8 +19,8 @@ from core.models.roster import AccountNote, PaymentPlan, RosterAccount, RosterHi
 from core.money import format_plain
 from core.roster.admin import ensure_defaults, status_map
 from core.roster.population import queue_letters
-from core.roster.sql import as_date, days_between, run
 from core.security import Actor, require
+from core.sql import as_date, days_between, execute
 from core.uow import UnitOfWork
 
 NOTE_MAX = 500
@@ -78,14 +78,14 @@ def move_account(uow: UnitOfWork, actor: Actor, g: Guarantor, code: str, as_of: 
             raise BadInput(f"status: account {g.source_id} is already in status {code}", field="status")
         prev = ra.status_code if ra.active else None
         episode = ra.episode if ra.active else ra.episode + 1
-        updated = run(uow, """
+        updated = execute(uow, """
             UPDATE roster_account SET prev_status = :prev, status_code = :code, status_since = :as_of,
                    active = TRUE, episode = :episode, left_date = NULL,
                    entered_date = CASE WHEN active THEN entered_date ELSE :as_of END,
                    last_run_id = NULL, last_step = :reason, changed_by = :op, changed_at = :now,
                    version = version + 1
             WHERE id = :id AND version = :v""", prev=prev, code=code, as_of=as_of, episode=episode,
-                      reason=reason, op=actor.name, now=now, id=ra.id, v=ra.version).rowcount
+                          reason=reason, op=actor.name, now=now, id=ra.id, v=ra.version).rowcount
         uow.session.expire(ra)
         if updated != 1:
             raise _conflict(g, account(uow, g.id))  # type: ignore[arg-type]
@@ -162,11 +162,11 @@ def work_list(uow: UnitOfWork, actor: Actor, practice_id: int, status: str | Non
         conds.append("ra.status_code = :status")
     if due_by:
         conds.append("ra.next_contact <= :due")
-    rows = run(uow, f"""SELECT {WORK_COLUMNS} FROM roster_account ra JOIN guarantor g ON g.id = ra.guarantor_id
+    rows = execute(uow, f"""SELECT {WORK_COLUMNS} FROM roster_account ra JOIN guarantor g ON g.id = ra.guarantor_id
                         WHERE {' AND '.join(conds)}
                         ORDER BY CASE WHEN ra.next_contact IS NULL THEN 1 ELSE 0 END, ra.next_contact,
                                  ra.status_code, g.source_id LIMIT :limit OFFSET :offset""",
-               p=practice_id, status=(status or "").upper(), due=due_by, limit=limit, offset=offset).all()
+                   p=practice_id, status=(status or "").upper(), due=due_by, limit=limit, offset=offset).all()
     return [_row(r) for r in rows]
 
 
@@ -179,11 +179,11 @@ def roster_rows(uow: UnitOfWork, actor: Actor, practice_id: int | None = None, s
         conds.append("ra.practice_id = :p")
     if status:
         conds.append("ra.status_code = :status")
-    rows = run(uow, f"""
+    rows = execute(uow, f"""
         SELECT p.source_id AS practice, {WORK_COLUMNS}, ra.turned_over
         FROM roster_account ra JOIN guarantor g ON g.id = ra.guarantor_id JOIN practice p ON p.id = ra.practice_id
         WHERE {' AND '.join(conds)} ORDER BY p.source_id, g.source_id""",
-               p=practice_id, status=(status or "").upper()).all()
+                   p=practice_id, status=(status or "").upper()).all()
     return [{"practice": r.practice, **_row(r), "turned_over": bool(r.turned_over)} for r in rows]
 
 
@@ -230,7 +230,7 @@ def set_plan(uow: UnitOfWork, actor: Actor, guarantor_id: int, amount_cents: int
     if non_delinquent and in_roster and ra.status_code != cfg.nd_plan_status:  # type: ignore[union-attr]
         raise BadInput(f"guarantor: account {g.source_id} is in the collection roster (past due); "
                        "set up a collection plan instead", field="guarantor")
-    run(uow, """UPDATE payment_plan SET active = FALSE, ended_date = :as_of, version = version + 1
+    execute(uow, """UPDATE payment_plan SET active = FALSE, ended_date = :as_of, version = version + 1
                 WHERE guarantor_id = :g AND active = TRUE""", g=g.id, as_of=as_of)
     plan = PaymentPlan(practice_id=g.practice_id, guarantor_id=g.id,
                        kind="non_delinquent" if non_delinquent else "collection", amount_cents=amount_cents,
@@ -253,7 +253,7 @@ def set_plan(uow: UnitOfWork, actor: Actor, guarantor_id: int, amount_cents: int
 def dead_end_report(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date) -> list[dict[str, Any]]:
     """Accounts in statuses with no automatic transfer (e.g. plan failed): they wait for a person."""
     require(actor, "viewer", "see the Dead-End Report")
-    rows = run(uow, f"""
+    rows = execute(uow, f"""
         SELECT {WORK_COLUMNS}, cs.description, {days_between(uow, ':as_of', 'ra.status_since')} AS days
         FROM roster_account ra JOIN guarantor g ON g.id = ra.guarantor_id
         JOIN collection_status cs ON cs.practice_id = ra.practice_id AND cs.code = ra.status_code
@@ -266,7 +266,7 @@ def review_list(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date)
     """The Review for Turn Over report: accounts in the review-for-agency status."""
     require(actor, "viewer", "see the Review for Turn Over report")
     cfg = ensure_defaults(uow, practice_id)
-    rows = run(uow, f"""
+    rows = execute(uow, f"""
         SELECT {WORK_COLUMNS}, {days_between(uow, ':as_of', 'ra.status_since')} AS days
         FROM roster_account ra JOIN guarantor g ON g.id = ra.guarantor_id
         WHERE ra.practice_id = :p AND ra.active = TRUE AND ra.status_code = :review
@@ -284,19 +284,19 @@ def _review_move(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date
     if guarantor_ids is not None:
         where += " AND ra.guarantor_id IN :ids"
         params["ids"] = list(guarantor_ids) or [-1]
-    n, cents = run(uow, f"""SELECT COUNT(*), COALESCE(SUM(g.ar_cents), 0) FROM roster_account ra
+    n, cents = execute(uow, f"""SELECT COUNT(*), COALESCE(SUM(g.ar_cents), 0) FROM roster_account ra
                             JOIN guarantor g ON g.id = ra.guarantor_id WHERE {where}""", **params).one()
     if not n:
         raise BadInput(f"no accounts in status {from_code} to move", field="guarantor")
     if not confirmed:
         raise NeedsConfirmation(Summary(title, [SummaryLine(int(n), int(cents), f"will move from {from_code} to {to_code}")]))
     cfg = ensure_defaults(uow, practice_id)
-    run(uow, f"""
+    execute(uow, f"""
         INSERT INTO roster_history (practice_id, guarantor_id, episode, from_status, to_status, reason,
                                     operator, business_date, at)
         SELECT ra.practice_id, ra.guarantor_id, ra.episode, ra.status_code, :to, :reason, :op, :as_of, :now
         FROM roster_account ra WHERE {where}""", **params)
-    run(uow, f"""
+    execute(uow, f"""
         UPDATE roster_account SET prev_status = status_code, status_code = :to, status_since = :as_of,
                last_run_id = NULL, last_step = :reason, changed_by = :op, changed_at = :now, version = version + 1
         WHERE id IN (SELECT ra.id FROM roster_account ra WHERE {where})""", **params)

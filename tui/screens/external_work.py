@@ -273,7 +273,7 @@ def _cents(text: str) -> int:
 
 
 def external_state(row: Any) -> str:
-    from core.external.work import STATE_LABELS
+    from core.external.states import STATE_LABELS
     return STATE_LABELS.get(row.state, row.state) + (" (returned mail)" if row.returned_mail else "")
 
 

@@ -16,7 +16,8 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from core import roster
 from core.roster import read as roster_read
-from core.models.roster import (ADJ_CODE_LEN, ADJUSTMENT_KINDS, AGING_BASES, CODE_LEN, COMMENT_MODES,
+from core.eligibility import AGING_BASES
+from core.models.roster import (ADJ_CODE_LEN, ADJUSTMENT_KINDS, CODE_LEN, COMMENT_MODES,
                                 GROUP_LEN, LETTER_NAME_LEN, SUPPRESS_BY, TRANSFER_CHARGES)
 from core.money import format_plain
 from core.roster.admin import MERGE_FIELDS, SETTING_RULES
