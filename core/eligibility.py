@@ -17,28 +17,47 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from core.models.ledger import AGING_BASES, Practice
+from core.protections import AGENCY_ONLY, PROTECTIONS, IncomeRule, income_rule, insurance_open_sql, protected_sql, protection_params
+from core.holds import any_hold_sql, held_days_sql
+from core.sql import q
+from core.uow import UnitOfWork
 
 # --------------------------------------------------------------------------------------- aging
 
-# The practice (and roster) setting: "patient" ages a balance from the day it became the
-# guarantor's (the posted date when it was the guarantor's from the start), "acct" from posting.
-AGING_BASES = ("patient", "acct")
 
 
-def aging_anchor(basis: str, line: str = "l") -> str:
+def aging_anchor(basis: str, line: str = "l", rules: Rules | None = None) -> str:
     """SQL for the date line `line`'s guarantor balance ages from; its age is as_of minus it.
 
     Every age test is written against this anchor (age >= N <=> anchor <= as_of - N, see
-    `age_cutoff`), so the anchor is the one place age is defined. Held days (SPEC 14, a later
-    issue) go here: the anchor moves forward by the days the line was held, and every list,
+    `age_cutoff`), so the anchor is the one place age is defined. With `rules`, the anchor moves
+    forward by the days the line was held since (SPEC 14: held days do not age), so every list,
     run and dashboard ages it correctly without changing its comparison.
     """
     if basis == "acct":
-        return f"{line}.posted_date"
+        return held_forward(f"{line}.posted_date", line, rules)
     if basis == "patient":
-        return f"COALESCE({line}.responsibility_date, {line}.posted_date)"
+        return held_forward(f"COALESCE({line}.responsibility_date, {line}.posted_date)", line, rules)
     raise ValueError(f"aging basis {basis!r} is not one of {AGING_BASES}")
+
+
+def held_forward(anchor: str, line: str, rules: Rules | None) -> str:
+    """`anchor` moved forward by the days held after it, up to the business date (SPEC 18.1).
+
+    Only lines whose guarantor has a hold begun by the date pay for counting; without holds in
+    the practice the anchor is returned as it is.
+    """
+    if rules is None or not rules.any_holds:
+        return anchor
+    days = held_days_sql(rules.dialect, anchor, line, ":el_d")
+    if rules.dialect == "postgresql":
+        shifted = f"(CAST({anchor} AS DATE) + CAST({days} AS INTEGER))"
+    else:
+        shifted = f"date({anchor}, '+' || {days} || ' days')"
+    return f"(CASE WHEN {any_hold_sql(line, ':el_d')} THEN {shifted} ELSE {anchor} END)"
 
 
 def age_cutoff(as_of: dt.date, days: int) -> dt.date:
@@ -160,3 +179,91 @@ def free_for(me: Workflow, subject: Subject) -> list[str]:
         raise ValueError("free_for needs the subject's balance alias")
     return [f"{subject.balance}.collections_cents = 0",
             *(f"NOT {held_by(w, subject)}" for w in WORKFLOWS if w != me)]
+
+
+# ------------------------------------------------------------- holds, protections, insurance (SPEC 14)
+# A batch builds `Rules` once for its practice and business date and hands them to the SQL builders
+# above (`aging_anchor`, `free_for`); their parameters (all named el_*) join the statement's.
+
+@dataclass(frozen=True)
+class Rules:
+    """What every workflow must respect on a business date, beyond its own criteria.
+
+    `any_holds` is False when the practice has no hold begun by the date: the statements then
+    carry no hold SQL at all, so a practice that uses no holds pays nothing for them.
+    """
+    practice_id: int
+    as_of: dt.date
+    dialect: str
+    any_holds: bool
+    wait_for_insurance: bool
+    income: IncomeRule | None
+
+    def params(self) -> dict[str, Any]:
+        return {"el_p": self.practice_id, **protection_params(self.income, self.as_of)}
+
+
+def rules_for(uow: UnitOfWork, practice: Practice, as_of: dt.date) -> Rules:
+    """The rules of `practice` on `as_of` (two small reads)."""
+    any_holds = uow.session.execute(q("SELECT 1 FROM hold WHERE practice_id = :p AND start_date <= :d LIMIT 1",
+                                      {"p": practice.id, "d": as_of})).first() is not None
+    assert practice.id is not None
+    return Rules(practice.id, as_of, uow.dialect, any_holds, practice.wait_for_insurance,
+                 income_rule(uow, practice, as_of))
+
+
+# Which reasons keep a workflow's hands off a balance. Income exemption stops agency placement
+# and turnover only (SPEC 14): every external step, the roster's turnover (not its letters).
+AGENCY_WORKFLOWS: tuple[Workflow, ...] = ("external",)
+
+
+_HELD = ("FROM hold h LEFT JOIN hold_release hr ON hr.hold_id = h.id WHERE h.practice_id = :el_p "
+         "AND h.start_date <= :el_d AND (h.end_date IS NULL OR h.end_date >= :el_d) "
+         "AND (hr.released_on IS NULL OR hr.released_on > :el_d)")
+
+
+def account_on_hold(guarantor: str) -> str:
+    """SQL: a hold on the whole account (not one encounter) covers :el_d. The roster freezes such
+    an account: it stays in its status, its clock stops, no letter is queued (SPEC 14)."""
+    return f"{guarantor} IN (SELECT h.guarantor_id {_HELD} AND h.encounter_id IS NULL)"
+
+
+def account_held_days(rules: Rules, since: str, guarantor: str) -> str:
+    """SQL: days after `since` up to :el_d on which the whole account was held (0 without holds),
+    for clocks that stop while held (days in a roster status)."""
+    if not rules.any_holds:
+        return "0"
+    return held_days_sql(rules.dialect, since, guarantor=guarantor)
+
+
+def account_protected(guarantor: str, rules: Rules, agency: bool) -> str:
+    """SQL: the guarantor is protected on :el_d (an uncorrelated set, computed once per statement);
+    `agency` adds the income exemption, which only stops placement and turnover."""
+    checks = protected_sql(rules.income, "gx")
+    protected = " OR ".join(checks[k] for k in PROTECTIONS if k not in AGENCY_ONLY or agency)
+    return f"{guarantor} IN (SELECT gx.id FROM guarantor gx WHERE gx.practice_id = :el_p AND ({protected}))"
+
+
+def _on_hold(subject: Subject) -> list[tuple[str, str]]:
+    """(reason, SQL) for a hold covering the subject on :el_d: one on its guarantor, or on its
+    encounter. Uncorrelated sets, so each is computed once per statement."""
+    return [("hold", account_on_hold(subject.guarantor)),
+            ("hold", f"{subject.encounter} IN (SELECT h.encounter_id {_HELD} AND h.encounter_id IS NOT NULL)")]
+
+
+def exclusions(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[tuple[str, str]]:
+    """(reason code, SQL true when it applies) for every SPEC 14 reason `me` must obey, in the
+    order explain and the tallies report them. `agency`: the step hands balances to an agency
+    (placement, turnover), so the income exemption applies too; by default, external's steps do."""
+    found = _on_hold(subject) if rules.any_holds else []
+    found.append(("protected", account_protected(subject.guarantor, rules,
+                                                 me in AGENCY_WORKFLOWS if agency is None else agency)))
+    if rules.wait_for_insurance:
+        found.append(("insurance_open", f"EXISTS (SELECT 1 FROM encounter ex WHERE ex.id = {subject.encounter} "
+                                        f"AND {insurance_open_sql('ex')})"))
+    return found
+
+
+def collectable(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[str]:
+    """Conditions (ANDed) that keep out of `me` everything SPEC 14 forbids on the business date."""
+    return [f"NOT ({sql})" for _code, sql in exclusions(me, subject, rules, agency)]

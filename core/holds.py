@@ -279,24 +279,29 @@ def _last_day(dialect: str) -> str:
             f"THEN {released} - 1 ELSE {_day(dialect, 'h.end_date')} END)")
 
 
-def held_on_sql(line: str = "l", as_of: str = ":d") -> str:
+def held_on_sql(line: str = "l", as_of: str = ":el_d") -> str:
     """True when a hold covers the line on the business date."""
     return (f"EXISTS (SELECT 1 {HOLDS_OF_LINE.format(l=line)} AND h.start_date <= {as_of} "
             f"AND (h.end_date IS NULL OR h.end_date >= {as_of}) "
             f"AND (hr.released_on IS NULL OR hr.released_on > {as_of}))")
 
 
-def any_hold_sql(line: str = "l", as_of: str = ":d") -> str:
+def any_hold_sql(line: str = "l", as_of: str = ":el_d") -> str:
     """True when the line's guarantor has any hold begun by the business date: the cheap test that
     lets unheld lines (nearly all) skip counting held days."""
     return f"EXISTS (SELECT 1 FROM hold h WHERE h.guarantor_id = {line}.guarantor_id AND h.start_date <= {as_of})"
 
 
-def held_days_sql(dialect: str, anchor: str, line: str = "l", as_of: str = ":d") -> str:
-    """Held days after `anchor` (an SQL date) up to and including the business date (SPEC 18.1)."""
+def held_days_sql(dialect: str, anchor: str, line: str = "l", as_of: str = ":el_d",
+                  guarantor: str | None = None) -> str:
+    """Held days after `anchor` (an SQL date) up to and including the business date (SPEC 18.1):
+    of line `line` (its guarantor's holds and its encounter's), or with `guarantor` given, of that
+    whole account (its guarantor holds only)."""
     d, last = _day(dialect, as_of), _last_day(dialect)
+    scope = (HOLDS_OF_LINE.format(l=line) if guarantor is None else
+             f"FROM hold h LEFT JOIN hold_release hr ON hr.hold_id = h.id "
+             f"WHERE h.guarantor_id = {guarantor} AND h.encounter_id IS NULL")
     first = f"{_day(dialect, anchor)} + 1"
     lo = f"(CASE WHEN {_day(dialect, 'h.start_date')} > {first} THEN {_day(dialect, 'h.start_date')} ELSE {first} END)"
     hi = f"(CASE WHEN {last} IS NULL OR {last} > {d} THEN {d} ELSE {last} END)"
-    return (f"(SELECT COALESCE(SUM({hi} - {lo} + 1), 0) {HOLDS_OF_LINE.format(l=line)} "
-            f"AND h.start_date <= {as_of} AND {lo} <= {hi})")
+    return f"(SELECT COALESCE(SUM({hi} - {lo} + 1), 0) {scope} AND h.start_date <= {as_of} AND {lo} <= {hi})"

@@ -76,21 +76,21 @@ def income_rule(uow: UnitOfWork, practice: Practice, as_of: dt.date) -> IncomeRu
 # ------------------------------------------------------------------------------------ as SQL
 
 def protected_sql(rule: IncomeRule | None, g: str = "g") -> dict[str, str]:
-    """Per protection, SQL true when guarantor `g` has it on :d (params: `protection_params`)."""
+    """Per protection, SQL true when guarantor `g` has it on :el_d (params: `protection_params`)."""
     income = (f"({g}.household_income_cents IS NOT NULL AND {g}.household_size IS NOT NULL "
-              f"AND {g}.household_income_cents * 100 < :inc_pct * (:inc_base + ({g}.household_size - 1) * :inc_per))")
+              f"AND {g}.household_income_cents * 100 < :el_pct * (:el_base + ({g}.household_size - 1) * :el_per))")
     return {
-        "minor": f"({g}.birth_date > :adult_born AND {g}.responsible_party_name IS NULL)",
-        "deceased": f"({g}.date_of_death <= :d AND {g}.responsible_party_name IS NULL)",
-        "bankruptcy": f"({g}.bankruptcy_filed <= :d)",
+        "minor": f"({g}.birth_date > :el_adult AND {g}.responsible_party_name IS NULL)",
+        "deceased": f"({g}.date_of_death <= :el_d AND {g}.responsible_party_name IS NULL)",
+        "bankruptcy": f"({g}.bankruptcy_filed <= :el_d)",
         "income_exempt": income if rule is not None else "(1 = 0)",
     }
 
 
 def protection_params(rule: IncomeRule | None, as_of: dt.date) -> dict[str, Any]:
-    params: dict[str, Any] = {"d": as_of, "adult_born": adult_born_on_or_before(as_of)}
+    params: dict[str, Any] = {"el_d": as_of, "el_adult": adult_born_on_or_before(as_of)}
     if rule is not None:
-        params.update(inc_pct=rule.pct, inc_base=rule.base_cents, inc_per=rule.per_person_cents)
+        params.update(el_pct=rule.pct, el_base=rule.base_cents, el_per=rule.per_person_cents)
     return params
 
 

@@ -195,7 +195,7 @@ def test_held_days_in_sql_equal_the_rule_on_both_databases(uow, admin, world) ->
         for anchor, as_of in ((dt.date(2026, 1, 5), dt.date(2026, 3, 15)), (dt.date(2026, 1, 15), dt.date(2026, 2, 5)),
                               (dt.date(2026, 2, 20), dt.date(2026, 2, 28)), (dt.date(2026, 1, 1), dt.date(2026, 1, 9)),
                               (dt.date(2026, 1, 19), dt.date(2026, 3, 1))):
-            days, held, any_ = u.session.execute(q(sql, {"a": anchor, "d": as_of})).one()
+            days, held, any_ = u.session.execute(q(sql, {"a": anchor, "el_d": as_of})).one()
             assert days == holds.held_days(spans, anchor, as_of), (anchor, as_of)
             assert bool(held) == any(s <= as_of and (e is None or as_of <= e) for s, e in spans), as_of
             assert bool(any_) == (as_of >= dt.date(2026, 1, 10))

@@ -26,11 +26,12 @@ from typing import Any
 
 from sqlmodel import select
 
-from core import audit, ledger
+from core import audit, eligibility, ledger
 from core.external.admin import rules_in_order, settings
 from core.external.filing import file_agency
 from core.practices import practice_by_id
 from core.external.moves import FROM_X, Step, history, lock, start, transfer, update
+from core.eligibility import Rules
 from core.external.selection import case_key, eligible, excluded_by_payments, qualify_case
 from core.external.states import MOVES, starts
 from core.models.agencies import AgencyAssignment, ExternalSettings
@@ -107,7 +108,7 @@ def release(uow: UnitOfWork, st: Step) -> None:
 
 
 def _upsert(uow: UnitOfWork, st: Step, cond: str, agency_sql: str, reason: str, returned_mail_sql: str,
-            params: dict[str, Any], join: str = "") -> None:
+            params: dict[str, Any], elig: Rules, join: str = "") -> None:
     """Put eligible lines meeting `cond` into Pending: a new placement, or a denied/released one again.
     `join` adds tables to the FROM clause (the DOS rule joins the groups it brings along). The
     conflict update is guarded by the table's "select" row, like every other move."""
@@ -115,7 +116,7 @@ def _upsert(uow: UnitOfWork, st: Step, cond: str, agency_sql: str, reason: str, 
     chosen = f"""SELECT l.practice_id, l.id AS line_id, l.encounter_id, l.guarantor_id, {agency_sql} AS agency_id,
                {returned_mail_sql} AS returned_mail
         FROM service_line l {join} LEFT JOIN external_placement x ON x.line_id = l.id
-        WHERE {eligible()} AND {cond}"""
+        WHERE {eligible(elig=elig)} AND {cond}"""
     uow.session.execute(q(f"""
         INSERT INTO external_placement (practice_id, line_id, encounter_id, guarantor_id, state, active, agency_id,
             reason, returned_mail, selected_date, state_date, last_run_id, last_step, version)
@@ -151,19 +152,21 @@ def _fenced(uow: UnitOfWork, select_sql: str) -> str:
 def select_lines(uow: UnitOfWork, st: Step, cfg: ExternalSettings, rules: list[AgencyAssignment]) -> None:
     """Qualifying lines, then their same-DOS siblings (rule), then returned-mail accounts (rule)."""
     params: dict[str, Any] = {}
-    agency = qualify_case(rules, st.practice.aging_basis, st.as_of, "l.ar_cents", params)
+    elig = eligibility.rules_for(uow, st.practice, st.as_of)
+    params.update(elig.params())
+    agency = qualify_case(rules, st.practice.aging_basis, st.as_of, "l.ar_cents", params, elig=elig)
     excluded = excluded_by_payments(cfg, st.as_of, params)
     keep = f" AND NOT {excluded}" if excluded else ""
     returned = ("(SELECT gr.returned_mail FROM guarantor gr WHERE gr.id = l.guarantor_id)"
                 if cfg.returned_mail else "FALSE")
     if rules:
-        _upsert(uow, st, f"{agency} IS NOT NULL{keep}", agency, "rule", returned, params)
+        _upsert(uow, st, f"{agency} IS NOT NULL{keep}", agency, "rule", returned, params, elig)
     if cfg.by_dos:
-        _upsert(uow, st, "1 = 1", "dg.agency_id", "dos", returned, params, join=dos_groups(rules))
+        _upsert(uow, st, "1 = 1", "dg.agency_id", "dos", returned, params, elig, join=dos_groups(rules))
     if cfg.returned_mail:
         flagged = ("l.guarantor_id IN (SELECT gr.id FROM guarantor gr WHERE gr.practice_id = :p "
                    f"AND gr.returned_mail = TRUE){keep}")
-        _upsert(uow, st, flagged, agency, "returned_mail", "TRUE", params)
+        _upsert(uow, st, flagged, agency, "returned_mail", "TRUE", params, elig)
     history(uow, st, "select")
 
 
@@ -237,9 +240,10 @@ def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment]) -> None:
         return
     params: dict[str, Any] = {}
     basis = st.practice.aging_basis
-    target_age = qualify_case(rules, basis, st.as_of, "l.collections_cents", params, result="age")
+    elig = eligibility.rules_for(uow, st.practice, st.as_of)  # held days do not age a placed line either
+    target_age = qualify_case(rules, basis, st.as_of, "l.collections_cents", params, result="age", elig=elig)
     target = qualify_case(rules, basis, st.as_of, "sl.collections_cents", params, line="sl",
-                          placement="external_placement")
+                          placement="external_placement", elig=elig)
     where = (f"x.practice_id = :p AND {target_age} > "
              "(SELECT cur.age_gt FROM agency_assignment cur WHERE cur.practice_id = x.practice_id "
              "AND cur.agency_id = x.agency_id AND cur.age_gt IS NOT NULL)")

@@ -14,40 +14,49 @@ import datetime as dt
 from typing import Any
 
 from core.external.states import starts
-from core.eligibility import age_cutoff, aging_anchor, free_for, of_line, open_guarantor_line
+from core.eligibility import (Rules, age_cutoff, aging_anchor, collectable, free_for, held_forward, of_line,
+                              open_guarantor_line)
 from core.models.agencies import AgencyAssignment, ExternalSettings
 
 
-def anchor(basis: str, line: str = "l", placement: str = "x") -> str:
-    """The aging anchor (core.eligibility), moved forward to the re-age date of a denial when there is one."""
+def anchor(basis: str, line: str = "l", placement: str = "x", elig: Rules | None = None) -> str:
+    """The aging anchor (core.eligibility), moved forward to the re-age date of a denial when there
+    is one, then by the days held since (with `elig`)."""
     base = aging_anchor(basis, line)
-    return (f"(CASE WHEN {placement}.age_from IS NOT NULL AND {placement}.age_from > {base} "
-            f"THEN {placement}.age_from ELSE {base} END)")
+    reaged = (f"(CASE WHEN {placement}.age_from IS NOT NULL AND {placement}.age_from > {base} "
+              f"THEN {placement}.age_from ELSE {base} END)")
+    return held_forward(reaged, line, elig)
 
 
 def qualify_case(rules: list[AgencyAssignment], basis: str, as_of: dt.date, balance: str,
-                 params: dict[str, Any], result: str = "agency", line: str = "l", placement: str = "x") -> str:
+                 params: dict[str, Any], result: str = "agency", line: str = "l", placement: str = "x",
+                 elig: Rules | None = None) -> str:
     """CASE giving the agency (or its age threshold, result="age") a line qualifies for, or NULL.
 
     Greater than, both ways: balance > threshold, and age > N days <=> anchor < as_of - N.
-    `rules` come highest age first (core.external.admin.rules_in_order). Adds its parameters.
+    `rules` come highest age first (core.external.admin.rules_in_order). Adds its parameters
+    (with `elig`, those of the SPEC 14 rules too: held days do not age).
     """
     if not rules:
         return "CAST(NULL AS BIGINT)"
     whens = []
+    if elig is not None:
+        params.update(elig.params())
     for i, r in enumerate(rules):
         assert r.age_gt is not None and r.balance_gt_cents is not None
         params[f"qb{i}"], params[f"qc{i}"] = r.balance_gt_cents, age_cutoff(as_of, r.age_gt)
         params[f"qa{i}"], params[f"qg{i}"] = r.agency_id, r.age_gt
         value = f":qa{i}" if result == "agency" else f":qg{i}"
-        whens.append(f"WHEN {balance} > :qb{i} AND {anchor(basis, line, placement)} < :qc{i} THEN {value}")
+        whens.append(f"WHEN {balance} > :qb{i} AND {anchor(basis, line, placement, elig)} < :qc{i} THEN {value}")
     return f"CAST(CASE {' '.join(whens)} END AS BIGINT)"
 
 
-def eligible(line: str = "l", placement: str = "x", automatic: bool = True) -> str:
+def eligible(line: str = "l", placement: str = "x", automatic: bool = True, elig: Rules | None = None) -> str:
     """An open guarantor line of practice :p that may enter Pending now (placement LEFT JOINed).
 
-    Never one another workflow holds or with a balance in collections (core.eligibility.free_for).
+    Never one another workflow holds or with a balance in collections (core.eligibility.free_for),
+    and with `elig` (whose params the caller adds) nothing SPEC 14 forbids: held, protected, or
+    waiting for insurance.
     The nightly run takes lines never placed and lines denied before today (a line denied today
     is not put straight back by a rerun of the same date), and released lines (paid while pending)
     whose balance came back; lines reversed, recalled or closed come back only by an operator's
@@ -58,7 +67,8 @@ def eligible(line: str = "l", placement: str = "x", automatic: bool = True) -> s
     else:
         again = f"({placement}.id IS NULL OR {starts('select-manual', placement)})"
     return " AND ".join([f"{line}.practice_id = :p", open_guarantor_line(line), again,
-                         *free_for("external", of_line(line))])
+                         *free_for("external", of_line(line)),
+                         *(collectable("external", of_line(line), elig) if elig else [])])
 
 
 def excluded_by_payments(cfg: ExternalSettings, as_of: dt.date, params: dict[str, Any], line: str = "l") -> str | None:

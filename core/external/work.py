@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from core import audit, ledger
+from core import audit, eligibility, ledger
 from core.eligibility import age_in_days
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.external.admin import settings
@@ -221,9 +221,11 @@ def select_manual(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.dat
     refs = sorted({r.strip() for r in lines if r.strip()})
     agency_id, label = _agency_id(uow, practice, agency)
     base = "FROM service_line l LEFT JOIN external_placement x ON x.line_id = l.id"
-    params: dict[str, Any] = {"p": practice.id, "refs": refs, "d": as_of}
+    elig = eligibility.rules_for(uow, practice, as_of)
+    params: dict[str, Any] = {"p": practice.id, "refs": refs, "d": as_of, **elig.params()}
     bad = uow.session.execute(q(f"SELECT l.source_id {base} WHERE l.practice_id = :p AND l.source_id IN :refs "
-                                f"AND NOT ({eligible(automatic=False)}) ORDER BY l.source_id LIMIT 11", params)).all()
+                                f"AND NOT ({eligible(automatic=False, elig=elig)}) ORDER BY l.source_id LIMIT 11",
+                                params)).all()
     if bad:
         raise Refused(f"{move.label} refused, nothing was changed: line " + ", ".join(r[0] for r in bad[:10])
                       + f": {move.reason}")

@@ -14,9 +14,12 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from core.eligibility import AGING_BASES
 from core.models.base import cents, choice, fk, pk
 
+# The practice (and roster) setting: "patient" ages a balance from the day it became the
+# guarantor's (the posted date when it was the guarantor's from the start), "acct" from posting.
+# What the anchor is for each lives in core.eligibility.aging_anchor.
+AGING_BASES = ("patient", "acct")
 GUARANTOR_KINDS = ("patient", "employer")
 INSURANCE_STATUSES = ("open", "closed", "appeal")
 RESPONSIBILITIES = ("guarantor", "insurance")

@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.eligibility import AGING_BASES
+from core.models.ledger import AGING_BASES
 from core.models.base import cents, choice, fk, pk
 
 SUPPRESS_BY = ("account", "transaction")

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from core.eligibility import age_cutoff, age_in_days, aging_anchor, free_for, of_encounter, open_guarantor_line
+from core.eligibility import (Rules, age_cutoff, age_in_days, aging_anchor, collectable, free_for, of_encounter,
+                              open_guarantor_line)
 from core.errors import BadInput
 
 # What makes an encounter's guarantor line "open" (over line l of encounter e): guarantor balance
@@ -86,8 +87,9 @@ def _check_range(low: int | None, high: int | None, name: str) -> None:
         raise BadInput(f"{name}-min is more than {name}-max", field=f"{name}_min")
 
 
-def age_exists_sql(basis: str) -> str:
-    return f"EXISTS (SELECT 1 FROM service_line l WHERE {OPEN_LINE_SQL} AND {aging_anchor(basis)} <= :age_cutoff)"
+def age_exists_sql(basis: str, rules: Rules | None = None) -> str:
+    anchor = aging_anchor(basis, "l", rules)
+    return f"EXISTS (SELECT 1 FROM service_line l WHERE {OPEN_LINE_SQL} AND {anchor} <= :age_cutoff)"
 
 
 def oldest_anchor_sql(basis: str) -> str:
@@ -95,9 +97,12 @@ def oldest_anchor_sql(basis: str) -> str:
     return f"(SELECT MIN({aging_anchor(basis)}) FROM service_line l WHERE {OPEN_LINE_SQL})"
 
 
-def qualifies_sql() -> list[str]:
-    """The rules every list entry must meet whatever the criteria (over encounter e, guarantor g)."""
-    return ["e.ar_cents > 0", "g.kind = :balance_kind", *free_for("precollections", of_encounter("e"))]
+def qualifies_sql(rules: Rules | None = None) -> list[str]:
+    """The rules every list entry must meet whatever the criteria (over encounter e, guarantor g);
+    with `rules`, also nothing SPEC 14 forbids on the business date (holds, protections, insurance)."""
+    me = of_encounter("e")
+    return ["e.ar_cents > 0", "g.kind = :balance_kind", *free_for("precollections", me),
+            *(collectable("precollections", me, rules) if rules else [])]
 
 
 def _bind(values: Any, rules: tuple[tuple[str, str, str], ...], where: list[str],
@@ -111,11 +116,11 @@ def _bind(values: Any, rules: tuple[tuple[str, str, str], ...], where: list[str]
 
 
 def matching_sql(c: Criteria, basis: str, as_of: dt.date, ids: dict[str, int | None],
-                 kind: str) -> tuple[str, dict[str, Any]]:
+                 kind: str, rules: Rules | None = None) -> tuple[str, dict[str, Any]]:
     """FROM ... WHERE ... over encounter e and guarantor g selecting every encounter of practice :p
     the build takes (prefix it with SELECT), and its parameters."""
-    where = ["e.practice_id = :p", *qualifies_sql()]
-    params: dict[str, Any] = {"balance_kind": kind}
+    where = ["e.practice_id = :p", *qualifies_sql(rules)]
+    params: dict[str, Any] = {"balance_kind": kind, **(rules.params() if rules else {})}
     _bind(c, (("guarantor_balance_min", "g.ar_cents", ">="),
               ("guarantor_balance_max", "g.ar_cents", "<="),
               ("encounter_balance_min", "e.ar_cents", ">="),
@@ -123,7 +128,7 @@ def matching_sql(c: Criteria, basis: str, as_of: dt.date, ids: dict[str, int | N
               ("dunning_min", "e.dunning_count", ">="),
               ("statement_profile", "e.statement_profile", "=")), where, params)
     if c.age_min is not None:
-        where.append(age_exists_sql(basis))
+        where.append(age_exists_sql(basis, rules))
         params["age_cutoff"] = age_cutoff(as_of, c.age_min)
     if c.encounter is not None:
         where.append("e.id = :encounter_id")

@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from core import audit, agency_files, ledger
+from core import eligibility
 from core.eligibility import age_in_days
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.models.ledger import Encounter, Guarantor, Practice
@@ -119,7 +120,8 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
     kind = _balance_for(practice, criteria.balance_for)
     ids = {"encounter": _encounter(uow, practice, criteria.encounter).id if criteria.encounter else None,
            "guarantor": _guarantor(uow, practice, criteria.guarantor).id if criteria.guarantor else None}
-    match, params = matching_sql(criteria, practice.aging_basis, as_of, ids, kind)
+    match, params = matching_sql(criteria, practice.aging_basis, as_of, ids, kind,
+                                 eligibility.rules_for(uow, practice, as_of))
     params["p"] = practice.id
     pending = _count(uow, "t.practice_id = :p AND t.on_list AND t.action IS NOT NULL", params) if clear else 0
     if pending and not confirmed:
@@ -530,7 +532,7 @@ def send_to_collections(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: 
         raise Refused("employers go to collections only through the Pre-Collections list")
     match, params = matching_sql(Criteria(encounter=encounter, guarantor=guarantor), practice.aging_basis,
                                  as_of, {"encounter": e.id if e else None, "guarantor": g.id if g else None},
-                                 "patient")
+                                 "patient", eligibility.rules_for(uow, practice, as_of))
     params["p"] = practice.id
     n, cents = _match_totals(uow, match, params)
     if n == 0:

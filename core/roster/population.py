@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from core import audit, ledger
-from core.eligibility import age_cutoff
+from core import audit, eligibility, ledger
+from core.eligibility import Rules, account_held_days, account_on_hold, age_cutoff
 from core.models.roster import RosterRun, RosterSettings
 from core.practices import practice_by_id
 from core.roster.admin import ensure_defaults
@@ -56,6 +56,12 @@ class PopulateResult:
         return asdict(self)
 
 
+def _not_frozen(elig: Rules, account: str = "roster_account") -> str:
+    """AND-condition keeping accounts on hold where they are (SPEC 14): no leaving, no move, no
+    letter, the past-due kept as it was; empty when the practice has no holds."""
+    return f"AND NOT {account_on_hold(account + '.guarantor_id')}" if elig.any_holds else ""
+
+
 def _moved_sets(cfg: RosterSettings) -> str:
     """The SET clause shared by every status move a run makes."""
     return ("prev_status = status_code, status_since = :as_of, last_run_id = :run, "
@@ -71,7 +77,7 @@ def _history(uow: UnitOfWork, params: dict[str, Any], step: str, reason: str) ->
         **params, step=step, reason=reason)
 
 
-def fill_work(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+def fill_work(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: Rules) -> None:
     """Every candidate account (delinquent now, or in the roster) with its amounts, in one pass."""
     suppressed = account_suppressed("g") if cfg.suppress_by == "account" else "FALSE"
     execute(uow, f"""
@@ -80,7 +86,7 @@ def fill_work(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> N
                CASE WHEN {suppressed} THEN TRUE ELSE FALSE END, 0
         FROM guarantor g
         LEFT JOIN (SELECT l.guarantor_id, SUM(l.ar_cents) AS cents FROM service_line l
-                   WHERE {delinquent_lines(cfg.aging_basis, cfg.suppress_by)}
+                   WHERE {delinquent_lines(cfg.aging_basis, cfg.suppress_by, elig=elig)}
                    GROUP BY l.guarantor_id) d ON d.guarantor_id = g.id
         WHERE g.practice_id = :p
           AND (d.cents IS NOT NULL OR EXISTS (SELECT 1 FROM roster_account ra
@@ -98,7 +104,7 @@ def fill_work(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> N
         **params)
 
 
-def step_leave(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+def step_leave(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: Rules) -> None:
     """1. Nothing past due any more (non-delinquent plans: nothing owed at all), a suppressed
     billing group, or no balance left at all: the account leaves the roster."""
     nd = [c for c in (cfg.nd_plan_status, cfg.nd_plan_failed_status) if c]
@@ -106,7 +112,7 @@ def step_leave(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> 
     execute(uow, f"""
         UPDATE roster_account SET active = FALSE, left_date = :as_of, status_code = NULL,
                last_step = 'leave', {_moved_sets(cfg)}
-        WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND EXISTS (
+        WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE {_not_frozen(elig)} AND EXISTS (
             SELECT 1 FROM roster_work w WHERE w.run_id = :run AND w.guarantor_id = roster_account.guarantor_id
               AND (w.suppressed OR w.total_cents <= 0 OR (w.delinquent_cents <= 0 AND NOT (
                    EXISTS (SELECT 1 FROM payment_plan pp WHERE pp.guarantor_id = roster_account.guarantor_id
@@ -118,7 +124,7 @@ def step_leave(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> 
             SELECT guarantor_id FROM roster_account WHERE last_run_id = :run AND last_step = 'leave')""", **params)
 
 
-def step_enter(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+def step_enter(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: Rules) -> None:
     """2. Patient accounts whose delinquent charges reach the minimum enter at the initial
     status, unless suppressed or the whole account balance is a credit (or zero)."""
     eligible = """w.run_id = :run AND NOT w.suppressed AND w.total_cents > 0 AND w.delinquent_cents > 0
@@ -150,7 +156,7 @@ def _plan_due_sql(uow: UnitOfWork) -> str:
     return f"(({elapsed} - 1) / pp.every_days + 1)"
 
 
-def step_plan_failed(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+def step_plan_failed(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: Rules) -> None:
     """3. A plan whose payments since its start fall short of the installments already due (an
     installment is missed once its due date has passed) sends the account to the failed status:
     the plan's own default status, else the settings' failed status for its kind."""
@@ -166,7 +172,7 @@ def step_plan_failed(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any
         UPDATE roster_account SET status_code = (SELECT {target} FROM payment_plan pp WHERE {failing}),
                last_step = 'plan_failed', {_moved_sets(cfg)}
         WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND status_since < :as_of
-          AND EXISTS (SELECT 1 FROM payment_plan pp WHERE {failing})""", **params)
+          {_not_frozen(elig)} AND EXISTS (SELECT 1 FROM payment_plan pp WHERE {failing})""", **params)
     _history(uow, params, "plan_failed", "plan_failed")
     execute(uow, """
         UPDATE payment_plan SET active = FALSE, failed_date = :as_of, version = version + 1
@@ -175,7 +181,7 @@ def step_plan_failed(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any
         **params)
 
 
-def step_partial(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+def step_partial(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: Rules) -> None:
     """4. Not on a plan, paid something since the last populate, still past due: partial payment.
     Accounts approved for the agency stay where they are (turnover is the next step for them)."""
     if not cfg.partial_status:
@@ -184,7 +190,7 @@ def step_partial(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -
     execute(uow, f"""
         UPDATE roster_account SET status_code = :partial, last_step = 'partial_payment', {_moved_sets(cfg)}
         WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND status_since < :as_of
-          AND status_code NOT IN ({", ".join(f"'{c}'" for c in keep)})
+          {_not_frozen(elig)} AND status_code NOT IN ({", ".join(f"'{c}'" for c in keep)})
           AND NOT EXISTS (SELECT 1 FROM payment_plan pp WHERE pp.guarantor_id = roster_account.guarantor_id
                           AND pp.active = TRUE)
           AND EXISTS (SELECT 1 FROM roster_work w WHERE w.run_id = :run
@@ -193,7 +199,7 @@ def step_partial(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -
     _history(uow, params, "partial_payment", "partial_payment")
 
 
-def step_transfer(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) -> None:
+def step_transfer(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: Rules) -> None:
     """5. Days in status reached days-to-remain: one step to the transfer-to status (with the
     option that the status's letter must have been printed first)."""
     printed = ""
@@ -203,22 +209,26 @@ def step_transfer(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any]) 
                      AND q.printed_date IS NULL)"""
     due = f"""cs.practice_id = :p AND cs.code = roster_account.status_code AND cs.transfer_to IS NOT NULL
               AND cs.days_to_remain IS NOT NULL
-              AND {days_between(uow, ':as_of', 'roster_account.status_since')} >= cs.days_to_remain"""
+              AND {days_between(uow, ':as_of', 'roster_account.status_since')}
+                  - {account_held_days(elig, 'roster_account.status_since', 'roster_account.guarantor_id')}
+                  >= cs.days_to_remain"""
     execute(uow, f"""
         UPDATE roster_account SET status_code = (SELECT cs.transfer_to FROM collection_status cs WHERE {due}),
                last_step = 'transfer', {_moved_sets(cfg)}
         WHERE practice_id = :p AND active = TRUE AND turned_over = FALSE AND status_since < :as_of
-          AND EXISTS (SELECT 1 FROM collection_status cs WHERE {due}) {printed}""", **params)
+          {_not_frozen(elig)} AND EXISTS (SELECT 1 FROM collection_status cs WHERE {due}) {printed}""", **params)
     _history(uow, params, "transfer", "transfer")
 
 
 def queue_letters(uow: UnitOfWork, cfg: RosterSettings, *, practice_id: int, as_of: dt.date,
                   operator: str, now: dt.datetime, run_id: int | None = None,
-                  guarantor_sql: str | None = None, extra: dict[str, Any] | None = None) -> tuple[int, int, int]:
+                  guarantor_sql: str | None = None, extra: dict[str, Any] | None = None,
+                  elig: Rules | None = None) -> tuple[int, int, int]:
     """6. Queue each status's letter once per roster episode, with the notes and 0.00 history
     adjustments the settings ask for. `guarantor_sql` narrows it (a manual change). Returns
     (letters, notes, adjustments)."""
-    params: dict[str, Any] = dict(p=practice_id, as_of=as_of, run=run_id, op=operator, now=now, **(extra or {}))
+    params: dict[str, Any] = dict(p=practice_id, as_of=as_of, run=run_id, op=operator, now=now, **(extra or {}),
+                                  **(elig.params() if elig else {}))
     before = int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one())
     narrow = f"AND ra.guarantor_id IN ({guarantor_sql})" if guarantor_sql else ""
     execute(uow, f"""
@@ -227,6 +237,7 @@ def queue_letters(uow: UnitOfWork, cfg: RosterSettings, *, practice_id: int, as_
         FROM roster_account ra JOIN collection_status cs ON cs.practice_id = ra.practice_id
                                                          AND cs.code = ra.status_code
         WHERE ra.practice_id = :p AND ra.active = TRUE AND ra.turned_over = FALSE AND cs.letter IS NOT NULL {narrow}
+          {_not_frozen(elig, "ra") if elig else ""}
           AND NOT EXISTS (SELECT 1 FROM letter_queue q WHERE q.guarantor_id = ra.guarantor_id
                           AND q.episode = ra.episode AND q.status_code = ra.status_code)""", **params)
     new = "q.practice_id = :p AND q.id > :before"
@@ -261,14 +272,14 @@ def auto_practices(uow: UnitOfWork) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def _finish(uow: UnitOfWork, params: dict[str, Any]) -> dict[str, tuple[int, int]]:
+def _finish(uow: UnitOfWork, params: dict[str, Any], elig: Rules) -> dict[str, tuple[int, int]]:
     """Remember each account's past-due where it changed (writing only those rows); count what
     each step did."""
-    execute(uow, """
+    execute(uow, f"""
         UPDATE roster_account SET last_populate = :as_of,
                past_due_cents = (SELECT w.delinquent_cents FROM roster_work w
                                  WHERE w.run_id = :run AND w.guarantor_id = roster_account.guarantor_id)
-        WHERE practice_id = :p AND active = TRUE AND EXISTS (
+        WHERE practice_id = :p AND active = TRUE {_not_frozen(elig)} AND EXISTS (
             SELECT 1 FROM roster_work w WHERE w.run_id = :run AND w.guarantor_id = roster_account.guarantor_id
               AND w.delinquent_cents <> roster_account.past_due_cents)""", **params)
     rows = execute(uow, """SELECT last_step, COUNT(*), COALESCE(SUM(past_due_cents), 0) FROM roster_account
@@ -302,17 +313,19 @@ def populate(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
         cutoff=age_cutoff(as_of, cfg.age_to_enter), min=cfg.min_balance_cents,
         initial=cfg.initial_status, pf=cfg.plan_failed_status, ndf=cfg.nd_plan_failed_status,
         partial=cfg.partial_status)
+    elig = eligibility.rules_for(uow, practice, as_of)
+    params.update(elig.params())
     steps = (step_leave, step_enter, step_plan_failed, step_partial, step_transfer)
     report = progress or (lambda name, done, total: None)
     report("reading balances", 0, len(steps) + 2)
-    fill_work(uow, cfg, params)
+    fill_work(uow, cfg, params, elig)
     for i, step in enumerate(steps, start=1):
         report(step.__name__.removeprefix("step_"), i, len(steps) + 2)
-        step(uow, cfg, params)
+        step(uow, cfg, params, elig)
     report("letters", len(steps) + 1, len(steps) + 2)
     letters, notes, adjustments = queue_letters(uow, cfg, practice_id=practice_id, as_of=as_of,
-                                                operator=actor.name, now=now, run_id=run_row.id)
-    counts = _finish(uow, params)
+                                                operator=actor.name, now=now, run_id=run_row.id, elig=elig)
+    counts = _finish(uow, params, elig)
     result = PopulateResult(run_row.id, practice.source_id, as_of,
                             left=counts.get("leave", (0, 0)), entered=counts.get("enter", (0, 0)),
                             plan_failed=counts.get("plan_failed", (0, 0)),

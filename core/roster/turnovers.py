@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from core import audit, ledger
-from core.eligibility import age_cutoff, aging_anchor
+from core import audit, eligibility, ledger
+from core.eligibility import Rules, account_on_hold, account_protected, age_cutoff, aging_anchor
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.models.ledger import Practice
 from core.models.roster import RosterSettings
@@ -52,18 +52,22 @@ class TurnoverResult:
         return asdict(self)
 
 
-def _accounts_where(guarantor_ids: list[int] | None, params: dict[str, Any]) -> str:
+def _accounts_where(guarantor_ids: list[int] | None, params: dict[str, Any], elig: Rules) -> str:
+    """The approved accounts to turn over, less those on hold or protected on the business date
+    (SPEC 14: never turned over; they stay approved until the hold ends)."""
     where = ("ra.practice_id = :p AND ra.active = TRUE AND ra.turned_over = FALSE "
-             "AND ra.status_code = :approved")
+             f"AND ra.status_code = :approved AND NOT {account_protected('ra.guarantor_id', elig, agency=True)}")
+    if elig.any_holds:
+        where += f" AND NOT {account_on_hold('ra.guarantor_id')}"
     if guarantor_ids is not None:
         params["ids"] = list(guarantor_ids) or [-1]
         where += " AND ra.guarantor_id IN :ids"
     return where
 
 
-def _lines_where(cfg: RosterSettings, accounts: str) -> str:
-    lines = (delinquent_lines(cfg.aging_basis, cfg.suppress_by) if cfg.transfer_charges == "delinquent"
-             else open_guarantor_lines(cfg.suppress_by))
+def _lines_where(cfg: RosterSettings, accounts: str, elig: Rules) -> str:
+    lines = (delinquent_lines(cfg.aging_basis, cfg.suppress_by, elig=elig, agency=True)
+             if cfg.transfer_charges == "delinquent" else open_guarantor_lines(cfg.suppress_by, elig=elig, agency=True))
     return f"{lines} AND l.guarantor_id IN (SELECT ra.guarantor_id FROM roster_account ra WHERE {accounts})"
 
 
@@ -99,8 +103,10 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
     params: dict[str, Any] = dict(p=practice_id, approved=cfg.approved_status, as_of=as_of, bp=bp,
                                   cutoff=age_cutoff(as_of, cfg.age_to_enter), op=actor.name,
                                   now=uow.now(), wo=cfg.write_off_code, fee_code=cfg.fee_code)
-    accounts = _accounts_where(guarantor_ids, params)
-    lines = _lines_where(cfg, accounts)
+    elig = eligibility.rules_for(uow, practice, as_of)
+    params.update(elig.params())
+    accounts = _accounts_where(guarantor_ids, params, elig)
+    lines = _lines_where(cfg, accounts, elig)
     n_acc, n_lines, cents, fee = preview(uow, cfg, lines, accounts, params)
     if not n_acc:
         raise Refused(f"nothing to turn over: no accounts are in the approved-for-agency status {cfg.approved_status}")

@@ -1,0 +1,115 @@
+"""SPEC 14 in every workflow: a held, a protected and an insurance-open account are left out of the
+Pre-Collections list, the external run and the roster; held days do not age (SPEC 18.1); the
+roster freezes an account on hold. Both databases, explicit business dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from core import holds, precollections as pc, protections, roster
+from core.precollections import Criteria
+from tests import factories as f
+from tests.external_helpers import agency, placements, run
+
+DAY = dt.date(2026, 3, 1)
+
+
+def guarantor(u: Any, p: Any, sid: str, age: int = 100, **kw: Any) -> Any:
+    """A patient with one 100.00 guarantor line posted `age` days before DAY."""
+    enc_kw = {k: kw.pop(k) for k in ("insurance_status",) if k in kw}
+    g = f.guarantor(u, p, sid, **kw)
+    f.encounter(u, p, g, [10_000], source_id=f"E-{sid}", posted=DAY - dt.timedelta(days=age), **enc_kw)
+    return g
+
+
+@pytest.fixture
+def world(uow, admin):  # type: ignore[no-untyped-def]
+    with uow() as u:
+        p = f.practice(u, income_threshold_pct=200)
+        guarantor(u, p, "PLAIN")
+        guarantor(u, p, "HELD")
+        guarantor(u, p, "BANKRUPT", bankruptcy_filed=DAY - dt.timedelta(days=5))
+        guarantor(u, p, "MINOR", birth_date=dt.date(2015, 1, 1))
+        guarantor(u, p, "INSURANCE", insurance_status="open")
+        guarantor(u, p, "POOR", household_income_cents=1_000_000, household_size=1)
+        u.commit()
+    with uow() as u:
+        protections.set_guideline(u, admin, 2025, 1_565_000, 550_000, DAY)
+    with uow() as u:
+        holds.place_hold(u, admin, p.id, "dispute", "disputes the visit", DAY, guarantor="HELD")
+    return p
+
+
+def taken_by_precollections(uow, admin, p) -> set[str]:  # type: ignore[no-untyped-def]
+    with uow() as u:
+        pc.add_tasks(u, admin, p.id, Criteria(), DAY, confirmed=True)
+    with uow() as u:
+        return set(u.session.execute(text("SELECT e.source_id FROM precollection_task t JOIN encounter e "
+                                          "ON e.id = t.encounter_id WHERE t.on_list = TRUE")).scalars())
+
+
+def test_precollections_leaves_out_held_protected_and_insurance_open(uow, admin, world) -> None:
+    assert taken_by_precollections(uow, admin, world) == {"E-PLAIN", "E-POOR"}  # income only stops agencies
+
+
+def test_the_external_run_leaves_out_held_protected_income_exempt_and_insurance_open(
+        uow, admin, world, tmp_path: Path) -> None:
+    agency(uow, admin, world, "AG1", "0.00", 60)
+    run(uow, admin, world, DAY, tmp_path)
+    assert {line for line in placements(uow)} == {"E-PLAIN-1"}
+
+
+def test_the_roster_leaves_out_held_protected_and_insurance_open(uow, admin, world) -> None:
+    with uow() as u:
+        roster.populate(u, admin, world.id, DAY)
+    with uow() as u:
+        entered = set(u.session.execute(text("SELECT g.source_id FROM roster_account ra JOIN guarantor g "
+                                             "ON g.id = ra.guarantor_id WHERE ra.active = TRUE")).scalars())
+    assert entered == {"PLAIN", "POOR"}  # turnover, not the roster's letters, is what income exemption stops
+
+
+def test_a_hold_does_not_age_spec_18_1(uow, admin, tmp_path: Path) -> None:
+    """40 days old on 1 March, disputed 1-10 March: on 31 March 60 days old, not 70. With an agency
+    for 'age greater than 60' the line is taken on 1 April, not on 21 March."""
+    with uow() as u:
+        p = f.practice(u)
+        guarantor(u, p, "G", age=40)
+        u.commit()
+    with uow() as u:
+        holds.place_hold(u, admin, p.id, "dispute", "disputed", DAY, guarantor="G", end=dt.date(2026, 3, 10))
+    agency(uow, admin, p, "AG1", "0.00", 60)
+    for day in (dt.date(2026, 3, 5), dt.date(2026, 3, 21), dt.date(2026, 3, 31)):
+        run(uow, admin, p, day, tmp_path)
+        assert placements(uow) == {}, day
+    run(uow, admin, p, dt.date(2026, 4, 1), tmp_path)
+    assert set(placements(uow)) == {"E-G-1"}
+
+
+def test_the_roster_freezes_an_account_on_hold(uow, admin) -> None:
+    """Status 1 lasts 15 days (the default table). A 10-day hold from day 5 stops the clock: the
+    account moves on day 25, not day 15, and keeps its status and past-due meanwhile."""
+    with uow() as u:
+        p = f.practice(u)
+        guarantor(u, p, "G", age=100)
+        u.commit()
+
+    def populate(day: int) -> dict[str, Any]:
+        with uow() as u:
+            roster.populate(u, admin, p.id, DAY + dt.timedelta(days=day))
+        with uow() as u:
+            row = u.session.execute(text("SELECT status_code, active, past_due_cents FROM roster_account")).one()
+            return {"status": row[0], "active": bool(row[1]), "past_due": row[2]}
+    first = populate(0)
+    assert first["active"]
+    with uow() as u:
+        holds.place_hold(u, admin, p.id, "dispute", "disputed", DAY + dt.timedelta(days=5), guarantor="G",
+                         end=DAY + dt.timedelta(days=14))
+    for day in (5, 14, 15, 24):
+        assert populate(day) == first, day  # still there, same status, same past-due
+    moved = populate(25)
+    assert moved["status"] != first["status"] and moved["active"]
