@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from core.external.admin import (Assignment, AssignmentRow, add_assignment, assignments, format_percent,
-                                 normalise, parse_percent, remove_assignment, settings, settings_dict,
-                                 update_assignment, update_rules)
+from core.external.admin import (Assignment, AssignmentRow, add_assignment, assignments, normalise,
+                                 remove_assignment, settings, settings_dict, update_assignment, update_rules)
 from core.external.filing import create_file, list_files, mark_sent, preview
+from core.money import format_percent, parse_percent
 from core.practices import find_practice
 from core.external.returns import import_returns
 from core.external.nightly import RunResult, run
