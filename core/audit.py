@@ -10,12 +10,16 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from core.models.audit import AuditEntry
 from core.uow import UnitOfWork
+
+if TYPE_CHECKING:   # core.security records its changes here, so the check is imported when called
+    from core.security import Actor
 
 GENESIS = "0" * 64
 _QUEUE = "recoup.audit.pending"
@@ -96,16 +100,86 @@ def verify_chain(uow: UnitOfWork) -> Iterator[str]:
         prev = e.hash
 
 
+# ----------------------------------------------------------------------------- reading the trail
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What a reader narrows by (all optional, combined with AND)."""
+    operator: str | None = None
+    action: str | None = None        # a prefix: "precollections." or "account.open"
+    record: str | None = None        # a record id named by the entry (a task, an encounter, a name)
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: dt.datetime
+    business_date: dt.date | None
+    operator: str
+    action: str
+    entity: str
+    record_ids: list[str]
+    before: str | None
+    after: str | None
+
+
+def _where(f: AuditFilter) -> list[Any]:
+    conds: list[Any] = []
+    if f.operator:
+        conds.append(col(AuditEntry.operator) == f.operator)
+    if f.action:
+        conds.append(col(AuditEntry.action).startswith(f.action))
+    if f.record:
+        conds.append(col(AuditEntry.record_ids).contains(json.dumps(str(f.record))))
+    if f.since:
+        conds.append(col(AuditEntry.at) >= dt.datetime.combine(f.since, dt.time(), dt.UTC))
+    if f.until:
+        conds.append(col(AuditEntry.at) < dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time(), dt.UTC))
+    return conds
+
+
+def _row(e: AuditEntry) -> AuditRow:
+    try:
+        ids = [str(i) for i in json.loads(e.record_ids or "[]")]
+    except ValueError:
+        ids = [e.record_ids]
+    return AuditRow(int(e.id or 0), e.at, e.business_date, e.operator, e.action, e.entity, ids, e.before, e.after)
+
+
+def _page(uow: UnitOfWork, f: AuditFilter, after: int | None, before: int | None, offset: int | None,
+          limit: int) -> list[AuditRow]:
+    stmt = select(AuditEntry).where(*_where(f))
+    if after is not None:
+        stmt = stmt.where(col(AuditEntry.id) < after).order_by(col(AuditEntry.id).desc())
+    elif before is not None:
+        stmt = stmt.where(col(AuditEntry.id) > before).order_by(col(AuditEntry.id).asc())
+    else:
+        stmt = stmt.order_by(col(AuditEntry.id).desc()).offset(offset or 0)
+    found = [_row(e) for e in uow.session.exec(stmt.limit(limit))]
+    return found[::-1] if before is not None and after is None else found
+
+
+def read_entries(uow: UnitOfWork, actor: "Actor", f: AuditFilter | None = None, *, after: int | None = None,
+                 before: int | None = None, offset: int | None = None, limit: int = 100) -> list[AuditRow]:
+    """The audit trail as operators read it (the viewer and `recoup audit`), newest first.
+    Supervisors and above: it shows who opened which account. One page: keyset on the entry id
+    (after = older than, before = newer than), or an offset for a jump."""
+    from core.security import require
+    require(actor, "supervisor", "read the audit trail")
+    return _page(uow, f or AuditFilter(), after, before, offset, limit)
+
+
+def count_entries(uow: UnitOfWork, actor: "Actor", f: AuditFilter | None = None) -> int:
+    """How many entries pass the filter (the viewer's length). Supervisors and above."""
+    from core.security import require
+    require(actor, "supervisor", "read the audit trail")
+    return int(uow.session.exec(select(func.count()).select_from(AuditEntry).where(*_where(f or AuditFilter())))
+               .one())
+
+
 def entries(uow: UnitOfWork, operator: str | None = None, action: str | None = None,
-            record: str | None = None, since: dt.date | None = None, limit: int = 100) -> list[AuditEntry]:
-    """The newest entries first, optionally narrowed by operator, action prefix, record or date."""
-    stmt = select(AuditEntry)
-    if operator:
-        stmt = stmt.where(AuditEntry.operator == operator)
-    if action:
-        stmt = stmt.where(col(AuditEntry.action).startswith(action))
-    if record:
-        stmt = stmt.where(col(AuditEntry.record_ids).contains(json.dumps(str(record))))
-    if since:
-        stmt = stmt.where(AuditEntry.at >= dt.datetime.combine(since, dt.time()))
-    return list(uow.session.exec(stmt.order_by(col(AuditEntry.id).desc()).limit(limit)))
+            record: str | None = None, since: dt.date | None = None, limit: int = 100) -> list[AuditRow]:
+    """The same read without an operator's permission check, for the core's own checks and tests."""
+    return _page(uow, AuditFilter(operator, action, record, since), None, None, None, limit)

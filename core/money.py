@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["AmountError", "parse", "parse_optional", "format_plain", "format_display"]
+from core.errors import BadInput
+
+__all__ = ["AmountError", "parse", "parse_optional", "format_plain", "format_display", "parse_percent",
+           "format_percent"]
 
 
 class AmountError(ValueError):
@@ -69,3 +72,30 @@ def format_display(cents: int, symbol: bool = False) -> str:
     sign = "-" if cents < 0 else ""
     whole, frac = divmod(abs(int(cents)), 100)
     return f"{sign}{'$' if symbol else ''}{whole:,}.{frac:02d}"
+
+
+# A percent with at most two decimals and an optional "%" ("10", "12.5", "33.33 %"), never a float.
+_PERCENT = re.compile(r"^(?P<whole>\d{1,3})?(?:\.(?P<frac>\d{1,2}))?\s*%?$")
+
+
+def parse_percent(text: str, field: str = "percent", *, allow_zero: bool = False) -> int:
+    """A percent as basis points ("12.5" -> 1250), exact. One parser and one message style for every
+    percent field (agency fees, payment exclusions, the roster's collection fee): the message
+    starts with the field's name as the operator typed it (fee-pct, exclude-pct)."""
+    shown = field.replace("_", "-")
+    m = _PERCENT.match(text.strip())
+    if m is None or (m["whole"] is None and m["frac"] is None):
+        raise BadInput(f"{shown}: {text!r} is not a percentage like 10 or 12.5", field=field)
+    bp = int(m["whole"] or "0") * 100 + int((m["frac"] or "").ljust(2, "0") or "0")
+    if bp > 10000 or bp < 0 or (bp == 0 and not allow_zero):
+        limits = "from 0 to 100" if allow_zero else "more than 0 and at most 100"
+        raise BadInput(f"{shown}: must be {limits}", field=field)
+    return bp
+
+
+def format_percent(bp: int | None) -> str | None:
+    """Basis points as the shortest percent text ("12.5"), the way parse_percent reads it back."""
+    if bp is None:
+        return None
+    whole, frac = divmod(bp, 100)
+    return f"{whole}" if not frac else f"{whole}.{frac:02d}".rstrip("0")

@@ -1,16 +1,10 @@
 """Operator administration beyond add/list (core.security): disable, enable, the admin screen's
-save (role, active, password with a version check), and reading the audit trail (whole, or in
-keyset pages for the viewer) — each checked against the roles of SPEC 8 here, not only in the
-screens."""
+save (role, active, password with a version check) — each checked against the roles of SPEC 8
+here, not only in the screens. Reading the audit trail is core.audit.read_entries."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from dataclasses import dataclass
-from typing import Any
-
-from sqlmodel import col, func, select
+from sqlmodel import select
 
 from core import audit
 from core.errors import BadInput, Refused
@@ -52,19 +46,6 @@ def check_version(uow: UnitOfWork, op: Operator, expected_version: int | None) -
                             .order_by(AuditEntry.id.desc()).limit(1)).first()  # type: ignore[union-attr]
     who, when = (last.operator, f"{last.at:%Y-%m-%d %H:%M}") if last else ("someone", "an earlier time")
     raise Conflict(f"operator {op.name} was changed by {who} at {when} — reload")
-
-
-def read_audit(uow: UnitOfWork, actor: Actor, operator: str | None = None, action: str | None = None,
-               record: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
-               limit: int = 500) -> list[AuditEntry]:
-    """The audit trail, newest first, by operator, action prefix, record id and date range.
-    Supervisors and above: it shows who opened which account."""
-    require(actor, "supervisor", "read the audit trail")
-    found = audit.entries(uow, operator, action, record, since, limit if until is None else limit * 4)
-    if until is not None:
-        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time())
-        found = [e for e in found if e.at.replace(tzinfo=None) < end][:limit]
-    return found
 
 
 # ------------------------------------------------------------------------- the admin screen's save
@@ -111,75 +92,3 @@ def save_user(uow: UnitOfWork, actor: Actor, name: str, role: str, active: bool 
                  before, after)
     uow.commit()
     return op
-
-
-# ----------------------------------------------------------------------- the audit viewer's pages
-
-@dataclass(frozen=True)
-class AuditFilter:
-    """What the audit viewer narrows by (all optional, combined with AND)."""
-    operator: str | None = None
-    action: str | None = None        # a prefix: "precollections." or "account.open"
-    record: str | None = None        # a record id named by the entry (a task, an encounter, a name)
-    since: dt.date | None = None
-    until: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    id: int
-    at: dt.datetime
-    business_date: dt.date | None
-    operator: str
-    action: str
-    entity: str
-    record_ids: list[str]
-    before: str | None
-    after: str | None
-
-
-def _audit_where(f: AuditFilter) -> tuple[list[Any], dict[str, Any]]:
-    conds: list[Any] = []
-    if f.operator:
-        conds.append(col(AuditEntry.operator) == f.operator)
-    if f.action:
-        conds.append(col(AuditEntry.action).startswith(f.action))
-    if f.record:
-        conds.append(col(AuditEntry.record_ids).contains(json.dumps(str(f.record))))
-    if f.since:
-        conds.append(col(AuditEntry.at) >= dt.datetime.combine(f.since, dt.time(), dt.UTC))
-    if f.until:
-        conds.append(col(AuditEntry.at) < dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time(), dt.UTC))
-    return conds, {}
-
-
-def audit_count(uow: UnitOfWork, actor: Actor, f: AuditFilter) -> int:
-    """How many entries pass the filter (the viewer's length). Supervisors and above."""
-    require(actor, "supervisor", "read the audit trail")
-    conds, _ = _audit_where(f)
-    return int(uow.session.exec(select(func.count()).select_from(AuditEntry).where(*conds)).one())
-
-
-def audit_page(uow: UnitOfWork, actor: Actor, f: AuditFilter, *, after: int | None = None,
-               before: int | None = None, offset: int | None = None, limit: int = 100) -> list[AuditRow]:
-    """One page, newest first: keyset on the entry id (after = older than, before = newer than),
-    or an offset for a jump. The virtual table reads only what is on screen."""
-    require(actor, "supervisor", "read the audit trail")
-    conds, _ = _audit_where(f)
-    stmt = select(AuditEntry).where(*conds)
-    if after is not None:
-        stmt = stmt.where(col(AuditEntry.id) < after).order_by(col(AuditEntry.id).desc())
-    elif before is not None:
-        stmt = stmt.where(col(AuditEntry.id) > before).order_by(col(AuditEntry.id).asc())
-    else:
-        stmt = stmt.order_by(col(AuditEntry.id).desc()).offset(offset or 0)
-    found = [_audit_row(e) for e in uow.session.exec(stmt.limit(limit))]
-    return found[::-1] if before is not None and after is None else found
-
-
-def _audit_row(e: AuditEntry) -> AuditRow:
-    try:
-        ids = [str(i) for i in json.loads(e.record_ids or "[]")]
-    except ValueError:
-        ids = [e.record_ids]
-    return AuditRow(int(e.id or 0), e.at, e.business_date, e.operator, e.action, e.entity, ids, e.before, e.after)

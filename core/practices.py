@@ -1,12 +1,20 @@
-"""Finding the practice a use case works on, with the one message every workflow gives."""
+"""Finding the practice a use case works on, with the one message every workflow gives, and
+which practices a nightly batch is due for (the one definition the worker, `recoup nightly` and
+the run commands share)."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from dataclasses import dataclass
+
+from sqlmodel import col, select
 
 from core.errors import BadInput
 from core.models.ledger import Practice
+from core.sql import q
 from core.uow import UnitOfWork
+
+BATCH_KINDS = ("external", "roster")   # the external run first, as `recoup nightly` does
+ROSTER_DEFAULT_TIME = "02:00"          # the pre-loaded roster settings' automatic population time
 
 
 def find_practice(uow: UnitOfWork, ref: str | None) -> Practice:
@@ -28,3 +36,40 @@ def practice_by_id(uow: UnitOfWork, practice_id: int) -> Practice:
     if practice is None:
         raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
     return practice
+
+
+def all_practices(uow: UnitOfWork) -> list[Practice]:
+    """Every practice, by its id in the practice system."""
+    return list(uow.session.exec(select(Practice).order_by(col(Practice.source_id))))
+
+
+@dataclass(frozen=True)
+class DuePractice:
+    id: int
+    source_id: str
+    kind: str               # "external" or "roster"
+    auto_time: str | None   # roster: the settings' HH:MM for the automatic population; external: None
+
+
+def due_practices(uow: UnitOfWork, kind: str, ref: str | None = None, *,
+                  automatic: bool = True) -> list[DuePractice]:
+    """The practices batch `kind` runs for, by source id: "external" where external collections
+    are on; "roster" where the roster is on and, for the `automatic` (nightly) run, automatic
+    population is on too (a practice without roster settings yet gets the pre-loaded ones, where
+    it is on). An operator's manual populate passes automatic=False. `ref` narrows to one
+    practice (refused when there is no such practice)."""
+    if kind not in BATCH_KINDS:
+        raise BadInput(f"kind: {kind!r} is not a nightly batch ({', '.join(BATCH_KINDS)})", field="kind")
+    where = ["p.external_on = TRUE"] if kind == "external" else ["p.roster_on = TRUE"]
+    if kind == "roster" and automatic:
+        where.append("(s.id IS NULL OR s.auto_populate = TRUE)")
+    params: dict[str, object] = {}
+    if ref is not None:
+        where.append("p.id = :p")
+        params["p"] = find_practice(uow, ref).id
+    rows = uow.session.execute(q(
+        "SELECT p.id, p.source_id, s.auto_time FROM practice p "
+        "LEFT JOIN roster_settings s ON s.practice_id = p.id "
+        f"WHERE {' AND '.join(where)} ORDER BY p.source_id", params))
+    return [DuePractice(int(pid), source, kind, (at or ROSTER_DEFAULT_TIME) if kind == "roster" else None)
+            for pid, source, at in rows]

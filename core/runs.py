@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from core.errors import Refused
 from core.sql import as_date, q
@@ -38,6 +41,69 @@ class AlreadyDone(Refused):
 
 class AlreadyRunning(Refused):
     """Another process holds the claim and is (as far as we know) still running it."""
+
+
+T = TypeVar("T")
+UowFactory = Callable[..., AbstractContextManager[UnitOfWork]]   # uow(write=True) -> a unit of work
+
+
+def process_holder(login: str | None = None) -> str:
+    """Who holds a claim: host:pid for the worker, operator@host:pid for an operator's run (the
+    command line or a screen), so `holder_gone` can tell whether its process still exists."""
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    return f"{login}@{me}" if login else me
+
+
+def holder_gone(holder: str) -> bool:
+    """A claim left running by a process of this machine that no longer exists may be taken over;
+    a holder on another machine is never presumed gone."""
+    host, _, pid = holder.rpartition(":")
+    host = host.rpartition("@")[2]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, holder: str,
+                batch: Callable[[UnitOfWork], T], record: Callable[[T], dict[str, Any]],
+                started: Callable[[Claim], None] | None = None,
+                gone: Callable[[str], bool] = holder_gone) -> T:
+    """Run one practice's batch for a business date under its claim: the one use case the worker,
+    the command line and the screens share, so no two processes run the same date twice.
+
+    The claim commits first (raises AlreadyDone / AlreadyRunning, both Refused, saying by whom and
+    since when, before anything runs); `started` is told once it is held; `batch` runs in a write
+    unit of work of its own; the claim is closed "done" with `record(result)` (counts, never
+    patient data), or "failed" with the error's name when the batch raises (then re-raised; a
+    failed date may be claimed again)."""
+    with uow(write=True) as u:
+        held = claim(u, practice_id, kind, as_of, holder, gone)
+    try:
+        if started is not None:
+            started(held)
+        with uow(write=True) as u:
+            result = batch(u)
+    except BaseException as exc:
+        with uow(write=True) as u:
+            finish(u, held, "failed", {"error": type(exc).__name__,
+                                       "message": str(getattr(exc, "message", exc))[:500]})
+        raise
+    with uow(write=True) as u:
+        finish(u, held, "done", record(result))
+    return result
+
+
+def running(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date) -> "RunRecord | None":
+    """The claim running now for this practice, batch and business date, if any (whoever holds it)."""
+    found = [r for r in recorded(uow, practice_id, kind, as_of)
+             if r.business_date == as_of and r.outcome == "running"]
+    return found[0] if found else None
 
 
 def claim(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date, holder: str,
@@ -116,21 +182,16 @@ def recorded(uow: UnitOfWork, practice_id: int | None = None, kind: str | None =
     return [RunRecord(int(r[0]), r[1], as_date(r[2]) or dt.date.min, r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
-def schedules(uow: UnitOfWork, external_at: Any) -> list[Any]:
-    """Each practice's nightly batches and their local times: the external run (practices with
-    external collections on, at `external_at`) and the roster population (roster on and
-    automatic population on, at the settings' time; the pre-loaded default is 02:00)."""
+def schedules(uow: UnitOfWork, external_at: dt.time) -> list[Any]:
+    """Each practice's nightly batches and their local times, built on practices.due_practices:
+    the external run at `external_at`, the roster population at its settings' time."""
+    from core.practices import BATCH_KINDS, due_practices
     from core.worker import Schedule, parse_time
-    rows = uow.session.execute(q(
-        "SELECT p.id, p.source_id, p.external_on, p.roster_on, s.auto_populate, s.auto_time "
-        "FROM practice p LEFT JOIN roster_settings s ON s.practice_id = p.id ORDER BY p.source_id"))
-    out: list[Schedule] = []
-    for pid, source, external_on, roster_on, auto, at in rows:
-        if external_on:
-            out.append(Schedule(int(pid), source, "external", external_at))
-        if roster_on and (auto is None or auto):
-            out.append(Schedule(int(pid), source, "roster", parse_time(at or "02:00", "auto_time")))
-    return out
+    found = [p for kind in BATCH_KINDS for p in due_practices(uow, kind)]
+    found.sort(key=lambda p: (p.source_id, BATCH_KINDS.index(p.kind)))
+    return [Schedule(p.id, p.source_id, p.kind,
+                     external_at if p.kind == "external" else parse_time(p.auto_time or "02:00", "auto_time"))
+            for p in found]
 
 
 def done_dates(uow: UnitOfWork, since: dt.date) -> dict[tuple[int, str], set[dt.date]]:

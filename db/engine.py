@@ -40,6 +40,11 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def shown_url(url: str | None) -> str:
+    """The database as shown to the operator: resolved like make_engine's, password hidden."""
+    return make_url(resolve_url(url)).render_as_string(hide_password=True)
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = resolve_url(url)
     if url.startswith("sqlite"):

@@ -83,6 +83,15 @@ def test_audit_lists_entries(cli, admin) -> None:
     assert code == 0 and rows[0]["action"] == "users.add" and rows[0]["after"]["role"] == "viewer"
 
 
+def test_audit_reads_through_the_cores_permission_check(cli, admin) -> None:
+    """`recoup audit` and the viewer share core.audit.read_entries: a viewer is refused there."""
+    cli("users", "add", "erin", "--role", "viewer")
+    code, out, err = cli("audit", "--record", "erin", "--since", "2000-01-01")
+    assert code == 0 and "users.add" in out and "erin" in out, err
+    code, out, err = cli("audit", "--operator", "erin")
+    assert code == 4 and "erin (viewer) may not read the audit trail" in err
+
+
 def _subcommand_paths(parser, prefix=()):  # type: ignore[no-untyped-def]
     for action in parser._actions:
         if action.__class__.__name__ == "_SubParsersAction":

@@ -3,7 +3,9 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from core.money import AmountError, format_display, format_plain, parse, parse_optional
+from core.errors import BadInput
+from core.money import (AmountError, format_display, format_percent, format_plain, parse, parse_optional,
+                        parse_percent)
 
 
 @pytest.mark.parametrize("text,cents", [
@@ -59,3 +61,23 @@ def test_counts_in_messages_agree_with_their_number() -> None:
     assert counted(1, "agency", "agencies") == "1 agency" and counted(3, "agency", "agencies") == "3 agencies"
     assert SummaryLine(1, 41420, "will be sent to Collections").describe() == \
         "1 item will be sent to Collections, $414.20"
+
+
+@pytest.mark.parametrize("text,bp", [("10", 1000), ("12.5 %", 1250), ("33.33%", 3333), ("0.25", 25), (".5", 50),
+                                     ("100", 10000)])
+def test_percent_is_read_exactly_as_basis_points(text: str, bp: int) -> None:
+    assert parse_percent(text, "fee-pct") == bp
+    assert parse_percent(format_percent(bp) or "", "fee-pct") == bp
+
+
+@pytest.mark.parametrize("text,allow_zero,words", [
+    ("ten", False, "fee-pct: 'ten' is not a percentage like 10 or 12.5"),
+    ("1.234", False, "is not a percentage"), ("-5", True, "is not a percentage"),
+    ("0", False, "fee-pct: must be more than 0 and at most 100"),
+    ("101", True, "fee-pct: must be from 0 to 100")])
+def test_every_percent_field_refuses_in_one_style_naming_the_field(text: str, allow_zero: bool,
+                                                                   words: str) -> None:
+    with pytest.raises(BadInput, match=words) as refused:
+        parse_percent(text, "fee-pct", allow_zero=allow_zero)
+    assert refused.value.field == "fee-pct"
+    assert parse_percent("0", "fee-pct", allow_zero=True) == 0

@@ -12,31 +12,18 @@ The use cases live in small modules by concern; this module gathers them under o
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
-from core.external.admin import (Assignment, AssignmentRow, add_assignment, assignments, format_percent,
-                                 normalise, parse_percent, remove_assignment, settings, settings_dict,
-                                 update_assignment, update_rules)
+from core.external.admin import (Assignment, AssignmentRow, add_assignment, assignments, normalise,
+                                 remove_assignment, settings, settings_dict, update_assignment, update_rules)
 from core.external.filing import create_file, list_files, mark_sent, preview
+from core.money import format_percent, parse_percent
 from core.practices import find_practice
 from core.external.returns import import_returns
 from core.external.nightly import RunResult, run
 from core.external.work import (PlacementRow, approve, assign, deny, list_placements, reassign, reverse,
                                 select_manual)
-from core.models.ledger import Practice
-from core.uow import UnitOfWork
-
-
-def practices_to_run(uow: UnitOfWork, ref: str | None) -> list[Practice]:
-    """The practice given, or every practice with external collections on (for the nightly run)."""
-    if ref is not None:
-        return [find_practice(uow, ref)]
-    return list(uow.session.exec(select(Practice).where(col(Practice.external_on) == True)  # noqa: E712
-                                 .order_by(col(Practice.source_id))))
-
 
 __all__ = ["Assignment", "AssignmentRow", "PlacementRow", "RunResult", "add_assignment", "approve", "assign",
            "assignments", "create_file", "deny", "find_practice", "format_percent", "import_returns",
-           "list_files", "list_placements", "mark_sent", "normalise", "parse_percent", "practices_to_run",
+           "list_files", "list_placements", "mark_sent", "normalise", "parse_percent",
            "preview", "reassign", "remove_assignment", "reverse", "run", "select_manual", "settings",
            "settings_dict", "update_assignment", "update_rules"]

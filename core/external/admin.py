@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,13 +20,12 @@ from core import audit
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
 from core.models.agencies import AgencyAssignment, ExternalSettings
 from core.models.agencies import Agency
-from core.money import format_plain
+from core.money import format_percent, format_plain
 from core.security import Actor, require
 from core.sql import q
 from core.uow import UnitOfWork
 
 MAX_DAYS = 9999
-_PERCENT = re.compile(r"^(?P<whole>\d{1,3})(?:\.(?P<frac>\d{1,2}))?\s*%?$")
 
 
 @dataclass(frozen=True)
@@ -199,25 +197,6 @@ def rules_in_order(uow: UnitOfWork, practice_id: int) -> list[AgencyAssignment]:
 
 RULE_FIELDS = ("account_level", "returned_mail", "reassign", "reage_denied", "by_dos")
 EXCLUSION_FIELDS = ("exclude_days", "exclude_min_cents", "exclude_pct_bp")
-
-
-def parse_percent(text: str, field: str = "exclude_pct", allow_zero: bool = False) -> int:
-    """'10', '12.5' or '12.50 %' as basis points (1000, 1250): exact, never a float."""
-    m = _PERCENT.match(text.strip())
-    if m is None:
-        raise BadInput(f"{field.replace('_', '-')}: {text!r} is not a percentage like 10 or 12.5", field=field)
-    bp = int(m["whole"]) * 100 + int((m["frac"] or "").ljust(2, "0") or "0")
-    if not (0 <= bp if allow_zero else 0 < bp) or bp > 10000:
-        low = "0" if allow_zero else "more than 0"
-        raise BadInput(f"{field.replace('_', '-')}: must be {low} and at most 100", field=field)
-    return bp
-
-
-def format_percent(bp: int | None) -> str | None:
-    if bp is None:
-        return None
-    whole, frac = divmod(bp, 100)
-    return f"{whole}" if not frac else f"{whole}.{frac:02d}".rstrip("0")
 
 
 def settings(uow: UnitOfWork, practice_id: int) -> ExternalSettings:

@@ -57,6 +57,13 @@ class RunResult:
         out["steps"] = {k: {"count": n, "dollars": format_plain(c)} for k, (n, c) in self.steps.items()}
         return out
 
+    def run_record(self) -> dict[str, Any]:
+        """What the run claim keeps of this run (core.runs): counts and dollars, no patient data."""
+        out: dict[str, Any] = {"run": self.run_id, "files": len(self.files)}
+        for step, (n, c) in self.steps.items():
+            out[step], out[f"{step}_dollars"] = n, format_plain(c)
+        return out
+
 
 def run(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir: Path) -> RunResult:
     """Run every step for one practice and business date; one transaction, one audit entry."""

@@ -107,6 +107,19 @@ def guarantor_by_source(uow: UnitOfWork, source_id: str, practice_source: str | 
     return found[0]
 
 
+def guarantor_ids(uow: UnitOfWork, practice_id: int, sources: list[str]) -> list[int]:
+    """The guarantors of one practice by their source ids, in the order given (blanks skipped);
+    an unknown id is refused by name."""
+    ids = []
+    for source in (s.strip() for s in sources if s.strip()):
+        g = uow.session.exec(select(Guarantor.id).where(Guarantor.practice_id == practice_id,
+                                                        Guarantor.source_id == source)).first()
+        if g is None:
+            raise BadInput(f"guarantors: no guarantor {source!r} in this practice", field="guarantors")
+        ids.append(int(g))
+    return ids
+
+
 def settings(uow: UnitOfWork, practice_id: int) -> RosterSettings | None:
     return uow.session.exec(select(RosterSettings).where(RosterSettings.practice_id == practice_id)).first()
 

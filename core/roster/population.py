@@ -28,6 +28,7 @@ from typing import Any
 from core import audit, eligibility, ledger
 from core.eligibility import Rules, account_held_days, account_on_hold, age_cutoff
 from core.models.roster import RosterRun, RosterSettings
+from core.money import format_plain
 from core.practices import practice_by_id
 from core.roster.admin import ensure_defaults
 from core.roster.sql import account_suppressed, delinquent_lines
@@ -54,6 +55,11 @@ class PopulateResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def run_record(self) -> dict[str, Any]:
+        """What the run claim keeps of this run (core.runs): counts and dollars, no patient data."""
+        return {"run": self.run_id, "entered": self.entered[0], "entered_dollars": format_plain(self.entered[1]),
+                "left": self.left[0], "moved": self.moved[0], "letters": self.letters}
 
 
 def _not_frozen(elig: Rules, account: str = "roster_account") -> str:
@@ -261,15 +267,6 @@ def queue_letters(uow: UnitOfWork, cfg: RosterSettings, *, practice_id: int, as_
             FROM letter_queue q WHERE {new}""", **params, j=journal.id, code=cfg.letter_adj_code).rowcount
         ledger.close_journal(uow, journal)
     return letters, notes, adjustments
-
-
-def auto_practices(uow: UnitOfWork) -> list[int]:
-    """Practices the nightly worker populates: roster on, and automatic population on (a practice
-    without settings yet gets the pre-loaded ones, where it is on)."""
-    rows = execute(uow, """SELECT p.id FROM practice p LEFT JOIN roster_settings s ON s.practice_id = p.id
-                       WHERE p.roster_on = TRUE AND (s.id IS NULL OR s.auto_populate = TRUE)
-                       ORDER BY p.source_id""").all()
-    return [int(r[0]) for r in rows]
 
 
 def _finish(uow: UnitOfWork, params: dict[str, Any], elig: Rules) -> dict[str, tuple[int, int]]:

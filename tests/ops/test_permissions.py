@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from core import auth, external, operators, precollections, roster, security
+from core import audit, auth, external, operators, precollections, roster, security
 from core.roster import letters
 from core.errors import RecoupError, Refused
 from core.external.admin import Assignment
@@ -71,7 +71,7 @@ CASES: dict[str, UseCase] = {
     "users.add": lambda u, a, p, tmp: security.add_user(u, a, "newcomer", "viewer"),
     "users.disable": lambda u, a, p, tmp: operators.set_active(u, a, "someone", False),
     "users.password_of_another": lambda u, a, p, tmp: auth.set_password(u, a, "someone", "long enough password"),
-    "audit.read": lambda u, a, p, tmp: operators.read_audit(u, a),
+    "audit.read": lambda u, a, p, tmp: audit.read_entries(u, a),
     "verify": lambda u, a, p, tmp: verify(u),
 }
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from core import auth, runs, worker
-from core.errors import Refused
+from core import auth, practices, roster, runs, worker
+from core.errors import BadInput, Refused
 from core.security import Actor
 from tests.conftest import TODAY
 from tests.factories import practice as make_practice
@@ -47,6 +47,45 @@ def test_a_claim_left_by_a_dead_process_is_taken_over(uow, admin) -> None:
     with uow() as u:
         c = runs.claim(u, pid, "roster", TODAY, "host:2", holder_gone=lambda h: h == "host:1")
     assert c.holder == "host:2"
+
+
+def test_run_claimed_records_the_outcome_and_a_failure_may_run_again(uow, admin) -> None:
+    pid = _practice(uow)
+
+    def broken(u: Any) -> Any:
+        raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError):
+        runs.run_claimed(uow, pid, "external", TODAY, "host:1", broken, lambda r: {})
+    started: list[str] = []
+    got = runs.run_claimed(uow, pid, "external", TODAY, "host:2", lambda u: 7, lambda r: {"n": r},
+                           started=lambda c: started.append(c.holder))
+    assert (got, started) == (7, ["host:2"])
+    with pytest.raises(runs.AlreadyDone, match="already done"):
+        runs.run_claimed(uow, pid, "external", TODAY, "host:3", lambda u: 8, lambda r: {})
+    with uow(write=False) as u:
+        assert [(r.outcome, r.holder, r.summary) for r in runs.recorded(u, pid)] == [("done", "host:2", '{"n": 7}')]
+        assert runs.running(u, pid, "external", TODAY) is None
+
+
+def test_due_practices_is_the_one_nightly_selection(uow, admin) -> None:
+    with uow() as u:
+        both = make_practice(u, "P1").id                                # both on (the defaults)
+        ext = make_practice(u, "P2", roster_on=False).id
+        manual = make_practice(u, "P3", external_on=False).id
+        make_practice(u, "P4", external_on=False, roster_on=False)
+        u.commit()
+    with uow() as u:
+        roster.update_settings(u, admin, manual, {"auto_populate": False, "auto_time": "01:30"})
+    with uow(write=False) as u:
+        assert [p.id for p in practices.due_practices(u, "external")] == [both, ext]
+        assert [p.id for p in practices.due_practices(u, "roster")] == [both]          # P3 populates by hand
+        assert [p.id for p in practices.due_practices(u, "roster", automatic=False)] == [both, manual]
+        assert practices.due_practices(u, "external", "P3") == []
+        assert roster.auto_practices(u) == [both]
+        assert [(s.source_id, s.kind, s.at) for s in runs.schedules(u, dt.time(3, 0))] == [
+            ("P1", "external", dt.time(3, 0)), ("P1", "roster", dt.time(2, 0)), ("P2", "external", dt.time(3, 0))]
+        with pytest.raises(BadInput, match="no practice 'P9'"):
+            practices.due_practices(u, "roster", "P9")
 
 
 def test_missed_nights_are_due_once_each_in_order() -> None:

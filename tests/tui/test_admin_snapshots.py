@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core import accounts, security
-from core.operators import AuditFilter
+from core.audit import AuditFilter
 from db.uow import SqlUnitOfWork
 from tests.tui.data import AS_OF
 from tests.tui.test_snapshots import SIZE, _run

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from textual.widgets import DataTable, Input, Static
 
-from core import external, agency_files
+from core import external, agency_files, runs
 from tests.tui.data import AS_OF
 from tests.tui.helpers import settle, text_of
 from tui.screens.external_admin import ExternalAdminScreen
@@ -406,3 +406,26 @@ async def test_run_now_in_the_background_reports_its_counts(make_app, services, 
         assert n > 0 and app.screen.table.total == n
         notes = [m.message for m in app._notifications]
         assert any(f"selected {n:,}" in m and str(AS_OF) in m for m in notes), notes
+
+
+async def test_run_now_is_refused_while_another_process_holds_the_run_claim(make_app, services, built,
+                                                                           tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """F9 takes the nightly's run claim: with the worker of another machine running the date, the
+    screen says so in a message and runs nothing."""
+    with services.uow(write=True) as u:
+        runs.claim(u, built.practice_id, "external", AS_OF, "worker@elsewhere:1")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_screen("external_pending")
+        await settle(pilot)
+        await pilot.press("f9")
+        await pilot.pause()
+        await type_into(pilot, "field-folder", str(tmp_path))
+        await pilot.press("f2")
+        await settle(pilot, rounds=5)
+        assert isinstance(app.screen, MessageDialog)
+        assert "already running (by worker@elsewhere:1" in app.screen.text()
+    assert states(services) == {}
+    with services.uow() as u:
+        assert [r.outcome for r in runs.recorded(u, built.practice_id)] == ["running"]

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from core import roster
+from core import roster, runs
+from core.roster import read as roster_read
 from tests.tui.data import AS_OF
 from tests.tui.helpers import settle, text_of
 from tui.screens.roster_admin import CollectionsAdminScreen
@@ -353,6 +354,48 @@ async def test_populate_moving_an_account_makes_a_stale_edit_a_conflict(make_app
         await settle(pilot)
         assert isinstance(app.screen, MessageDialog) and "changed by tester" in app.screen.text()
         assert read(services, roster.account, row.id).status_code == "2"
+
+
+async def test_populate_is_refused_while_another_process_holds_the_run_claim(make_app, services,
+                                                                            built) -> None:  # type: ignore[no-untyped-def]
+    """The screen takes the same claim as the worker and `recoup roster populate` (one run per
+    practice, kind and business date across processes): refused in words, nothing run."""
+    with services.uow(write=True) as u:
+        runs.claim(u, built.practice_id, "roster", AS_OF, "worker@elsewhere:1")
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.open_screen("populate_roster")
+        await settle(pilot)
+        assert "RUNNING in the background (by worker@elsewhere:1" in text_of(
+            app.screen.query_one("#populate-text", Static))
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, MessageDialog))
+        assert "already running (by worker@elsewhere:1" in app.screen.text()
+        assert not any("is done" in m or "failed" in m for m in messages(app))
+    with services.uow() as u:
+        assert roster_read.recent_runs(u, services.actor, built.practice_id) == []
+        assert [(r.holder, r.outcome) for r in runs.recorded(u, built.practice_id)] == \
+            [("worker@elsewhere:1", "running")]
+
+
+async def test_populate_records_its_run_and_a_second_one_for_the_date_is_already_done(
+        make_app, services, built) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.open_screen("populate_roster")
+        await settle(pilot)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: any("is done" in m for m in messages(app)))
+        await settle(pilot)
+        assert "Not running." in text_of(app.screen.query_one("#populate-text", Static))
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, MessageDialog))
+        assert f"the roster run of {AS_OF.isoformat()} is already done" in app.screen.text()
+    with services.uow() as u:
+        assert [(r.kind, r.outcome) for r in runs.recorded(u, built.practice_id)] == [("roster", "done")]
+        assert len(roster_read.recent_runs(u, services.actor, built.practice_id)) == 1
 
 
 # --- review, turnover, letters -------------------------------------------------------------------

@@ -175,7 +175,7 @@ def _rule_changes(ctx: Context) -> dict[str, Any]:
     if a.exclude_min is not None:
         changes["exclude_min_cents"] = _money(a.exclude_min, "exclude-min")
     if a.exclude_pct is not None:
-        changes["exclude_pct_bp"] = external.parse_percent(a.exclude_pct) if a.exclude_pct.strip() else None
+        changes["exclude_pct_bp"] = external.parse_percent(a.exclude_pct, "exclude_pct") if a.exclude_pct.strip() else None
     for _, dest, _ in RULES:
         if getattr(a, dest) is not None:
             changes[dest] = getattr(a, dest)

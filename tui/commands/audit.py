@@ -18,25 +18,25 @@ def register(sub: Any) -> None:
 
 
 def cmd_audit(ctx: Context) -> int:
-    from core import audit, security
+    from core import audit
     from core.clock import parse_date
     since = parse_date(ctx.args.since, "since") if ctx.args.since else None
+    filt = audit.AuditFilter(operator=ctx.args.by, action=ctx.args.action, record=ctx.args.record, since=since)
     with ctx.uow(write=False) as uow:
-        security.require(ctx.actor(uow), "supervisor", "read the audit trail")
-        found = audit.entries(uow, ctx.args.by, ctx.args.action, ctx.args.record, since, ctx.args.limit)
-        rows = [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "operator": e.operator,
-                 "action": e.action, "entity": e.entity, "records": _short(e.record_ids),
-                 "before": e.before, "after": e.after} for e in found]
+        found = audit.read_entries(uow, ctx.actor(uow), filt, limit=ctx.args.limit)
+    rows: list[dict[str, Any]] = [
+        {"id": e.id, "at": e.at.isoformat(timespec="seconds"), "operator": e.operator, "action": e.action,
+         "entity": e.entity, "records": _short(e.record_ids), "before": e.before, "after": e.after}
+        for e in found]
     if ctx.json:
-        for r in rows:
-            r["records"] = json.loads(next(e.record_ids for e in found if e.id == r["id"]))
-            r["before"] = json.loads(r["before"]) if r["before"] else None
-            r["after"] = json.loads(r["after"]) if r["after"] else None
+        for r, e in zip(rows, found):
+            r["records"] = e.record_ids
+            r["before"] = json.loads(e.before) if e.before else None
+            r["after"] = json.loads(e.after) if e.after else None
     ctx.emit(rows, ["id", "at", "operator", "action", "entity", "records", "after"])
     return 0
 
 
-def _short(record_ids: str, shown: int = 5) -> str:
-    ids = json.loads(record_ids)
+def _short(ids: list[str], shown: int = 5) -> str:
     more = f" (+{len(ids) - shown} more)" if len(ids) > shown else ""
     return ",".join(ids[:shown]) + more

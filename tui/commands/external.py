@@ -85,19 +85,17 @@ def _lines(ctx: Context) -> list[str] | None:
     return refs
 
 
-def run_external(ctx: Context, practice: str | None, out: Path) -> list[dict[str, Any]]:
+def run_external(ctx: Context, practice: str | None) -> list[dict[str, Any]]:
     """The run for one practice or every practice with external collections on (also for nightly)."""
-    from core import external
+    from core.practices import due_practices, find_practice
     from tui.commands.runclaim import claimed
     with ctx.uow(write=False) as uow:
         ctx.actor(uow)
-        found = [(p.id, p.source_id) for p in external.practices_to_run(uow, practice)]
+        found = ([(find_practice(uow, practice).id, practice)] if practice is not None
+                 else [(p.id, p.source_id) for p in due_practices(uow, "external")])
     rows = []
     for pid, source in found:
-        def batch(pid: int = pid) -> Any:
-            with ctx.uow() as uow:
-                return external.run(uow, ctx.actor(uow), pid, ctx.as_of, out)  # type: ignore[arg-type]
-        r, already = claimed(ctx, pid, "external", batch, _run_summary)  # type: ignore[arg-type]
+        r, already = claimed(ctx, int(pid), "external")
         if already is not None:
             rows.append({"practice": source, "run": None, "date": ctx.as_of.isoformat(), "already": already})
             continue
@@ -110,17 +108,8 @@ def run_external(ctx: Context, practice: str | None, out: Path) -> list[dict[str
     return rows
 
 
-def _run_summary(r: Any) -> dict[str, Any]:
-    """What the run record keeps: counts and dollars per step (no patient data)."""
-    from core.money import format_plain
-    out: dict[str, Any] = {"run": r.run_id, "files": len(r.files)}
-    for step, (n, c) in r.steps.items():
-        out[step], out[f"{step}_dollars"] = n, format_plain(c)
-    return out
-
-
 def cmd_run(ctx: Context) -> int:
-    rows = [r for r in run_external(ctx, ctx.args.practice, ctx.agency_folder()) if "already" not in r]
+    rows = [r for r in run_external(ctx, ctx.args.practice) if "already" not in r]
     ctx.emit(rows, ["practice", "run", "date", "release", "select", "select_dollars", "post", "post_dollars",
                     "file", "file_dollars", "reassign", "files"])
     return 0

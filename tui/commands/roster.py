@@ -167,20 +167,8 @@ def _guarantor_id(uow: Any, ctx: Context) -> int:
 
 
 def _guarantor_ids(uow: Any, practice_id: int, text: str | None) -> list[int] | None:
-    if not text:
-        return None
-    from sqlmodel import select
-
-    from core.errors import BadInput
-    from core.models import Guarantor
-    ids = []
-    for source in (s.strip() for s in text.split(",") if s.strip()):
-        g = uow.session.exec(select(Guarantor.id).where(Guarantor.practice_id == practice_id,
-                                                        Guarantor.source_id == source)).first()
-        if g is None:
-            raise BadInput(f"guarantors: no guarantor {source!r} in this practice", field="guarantors")
-        ids.append(int(g))
-    return ids
+    from core.roster import guarantor_ids
+    return guarantor_ids(uow, practice_id, text.split(",")) if text else None
 
 
 def _date(text: str | None, field: str) -> Any:
@@ -189,18 +177,9 @@ def _date(text: str | None, field: str) -> Any:
 
 
 def _percent_bp(text: str | None, field: str) -> int | None:
-    """A percent with up to two decimals as basis points ("33.33" -> 3333), without floats."""
-    if text is None:
-        return None
-    from core.errors import BadInput
-    from core.money import AmountError, parse
-    try:
-        bp = parse(text.rstrip("%"))
-    except AmountError:
-        raise BadInput(f"{field}: not a percent: {text!r} (write it like 33.33)", field=field) from None
-    if not 0 <= bp <= 10000:
-        raise BadInput(f"{field}: must be from 0 to 100", field=field)
-    return bp
+    """A percent option (0 to 100) as basis points; not given stays None."""
+    from core.money import parse_percent
+    return None if text is None else parse_percent(text, field, allow_zero=True)
 
 
 def _none(text: str | None) -> Any:
@@ -243,16 +222,11 @@ def cmd_status_remove(ctx: Context) -> int:
 
 
 def cmd_status_list(ctx: Context) -> int:
-    from sqlmodel import select
-
     from core import roster
-    from core.models import Practice
-    from core.practices import find_practice
+    from core.practices import all_practices, find_practice
     with ctx.uow() as uow:
         ctx.actor(uow)
-        practices = list(uow.session.exec(select(Practice).order_by(Practice.source_id)))
-        if ctx.args.practice:
-            practices = [find_practice(uow, ctx.args.practice)]
+        practices = [find_practice(uow, ctx.args.practice)] if ctx.args.practice else all_practices(uow)
         rows = []
         for p in practices:
             roster.ensure_defaults(uow, p.id)
@@ -332,37 +306,19 @@ def cmd_plan(ctx: Context) -> int:
     return 0
 
 
-def populate_claimed(ctx: Context, pid: int) -> tuple[Any, str | None]:
-    """One practice's roster population under the run claim (also for `recoup nightly`)."""
-    from core import roster
-    from core.money import format_plain
-    from tui.commands.runclaim import claimed
-
-    def batch() -> Any:
-        with ctx.uow() as uow:
-            return roster.populate(uow, ctx.actor(uow), pid, ctx.as_of)
-
-    def summary(p: Any) -> dict[str, Any]:
-        return {"run": p.run_id, "entered": p.entered[0], "entered_dollars": format_plain(p.entered[1]),
-                "left": p.left[0], "moved": p.moved[0], "letters": p.letters}
-    return claimed(ctx, pid, "roster", batch, summary)
-
-
 def cmd_populate(ctx: Context) -> int:
-    from sqlmodel import select
-
-    from core.models import Practice
     from core.money import format_plain
+    from core.practices import due_practices
+    from tui.commands.runclaim import claimed
     with ctx.uow(write=False) as uow:
         ctx.actor(uow)
         if ctx.args.practice:
             ids = [_practice_id(uow, ctx.args.practice)]
         else:
-            ids = [int(i) for i in uow.session.exec(select(Practice.id).where(Practice.roster_on == True)  # noqa: E712
-                                                    .order_by(Practice.source_id))]
+            ids = [p.id for p in due_practices(uow, "roster", automatic=False)]
     rows = []
     for pid in ids:
-        r, already = populate_claimed(ctx, pid)
+        r, already = claimed(ctx, pid, "roster")
         if already is not None:
             continue
         row: dict[str, Any] = {"practice": r.practice, "run": r.run_id, "date": r.business_date.isoformat()}

@@ -1,17 +1,17 @@
-"""Manual batch runs take the same run claim as the worker (core.runs), so an operator's
-`recoup nightly`, `recoup external run` or `recoup roster populate` and the nightly worker never
-run one practice's batch twice for a business date.
+"""Manual batch runs take the same run claim as the worker (core.runs.run_claimed), so an
+operator's `recoup nightly`, `recoup external run` or `recoup roster populate`, the nightly worker
+and the screens never run one practice's batch twice for a business date.
 
-The batches were already idempotent per business date (a second run changed nothing), so a run
-that is recorded as done stays what it was: the command says it was already done and exits 0.
+This module is only the command line's adapter: which batch a kind runs, and how the outcome
+reads. The batches were already idempotent per business date (a second run changed nothing), so a
+run that is recorded as done stays what it was: the command says it was already done and exits 0.
 A run that another process is running right now is refused (exit 4): its outcome is not known
 yet, and waiting on it silently could hold a cron job for hours. A failed run may be run again.
 """
 
 from __future__ import annotations
 
-import os
-import socket
+import datetime as dt
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -25,28 +25,27 @@ CLAIM_HELP = ("Takes the run claim for each practice and business date (as the w
 
 def holder(ctx: Context) -> str:
     """Who holds a claim: operator@host:pid (the worker's holder_gone reads host:pid)."""
-    return f"{ctx.login}@{socket.gethostname()}:{os.getpid()}"
+    from core.runs import process_holder
+    return process_holder(ctx.login)
 
 
-def claimed(ctx: Context, practice_id: int, kind: str, batch: Callable[[], Any],
-            summary: Callable[[Any], dict[str, Any]]) -> tuple[Any, str | None]:
-    """(result, None) after running `batch` under the claim, or (None, "already done ...") when the
-    date is recorded as done. AlreadyRunning propagates (Refused, exit 4). A failure is recorded."""
+def batch(ctx: Context, kind: str, practice_id: int, as_of: dt.date) -> Callable[[Any], Any]:
+    """The use case a nightly batch runs, given its unit of work (external run or roster populate)."""
+    if kind == "external":
+        from core import external
+        folder = ctx.agency_folder()
+        return lambda uow: external.run(uow, ctx.actor(uow), practice_id, as_of, folder)
+    from core import roster
+    return lambda uow: roster.populate(uow, ctx.actor(uow), practice_id, as_of)
+
+
+def claimed(ctx: Context, practice_id: int, kind: str) -> tuple[Any, str | None]:
+    """(result, None) after running the batch under the claim for ctx.as_of, or (None, "already
+    done ...") when the date is recorded as done. AlreadyRunning propagates (Refused, exit 4)."""
     from core import runs
-    from tui.commands.worker import _holder_gone
     try:
-        with ctx.uow() as uow:
-            claim = runs.claim(uow, practice_id, kind, ctx.as_of, holder(ctx), _holder_gone)
+        return runs.run_claimed(ctx.uow, practice_id, kind, ctx.as_of, holder(ctx),
+                                batch(ctx, kind, practice_id, ctx.as_of), lambda r: r.run_record()), None
     except runs.AlreadyDone as exc:
         print(f"{exc.message}; nothing to do", file=sys.stderr)
         return None, exc.message
-    try:
-        result = batch()
-    except BaseException as exc:
-        with ctx.uow() as uow:
-            runs.finish(uow, claim, "failed", {"error": type(exc).__name__,
-                                               "message": str(getattr(exc, "message", exc))[:500]})
-        raise
-    with ctx.uow() as uow:
-        runs.finish(uow, claim, "done", summary(result))
-    return result, None

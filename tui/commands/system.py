@@ -21,10 +21,9 @@ def register(sub: Any) -> None:
 
 
 def cmd_init(ctx: Context) -> int:
-    from db.engine import resolve_url
-    from sqlalchemy.engine import make_url
+    from db.engine import shown_url
     new = ctx.init_database()
-    where = make_url(resolve_url(ctx.url)).render_as_string(hide_password=True)
+    where = shown_url(ctx.url)
     print(f"{'Created' if new else 'Upgraded'} {where}; {ctx.login} may sign in.")
     return 0
 

@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 import os
 import signal
-import socket
 import threading
 from typing import Any
 
@@ -41,22 +40,8 @@ def argparse_suppress() -> str:
 
 
 def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _holder_gone(holder: str) -> bool:
-    """A claim left running by a process of this machine that no longer exists may be taken over."""
-    host, _, pid = holder.rpartition(":")
-    host = host.rpartition("@")[2]          # a manual run's holder is operator@host:pid
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    from core.runs import process_holder
+    return process_holder()
 
 
 class Worker:
@@ -93,50 +78,34 @@ class Worker:
         return schedules
 
     def run_one(self, item: Any) -> bool:
+        """One due batch under its claim (core.runs.run_claimed); False when it failed."""
         from core import runs
         from core.errors import Refused
+        from tui.commands.runclaim import batch
         fields = f"practice={item.source_id} kind={item.kind} date={item.business_date.isoformat()}"
         try:
-            with self.ctx.uow() as uow:
-                claim = runs.claim(uow, item.practice_id, item.kind, item.business_date, _holder(), _holder_gone)
+            result = runs.run_claimed(self.ctx.uow, item.practice_id, item.kind, item.business_date, _holder(),
+                                      batch(self.ctx, item.kind, item.practice_id, item.business_date),
+                                      lambda r: r.run_record(),
+                                      started=lambda c: log.info("event=run.start %s", fields))
         except Refused as exc:
+            if not isinstance(exc, (runs.AlreadyDone, runs.AlreadyRunning)):
+                return self._failed(fields, item, exc)
             log.info("event=run.skipped %s reason=%s", fields, type(exc).__name__)
             return isinstance(exc, runs.AlreadyDone)
-        log.info("event=run.start %s", fields)
-        try:
-            summary = self._batch(item)
         except Exception as exc:  # recorded as failed; retried on the next pass, in order
-            with self.ctx.uow() as uow:
-                runs.finish(uow, claim, "failed", {"error": type(exc).__name__,
-                                                   "message": str(getattr(exc, "message", exc))[:500]})
-            log.error("event=run.failed %s error=%s", fields, type(exc).__name__)
-            self.results.append({"practice": item.source_id, "kind": item.kind,
-                                 "date": item.business_date.isoformat(), "outcome": "failed"})
-            return False
-        with self.ctx.uow() as uow:
-            runs.finish(uow, claim, "done", summary)
-        counts = " ".join(f"{k}={v}" for k, v in summary.items())
-        log.info("event=run.done %s %s", fields, counts)
+            return self._failed(fields, item, exc)
+        summary = result.run_record()
+        log.info("event=run.done %s %s", fields, " ".join(f"{k}={v}" for k, v in summary.items()))
         self.results.append({"practice": item.source_id, "kind": item.kind,
                              "date": item.business_date.isoformat(), "outcome": "done", **summary})
         return True
 
-    def _batch(self, item: Any) -> dict[str, Any]:
-        """Run one batch in its own transaction; counts and dollars only (no patient data)."""
-        from core.money import format_plain
-        with self.ctx.uow() as uow:
-            actor = self.ctx.actor(uow)
-            if item.kind == "external":
-                from core import external
-                r = external.run(uow, actor, item.practice_id, item.business_date, self.ctx.agency_folder())
-                out: dict[str, Any] = {"run": r.run_id, "files": len(r.files)}
-                for step, (n, c) in r.steps.items():
-                    out[step], out[f"{step}_dollars"] = n, format_plain(c)
-                return out
-            from core import roster
-            p = roster.populate(uow, actor, item.practice_id, item.business_date)
-            return {"run": p.run_id, "entered": p.entered[0], "entered_dollars": format_plain(p.entered[1]),
-                    "left": p.left[0], "moved": p.moved[0], "letters": p.letters}
+    def _failed(self, fields: str, item: Any, exc: BaseException) -> bool:
+        log.error("event=run.failed %s error=%s", fields, type(exc).__name__)
+        self.results.append({"practice": item.source_id, "kind": item.kind,
+                             "date": item.business_date.isoformat(), "outcome": "failed"})
+        return False
 
     def serve(self) -> None:
         from core.worker import next_wake

@@ -17,9 +17,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
-from core import operators
+from core import audit
 from core.errors import BadInput
-from core.operators import AuditFilter, AuditRow
+from core.audit import AuditFilter, AuditRow
 from tui.keys import binding, bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.precollections_dialogs import Dialog
@@ -47,13 +47,13 @@ class AuditSource:
 
     def count(self) -> int:
         with self.services.uow() as u:
-            return operators.audit_count(u, self.services.actor, self.filt)
+            return audit.count_entries(u, self.services.actor, self.filt)
 
     def page(self, *, after: Any = None, before: Any = None, offset: int | None = None,
              limit: int = PAGE) -> list[AuditRow]:
         with self.services.uow() as u:
-            return operators.audit_page(u, self.services.actor, self.filt, after=after, before=before,
-                                        offset=offset, limit=limit)
+            return audit.read_entries(u, self.services.actor, self.filt, after=after, before=before,
+                                      offset=offset, limit=limit)
 
     def key(self, row: AuditRow) -> int:
         return row.id

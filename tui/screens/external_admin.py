@@ -122,7 +122,7 @@ def rule_changes(v: dict[str, Any]) -> dict[str, Any]:
     """The form's values as the core's settings (percent parsed exactly by the core)."""
     pct = (v["exclude_pct"] or "").strip()
     return {"exclude_days": v["exclude_days"], "exclude_min_cents": v["exclude_min"],
-            "exclude_pct_bp": external.parse_percent(pct) if pct else None,
+            "exclude_pct_bp": external.parse_percent(pct, "exclude_pct") if pct else None,
             **{f.name: v[f.name] for f in RULE_FIELDS if f.kind == "flag"}}
 
 

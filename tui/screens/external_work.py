@@ -12,7 +12,9 @@ Files lists each agency with the posted lines waiting for its next file, and the
 create (into a folder), preview the rows, mark a batch as sent.
 
 F9 runs the nightly external collections now for the business date, in a background worker
-with the progress bar, and says what it did in a notification.
+with the progress bar, and says what it did in a notification. It takes the nightly's run claim
+(core.runs), so a date already run, or being run by the worker or another operator, is refused
+with who and since when.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core import external
-from core.errors import BadInput, counted
+from core import external, runs
+from core.errors import BadInput, Refused, counted
 from core.external.read import (PENDING, POSTED, agency_profiles, lines_for, placement_page, placement_totals,
                                 waiting_for_file)
 from core.money import format_display
@@ -35,7 +37,7 @@ from tui.keys import binding, bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
 from tui.services import Services
-from tui.widgets.confirm import run_use_case
+from tui.widgets.confirm import run_use_case, show_error
 from tui.widgets.form import Field
 from tui.widgets.progress import TaskProgress, run_in_background
 from tui.widgets.vtable import PAGE, Column, VirtualTable
@@ -136,12 +138,19 @@ class ExternalScreen(RecoupScreen):
                 return
 
             def work(report: Any) -> Any:
-                with s.uow(write=True) as u:
-                    return external.run(u, s.actor, pid, s.as_of, Path(values["folder"]))
+                try:
+                    return runs.run_claimed(s.uow, pid, "external", s.as_of, runs.process_holder(s.actor.name),
+                                            lambda u: external.run(u, s.actor, pid, s.as_of, Path(values["folder"])),
+                                            external.RunResult.run_record)
+                except (runs.AlreadyDone, runs.AlreadyRunning) as exc:
+                    return exc                                # refused before anything ran: a message
             run_in_background(self, "External collections run", work, self._ran, notify=False)
         self.app.push_screen(FormDialog("Run external collections now", fields, lambda v, ok: v, hint=hint), chosen)
 
-    def _ran(self, r: external.RunResult) -> None:
+    def _ran(self, r: external.RunResult | Refused) -> None:
+        if isinstance(r, Refused):
+            show_error(self, r)
+            return
         st = r.steps
         parts = [f"{label} {st[k][0]:,} ({dollars(st[k][1])})" for k, label in
                  (("select", "selected"), ("post", "posted"), ("file", "filed"), ("reassign", "reassigned"))]

@@ -4,6 +4,9 @@ F2 starts it for the practice and business date; it runs in a thread worker that
 application, not to this screen, so the operator may leave at once and keep working elsewhere
 (reference 004: "the job will perform independently"). The bar here follows its steps while the
 screen is open, and when it ends a notification says what it did, in counts and past-due dollars.
+It takes the same run claim as the nightly worker and `recoup roster populate` (core.runs), so a
+run already done for the date, or running in any process (this one included), is refused with
+who and since when; "running" on this screen is read from that claim too.
 Edits made meanwhile are safe: populate is one transaction, and a manual change made against a
 version that populate has since moved is refused by the core with who and when.
 """
@@ -15,7 +18,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core import roster
+from core import roster, runs
 from core.roster import read as roster_read
 from core.errors import RecoupError
 from core.money import format_display
@@ -26,15 +29,6 @@ from tui.widgets.confirm import show_error
 from tui.widgets.progress import TaskProgress
 
 RUN_COLUMNS = ("Date", "Entered", "Left", "Plan fail", "Partial", "Moved", "Letters", "By")
-
-
-def running(app: Any) -> dict[int, str]:
-    """Practice id -> the step its populate is on, for populates under way in this app."""
-    jobs = getattr(app, "_roster_populates", None)
-    if jobs is None:
-        jobs = {}
-        app._roster_populates = jobs
-    return jobs
 
 
 def summary(r: PopulateResult) -> str:
@@ -60,20 +54,21 @@ class PopulateScreen(RecoupScreen):
         yield TaskProgress()
         yield Footer()
 
+    run_claim: runs.RunRecord | None = None   # the populate running now for this date, in any process
+    run_step = ""                              # its step, while this screen's own run reports it
+
     def on_mount(self) -> None:
         super().on_mount()
         self.sub_title = f"{self.TITLE_TEXT} · {self.practice.name}"
         self.query_one(DataTable).add_columns(*RUN_COLUMNS)
         self.query_one(DataTable).focus()
-        step = running(self.app).get(self.practice.id)
-        if step is not None:
-            self.query_one(TaskProgress).start(f"Populating ({step})")
         self.action_refresh()
 
     def _text(self, extra: str = "") -> str:
-        s = self.services
-        state = running(self.app).get(self.practice.id)
-        now = f"RUNNING in the background: {state}" if state else "Not running."
+        s, c = self.services, self.run_claim
+        since = f", since {str(c.started_at)[:19]}" if c and c.started_at else ""
+        now = (f"RUNNING in the background{': ' + self.run_step if self.run_step else ''} "
+               f"(by {c.holder}{since})" if c else "Not running.")
         return (f"Populate Collection Roster for {self.practice.name}, business date {s.as_of}.\n"
                 f"F2 starts it in the background; you may leave this screen and keep working — a "
                 f"message tells you when it is done. {now}{extra}\nRecent runs:")
@@ -83,12 +78,19 @@ class PopulateScreen(RecoupScreen):
 
         def read() -> None:
             with s.uow() as u:
-                runs = roster_read.recent_runs(u, s.actor, pid)
+                found = roster_read.recent_runs(u, s.actor, pid)
                 cfg = roster.settings(u, pid)
-            self.app.call_from_thread(self._show, runs, cfg)
+                claim = runs.running(u, pid, "roster", s.as_of)
+            self.app.call_from_thread(self._show, found, cfg, claim)
         self.run_worker(read, thread=True, group="populate-read", exclusive=True, exit_on_error=False)
 
-    def _show(self, runs: list[Any], cfg: Any) -> None:
+    def _show(self, found: list[Any], cfg: Any, claim: runs.RunRecord | None) -> None:
+        self.run_claim = claim
+        bar = self.query_one(TaskProgress)
+        if claim is not None and "-running" not in bar.classes:
+            bar.start("Populating")
+        elif claim is None:
+            bar.stop()
         auto = ""
         if cfg is not None:
             auto = (f"\nNightly: automatic population {'ON at ' + cfg.auto_time if cfg.auto_populate else 'OFF'}"
@@ -96,57 +98,73 @@ class PopulateScreen(RecoupScreen):
         self.query_one("#populate-text", Static).update(self._text(auto))
         table = self.query_one(DataTable)
         table.clear()
-        for r in runs:
+        for r in found:
             table.add_row(str(r.business_date), str(r.entered_count), str(r.left_count), str(r.plan_failed_count),
                           str(r.partial_count), str(r.moved_count), str(r.letters_count), r.operator)
-        if not runs:
+        if not found:
             table.add_row("(none yet)", *[""] * (len(RUN_COLUMNS) - 1))
 
-    def action_populate(self) -> None:
-        pid, name = self.practice.id, self.practice.name
-        jobs = running(self.app)
-        if pid in jobs:
-            self.app.notify(f"The roster of {name} is already being populated.")
-            return
-        start(self.app, self, pid, name)
+    def show_claimed(self, claim: runs.Claim) -> None:
+        """This screen's run holds its claim: say RUNNING at once, before the batch reads anything."""
+        self.run_claim = runs.RunRecord(claim.practice_id, claim.kind, claim.business_date, "running",
+                                        claim.holder, None, None, None)
         self.query_one("#populate-text", Static).update(self._text())
+
+    def action_populate(self) -> None:
+        start(self.app, self, self.practice.id, self.practice.name)
 
 
 def start(app: Any, screen: PopulateScreen | None, practice_id: int, name: str) -> None:
-    """Run populate in an app-owned thread; report steps to the screen while it is open."""
+    """Run populate under its run claim in an app-owned thread; report steps to the screen while
+    it is open. A claim refused (already done, or running anywhere) is shown as a message."""
     s = app.services
-    jobs = running(app)
-    jobs[practice_id] = "starting"
     bar = screen.query_one(TaskProgress) if screen is not None else None
-    if bar is not None:
-        bar.start("Populating")
-    app.notify(f"Populating the collection roster of {name} in the background.")
+
+    def attached() -> PopulateScreen | None:
+        return screen if screen is not None and screen.is_attached else None
+
+    def claimed(claim: runs.Claim) -> None:
+        if bar is not None and bar.is_attached:
+            bar.start("Populating")
+        app.notify(f"Populating the collection roster of {name} in the background.")
+        if attached():
+            screen.show_claimed(claim)  # type: ignore[union-attr]
 
     def show_step(step: str, done: int, total: int) -> None:
-        jobs[practice_id] = step
+        if attached():
+            screen.run_step = step  # type: ignore[union-attr]
         if bar is not None and bar.is_attached:
             bar.query_one("#progress-title").update(f"Populating ({step}):")  # type: ignore[attr-defined]
             bar.advance(done, total)
 
     def finish(result: PopulateResult | None, error: BaseException | None) -> None:
-        jobs.pop(practice_id, None)
         if bar is not None and bar.is_attached:
             bar.stop()
-        if error is not None:
+        if attached():
+            screen.run_step = ""  # type: ignore[union-attr]
+        if isinstance(error, (runs.AlreadyDone, runs.AlreadyRunning)):
+            show_error(app.screen, error)                 # refused before anything ran
+        elif error is not None:
             if isinstance(error, RecoupError):
                 show_error(app.screen, error)
             app.notify(f"Populate Collection Roster of {name} failed: {error}", severity="error", timeout=15)
         elif result is not None:
             app.notify(f"Populate Collection Roster of {name} ({result.business_date}) is done: {summary(result)}.",
                        title="Roster populated", timeout=20)
-        if screen is not None and screen.is_attached:
-            screen.action_refresh()
+        for shown in (attached(), app.screen):
+            if isinstance(shown, PopulateScreen) and shown.is_attached and shown.practice is not None \
+                    and shown.practice.id == practice_id:
+                shown.action_refresh()
+
+    def batch(u: Any) -> PopulateResult:
+        return roster.populate(u, s.actor, practice_id, s.as_of,
+                               progress=lambda st, d, t: app.call_from_thread(show_step, st, d, t))
 
     def work() -> None:
         try:
-            with s.uow(write=True) as u:
-                result = roster.populate(u, s.actor, practice_id, s.as_of,
-                                         progress=lambda st, d, t: app.call_from_thread(show_step, st, d, t))
+            result = runs.run_claimed(s.uow, practice_id, "roster", s.as_of, runs.process_holder(s.actor.name),
+                                      batch, PopulateResult.run_record,
+                                      started=lambda c: app.call_from_thread(claimed, c))
         except Exception as exc:  # shown to the operator; never a traceback
             app.call_from_thread(finish, None, exc)
             return
