@@ -37,8 +37,10 @@ def _name(i: int) -> str:
 
 def build(u) -> Built:  # type: ignore[no-untyped-def]
     s = u.session
-    north = Practice(source_id="P1", name="North Clinic")
-    south = Practice(source_id="P2", name="South Clinic")
+    # Every encounter here keeps an insurance line open; these tests are about the screens, so the
+    # practices do not wait for insurance (the rule has its own tests: tests/test_collectable.py).
+    north = Practice(source_id="P1", name="North Clinic", wait_for_insurance=False)
+    south = Practice(source_id="P2", name="South Clinic", wait_for_insurance=False)
     s.add_all([north, south]); s.flush()
     guarantors = [Guarantor(practice_id=north.id, source_id=f"G{i + 1:03d}", kind="patient",
                             name=_name(i), birth_date=dt.date(1960 + i, 1 + i % 12, 1 + i % 28),
