@@ -65,6 +65,7 @@ async def _focus_row(pilot: Any, key: str) -> None:
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_status_table_alt_keys_twins_and_fallbacks_add_update_remove(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -103,6 +104,7 @@ async def test_status_table_alt_keys_twins_and_fallbacks_add_update_remove(make_
         assert not {"X1", "X2", "X3"} & set(status_codes(services, built))
 
 
+@pytest.mark.slow
 async def test_status_table_refusals_show_the_cores_message(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
