@@ -102,8 +102,8 @@ def test_every_subcommand_has_help(capsys) -> None:
 
 
 def test_operator_option_never_lifts_the_callers_role(cli, admin, engine) -> None:
-    from db.uow import SqlUnitOfWork
     from core.models import Operator
+    from db.uow import SqlUnitOfWork
     with SqlUnitOfWork(engine) as u:
         u.session.add(Operator(name="helpdesk", role="support", created_at=u.now(), created_by="t"))
         u.commit()

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from core.errors import Conflict, Refused
 from core import security
+from core.errors import Conflict, Refused
 from core.models.audit import AuditEntry
 from core.models.ledger import Encounter, Guarantor, LedgerTxn, Practice, ServiceLine, Statement
 from core.models.security import Operator

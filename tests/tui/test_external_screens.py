@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from textual.widgets import DataTable, Input, Static
 
-from core import external, agency_files
+from core import agency_files, external
 from tests.tui.data import AS_OF
 from tests.tui.helpers import settle, text_of
 from tui.screens.external_admin import ExternalAdminScreen
