@@ -91,6 +91,7 @@ def _subcommand_paths(parser, prefix=()):  # type: ignore[no-untyped-def]
                 yield from _subcommand_paths(sub, (*prefix, name))
 
 
+@pytest.mark.slow
 def test_every_subcommand_has_help(capsys) -> None:
     paths = list(_subcommand_paths(build_parser()))
     assert ("users", "add") in paths and ("verify",) in paths

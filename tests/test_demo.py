@@ -22,6 +22,8 @@ from db.engine import make_engine
 from db.uow import SqlUnitOfWork
 from tests.conftest import LOGIN, TODAY
 
+pytestmark = pytest.mark.slow  # builds the small demo per test, on each back end
+
 
 def _count(u: SqlUnitOfWork, *where, model=ServiceLine) -> int:
     stmt = select(func.count()).select_from(model)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from core.verify import verify
 from db.demo import build_demo
 from tests.conftest import LOGIN, TODAY
+
+pytestmark = pytest.mark.slow  # builds the small demo
 
 
 def test_small_demo_has_tasks_in_each_state_an_agency_and_a_file(engine, uow) -> None:  # type: ignore[no-untyped-def]

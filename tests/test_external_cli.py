@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import text
 
 from tests import factories as f
@@ -60,6 +61,7 @@ def test_agencies_commands(cli, uow, admin):
     assert cli("agencies", "profile", "--practice", "P1", "--agency", "AG2", "--baa-signed", "someday")[0] == 2
 
 
+@pytest.mark.slow
 def test_external_run_list_and_work(cli, uow, admin, tmp_path):
     _world(uow)
     day = ["--as-of", TODAY.isoformat()]

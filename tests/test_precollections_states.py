@@ -62,6 +62,7 @@ def test_the_table_is_what_the_spec_says():
     assert allowed_actions("sent") == ["remove-from-collections"]
 
 
+@pytest.mark.slow
 def test_every_state_action_pair(uow, tmp_path):
     with uow() as u:
         p = f.practice(u, employer_collections=True)

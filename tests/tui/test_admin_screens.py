@@ -84,6 +84,7 @@ async def test_users_alt_keys_twins_and_fallbacks_add_change_role_disable(make_a
         assert not any(o.active for n, o in _ops(services).items() if n != "tester")
 
 
+@pytest.mark.slow
 async def test_users_refusal_and_conflict_are_shown_in_the_cores_words(make_app, services) -> None:  # type: ignore[no-untyped-def]
     with services.uow(write=True) as u:
         security.add_user(u, services.actor, "dee", "collector")

@@ -223,6 +223,7 @@ async def test_filter_select_unselect_and_explain(make_app, services, built) -> 
         assert states(services) == {"pre": total}
 
 
+@pytest.mark.slow
 async def test_clear_warning_on_rebuild_and_cancel_changes_nothing(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -368,6 +368,7 @@ def _to_review(services: Any, built: Any, n: int = 3) -> list[int]:
     return ids
 
 
+@pytest.mark.slow
 async def test_review_approve_and_turn_over_through_the_warning(make_app, services, built, in_roster,
                                                                 tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RECOUP_ROSTER_FILES", str(tmp_path))
