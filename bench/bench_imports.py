@@ -34,17 +34,20 @@ def make_folder(folder: Path, lines: int) -> None:
     guarantors, encounters = lines // 5, lines * 2 // 5
     day = dt.date(2025, 1, 1)
     write(folder, "practices.csv", "practice_id,name", ["P1,Bench Practice"])
-    write(folder, "guarantors.csv", "guarantor_id,practice_id,kind,name,birth_date,address1,city,state,zip,returned_mail",
-          [f"G{i},P1,{'employer' if i % 50 == 0 else 'patient'},Person {i},1970-01-01,{i} Main St,Springfield,IL,62701,N"
-           for i in range(guarantors)])
+    write(folder, "guarantors.csv",
+          "guarantor_id,practice_id,kind,name,birth_date,address1,city,state,zip,returned_mail",
+          [f"G{i},P1,{'employer' if i % 50 == 0 else 'patient'},Person {i},1970-01-01,"
+           f"{i} Main St,Springfield,IL,62701,N" for i in range(guarantors)])
     write(folder, "encounters.csv", "encounter_id,practice_id,guarantor_id,patient_name,dos,case_id",
           [f"E{i},P1,G{i % guarantors},Patient {i},{day + dt.timedelta(days=i % 600)},C{i}" for i in range(encounters)])
     write(folder, "service_lines.csv", "line_id,encounter_id,procedure_code,amount,posted_date,responsibility",
           [f"L{i},E{i % encounters},99213,{format_plain(5000 + (i * 37) % 20000)},"
-           f"{day + dt.timedelta(days=i % 600 + 2)},{'insurance' if i % 4 == 0 else 'guarantor'}" for i in range(lines)])
+           f"{day + dt.timedelta(days=i % 600 + 2)},{'insurance' if i % 4 == 0 else 'guarantor'}"
+           for i in range(lines)])
     write(folder, "transactions.csv", "transaction_id,guarantor_id,line_id,date,kind,source,amount,adjustment_code",
-          [f"T{i},G{(i % encounters) % guarantors},{'' if i % 10 == 0 else f'L{i}'},{day + dt.timedelta(days=i % 600 + 30)},"
-           f"{'adjustment' if i % 7 == 0 else 'payment'},patient,{format_plain(1000 + i % 3000)},{'CO45' if i % 7 == 0 else ''}"
+          [f"T{i},G{(i % encounters) % guarantors},{'' if i % 10 == 0 else f'L{i}'},"
+           f"{day + dt.timedelta(days=i % 600 + 30)},{'adjustment' if i % 7 == 0 else 'payment'},patient,"
+           f"{format_plain(1000 + i % 3000)},{'CO45' if i % 7 == 0 else ''}"
            for i in range(lines)])
     write(folder, "statements.csv", "statement_id,guarantor_id,date,dunning_level",
           [f"S{i},G{i},{day + dt.timedelta(days=200)},1" for i in range(guarantors)])

@@ -23,9 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.ops.concurrency_scenario import (Outcome, build_world, check, p95, run_concurrently,  # noqa: E402
-                                            run_serially)
-from tests.pg_scratch import scratch_database  # noqa: E402
+from tests.ops.concurrency_scenario import Outcome, build_world, check, p95, run_concurrently, run_serially
+from tests.pg_scratch import scratch_database
 
 
 def _figures(name: str, outcomes: list[Outcome], seconds: float) -> dict[str, float]:

@@ -28,16 +28,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from core import agency_files  # noqa: E402
+from core import agency_files
+from core import precollections as pc
 from core.precollections import dashboard
-from core import precollections as pc  # noqa: E402
-from core.precollections.criteria import Criteria, TaskFilter  # noqa: E402
-from core.security import Actor  # noqa: E402
-from db import schema  # noqa: E402
-from db.engine import make_engine  # noqa: E402
-from db.uow import SqlUnitOfWork  # noqa: E402
+from core.precollections.criteria import Criteria, TaskFilter
+from core.security import Actor
+from db import schema
+from db.engine import make_engine
+from db.uow import SqlUnitOfWork
 
 AS_OF = dt.date(2026, 11, 23)
 BOSS = Actor("bench", "support")

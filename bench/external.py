@@ -16,21 +16,21 @@ Goal (issue 6): at most 15x.
 from __future__ import annotations
 
 import argparse
-import shutil
 import datetime as dt
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from bench.precollections import AS_OF, BOSS, bare, generate, timed  # noqa: E402
-from core import external  # noqa: E402
-from db import schema  # noqa: E402
-from db.engine import make_engine  # noqa: E402
-from db.uow import SqlUnitOfWork  # noqa: E402
+from bench.precollections import AS_OF, BOSS, bare, generate, timed
+from core import external
+from db import schema
+from db.engine import make_engine
+from db.uow import SqlUnitOfWork
 
 
 def redate(engine, p: int) -> None:
@@ -97,7 +97,7 @@ def main() -> None:
         setup(engine, p, approve)
         floor = bare(engine, floor_sql, {"p": p, "c": cutoff})
         with SqlUnitOfWork(engine) as u:
-            t = timed(lambda: external.run(u, BOSS, p, AS_OF, tmp))
+            t = timed(lambda: external.run(u, BOSS, p, AS_OF, tmp))  # noqa: B023 (called at once)
         with SqlUnitOfWork(engine) as u:
             n = u.session.execute(text("SELECT COUNT(*) FROM external_placement WHERE practice_id = :p"),
                                   {"p": p}).scalar_one()
@@ -105,7 +105,7 @@ def main() -> None:
         print(f"external run ({what}, {n:,} lines placed): {t} vs bare UPDATE {floor} "
               f"= {t.ratio(floor, engine)} (goal <= 15x)")
         with SqlUnitOfWork(engine) as u:
-            t2 = timed(lambda: external.run(u, BOSS, p, AS_OF, tmp))
+            t2 = timed(lambda: external.run(u, BOSS, p, AS_OF, tmp))  # noqa: B023 (called at once)
         print(f"  rerun of the same date (changes nothing): {t2}")
 
 
@@ -134,7 +134,7 @@ def large_demo(source: Path, tmp: Path) -> None:
         floor = bare(engine, f"UPDATE service_line SET version = version + 1 WHERE id IN (SELECT id {over})", params)
         done: list[external.RunResult] = []
         with SqlUnitOfWork(engine) as u:
-            t = timed(lambda: done.append(external.run(u, BOSS, p, AS_OF, tmp)))
+            t = timed(lambda: done.append(external.run(u, BOSS, p, AS_OF, tmp)))  # noqa: B023 (called at once)
         run = done[0]
         steps = ", ".join(f"{k} {n:,}" for k, (n, _c) in run.steps.items() if n)
         print(f"{source_id}: nightly external run ({steps}; {len(run.files)} files): {t} vs bare UPDATE "

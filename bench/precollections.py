@@ -29,15 +29,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from core import agency_files, ledger  # noqa: E402
-from core import precollections as pc  # noqa: E402
-from core.precollections.criteria import Criteria  # noqa: E402
-from core.security import Actor  # noqa: E402
-from db import schema  # noqa: E402
-from db.engine import make_engine  # noqa: E402
-from db.uow import SqlUnitOfWork  # noqa: E402
+from core import agency_files, ledger
+from core import precollections as pc
+from core.precollections.criteria import Criteria
+from core.security import Actor
+from db import schema
+from db.engine import make_engine
+from db.uow import SqlUnitOfWork
 
 AS_OF = dt.date(2026, 11, 23)
 BOSS = Actor("bench", "support")
@@ -53,14 +53,16 @@ def generate(engine, encounters: int) -> int:
                        "roster_on, aging_basis, write_off_code, version) VALUES ('BENCH', 'Bench', FALSE, TRUE, TRUE, "
                        "TRUE, 'patient', 'WO', 1)"))
         p = s.execute(text("SELECT id FROM practice WHERE source_id = 'BENCH'")).scalar_one()
-        s.execute(text(f"""{SERIES} INSERT INTO guarantor (practice_id, source_id, kind, name, returned_mail, dunning_level,
-            version, ar_cents, ins_ar_cents, collections_cents, escrow_cents, address1, city, state, zip)
+        s.execute(text(f"""{SERIES} INSERT INTO guarantor (practice_id, source_id, kind, name, returned_mail,
+            dunning_level, version, ar_cents, ins_ar_cents, collections_cents, escrow_cents, address1, city, state, zip)
             SELECT :p, 'G' || i, 'patient', 'Guarantor ' || i, FALSE, 0, 1, 0, 0, 0, 0, i || ' Main St', 'Springfield',
                    'IL', '62701' FROM n"""), {"n": guarantors, "p": p})
         s.execute(text(f"""{SERIES} INSERT INTO encounter (practice_id, source_id, guarantor_id, patient_name, dos,
             dunning_count, statements_sent, version, ar_cents, ins_ar_cents, collections_cents)
-            SELECT :p, 'E' || i, (SELECT id FROM guarantor WHERE practice_id = :p AND source_id = 'G' || ((i - 1) / 4 + 1)),
-                   'Patient ' || i, :dos, i % 4, 2, 1, 0, 0, 0 FROM n"""), {"n": encounters, "p": p, "dos": "2026-03-01"})
+            SELECT :p, 'E' || i,
+                   (SELECT id FROM guarantor WHERE practice_id = :p AND source_id = 'G' || ((i - 1) / 4 + 1)),
+                   'Patient ' || i, :dos, i % 4, 2, 1, 0, 0, 0 FROM n"""),
+                  {"n": encounters, "p": p, "dos": "2026-03-01"})
         for k in (1, 2):
             s.execute(text("""INSERT INTO service_line (practice_id, source_id, encounter_id, guarantor_id, dos,
                 procedure_code, amount_cents, posted_date, responsibility, version, ar_cents, collections_cents)
@@ -88,12 +90,12 @@ class Clock:
     def __str__(self) -> str:
         return f"{self.wall:.3f} s"
 
-    def ratio(self, floor: "Clock", engine) -> str:  # type: ignore[no-untyped-def]
+    def ratio(self, floor: Clock, engine) -> str:  # type: ignore[no-untyped-def]
         cpu = f", {self.cpu / floor.cpu:.1f}x in CPU time" if engine.dialect.name == "sqlite" else ""
         return f"{self.wall / floor.wall:.1f}x{cpu}"
 
     @staticmethod
-    def best(clocks: Iterable["Clock"]) -> "Clock":
+    def best(clocks: Iterable[Clock]) -> Clock:
         clocks = list(clocks)
         return Clock(min(c.wall for c in clocks), min(c.cpu for c in clocks))
 
@@ -111,7 +113,8 @@ def bare(engine, sql: str | list[str], params: dict) -> Clock:
         return timed(lambda: [u.session.execute(text(s), params) for s in statements])
 
 
-APPLIED = "SELECT encounter_id FROM precollection_task WHERE practice_id = :p AND on_list AND action = 'send-to-collections'"
+APPLIED = ("SELECT encounter_id FROM precollection_task "
+           "WHERE practice_id = :p AND on_list AND action = 'send-to-collections'")
 # The rows Apply Send to Collections must write, as the plainest SQL that writes them: a history row
 # per task, a transfer per guarantor line with a balance, the three balance caches moved from A/R
 # to collections, and the task itself (the one-UPDATE floor, last: the others select by its action).

@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from core import ledger, roster  # noqa: E402
-from core.security import Actor  # noqa: E402
-from db import schema  # noqa: E402
-from db.engine import make_engine  # noqa: E402
-from db.uow import SqlUnitOfWork  # noqa: E402
+from core import ledger, roster
+from core.security import Actor
+from db import schema
+from db.engine import make_engine
+from db.uow import SqlUnitOfWork
 
 DAY0 = dt.date(2026, 6, 1)
 BOSS = Actor("bench", "support")
@@ -55,7 +55,8 @@ def generate(engine, guarantors: int) -> int:  # type: ignore[no-untyped-def]
         s.execute(text("""INSERT INTO service_line (practice_id, source_id, encounter_id, guarantor_id, dos,
             procedure_code, amount_cents, posted_date, responsibility, version, ar_cents, collections_cents)
             SELECT e.practice_id, e.source_id || '-L', e.id, e.guarantor_id, e.dos, '99213',
-                   1000 + (e.id * 37) % 50000, e.dos, 'guarantor', 1, 0, 0 FROM encounter e WHERE e.practice_id = :p"""),
+                   1000 + (e.id * 37) % 50000, e.dos, 'guarantor', 1, 0, 0
+            FROM encounter e WHERE e.practice_id = :p"""),
                   {"p": p})
         # age the lines: guarantor i's lines were posted (i mod 120) days before day 0 (one UPDATE per
         # age keeps the date arithmetic out of SQL, which differs between the two databases)
@@ -133,7 +134,8 @@ def main() -> None:
     partial_payments(engine, p, DAY0 + dt.timedelta(days=10))
     day15 = DAY0 + dt.timedelta(days=15)
     floor = bare(engine, "UPDATE roster_account SET prev_status = status_code, status_code = '2', status_since = :d, "
-                         "version = version + 1 WHERE practice_id = :p AND active = TRUE", {"p": p, "d": day15.isoformat()})
+                         "version = version + 1 WHERE practice_id = :p AND active = TRUE",
+                 {"p": p, "d": day15.isoformat()})
     t, r = populate(engine, p, day15)
     report(f"day 15 populate: {r.moved[0]} move 1 -> 2, {r.partial_payment[0]} partial payments, "  # type: ignore[attr-defined]
            f"{r.entered[0]} enter, {r.letters} letters", t, floor)  # type: ignore[attr-defined]

@@ -21,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from bench.precollections import AS_OF, BOSS, generate  # noqa: E402
-from core import agency_files  # noqa: E402
-from core import precollections as pc  # noqa: E402
-from db import schema  # noqa: E402
-from db.engine import make_engine  # noqa: E402
-from db.uow import SqlUnitOfWork  # noqa: E402
+from bench.precollections import AS_OF, BOSS, generate
+from core import agency_files
+from core import precollections as pc
+from db import schema
+from db.engine import make_engine
+from db.uow import SqlUnitOfWork
 
 
 def main() -> None:

@@ -19,9 +19,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from core.models.ledger import AGING_BASES, Practice
-from core.protections import AGENCY_ONLY, PROTECTIONS, IncomeRule, income_rule, insurance_open_sql, protected_sql, protection_params
 from core.holds import any_hold_sql, held_days_sql
+from core.models.ledger import AGING_BASES, Practice
+from core.protections import (
+    AGENCY_ONLY,
+    PROTECTIONS,
+    IncomeRule,
+    income_rule,
+    insurance_open_sql,
+    protected_sql,
+    protection_params,
+)
 from core.sql import q
 from core.uow import UnitOfWork
 

@@ -10,9 +10,12 @@ header row, column widths and formats, frozen panes, autofilter, styles, the zip
 still xlsxwriter's. A string that needs any escaping (XML specials, control characters, leading or
 trailing blanks, xlsxwriter's own _xHHHH_ escapes) goes through xlsxwriter's own escaping helpers.
 
-It relies on a few internals of the Worksheet in constant-memory mode (`fh`, `previous_row`,
-`_write_single_row`, `_write_row`, `_check_dimensions`); `usable()` says whether they are there,
-and core.agency_files falls back to the ordinary per-cell calls when they are not.
+It relies on a few internals of xlsxwriter: of the Worksheet in constant-memory mode (`fh`,
+`previous_row`, `_write_single_row`, `_write_row`, `_check_dimensions`, the escaping helpers), of
+Format (`_get_xf_index`) and of xlsxwriter.utility (`_preserve_whitespace`, `_utf16_len`,
+`_utf16_truncate`). pyproject.toml pins xlsxwriter below its next major version; `usable()` says
+whether the internals are there, and core.agency_files falls back to the ordinary (public)
+per-cell calls when they are not — tests/test_xlsx_rows.py proves both write the same workbook.
 """
 
 from __future__ import annotations
@@ -21,8 +24,14 @@ import re
 from collections.abc import Sequence
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
+
+try:  # private helpers: a release may rename them; then usable() is False and nothing uses them
+    from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
+    _HELPERS = True
+except ImportError:  # pragma: no cover - depends on the installed xlsxwriter
+    _HELPERS = False
 
 # Anything xlsxwriter would change or mark in an inline string.
 _SPECIAL = re.compile(r"[\x00-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|\A\s|\s\Z")
@@ -33,7 +42,7 @@ _INTERNALS = ("_write_single_row", "_write_row", "_check_dimensions", "_escape_c
 
 def usable() -> bool:
     """True when the installed xlsxwriter has the internals this class writes through."""
-    return all(hasattr(Worksheet, name) for name in _INTERNALS)
+    return _HELPERS and hasattr(Format, "_get_xf_index") and all(hasattr(Worksheet, name) for name in _INTERNALS)
 
 
 class RowStreamSheet(Worksheet):
@@ -45,7 +54,7 @@ class RowStreamSheet(Worksheet):
 
     def set_layout(self, numeric: Sequence[bool], formats: Sequence[Format | None]) -> None:
         """Per column: a number (True) or a string cell, and the format of its cells."""
-        self._columns = list(zip(numeric, formats))
+        self._columns = list(zip(numeric, formats, strict=False))
 
     def _make_layout(self) -> list[tuple[str, bool, str]]:
         # After the header row is flushed, so the style indexes are numbered as xlsxwriter would.
@@ -65,7 +74,7 @@ class RowStreamSheet(Worksheet):
         r = str(row + 1)
         cells = []
         first = last = -1
-        for c, ((col, is_number, style), value) in enumerate(zip(self._layout, values)):
+        for c, ((col, is_number, style), value) in enumerate(zip(self._layout, values, strict=False)):
             if value is None:
                 continue
             if first < 0:

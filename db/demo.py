@@ -30,7 +30,8 @@ from core.models.ledger import Journal, Practice
 from core.models.security import Operator
 from core.security import Actor
 from core.uow import UnitOfWork
-from db import demo_external, demo_precollections, demo_roster, demo_words as w
+from db import demo_external, demo_precollections, demo_roster
+from db import demo_words as w
 from db.demo_practice import PracticeBuild, Shape
 from db.demo_sql import Sql
 from db.uow import SqlUnitOfWork
@@ -111,7 +112,7 @@ def _build(uow: UnitOfWork, actor: Actor, as_of: dt.date, size: str, seed: int) 
 def _split(total: int) -> list[tuple[w.Profile, int]]:
     """Each practice's share of the encounters; the last one takes the rounding remainder."""
     shares = [(p, total * p.share // 100) for p in w.PRACTICES]
-    last, n = shares[-1]
+    last, _n = shares[-1]
     shares[-1] = (last, total - sum(n for _, n in shares[:-1]))
     return shares
 

@@ -7,9 +7,9 @@ payment exclusions (a payment within 30 days of at least 25.00 or 10 % of the ba
 four rules. Then the nightly run for the business date 30 days ago, so lines are pending (the
 second agency's, waiting on the Pending screen), posted and filed. `recoup nightly` on the demo's
 business date then selects, posts and files the lines that have aged past 90 days since, and
-reassigns to the second agency the placed lines that have passed 120 days. Every step writes its history, ledger and audit rows
-exactly as an operator's work would, so `recoup verify` stays clean. Agency files go to a new
-temporary folder.
+reassigns to the second agency the placed lines that have passed 120 days. Every step writes its
+history, ledger and audit rows exactly as an operator's work would, so `recoup verify` stays clean.
+Agency files go to a new temporary folder.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from core import external, agency_files
+from core import agency_files, external
 from core.models.ledger import Practice
 from core.security import Actor
 from db.uow import SqlUnitOfWork
@@ -48,13 +48,13 @@ def build(engine: Engine, actor: Actor, as_of: dt.date, out_dir: Path | None = N
     """Set up and run external collections in every demo practice; returns the run's counts."""
     folder = out_dir or Path(tempfile.mkdtemp(prefix="recoup-demo-external-files-"))
     with SqlUnitOfWork(engine, write=False) as u:
-        ids = [int(p.id) for p in u.session.exec(select(Practice).where(col(Practice.source_id).in_(PRACTICES))
-                                                 .order_by(col(Practice.id)))]  # type: ignore[arg-type]
+        ids = [int(p.id) for p in u.session.exec(select(Practice).where(col(Practice.source_id).in_(PRACTICES))  # type: ignore[arg-type]
+                                                 .order_by(col(Practice.id)))]
     totals = {"selected": 0, "posted": 0, "filed": 0}
     for pid in ids:
         for code, name, balance, age, approve, auto_file, fee in AGENCIES:
-            _call(engine, agency_files.save_agency, actor, pid, code, as_of, name=name, contact="placements@example.com",
-                  baa_signed=as_of - dt.timedelta(days=365), fee_bp=fee)
+            _call(engine, agency_files.save_agency, actor, pid, code, as_of, name=name,
+                  contact="placements@example.com", baa_signed=as_of - dt.timedelta(days=365), fee_bp=fee)
             _call(engine, external.add_assignment, actor, pid,
                   external.Assignment(code, balance, age, approve, auto_file), as_of)
         _call(engine, external.update_rules, actor, pid, as_of, RULES)

@@ -17,12 +17,16 @@ staging can refer to rows before they exist and no id is ever looked up. Balance
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import text
 
 from core.uow import UnitOfWork
 from db import demo_words as w
 from db.demo_sql import Sql
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 GUARANTOR_BLOCK = 64       # encounters pick their guarantor within a block: index-friendly inserts
 PATIENTS_PER_5_ENCOUNTERS = 2     # 2.5 encounters per patient guarantor on average
@@ -67,7 +71,8 @@ class PracticeBuild:
     # -- plumbing -------------------------------------------------------------------------------
 
     def _exec(self, sql: str) -> int:
-        return int(self.uow.session.execute(text(sql)).rowcount or 0)
+        result = cast("CursorResult[Any]", self.uow.session.execute(text(sql)))  # a DML statement's result
+        return int(result.rowcount or 0)
 
     def _max_id(self, table: str) -> int:
         return int(self.uow.session.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one())
@@ -185,7 +190,7 @@ class PracticeBuild:
         FROM ({self._insurance_sql()}) l2"""
 
     def _insurance_sql(self) -> str:
-        return f"""
+        return """
         SELECT n, k, id, eid, g, scen, d, pd, rd, cs, code, amount, o, pp, ppd, pq,
                CASE WHEN scen = 1 AND (rd IS NULL OR io < 15) THEN 'insurance' ELSE 'guarantor' END AS resp,
                CASE WHEN scen <> 1 OR rd IS NULL OR (io >= 15 AND io < 20) THEN 0

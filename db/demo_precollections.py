@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
@@ -50,7 +52,7 @@ def build(engine: Engine, actor: Actor, as_of: dt.date, out_dir: Path | None = N
     return counts
 
 
-def _call(engine: Engine, fn, *args, **kw):  # type: ignore[no-untyped-def]
+def _call(engine: Engine, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
     """One use case in its own unit of work (it commits itself)."""
     with SqlUnitOfWork(engine) as u:
         return fn(u, *args, **kw)

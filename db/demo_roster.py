@@ -46,8 +46,8 @@ def _call(engine: Engine, fn: Any, *args: Any, **kw: Any) -> Any:
 def build(engine: Engine, actor: Actor, as_of: dt.date) -> dict[str, int]:
     """Run the roster in every demo practice; returns the populate counts summed over them."""
     with SqlUnitOfWork(engine, write=False) as u:
-        ids = [int(p.id) for p in u.session.exec(select(Practice).where(col(Practice.source_id).in_(PRACTICES))
-                                                 .order_by(col(Practice.id)))]  # type: ignore[arg-type]
+        ids = [int(p.id) for p in u.session.exec(select(Practice).where(col(Practice.source_id).in_(PRACTICES))  # type: ignore[arg-type]
+                                                 .order_by(col(Practice.id)))]
     totals = {"entered": 0, "moved": 0, "plan_failed": 0, "letters": 0, "plans": 0}
     for pid in ids:
         _admin(engine, actor, pid)

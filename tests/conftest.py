@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, text
 
 from core import security
@@ -20,6 +21,18 @@ from db import schema
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork
 from tests.pg_scratch import scratch_database
+
+# Hypothesis: the default run is derandomized (the same examples on every machine, every run, so
+# the suite is green or red by itself) and has no per-example deadline (a timing assertion on a
+# shared 2-core machine). The long profile (RECOUP_LONG=1 or --long) explores at random.
+settings.register_profile("recoup", derandomize=True, deadline=None, database=None)
+settings.register_profile("recoup-long", deadline=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    long = os.environ.get("RECOUP_LONG") or config.getoption("--long", default=False)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("recoup-long" if long else "recoup"))
+
 
 PG_URL = os.environ.get("RECOUP_TEST_POSTGRES_URL")
 TODAY = dt.date(2026, 11, 23)
@@ -49,6 +62,7 @@ def worker_id(request: pytest.FixtureRequest) -> str:
 
 def _truncate_all(engine: Engine) -> None:
     from sqlmodel import SQLModel
+
     import core.models  # noqa: F401
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import factories as f
+
 from core import agency_files
 from core import precollections as pc
 from core.precollections.criteria import Criteria, TaskFilter

@@ -8,7 +8,8 @@ HEADERS = {
     "practices.csv": "practice_id,name",
     "guarantors.csv": "guarantor_id,practice_id,kind,name,birth_date,address1,city,state,zip,returned_mail",
     "encounters.csv": "encounter_id,practice_id,guarantor_id,patient_name,dos,case_id,dunning_count,statements_sent",
-    "service_lines.csv": "line_id,encounter_id,dos,procedure_code,amount,posted_date,responsibility,responsibility_date",
+    "service_lines.csv": "line_id,encounter_id,dos,procedure_code,amount,posted_date,responsibility,"
+                         "responsibility_date",
     "transactions.csv": "transaction_id,guarantor_id,line_id,date,kind,source,amount,adjustment_code",
     "statements.csv": "statement_id,guarantor_id,encounter_id,date,dunning_level",
 }

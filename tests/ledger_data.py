@@ -24,16 +24,20 @@ def build_tiny(u) -> Tiny:  # type: ignore[no-untyped-def]
     payment on the first line and 15.00 unapplied (escrow)."""
     s = u.session
     p = Practice(source_id="P1", name="Tiny Practice")
-    s.add(p); s.flush()
+    s.add(p)
+    s.flush()
     g = Guarantor(practice_id=p.id, source_id="G1", kind="patient", name="Ada Lovelace")
-    s.add(g); s.flush()
+    s.add(g)
+    s.flush()
     e = Encounter(practice_id=p.id, source_id="E1", guarantor_id=g.id, dos=DAY)
-    s.add(e); s.flush()
+    s.add(e)
+    s.flush()
     l1 = ServiceLine(practice_id=p.id, source_id="L1", encounter_id=e.id, guarantor_id=g.id, dos=DAY,
                      amount_cents=10000, posted_date=DAY, responsibility="guarantor")
     l2 = ServiceLine(practice_id=p.id, source_id="L2", encounter_id=e.id, guarantor_id=g.id, dos=DAY,
                      amount_cents=25000, posted_date=DAY, responsibility="insurance")
-    s.add_all([l1, l2]); s.flush()
+    s.add_all([l1, l2])
+    s.flush()
     j = ledger.open_journal(u, "test", "tester", DAY, p.id)
     for line in (l1, l2):
         ledger.post(u, j, practice_id=p.id, guarantor_id=g.id, line_id=line.id, date=DAY,

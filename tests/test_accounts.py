@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from core import accounts
 from core.accounts import GuarantorFilter
-from sqlmodel import select
-
 from core.models import AuditEntry
 from tests.tui.data import AS_OF, build
 
@@ -20,7 +19,10 @@ def data(uow, admin):  # type: ignore[no-untyped-def]
     return b
 
 
-def _all_by_pages(u, practice_id, sort, descending, filt=GuarantorFilter(), limit=7):  # type: ignore[no-untyped-def]
+NO_FILTER = GuarantorFilter()
+
+
+def _all_by_pages(u, practice_id, sort, descending, filt=NO_FILTER, limit=7):  # type: ignore[no-untyped-def]
     rows, after = [], None
     while True:
         page = accounts.guarantor_page(u, practice_id, filt, sort, descending, after=after, limit=limit)

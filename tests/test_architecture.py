@@ -1,9 +1,15 @@
 """The rule of direction: core is the centre and imports nothing of ours; db imports core;
-screens and widgets never touch the database layer."""
+screens and widgets never touch the database layer; the three workflow packages are independent.
+Those are import-linter contracts in pyproject.toml, checked here and by .ci/run; the money and
+clock rules below are not import rules and stay hand-written."""
 
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,28 +17,42 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _imports(package: str) -> list[tuple[str, str]]:
-    found = []
-    for path in (ROOT / package).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                found += [(str(path.relative_to(ROOT)), a.name) for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.append((str(path.relative_to(ROOT)), node.module))
-    return found
+LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
+PACKAGES = ("core", "db", "tui")
 
 
-def _offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
-    return [f"{f} imports {m}" for f, m in _imports(package)
-            if m.split(".")[0] in forbidden or m in forbidden]
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """lint-imports with the contracts of `cwd`/pyproject.toml, on the packages found in `cwd`."""
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run([LINT_IMPORTS, "--no-cache", "pyproject.toml"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("package,forbidden", [
-    ("core", ("db", "tui", "textual", "rich")),
-    ("db", ("tui", "textual", "rich")),
+def test_import_contracts_hold() -> None:
+    """The rules of direction are import-linter contracts in pyproject.toml ([tool.importlinter])."""
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("module,source,contract", [
+    ("core/_violation.py", "import textual\n", "core imports no db, tui, textual or rich BROKEN"),
+    ("core/external/_violation.py", "from core.roster import read\n",
+     "the three workflow packages are independent of one another BROKEN"),
+    ("tui/screens/_violation.py", "from db.engine import make_engine\n",
+     "screens and widgets import no db, sqlalchemy or sqlmodel BROKEN"),
 ])
-def test_direction_of_imports(package: str, forbidden: tuple[str, ...]) -> None:
-    assert _offenders(package, forbidden) == []
+def test_a_violation_breaks_its_contract(tmp_path: Path, module: str, source: str, contract: str) -> None:
+    """A deliberate violation, in a copy of the packages (the tree is never written to), fails
+    lint-imports and names the broken contract and the offending module."""
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / module).write_text(source)
+    result = _lint_imports(tmp_path)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert contract in out
+    assert module.removesuffix(".py").replace("/", ".") in out
 
 
 def test_no_float_for_money_in_core_and_db() -> None:
@@ -43,7 +63,8 @@ def test_no_float_for_money_in_core_and_db() -> None:
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "float":
                     hits.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-                if isinstance(node, ast.Name) and node.id == "float" and isinstance(getattr(node, "ctx", None), ast.Load):
+                if (isinstance(node, ast.Name) and node.id == "float"
+                        and isinstance(getattr(node, "ctx", None), ast.Load)):
                     hits.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert hits == []
 

@@ -100,6 +100,7 @@ def _subcommand_paths(parser, prefix=()):  # type: ignore[no-untyped-def]
                 yield from _subcommand_paths(sub, (*prefix, name))
 
 
+@pytest.mark.slow
 def test_every_subcommand_has_help(capsys) -> None:
     paths = list(_subcommand_paths(build_parser()))
     assert ("users", "add") in paths and ("verify",) in paths
@@ -111,8 +112,8 @@ def test_every_subcommand_has_help(capsys) -> None:
 
 
 def test_operator_option_never_lifts_the_callers_role(cli, admin, engine) -> None:
-    from db.uow import SqlUnitOfWork
     from core.models import Operator
+    from db.uow import SqlUnitOfWork
     with SqlUnitOfWork(engine) as u:
         u.session.add(Operator(name="helpdesk", role="support", created_at=u.now(), created_by="t"))
         u.commit()

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from core import holds, precollections as pc, protections, roster
+from core import holds, protections, roster
+from core import precollections as pc
 from core.precollections import Criteria
 from tests import factories as f
 from tests.external_helpers import agency, placements, run

@@ -8,14 +8,14 @@ import datetime as dt
 from collections import defaultdict
 
 import pytest
+from dashboard_data import AS_OF, BOSS, generate
 from sqlmodel import select
 
-from core.precollections import dashboard
 from core import precollections as pc
 from core.errors import BadInput
 from core.models.ledger import Encounter, LedgerTxn, ServiceLine
 from core.models.precollections import PrecollectionTask
-from dashboard_data import AS_OF, BOSS, generate
+from core.precollections import dashboard
 
 OPEN_BUCKETS = ("ar", "collections")
 

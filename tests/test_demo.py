@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from core.errors import Conflict, Refused
 from core import security
+from core.errors import Conflict, Refused
 from core.models.audit import AuditEntry
 from core.models.ledger import Encounter, Guarantor, LedgerTxn, Practice, ServiceLine, Statement
 from core.models.security import Operator
@@ -21,6 +21,8 @@ from db.demo import SIZES, build_demo
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork
 from tests.conftest import LOGIN, TODAY
+
+pytestmark = pytest.mark.slow  # builds the small demo per test, on each back end
 
 
 def _count(u: SqlUnitOfWork, *where, model=ServiceLine) -> int:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from core.verify import verify
 from db.demo import build_demo
 from tests.conftest import LOGIN, TODAY
+
+pytestmark = pytest.mark.slow  # builds the small demo
 
 
 def test_small_demo_has_tasks_in_each_state_an_agency_and_a_file(engine, uow) -> None:  # type: ignore[no-untyped-def]
@@ -24,8 +27,8 @@ def test_small_demo_has_tasks_in_each_state_an_agency_and_a_file(engine, uow) ->
                 assert states.get((practice, state), 0) > 0, (practice, state)
         agencies = {r[0] for r in s.execute(text("SELECT source_id FROM agency"))}
         waiting = s.execute(text("SELECT COUNT(*) FROM precollection_task WHERE action IS NOT NULL")).scalar_one()
-        made = s.execute(text("SELECT f.path, f.rows, f.batch_no FROM agency_file f JOIN agency a ON a.id = f.agency_id "
-                              "WHERE a.source_id IN ('CBA', 'RRS', 'CCS')")).all()
+        made = s.execute(text("SELECT f.path, f.rows, f.batch_no FROM agency_file f "
+                              "JOIN agency a ON a.id = f.agency_id WHERE a.source_id IN ('CBA', 'RRS', 'CCS')")).all()
         sent_coll = s.execute(text("SELECT SUM(e.collections_cents) FROM precollection_task t JOIN encounter e "
                                    "ON e.id = t.encounter_id WHERE t.state IN ('not_sent', 'sent')")).scalar_one()
         assert s.execute(text("SELECT COUNT(*) FROM precollection_run WHERE kind = 'build'")).scalar_one() == 3

@@ -15,6 +15,8 @@ from core.verify import verify
 from db.demo import build_demo
 from tests.conftest import LOGIN, TODAY
 
+pytestmark = pytest.mark.slow  # builds the small demo
+
 
 @pytest.fixture
 def demo(engine: Engine) -> str:

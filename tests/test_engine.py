@@ -62,20 +62,18 @@ def test_second_sqlite_writer_waits_for_the_first(sqlite_engine) -> None:
 def test_foreign_keys_are_enforced(engine) -> None:
     import pytest
     from sqlalchemy.exc import IntegrityError
-    with SqlUnitOfWork(engine) as u:
-        with pytest.raises(IntegrityError):
-            u.session.execute(text("INSERT INTO statement (practice_id, source_id, guarantor_id, date, dunning_level) "
-                                   "VALUES (999, 'S', 999, '2026-01-01', 0)"))
-            u.session.flush()
+    with SqlUnitOfWork(engine) as u, pytest.raises(IntegrityError):
+        u.session.execute(text("INSERT INTO statement (practice_id, source_id, guarantor_id, date, dunning_level) "
+                               "VALUES (999, 'S', 999, '2026-01-01', 0)"))
+        u.session.flush()
 
 
 def test_check_constraints_refuse_unknown_kinds(engine) -> None:
     import pytest
     from sqlalchemy.exc import IntegrityError
-    with SqlUnitOfWork(engine) as u:
-        with pytest.raises(IntegrityError):
-            u.session.execute(text("INSERT INTO operator (name, role, active, created_at, created_by, version) "
-                                   "VALUES ('x', 'wizard', true, '2026-01-01 00:00:00', 'x', 1)"))
+    with SqlUnitOfWork(engine) as u, pytest.raises(IntegrityError):
+        u.session.execute(text("INSERT INTO operator (name, role, active, created_at, created_by, version) "
+                               "VALUES ('x', 'wizard', true, '2026-01-01 00:00:00', 'x', 1)"))
 
 
 def test_sqlite_checks_become_comparison_chains_and_still_refuse(tmp_path) -> None:
@@ -109,10 +107,8 @@ def test_sqlite_checks_become_comparison_chains_and_still_refuse(tmp_path) -> No
     with engine.connect() as c:
         assert c.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
         assert c.execute(text("SELECT name FROM operator")).scalars().all() == ["ann"]
-    with SqlUnitOfWork(engine) as u:
-        with pytest.raises(IntegrityError):
-            u.session.execute(text("INSERT INTO operator (name, role, active, created_at, created_by, version) "
-                                   "VALUES ('x', 'wizard', true, '2026-01-01 00:00:00', 'x', 1)"))
-    with SqlUnitOfWork(engine) as u:
-        with pytest.raises(IntegrityError):
-            u.session.execute(text("UPDATE operator SET role = 'wizard'"))
+    with SqlUnitOfWork(engine) as u, pytest.raises(IntegrityError):
+        u.session.execute(text("INSERT INTO operator (name, role, active, created_at, created_by, version) "
+                               "VALUES ('x', 'wizard', true, '2026-01-01 00:00:00', 'x', 1)"))
+    with SqlUnitOfWork(engine) as u, pytest.raises(IntegrityError):
+        u.session.execute(text("UPDATE operator SET role = 'wizard'"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import text
 
 from tests import factories as f
@@ -60,6 +61,7 @@ def test_agencies_commands(cli, uow, admin):
     assert cli("agencies", "profile", "--practice", "P1", "--agency", "AG2", "--baa-signed", "someday")[0] == 2
 
 
+@pytest.mark.slow
 def test_external_run_list_and_work(cli, uow, admin, tmp_path):
     _world(uow)
     day = ["--as-of", TODAY.isoformat()]
@@ -69,8 +71,10 @@ def test_external_run_list_and_work(cli, uow, admin, tmp_path):
     assert json.loads(out)[0]["select"] == 2
     code, out, _ = cli("external", "list", "--state", "pending", "--json")
     assert sorted(json.loads(out), key=lambda r: r["line"]) == [  # listed in placement order
-        {"line": "E1-1", "encounter": "E1", "guarantor": "G1", "agency": "AG1", "state": "pending", "balance": "150.00"},
-        {"line": "E2-1", "encounter": "E2", "guarantor": "G1", "agency": "AG1", "state": "pending", "balance": "99.50"}]
+        {"line": "E1-1", "encounter": "E1", "guarantor": "G1", "agency": "AG1", "state": "pending",
+         "balance": "150.00"},
+        {"line": "E2-1", "encounter": "E2", "guarantor": "G1", "agency": "AG1", "state": "pending",
+         "balance": "99.50"}]
     code, out, _ = cli("external", "approve", "--all", *day)
     assert code == 3 and "2 items will be posted to external collections" in out and "$249.50" in out
     code, out, err = cli("external", "approve", "--lines", "E1-1", "--yes", "--json", *day)

@@ -7,8 +7,15 @@ from __future__ import annotations
 import pytest
 
 from core import external
-from core.external.read import (PENDING, POSTED, agency_profiles, lines_for, placement_page, placement_totals,
-                                waiting_for_file)
+from core.external.read import (
+    PENDING,
+    POSTED,
+    agency_profiles,
+    lines_for,
+    placement_page,
+    placement_totals,
+    waiting_for_file,
+)
 from tests import factories as f
 from tests.conftest import TODAY
 from tests.external_helpers import agency, days_ago, run

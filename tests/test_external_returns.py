@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core import external, agency_files
+from core import agency_files, external
 from core.errors import BadInput, Conflict
 from tests import factories as f
 from tests.conftest import TODAY

@@ -9,13 +9,22 @@ import pytest
 from sqlalchemy import text
 
 from core import external, money
-from core.errors import NeedsConfirmation
 from core import precollections as pc
+from core.errors import NeedsConfirmation
 from core.precollections.criteria import Criteria
 from tests import factories as f
 from tests.conftest import TODAY
-from tests.external_helpers import (agency, assert_verified, days_ago, line_aged, line_balances, placements, rules,
-                                    run, snapshot)
+from tests.external_helpers import (
+    agency,
+    assert_verified,
+    days_ago,
+    line_aged,
+    line_balances,
+    placements,
+    rules,
+    run,
+    snapshot,
+)
 
 
 def _practice(uow, admin):
@@ -303,18 +312,19 @@ def test_reversal_restores_ar_exactly(uow, admin, tmp_path):
         f.pay(u, e, 345, days_ago(45))
         u.commit()
     with uow(write=False) as u:
-        before = u.session.execute(text("SELECT ar_cents, collections_cents FROM guarantor WHERE source_id = 'G1'")).one()
+        before = u.session.execute(text("SELECT ar_cents, collections_cents FROM guarantor "
+                                     "WHERE source_id = 'G1'")).one()
     run(uow, admin, p, TODAY, tmp_path)
     assert line_balances(uow, "E-1") == (0, 12000) and line_balances(uow, "E-2") == (0, 6789)
-    with uow() as u:
-        with pytest.raises(NeedsConfirmation):
-            external.reverse(u, admin, p.id, TODAY, ["E-1"])
+    with uow() as u, pytest.raises(NeedsConfirmation):
+        external.reverse(u, admin, p.id, TODAY, ["E-1"])
     with uow() as u:
         out = external.reverse(u, admin, p.id, TODAY, ["E-1", "E-2"], confirmed=True)
     assert out["count"] == 2 and out["dollars"] == "187.89" and out["filed"] == 2
     assert line_balances(uow, "E-1") == (12000, 0) and line_balances(uow, "E-2") == (6789, 0)
     with uow(write=False) as u:
-        after = u.session.execute(text("SELECT ar_cents, collections_cents FROM guarantor WHERE source_id = 'G1'")).one()
+        after = u.session.execute(text("SELECT ar_cents, collections_cents FROM guarantor "
+                                     "WHERE source_id = 'G1'")).one()
     assert tuple(after) == tuple(before)
     assert_verified(uow)
 

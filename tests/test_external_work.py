@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from core import external, agency_files
+from core import agency_files, external
 from core.errors import BadInput, NeedsConfirmation, Refused
 from core.security import Actor
 from tests import factories as f
 from tests.conftest import TODAY
-from tests.external_helpers import (agency, assert_verified, days_ago, line_aged, line_balances, placements, run)
+from tests.external_helpers import agency, assert_verified, days_ago, line_aged, line_balances, placements, run
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def _file_rows(path: str) -> list[dict[str, object]]:
             return list(csv.DictReader(fh))
     ws = openpyxl.load_workbook(path, read_only=True).active
     values = list(ws.iter_rows(values_only=True))
-    return [dict(zip(values[0], r)) for r in values[1:]]
+    return [dict(zip(values[0], r, strict=False)) for r in values[1:]]
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
@@ -131,12 +131,13 @@ def test_agency_file_read_back_equals_the_database(uow, admin, pending, tmp_path
     with uow(write=False) as u:
         db = u.session.execute(text(
             "SELECT x.id, l.source_id, l.dos, l.collections_cents, x.batch_no, g.name, g.address1 "
-            "FROM external_placement x JOIN service_line l ON l.id = x.line_id JOIN guarantor g ON g.id = l.guarantor_id "
+            "FROM external_placement x JOIN service_line l ON l.id = x.line_id "
+            "JOIN guarantor g ON g.id = l.guarantor_id "
             "JOIN agency_file af ON af.id = x.file_id WHERE af.path = :p ORDER BY l.id"), {"p": made["path"]}).all()
         record = u.session.execute(text("SELECT rows, total_cents FROM agency_file WHERE path = :p"),
                                    {"p": made["path"]}).one()
     assert len(rows) == len(db) == record[0] == 2
-    for got, (pid, line, dos, cents, batch, name, addr) in zip(rows, db):
+    for got, (pid, line, dos, cents, batch, name, addr) in zip(rows, db, strict=False):
         assert str(got["Line"]) == line and int(got["Placement"]) == pid and int(got["Batch"]) == batch
         assert Decimal(str(got["Balance"])) == Decimal(cents) / 100
         assert got["Guarantor"] == name and got["Address 1"] == addr

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
-import core.models  # noqa: F401  (registers every table for the row counts)
+import core.models
 from core import ledger, security, verify
 from core.errors import BadInput, Refused
 from core.imports import import_folder
 from core.models import AuditEntry, Encounter, Guarantor, Journal, LedgerTxn, ServiceLine, Statement
 from tests.conftest import TODAY
-from tests.import_files import GOOD, write_csv, write_folder, with_row
+from tests.import_files import GOOD, with_row, write_csv, write_folder
 
 
 def counts(u) -> dict[str, int]:  # type: ignore[no-untyped-def]

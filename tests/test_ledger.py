@@ -95,7 +95,8 @@ def test_verify_catches_altered_deleted_and_reordered_audit_entries(uow, admin) 
         u.session.execute(text("DELETE FROM audit_entry WHERE id = 4"))
         u.commit()
     with uow(write=False) as u:
-        assert _problems(u)["audit chain"] == ["audit entry 5: does not follow the entry before it (deleted or re-ordered)"]
+        assert _problems(u)["audit chain"] == [
+            "audit entry 5: does not follow the entry before it (deleted or re-ordered)"]
 
 
 def test_unit_of_work_rolls_back_unless_committed(uow, admin) -> None:

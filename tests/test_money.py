@@ -1,11 +1,11 @@
 """core.money: the one place amounts become cents and back."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.errors import BadInput
-from core.money import (AmountError, format_display, format_percent, format_plain, parse, parse_optional,
-                        parse_percent)
+from core.money import AmountError, format_display, format_percent, format_plain, parse, parse_optional, parse_percent
 
 
 @pytest.mark.parametrize("text,cents", [
@@ -52,7 +52,8 @@ def test_summary_lines_read_as_sentences() -> None:
     assert SummaryLine(12, 431000, "will be sent to Collections").describe() == \
         "12 items will be sent to Collections, $4,310.00"
     assert SummaryLine(1, None, "will be turned over", noun="account").describe() == "1 account will be turned over"
-    assert SummaryLine(3, 500, "will be turned over", noun="account").describe() == "3 accounts will be turned over, $5.00"
+    assert (SummaryLine(3, 500, "will be turned over", noun="account").describe()
+            == "3 accounts will be turned over, $5.00")
 
 
 def test_counts_in_messages_agree_with_their_number() -> None:

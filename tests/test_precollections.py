@@ -8,17 +8,26 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
+import factories as f
 import pytest
+from conftest import TODAY
+from pc_helpers import (
+    COLLECTOR,
+    SUPERVISOR,
+    SUPPORT,
+    VIEWER,
+    assert_verified,
+    call,
+    on_list,
+    snapshot,
+    tasks_by_encounter,
+)
 from sqlalchemy import text
 
-import factories as f
-from conftest import TODAY
 from core import agency_files
 from core import precollections as pc
 from core.errors import BadInput, NeedsConfirmation, Refused, SummaryLine
 from core.precollections.criteria import Criteria, TaskFilter
-from pc_helpers import (COLLECTOR, SUPERVISOR, SUPPORT, VIEWER, assert_verified, call, on_list, snapshot,
-                        tasks_by_encounter)
 
 
 @pytest.fixture
@@ -37,6 +46,7 @@ def eight(uow):
 
 def _encounter(u, source_id):
     from sqlmodel import select
+
     from core.models.ledger import Encounter
     return u.session.exec(select(Encounter).where(Encounter.source_id == source_id)).one()
 
@@ -49,6 +59,7 @@ def _pay(uow, source_id, cents):
 
 def _new_encounter(uow, source_id, dunning=1, guarantor="G1"):
     from sqlmodel import select
+
     from core.models.ledger import Guarantor, Practice
     with uow() as u:
         p = u.session.exec(select(Practice)).one()
@@ -59,7 +70,8 @@ def _new_encounter(uow, source_id, dunning=1, guarantor="G1"):
 
 def _set_dunning(uow, source_id, n):
     with uow() as u:
-        u.session.execute(text("UPDATE encounter SET dunning_count = :n WHERE source_id = :s"), {"n": n, "s": source_id})
+        u.session.execute(text("UPDATE encounter SET dunning_count = :n WHERE source_id = :s"),
+                          {"n": n, "s": source_id})
         u.commit()
 
 
@@ -210,8 +222,9 @@ def test_explain_shows_each_criterion(uow, mixed):
 
 def test_filters_narrow_the_display_not_the_list(uow, mixed):
     with uow() as u:
-        from core.models.ledger import Guarantor
         from sqlmodel import select
+
+        from core.models.ledger import Guarantor
         gb = u.session.exec(select(Guarantor).where(Guarantor.source_id == "GB")).one()
         f.unapplied(u, gb, 2500, TODAY)
         f.unapplied(u, gb, 5000, TODAY)
@@ -219,7 +232,8 @@ def test_filters_narrow_the_display_not_the_list(uow, mixed):
     call(uow, pc.add_tasks, COLLECTOR, mixed, Criteria(), TODAY)
     rows = call(uow, pc.list_tasks, VIEWER, mixed, TODAY, TaskFilter(escrow_min=1000))
     assert [(r.encounter, r.escrow_cents) for r in rows] == [("ED", 7500)]
-    assert [r.encounter for r in call(uow, pc.list_tasks, VIEWER, mixed, TODAY, TaskFilter(guarantor="GA"))] == ["EA", "EB"]
+    assert [r.encounter for r in call(uow, pc.list_tasks, VIEWER, mixed, TODAY,
+                                      TaskFilter(guarantor="GA"))] == ["EA", "EB"]
     assert [r.encounter for r in call(uow, pc.list_tasks, VIEWER, mixed, TODAY, TaskFilter(age_min=300))] == ["EA"]
     assert call(uow, pc.list_tasks, VIEWER, mixed, TODAY, TaskFilter(states=("sent",))) == []
     assert len(call(uow, pc.list_tasks, VIEWER, mixed, TODAY)) == 3
@@ -234,9 +248,9 @@ def test_filters_narrow_the_display_not_the_list(uow, mixed):
 def test_set_action_refusals(uow, eight):
     with pytest.raises(BadInput, match="task 99"):
         call(uow, pc.set_action, COLLECTOR, eight.practice, "remove", TODAY, tasks=[1, 99])
-    with pytest.raises(Refused, match="task 3 .*Send to Sent to Agency is not allowed"):
+    with pytest.raises(Refused, match=r"task 3 .*Send to Sent to Agency is not allowed"):
         call(uow, pc.set_action, COLLECTOR, eight.practice, "send-to-agency", TODAY, tasks=[3])
-    with pytest.raises(Refused, match="task 2 .*Remove from Collections is not allowed .* in Pre-Collections"):
+    with pytest.raises(Refused, match=r"task 2 .*Remove from Collections is not allowed .* in Pre-Collections"):
         call(uow, pc.set_action, COLLECTOR, eight.practice, "remove-from-collections", TODAY, tasks=[2])
     with pytest.raises(Refused, match="viewer"):
         call(uow, pc.set_action, VIEWER, eight.practice, "remove", TODAY, tasks=[2])
@@ -362,7 +376,7 @@ def test_employer_rules(uow, employer, tmp_path):
     call(uow, agency_files.save_agency, SUPPORT, employer, "AG", TODAY, name="Agency")
     call(uow, pc.set_action, COLLECTOR, employer, "send-to-collections", TODAY, tasks=[1, 2, 3])
     call(uow, pc.set_employer_collections, SUPPORT, employer, False, TODAY)
-    with pytest.raises(Refused, match="task 1 .*Employer Collections is not activated"):
+    with pytest.raises(Refused, match=r"task 1 .*Employer Collections is not activated"):
         call(uow, pc.apply, SUPERVISOR, employer, TODAY, confirmed=True)
     call(uow, pc.set_employer_collections, SUPPORT, employer, True, TODAY)
     call(uow, pc.apply, SUPERVISOR, employer, TODAY, confirmed=True)

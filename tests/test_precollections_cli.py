@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import text
-
 import factories as f
 from conftest import TODAY
 
@@ -27,8 +25,10 @@ def test_cli_workflow(cli, uow, admin, tmp_path):
     assert json.loads(out)["added"] == 2
     code, out, _ = cli("precollections", "list", "--json")
     rows = json.loads(out)
-    assert rows == [{"task": 1, "encounter": "E2", "guarantor": "G1", "balance": "250.50", "state": "pre", "action": None},
-                    {"task": 2, "encounter": "E3", "guarantor": "G1", "balance": "50.00", "state": "pre", "action": None}]
+    assert rows == [{"task": 1, "encounter": "E2", "guarantor": "G1", "balance": "250.50", "state": "pre",
+                     "action": None},
+                    {"task": 2, "encounter": "E3", "guarantor": "G1", "balance": "50.00", "state": "pre",
+                     "action": None}]
     assert cli("precollections", "set-action", "send-to-collections", "--tasks", "1,2")[0] == 0
     code, out, _ = cli("precollections", "apply", *day)
     assert code == 3

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import pytest
-
 import factories as f
+import pytest
 from conftest import TODAY
+from pc_helpers import COLLECTOR, SUPERVISOR, assert_verified, call, snapshot
+
 from core import precollections as pc
-from core.precollections import read as reader
 from core.errors import Conflict
+from core.precollections import read as reader
 from core.precollections.criteria import Criteria, TaskFilter
 from core.security import Actor
-from pc_helpers import COLLECTOR, SUPERVISOR, assert_verified, call, snapshot
 
 OTHER = Actor("olga", "collector")
 
@@ -69,7 +69,7 @@ def test_a_stale_apply_is_refused_and_changes_nothing(uow, four) -> None:
     sam_read = _seen(uow, four.practice)                 # the supervisor opens the list
     call(uow, pc.set_action, OTHER, four.practice, "remove", TODAY, tasks=[3])   # olga changes task 3
     before = snapshot(uow)
-    with pytest.raises(Conflict, match="task 3 was changed by olga at .* — reload"):
+    with pytest.raises(Conflict, match=r"task 3 was changed by olga at .* — reload"):
         call(uow, pc.apply, SUPERVISOR, four.practice, TODAY, confirmed=True, versions=sam_read)
     assert snapshot(uow) == before
     assert_verified(uow)

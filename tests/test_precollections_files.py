@@ -9,17 +9,17 @@ import os
 import stat
 from decimal import Decimal
 
+import factories as f
 import openpyxl
 import pytest
+from conftest import TODAY
+from pc_helpers import COLLECTOR, SUPERVISOR, SUPPORT, assert_verified, call, snapshot
 from sqlalchemy import text
 
-import factories as f
-from conftest import TODAY
 from core import agency_files
 from core import precollections as pc
 from core.errors import NeedsConfirmation, SummaryLine
 from core.precollections.criteria import Criteria
-from pc_helpers import COLLECTOR, SUPERVISOR, SUPPORT, assert_verified, call, snapshot
 
 
 @pytest.fixture
@@ -44,7 +44,8 @@ def _db_rows(uow):
         rows = u.session.execute(text(
             "SELECT t.batch_no, t.task_no, e.source_id, e.dos, e.patient_name, g.source_id, g.name, g.birth_date, "
             "g.address1, g.address2, g.city, g.state, g.zip, g.phone, e.ar_cents + e.collections_cents "
-            "FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id JOIN guarantor g ON g.id = e.guarantor_id "
+            "FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id "
+            "JOIN guarantor g ON g.id = e.guarantor_id "
             "WHERE t.state = 'sent' ORDER BY t.task_no")).all()
     out = []
     for r in rows:
@@ -108,5 +109,6 @@ def test_extract_without_update_changes_no_state(uow, not_sent, tmp_path):
                     ["2", "E2", "67.89", "99213"], ["3", "E3", "1000.00", "99213"]]
     assert stat.S_IMODE(os.stat(r.file.path).st_mode) == 0o600
     with uow(write=False) as u:
-        assert u.session.execute(text("SELECT COUNT(*) FROM precollection_task WHERE state = 'not_sent'")).scalar_one() == 3
+        not_sent = text("SELECT COUNT(*) FROM precollection_task WHERE state = 'not_sent'")
+        assert u.session.execute(not_sent).scalar_one() == 3
     assert_verified(uow)

@@ -4,18 +4,18 @@ other pair is refused by name at Set Action and, if set anyway before the state 
 
 from __future__ import annotations
 
+import factories as f
 import pytest
+from conftest import TODAY
+from pc_helpers import COLLECTOR, SUPERVISOR, SUPPORT, assert_verified, call, snapshot
 from sqlalchemy import text
 
-import factories as f
-from conftest import TODAY
 from core import agency_files
 from core import precollections as pc
 from core.errors import Refused
 from core.models.precollections import ACTIONS, ON_LIST_STATES
 from core.precollections.criteria import Criteria
 from core.precollections.states import TRANSITIONS, allowed_actions, transition
-from pc_helpers import COLLECTOR, SUPERVISOR, SUPPORT, assert_verified, call, snapshot
 
 BALANCE = 12345
 
@@ -62,6 +62,7 @@ def test_the_table_is_what_the_spec_says():
     assert allowed_actions("sent") == ["remove-from-collections"]
 
 
+@pytest.mark.slow
 def test_every_state_action_pair(uow, tmp_path):
     with uow() as u:
         p = f.practice(u, employer_collections=True)
@@ -108,7 +109,8 @@ def _refused(uow, practice_id, task, state, action):
     with pytest.raises(Refused, match=f"task {task} "):
         call(uow, pc.set_action, COLLECTOR, practice_id, action, TODAY, tasks=[task])
     with uow() as u:  # as if set while the task was in another state
-        u.session.execute(text("UPDATE precollection_task SET action = :a WHERE task_no = :t"), {"a": action, "t": task})
+        u.session.execute(text("UPDATE precollection_task SET action = :a WHERE task_no = :t"),
+                          {"a": action, "t": task})
         u.commit()
     before = snapshot(uow)
     with pytest.raises(Refused, match=f"task {task} "):

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
 from core import roster
 from core.models import LetterQueue, RosterAccount
-from sqlmodel import select
-
 from tests import roster_data as rd
 from tests.roster_data import day
 
@@ -120,7 +119,7 @@ def test_age_and_minimum_balance(uow, admin) -> None:
 
 
 def test_rerun_same_date_changes_nothing(uow, admin, one) -> None:
-    p, g, line = one
+    p, g, _line = one
     with uow() as u:
         g2 = rd.guarantor(u, p, "G2")
         rd.charge(u, p, g2, 7000, day(-100))

@@ -9,7 +9,6 @@ from sqlalchemy import text
 from core import roster
 from core.errors import BadInput, Conflict, Refused
 from core.security import Actor
-
 from tests import roster_data as rd
 from tests.roster_data import day
 

@@ -55,6 +55,7 @@ def test_settings_command(cli, data) -> None:
     assert code == 2 and "min-balance" in err
 
 
+@pytest.mark.slow
 def test_populate_list_plan_letters(cli, data, tmp_path) -> None:
     code, out, err = cli("--as-of", day(0).isoformat(), "roster", "populate", "--json")
     assert code == 0, err

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from core import roster
-from core.roster import read as roster_read
 from core.errors import Refused
+from core.roster import read as roster_read
 from core.roster.removals import remove_adjustment_code, remove_billing_group, remove_letter_template
 from tests import roster_data as d
 
@@ -30,7 +30,7 @@ def many(uow, admin):  # type: ignore[no-untyped-def]
 
 
 def test_keyset_pages_walk_the_whole_list_both_ways(uow, admin, many) -> None:  # type: ignore[no-untyped-def]
-    p, gs = many
+    p, _gs = many
     as_of = d.day(70)
     with uow(write=False) as u:
         assert roster_read.roster_count(u, admin, p, as_of) == 23

@@ -13,7 +13,6 @@ from core import roster
 from core.errors import BadInput, NeedsConfirmation, Refused
 from core.security import Actor
 from core.verify import verify
-
 from tests import roster_data as rd
 from tests.roster_data import day
 
@@ -42,7 +41,7 @@ def reviewed(uow, admin):  # type: ignore[no-untyped-def]
 
 
 def test_review_approve_and_send_back(uow, admin, reviewed) -> None:
-    p, a, b, c = reviewed
+    p, a, b, _c = reviewed
     with uow() as u:
         assert {r["guarantor"] for r in roster.review_list(u, admin, p, day(45))} == {"A1", "B2"}
     with uow() as u, pytest.raises(NeedsConfirmation) as warn:
@@ -59,7 +58,7 @@ def test_review_approve_and_send_back(uow, admin, reviewed) -> None:
 
 
 def test_turnover_writes_off_adds_fee_and_keeps_verify_clean(uow, admin, reviewed, tmp_path) -> None:
-    p, a, b, c = reviewed
+    p, a, _b, _c = reviewed
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
     with uow() as u:
@@ -106,7 +105,7 @@ def test_turnover_writes_off_adds_fee_and_keeps_verify_clean(uow, admin, reviewe
 
 
 def test_turnover_all_charges(uow, admin, reviewed, tmp_path) -> None:
-    p, a, b, c = reviewed
+    p, a, _b, _c = reviewed
     with uow() as u:
         roster.update_settings(u, admin, p, {"transfer_charges": "all", "comment_mode": "overwrite"})
     with uow() as u:
@@ -121,7 +120,7 @@ def test_turnover_all_charges(uow, admin, reviewed, tmp_path) -> None:
 
 
 def test_print_letters_pdf(uow, admin, reviewed, tmp_path) -> None:
-    p, a, b, c = reviewed
+    _p, _a, _b, _c = reviewed
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
     with uow() as u:

@@ -13,9 +13,8 @@ def test_creator_is_first_admin_and_only_once(uow) -> None:
     with uow() as u:
         assert security.bootstrap_admin(u, "first") == Actor("first", "admin")
         u.commit()
-    with uow() as u:
-        with pytest.raises(Refused, match="'second' is not a Recoup operator"):
-            security.bootstrap_admin(u, "second")
+    with uow() as u, pytest.raises(Refused, match="'second' is not a Recoup operator"):
+        security.bootstrap_admin(u, "second")
 
 
 def test_roles_are_cumulative() -> None:
@@ -53,6 +52,5 @@ def test_only_admins_add_users_and_only_support_grants_support(uow, admin) -> No
 
 
 def test_unknown_user_gets_one_clear_refusal(uow, admin) -> None:
-    with uow(write=False) as u:
-        with pytest.raises(Refused, match="not a Recoup operator"):
-            security.authenticate(u, "mallory")
+    with uow(write=False) as u, pytest.raises(Refused, match="not a Recoup operator"):
+        security.authenticate(u, "mallory")

@@ -12,7 +12,7 @@ import argparse
 import os
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -24,6 +24,7 @@ from tui.screens.home import HomeScreen
 from tui.screens.registry import BY_ID
 
 if TYPE_CHECKING:
+    from core.security import Actor
     from tui.services import Services
 
 
@@ -208,6 +209,7 @@ def _connect(context: Callable[[], Any], as_login: bool = True) -> Services:
     with uow() as u:
         actor = ctx.actor(u) if as_login else None
         practices = list_practices(u)
-    return Services(uow, actor, ctx.as_of, practices,
+    # without a login (browser sessions) the actor stays None until the sign-in screen sets it
+    return Services(uow, cast("Actor", actor), ctx.as_of, practices,
                     where=engine.url.render_as_string(hide_password=True))
 

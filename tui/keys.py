@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 ENV_KEYS = "RECOUP_KEYS"
 
@@ -230,7 +230,7 @@ def binding(action_id: str, action: str, *, show: bool | None = None) -> Binding
                    tooltip=a.description)
 
 
-def bindings(*pairs: tuple[str, str]) -> list[Binding]:
+def bindings(*pairs: tuple[str, str]) -> list[BindingType]:
     """Bindings for (action id, Textual action) pairs."""
     return [binding(action_id, action) for action_id, action in pairs]
 

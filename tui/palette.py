@@ -12,6 +12,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tui.protocols import recoup_app
 from tui.screens.registry import SCREENS, ScreenEntry
 
 
@@ -26,7 +27,7 @@ class ScreensProvider(Provider):
     async def discover(self) -> Hits:
         for entry in SCREENS:
             title, help_text = self._hit_text(entry)
-            yield DiscoveryHit(title, partial(self.app.open_screen, entry.id), help=help_text)  # type: ignore[attr-defined]
+            yield DiscoveryHit(title, partial(recoup_app(self).open_screen, entry.id), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -34,6 +35,6 @@ class ScreensProvider(Provider):
             title, help_text = self._hit_text(entry)
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.app.open_screen, entry.id),  # type: ignore[attr-defined]
+                yield Hit(score, matcher.highlight(title), partial(recoup_app(self).open_screen, entry.id),
                           text=title, help=help_text)
 

@@ -23,7 +23,7 @@ UowFactory = Callable[..., AbstractContextManager[Any]]   # uow(write=False) -> 
 @dataclass
 class Services:
     uow: UowFactory
-    actor: "Actor"
+    actor: Actor
     as_of: dt.date
-    practices: "list[PracticeRow]" = field(default_factory=list)
+    practices: list[PracticeRow] = field(default_factory=list)
     where: str = ""          # the database, as shown to the operator (no password)

@@ -13,9 +13,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from core.eligibility import (
+    Rules,
+    age_cutoff,
+    aging_anchor,
+    collectable,
+    free_for,
+    held_forward,
+    of_line,
+    open_guarantor_line,
+)
 from core.external.states import starts
-from core.eligibility import (Rules, age_cutoff, aging_anchor, collectable, free_for, held_forward, of_line,
-                              open_guarantor_line)
 from core.models.agencies import AgencyAssignment, ExternalSettings
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from core.imports.columns import PROTECTION_COLUMNS
 from core.imports.plan import Item, Plan, TableItems, TxnItem
 from core.imports.reader import ParsedFile, Problems, Row
-from core.imports.columns import PROTECTION_COLUMNS
 from core.imports.snapshot import Key, Snapshot, Wanted
 from core.imports.world import EncounterFacts, Seen, World
 
@@ -241,7 +241,7 @@ def _kept(f: ParsedFile, v: dict[str, Any], old: dict[str, Any] | None, column: 
 
 
 def _txn_line(f: ParsedFile, r: Row, p: str, g_key: Key, old: dict[str, Any] | None,
-              world: World, problems: Problems) -> Key | None | bool:
+              world: World, problems: Problems) -> Key | bool | None:
     """The line a transaction applies to (None: unapplied), or False after reporting a problem."""
     if "line_id" not in f.present:
         if old is None or old["l_sid"] is None:

@@ -14,8 +14,8 @@ import datetime as dt
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.models.ledger import AGING_BASES
 from core.models.base import cents, choice, fk, pk
+from core.models.ledger import AGING_BASES
 
 SUPPRESS_BY = ("account", "transaction")
 TRANSFER_CHARGES = ("delinquent", "all")

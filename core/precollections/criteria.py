@@ -13,8 +13,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from core.eligibility import (Rules, age_cutoff, age_in_days, aging_anchor, collectable, free_for, of_encounter,
-                              open_guarantor_line)
+from core.eligibility import (
+    Rules,
+    age_cutoff,
+    age_in_days,
+    aging_anchor,
+    collectable,
+    free_for,
+    of_encounter,
+    open_guarantor_line,
+)
 from core.errors import BadInput
 
 # What makes an encounter's guarantor line "open" (over line l of encounter e): guarantor balance

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from tests.conftest import TODAY
+
 ROOT = Path(__file__).resolve().parents[2]
 RECOUP = [sys.executable, "-m", "tui.cli"] if not (Path(sys.executable).parent / "recoup").exists() \
     else [str(Path(sys.executable).parent / "recoup")]
@@ -35,9 +37,14 @@ def run_process(db: Path, *argv: str, cwd: Path | None = None, **kw) -> subproce
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
 
-def build_demo(folder: Path, size: str) -> Path:
+# The business date every integrity demo is built at: the tests then work it at this date and
+# after it, whatever the machine's clock says (without --as-of the CLI takes the machine's date).
+DEMO_AS_OF = TODAY.isoformat()
+
+
+def build_demo(folder: Path, size: str, as_of: str = DEMO_AS_OF) -> Path:
     db = folder / "demo.db"
-    code, out, err = run_cli(db, "demo", "--size", size, "--no-tui")
+    code, out, err = run_cli(db, "--as-of", as_of, "demo", "--size", size, "--no-tui")
     assert code == 0, out + err
     return db
 

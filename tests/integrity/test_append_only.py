@@ -61,9 +61,8 @@ def test_tampering_is_refused_by_the_database(engine, uow, admin, sql: str) -> N
             pytest.skip(f"{table} has no rows in the tiny ledger; covered by the workflow tests")
     if "SET date = date" in sql:
         sql = "UPDATE ledger_txn SET date = '2001-01-01'"
-    with pytest.raises(DBAPIError, match="append-only"):
-        with engine.begin() as conn:
-            conn.execute(text(sql))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text(sql))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*), SUM(amount_cents) FROM ledger_txn")).one() == before
         assert conn.execute(text("SELECT COUNT(*) FROM audit_entry")).scalar_one() == n_audit
@@ -84,9 +83,8 @@ def test_the_legitimate_updates_still_work(engine, uow, admin) -> None:
                                 "total_cents) VALUES ('test', 't', '2026-01-01', '2026-01-01 00:00:00', 0, 0) "
                                 "RETURNING id")).scalar_one()
         conn.execute(text("UPDATE journal SET txn_count = 0, total_cents = 0 WHERE id = :j"), {"j": jid})
-    with pytest.raises(DBAPIError, match="append-only"):
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE journal SET txn_count = 7 WHERE txn_count > 0"))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("UPDATE journal SET txn_count = 7 WHERE txn_count > 0"))
 
 
 def test_verify_catches_a_reordered_audit_trail(engine, uow, admin) -> None:

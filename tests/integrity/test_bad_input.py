@@ -73,6 +73,7 @@ def garbled_export(draw: st.DrawFn) -> dict[str, bytes]:
     return out
 
 
+@pytest.mark.slow
 def test_fuzzed_imports_never_crash_and_change_nothing_when_refused(fuzz_db: Path, tmp_path: Path,
                                                                     long_profile: bool) -> None:
     @settings(FAST, max_examples=300 if long_profile else 25)
@@ -134,6 +135,7 @@ def cli_call(draw: st.DrawFn) -> list[str]:
     return argv
 
 
+@pytest.mark.slow
 def test_garbage_in_every_cli_flag(fuzz_db: Path, tmp_path: Path, long_profile: bool,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # relative --out values land here, never in the checkout

@@ -18,6 +18,8 @@ from sqlalchemy import text
 from db.engine import make_engine
 from tests.integrity.support import build_demo, copy_db, fingerprint, run_cli, run_process
 
+pytestmark = pytest.mark.slow  # kill -9 trials on the medium demo
+
 DAY = "2026-11-23"
 COMPARED = tuple(t for t in __import__("tests.integrity.support", fromlist=["FINGERPRINT"]).FINGERPRINT
                  if t != "audit_entry")  # a rerun after a crash may audit its (empty) second pass
@@ -116,8 +118,9 @@ def test_kill_apply(base: Path, tmp_path: Path, long_profile: bool) -> None:
     template = _with_actions_set(base, tmp_path / "template")
     engine = make_engine(f"sqlite:///{template}")
     with engine.connect() as c:
-        practice = c.execute(text("""SELECT p.source_id FROM precollection_task t JOIN practice p ON p.id = t.practice_id
-            WHERE t.action IS NOT NULL GROUP BY p.source_id ORDER BY COUNT(*) DESC""")).scalars().first()
+        practice = c.execute(text("""SELECT p.source_id FROM precollection_task t
+            JOIN practice p ON p.id = t.practice_id WHERE t.action IS NOT NULL
+            GROUP BY p.source_id ORDER BY COUNT(*) DESC""")).scalars().first()
     engine.dispose()
     _trials(template, tmp_path, ("--as-of", DAY, "precollections", "apply", "--practice", practice, "--yes",
                                  "--out", "{out}"), 20 if long_profile else 2, "apply", 11)

@@ -25,8 +25,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import bindparam, text
 
 from core import precollections as pc
@@ -353,6 +359,7 @@ def _diff(got: dict, want: dict) -> str:
                      if got.get(k) != want.get(k))
 
 
+@pytest.mark.slow
 def test_invariants_after_every_step(small_demo: Path, long_profile: bool) -> None:
     Recoup.template = small_demo
     examples, steps = (200, 40) if long_profile else (8, 10)

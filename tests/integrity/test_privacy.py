@@ -26,7 +26,8 @@ DAY = "2026-11-23"
 def _secrets(db: Path) -> set[str]:
     engine = make_engine(f"sqlite:///{db}")
     with engine.connect() as c:
-        rows = c.execute(text("SELECT name, birth_date FROM guarantor UNION SELECT patient_name, NULL FROM encounter")).all()
+        rows = c.execute(text("SELECT name, birth_date FROM guarantor "
+                              "UNION SELECT patient_name, NULL FROM encounter")).all()
     engine.dispose()
     found = set()
     for name, born in rows:
@@ -62,7 +63,8 @@ def test_files_are_owner_only_and_logs_carry_no_patient_data(demo_copy: Path, tm
     if practice:
         run_cli(demo_copy, "--as-of", DAY, "precollections", "set-action", "send-to-agency", "--practice", practice,
                 "--tasks", str(nos))
-        run_cli(demo_copy, "--as-of", DAY, "precollections", "apply", "--practice", practice, "--yes", "--out", str(out))
+        run_cli(demo_copy, "--as-of", DAY, "precollections", "apply", "--practice", practice, "--yes",
+                "--out", str(out))
     written = [p for p in out.rglob("*") if p.is_file()]
     assert written, "the workflows wrote no files to check"
     loose = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in written if stat.S_IMODE(p.stat().st_mode) & 0o077}

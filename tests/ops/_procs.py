@@ -20,7 +20,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(check: Callable[[], str | None | bool], timeout: float, what: str) -> str | bool:
+def wait_for(check: Callable[[], str | bool | None], timeout: float, what: str) -> str | bool:
     """Poll `check` until it returns something truthy; fail naming `what` (not a timing test:
     the timeout only bounds a hang)."""
     end = time.monotonic() + timeout

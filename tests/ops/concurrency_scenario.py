@@ -115,7 +115,7 @@ class Operator:
     def warm(self) -> None:
         """Import the use cases and open a connection before the start, so the clock (bench)
         measures the actions, not the interpreter coming up."""
-        import core.external  # noqa: F401
+        import core.external
         import core.precollections  # noqa: F401
         self.seen()
 
@@ -309,7 +309,8 @@ def check(url: str, pid: int, outcomes: list[Outcome], nightly: bool = True) -> 
         # every apply ever committed (also those whose caller we did not hear from): whole
         for run, summary in s.execute(text("SELECT id, summary FROM precollection_run WHERE kind = 'apply'")).all():
             want = sum(int(x["count"]) for x in json.loads(summary or "[]"))
-            got = s.execute(text("SELECT COUNT(*) FROM precollection_history WHERE run_id = :r"), {"r": run}).scalar_one()
+            got = s.execute(text("SELECT COUNT(*) FROM precollection_history WHERE run_id = :r"),
+                            {"r": run}).scalar_one()
             if want != got:
                 problems.append(f"apply run {run}: summary says {want} tasks, history has {got}")
         # the nightly batches: one done claim and one recorded run per practice, kind and night
@@ -330,4 +331,4 @@ def check(url: str, pid: int, outcomes: list[Outcome], nightly: bool = True) -> 
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)] if ordered else 0.0
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)] if ordered else 0.0

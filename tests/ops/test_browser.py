@@ -26,7 +26,7 @@ from tests.ops._cdp import Page
 from tests.ops._procs import RECOUP, free_port, practice_db, recoup, shared_dir, wait_for
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")]
 PASSWORD = "correct horse battery"
 # Loopback only: textual-serve's page links a web font and Chromium phones home by default; no name
 # resolves, so nothing leaves the machine and nothing waits on a network that is not there.
@@ -80,7 +80,8 @@ def test_sign_in_in_a_browser_opens_the_main_menu(tmp_path: Path) -> None:
         try:
             seen = asyncio.run(_session(debug_port, f"http://127.0.0.1:{port}/"))
         except AssertionError as exc:
-            raise AssertionError(f"{exc}\nrecoup serve printed (end): {log.read_text(errors='replace')[-3000:]}") from None
+            printed = log.read_text(errors="replace")[-3000:]
+            raise AssertionError(f"{exc}\nrecoup serve printed (end): {printed}") from None
         assert "Pre-Collections" in seen
         done = recoup("audit", "--action", "auth.sign_in", "--json", env=env)
         assert json.loads(done.stdout)[0]["operator"] == "webop"

@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 
 from tests.ops.concurrency_scenario import build_world, check, run_concurrently
 
+pytestmark = pytest.mark.slow  # many operators' processes against one database
+
 PROCS = 8
 ACTIONS = 5
 

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from core import audit, auth, external, operators, precollections, roster, security
-from core.roster import letters
 from core.errors import RecoupError, Refused
 from core.external.admin import Assignment
 from core.imports import import_folder
 from core.precollections.criteria import Criteria
 from core.roles import ROLES
+from core.roster import letters
 from core.security import Actor
 from core.verify import verify
 from tests.conftest import TODAY

@@ -36,12 +36,12 @@ def _audit_count(uow) -> int:
 def test_a_second_run_of_a_done_date_says_already_done_and_changes_nothing(cli, uow, pid, tmp_path, argv,
                                                                           kind) -> None:
     extra = ["--out", str(tmp_path)] if kind == "external" else []
-    code, out, err = cli(*argv, "--practice", "P1", *extra, *DAY)
+    code, _out, err = cli(*argv, "--practice", "P1", *extra, *DAY)
     assert code == 0, err
     with uow(write=False) as u:
         assert [(r.kind, r.outcome) for r in runs.recorded(u, pid)] == [(kind, "done")]
     before = _audit_count(uow)
-    code, out, err = cli(*argv, "--practice", "P1", *extra, *DAY)
+    code, _out, err = cli(*argv, "--practice", "P1", *extra, *DAY)
     assert code == 0, err
     assert f"the {kind} run of {TODAY.isoformat()} is already done" in err
     assert _audit_count(uow) == before
@@ -54,7 +54,7 @@ def test_a_run_held_by_another_process_is_refused_with_exit_4(cli, uow, pid, tmp
         runs.claim(u, pid, kind, TODAY, "worker@elsewhere:1")       # another machine's worker
     before = _audit_count(uow)
     extra = [] if argv[0] == "roster" else ["--out", str(tmp_path)]
-    code, out, err = cli(*argv, "--practice", "P1", *extra, *DAY)
+    code, _out, err = cli(*argv, "--practice", "P1", *extra, *DAY)
     assert code == 4
     assert "already running (by worker@elsewhere:1" in err
     assert _audit_count(uow) == before

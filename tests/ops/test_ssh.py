@@ -37,6 +37,7 @@ USER = "recoupop" if PLAIN else "recoupsu"
 WRAPPER = Path(__file__).resolve().parents[2] / "docs" / "recoup-ssh-wrapper.sh"
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(not have(SSHD) or not have("ssh"), reason="openssh-server/client not installed"),
     pytest.mark.skipif(not have("tmux"), reason="tmux not installed"),
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root to add a test user"),
@@ -103,7 +104,8 @@ def sshd() -> Iterator[tuple[int, Path]]:
     Path("/run/sshd").mkdir(exist_ok=True)
     port = free_port()
     config = _config(folder, port, db_url)
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=open(folder / "sshd.log", "w"))
+    with open(folder / "sshd.log", "w") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=log)
     try:
         wait_for(lambda: "listening" in (folder / "sshd.log").read_text().lower() or None, 15, "sshd to listen")
         yield port, folder

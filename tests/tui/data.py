@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core import ledger
 from sqlmodel import select
 
+from core import ledger
 from core.models import Encounter, Guarantor, Practice, ServiceLine, Statement
 
 DAY = dt.date(2026, 6, 1)
@@ -41,7 +41,8 @@ def build(u) -> Built:  # type: ignore[no-untyped-def]
     # practices do not wait for insurance (the rule has its own tests: tests/test_collectable.py).
     north = Practice(source_id="P1", name="North Clinic", wait_for_insurance=False)
     south = Practice(source_id="P2", name="South Clinic", wait_for_insurance=False)
-    s.add_all([north, south]); s.flush()
+    s.add_all([north, south])
+    s.flush()
     guarantors = [Guarantor(practice_id=north.id, source_id=f"G{i + 1:03d}", kind="patient",
                             name=_name(i), birth_date=dt.date(1960 + i, 1 + i % 12, 1 + i % 28),
                             address1=f"{i + 1} Main St", city="Springfield", state="IL", zip="62701",
@@ -49,7 +50,8 @@ def build(u) -> Built:  # type: ignore[no-untyped-def]
     guarantors.append(Guarantor(practice_id=north.id, source_id="G900", kind="employer",
                                 name="Acme Tools Inc"))
     guarantors.append(Guarantor(practice_id=south.id, source_id="G001", kind="patient", name="Sam South"))
-    s.add_all(guarantors); s.flush()
+    s.add_all(guarantors)
+    s.flush()
     j = ledger.open_journal(u, "test", "tester", DAY, north.id)
     encounter_ids: list[int] = []
     for i, g in enumerate(guarantors[:41]):
@@ -59,7 +61,8 @@ def build(u) -> Built:  # type: ignore[no-untyped-def]
                           patient_name=g.name if g.kind == "patient" else "Wile Coyote", dos=dos,
                           case_id=f"C{i + 1}", statement_profile="STD", dunning_count=k + i % 3,
                           statements_sent=i % 4)
-            s.add(e); s.flush()
+            s.add(e)
+            s.flush()
             if i == 0:
                 encounter_ids.append(e.id)
             _lines(u, j, north.id, g.id, e, i, k)
@@ -86,7 +89,8 @@ def _lines(u, j, practice_id: int, guarantor_id: int, e: Encounter, i: int, k: i
                            guarantor_id=guarantor_id, dos=e.dos, case_id=e.case_id,
                            procedure_code="99213" if tag == "G" else "80050", amount_cents=amounts[tag],
                            posted_date=e.dos, responsibility=resp, responsibility_date=e.dos)
-        s.add(line); s.flush()
+        s.add(line)
+        s.flush()
         ledger.post(u, j, practice_id=practice_id, guarantor_id=guarantor_id, line_id=line.id,
                     date=e.dos, kind="charge", amount_cents=line.amount_cents)
         if tag == "G" and i % 5 == 0:

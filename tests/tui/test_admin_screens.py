@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
 from sqlmodel import select
 from textual.widgets import Input
 
@@ -39,6 +40,7 @@ async def _focus(pilot: Any, name: str) -> None:
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_users_alt_keys_twins_and_fallbacks_add_change_role_disable(make_app, services) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -82,6 +84,7 @@ async def test_users_alt_keys_twins_and_fallbacks_add_change_role_disable(make_a
         assert not any(o.active for n, o in _ops(services).items() if n != "tester")
 
 
+@pytest.mark.slow
 async def test_users_refusal_and_conflict_are_shown_in_the_cores_words(make_app, services) -> None:  # type: ignore[no-untyped-def]
     with services.uow(write=True) as u:
         security.add_user(u, services.actor, "dee", "collector")

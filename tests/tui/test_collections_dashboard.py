@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dashboard_data import AS_OF, generate
 from sqlalchemy import Engine
 from textual.widgets import DataTable, Static
 
 from core import accounts, security
-from core.precollections import dashboard
 from core.money import format_display
-from dashboard_data import AS_OF, generate
+from core.precollections import dashboard
 from db.uow import SqlUnitOfWork
 from tests.tui.helpers import settle
 from tui.app import RecoupApp
@@ -76,7 +76,7 @@ async def test_totals_type_by_graph_and_refresh_by_key(dash) -> None:
         screen = await _open(pilot)
         want = {s: _figures(services, pid, s) for s in ("pre", "not_sent", "sent")}
         totals = _cells(screen, "#totals")
-        for row, s in zip(totals, ("pre", "not_sent", "sent")):
+        for row, s in zip(totals, ("pre", "not_sent", "sent"), strict=False):
             f = want["pre"].totals[s]
             assert row[2:] == [f"{f.count:,}", format_display(f.cents)]
         assert totals[0][0] == ">"                                       # the chosen type, in text

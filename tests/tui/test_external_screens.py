@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from textual.widgets import DataTable, Input, Static
 
-from core import external, agency_files, runs
+from core import agency_files, external, runs
 from tests.tui.data import AS_OF
 from tests.tui.helpers import settle, text_of
 from tui.screens.external_admin import ExternalAdminScreen
@@ -69,6 +70,7 @@ async def focus_row(pilot: Any, key: str) -> None:
 
 # --- Admin -> Collections Admin -> External Collections --------------------------------------------
 
+@pytest.mark.slow
 async def test_assignment_table_alt_keys_twins_and_fallbacks(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -178,6 +180,7 @@ async def test_rules_form_points_at_the_field_and_saves(make_app, services, buil
             35, 2500, 1250, True, False)
 
 
+@pytest.mark.slow
 async def test_agency_profiles_add_update_and_refusals(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -386,6 +389,7 @@ async def test_create_preview_and_mark_a_file_sent(make_app, services, built, tm
         assert "already marked sent" in app.screen.message
 
 
+@pytest.mark.slow
 async def test_run_now_in_the_background_reports_its_counts(make_app, services, built, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with services.uow(write=True) as u:
         external.add_assignment(u, services.actor, built.practice_id, external.Assignment("AG1", 0, 30), AS_OF)

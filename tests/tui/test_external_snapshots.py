@@ -4,7 +4,7 @@ the report."""
 
 from __future__ import annotations
 
-from core import external, agency_files
+from core import agency_files, external
 from tests.tui.data import AS_OF
 from tests.tui.test_snapshots import SIZE, _run
 

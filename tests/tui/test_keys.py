@@ -42,7 +42,7 @@ def test_overrides_come_from_the_file_named_by_recoup_keys(tmp_path: Path, monke
     monkeypatch.setenv("RECOUP_KEYS", str(path))
     assert keys.load_overrides() == {"guarantors.sort": "o,f6"}
     path.write_text('[keys]\n"no.such.action" = "o"\n')
-    with pytest.raises(ValueError, match="no.such.action"):
+    with pytest.raises(ValueError, match=r"no.such.action"):
         keys.load_overrides()
 
 
@@ -132,6 +132,7 @@ async def _help_lists_every_binding(pilot) -> None:  # type: ignore[no-untyped-d
     assert app.screen is screen
 
 
+@pytest.mark.slow
 async def test_f1_lists_every_binding_of_every_screen(make_app, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test() as pilot:

@@ -14,10 +14,15 @@ from tests.tui.helpers import settle
 from tui.screens.encounter import EncounterScreen
 from tui.screens.guarantor import GuarantorScreen
 from tui.screens.precollections import PreCollectionsScreen
-from tui.screens.precollections_dialogs import (AddTasksDialog, ApplyDialog, ChooseDialog, ExplainDialog,
-                                                FilterDialog, SpreadsheetDialog)
+from tui.screens.precollections_dialogs import (
+    AddTasksDialog,
+    ApplyDialog,
+    ChooseDialog,
+    ExplainDialog,
+    FilterDialog,
+    SpreadsheetDialog,
+)
 from tui.widgets.confirm import MessageDialog
-from tui.widgets.vtable import VirtualTable
 from tui.widgets.warning import ValidationWarning
 
 
@@ -59,6 +64,7 @@ async def build_list(pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
+@pytest.mark.slow
 async def test_whole_keyboard_flow_build_set_apply_send_spreadsheet(make_app, services, built, agency,
                                                                     tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RECOUP_AGENCY_FILES", str(tmp_path))
@@ -160,6 +166,7 @@ async def test_whole_keyboard_flow_build_set_apply_send_spreadsheet(make_app, se
         assert screen.table.total == 5
 
 
+@pytest.mark.slow
 async def test_filter_select_unselect_and_explain(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -216,6 +223,7 @@ async def test_filter_select_unselect_and_explain(make_app, services, built) -> 
         assert states(services) == {"pre": total}
 
 
+@pytest.mark.slow
 async def test_clear_warning_on_rebuild_and_cancel_changes_nothing(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -239,6 +247,7 @@ async def test_clear_warning_on_rebuild_and_cancel_changes_nothing(make_app, ser
         assert rows(services, "SELECT task_no, action FROM precollection_task ORDER BY task_no") == before
 
 
+@pytest.mark.slow
 async def test_refusals_are_shown_in_a_dialog_not_a_traceback(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -267,11 +276,12 @@ async def test_refusals_are_shown_in_a_dialog_not_a_traceback(make_app, services
         assert isinstance(app.screen, PreCollectionsScreen)
 
 
+@pytest.mark.slow
 async def test_encounter_to_collections_and_patient_send_to_collections(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        eid, gid = rows(services, "SELECT e.id, g.id FROM encounter e JOIN guarantor g ON g.id = e.guarantor_id "
+        eid, _gid = rows(services, "SELECT e.id, g.id FROM encounter e JOIN guarantor g ON g.id = e.guarantor_id "
                                   "WHERE g.source_id = 'G003'")[0]
         app.open_screen("encounter", encounter_id=eid)
         await settle(pilot)

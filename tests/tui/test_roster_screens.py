@@ -66,6 +66,7 @@ async def _focus_row(pilot: Any, key: str) -> None:
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_status_table_alt_keys_twins_and_fallbacks_add_update_remove(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -104,6 +105,7 @@ async def test_status_table_alt_keys_twins_and_fallbacks_add_update_remove(make_
         assert not {"X1", "X2", "X3"} & set(status_codes(services, built))
 
 
+@pytest.mark.slow
 async def test_status_table_refusals_show_the_cores_message(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -409,6 +411,7 @@ def _to_review(services: Any, built: Any, n: int = 3) -> list[int]:
     return ids
 
 
+@pytest.mark.slow
 async def test_review_approve_and_turn_over_through_the_warning(make_app, services, built, in_roster,
                                                                 tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RECOUP_ROSTER_FILES", str(tmp_path))

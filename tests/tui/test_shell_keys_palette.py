@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.command import CommandList, CommandPalette
 
 from tests.tui.helpers import settle
@@ -89,6 +90,7 @@ async def _palette_prompts(pilot: Any, query: str = "") -> list[str]:
             for i in range(listing.option_count)]
 
 
+@pytest.mark.slow
 async def test_palette_lists_recoup_screens_and_commands_not_textuals(make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -127,6 +127,7 @@ async def test_background_work_shows_progress_and_notifies_when_done() -> None:
 async def test_checkbox_state_is_text_not_only_colour() -> None:
     """NO_COLOR: an unticked box must not look like a ticked one."""
     from textual.app import App
+
     from tui.widgets.form import TextCheckbox
 
     class Boxes(App[None]):

@@ -18,8 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
 from core import audit
-from core.errors import BadInput
 from core.audit import AuditFilter, AuditRow
+from core.errors import BadInput
 from tui.keys import binding, bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.precollections_dialogs import Dialog

@@ -146,7 +146,7 @@ class CollectionsDashboardScreen(RecoupScreen):
         dunning, statements = self.data.breakdown("dunning"), self.data.breakdown("statements")
         rows = max(len(aging.buckets), len(dunning.buckets))
         for i in range(rows):
-            cells: list[str] = []
+            cells: list[Text | str] = []
             for b in (days, aging):
                 cells.append(self._cell(b.buckets[i].count, b.buckets[i].cents) if i < len(b.buckets) else "")
             label = aging.buckets[i].key if i < len(aging.buckets) else ""

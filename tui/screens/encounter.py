@@ -8,13 +8,23 @@ from textual.widgets import DataTable, Static
 
 from core import accounts, holds
 from core import precollections as pc
-from core.precollections.read import collection_state
 from core.accounts import EncounterDetail
 from core.money import format_display
+from core.precollections.read import collection_state
 from tui.keys import bindings
-from tui.screens.account_dashboard import (STATEMENT_COLUMNS, OTHER_TABS, TXN_COLUMNS, AccountDashboard,
-                                   Balances, collection_history, collections_text, fill,
-                                   statement_rows, txn_rows)
+from tui.protocols import recoup_app
+from tui.screens.account_dashboard import (
+    OTHER_TABS,
+    STATEMENT_COLUMNS,
+    TXN_COLUMNS,
+    AccountDashboard,
+    Balances,
+    collection_history,
+    collections_text,
+    fill,
+    statement_rows,
+    txn_rows,
+)
 from tui.screens.holds import hold_lines, place_hold_dialog, placed_message
 from tui.widgets.confirm import run_use_case
 
@@ -25,9 +35,9 @@ class EncounterScreen(AccountDashboard):
     TITLE_TEXT = "Encounter dashboard"
     WHAT = "the encounter"
     FIRST_TAB = ("1 Lines", "line-table")
-    BINDINGS = bindings(("dashboard.lines", "tab('lines')")) + OTHER_TABS + bindings(("dashboard.guarantor", "open_guarantor"),
-                                                                                           ("dashboard.to_collections", "to_collections"),
-                                                                                           ("dashboard.hold", "hold"))
+    BINDINGS = (bindings(("dashboard.lines", "tab('lines')")) + OTHER_TABS
+                + bindings(("dashboard.guarantor", "open_guarantor"), ("dashboard.to_collections", "to_collections"),
+                           ("dashboard.hold", "hold")))
 
     def __init__(self, encounter_id: int) -> None:
         super().__init__()
@@ -73,7 +83,7 @@ class EncounterScreen(AccountDashboard):
 
     def action_open_guarantor(self) -> None:
         if self.detail is not None:
-            self.app.open_screen("guarantor", guarantor_id=self.detail.guarantor_id)  # type: ignore[attr-defined]
+            recoup_app(self).open_screen("guarantor", guarantor_id=self.detail.guarantor_id)
 
     def action_to_collections(self) -> None:
         """To Collections: this encounter, through Pre-Collections' rules and warning."""

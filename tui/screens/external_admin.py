@@ -20,15 +20,16 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from core import external, agency_files
+from core import agency_files, external
 from core.errors import Refused
 from core.external.read import agency_profiles
 from core.money import format_plain
+from tui.protocols import services_of
 from tui.screens.tabbed_admin import TabbedAdminScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable, cell
-from tui.widgets.settings_form import SettingsForm
 from tui.widgets.confirm import run_use_case
 from tui.widgets.form import Field
+from tui.widgets.settings_form import SettingsForm
 
 # --- the assignment table ------------------------------------------------------------------------
 
@@ -79,7 +80,8 @@ def assignment_spec(as_of: Any) -> AdminSpec:
         (("Agency", 8), ("Name", 20), ("Balance >", 10), ("Age >", 6), ("Approve", 7), ("File", 4)),
         _read_assignments, _assignment_cells, lambda r: r.agency,
         lambda r: f"{r.agency} {r.name}", ASSIGNMENT_FIELDS,
-        lambda r: {"agency": r.agency, "balance_gt": "" if r.balance_gt_cents is None else format_plain(r.balance_gt_cents),
+        lambda r: {"agency": r.agency,
+                   "balance_gt": "" if r.balance_gt_cents is None else format_plain(r.balance_gt_cents),
                    "age_gt": cell(r.age_gt), "auto_approve": r.auto_approve, "auto_file": r.auto_file},
         _save_assignment(as_of), _remove_assignment(as_of), plural="agencies",
         hint="Both thresholds blank: manual selection only. Age alone: balance 0.00. Greater than, both ways.")
@@ -93,7 +95,7 @@ class AssignmentTable(AdminTable):
         if row is None:
             self.app.notify("There is no agency in the table to remove.")
             return
-        s, pid, key = self.app.services, self.practice_id, row.agency  # type: ignore[attr-defined]
+        s, pid, key = services_of(self), self.practice_id, row.agency
 
         def call(confirmed: bool) -> None:
             with s.uow(write=True) as u:

@@ -29,8 +29,15 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from core import external, runs
 from core.errors import BadInput, Refused, counted
-from core.external.read import (PENDING, POSTED, agency_profiles, lines_for, placement_page, placement_totals,
-                                waiting_for_file)
+from core.external.read import (
+    PENDING,
+    POSTED,
+    agency_profiles,
+    lines_for,
+    placement_page,
+    placement_totals,
+    waiting_for_file,
+)
 from core.money import format_display
 from tui import folders
 from tui.keys import binding, bindings

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from core import accounts
 from core.accounts import Match
 from tui.keys import bindings
+from tui.protocols import recoup_app
 from tui.screens.base import RecoupScreen
 
 
@@ -86,6 +87,6 @@ class FindScreen(RecoupScreen):
 
     def _open(self, m: Match) -> None:
         if m.kind == "guarantor":
-            self.app.open_screen("guarantor", guarantor_id=m.id)  # type: ignore[attr-defined]
+            recoup_app(self).open_screen("guarantor", guarantor_id=m.id)
         else:
-            self.app.open_screen("encounter", encounter_id=m.id)  # type: ignore[attr-defined]
+            recoup_app(self).open_screen("encounter", encounter_id=m.id)

@@ -8,14 +8,24 @@ from textual.widgets import DataTable, Static, TabbedContent
 
 from core import accounts, holds
 from core import precollections as pc
-from core.precollections.read import collection_state
 from core.accounts import GuarantorDetail
 from core.errors import counted
 from core.money import format_display
+from core.precollections.read import collection_state
 from tui.keys import bindings
-from tui.screens.account_dashboard import (STATEMENT_COLUMNS, OTHER_TABS, TXN_COLUMNS, AccountDashboard,
-                                   Balances, collection_history, collections_text, fill,
-                                   statement_rows, txn_rows)
+from tui.protocols import recoup_app
+from tui.screens.account_dashboard import (
+    OTHER_TABS,
+    STATEMENT_COLUMNS,
+    TXN_COLUMNS,
+    AccountDashboard,
+    Balances,
+    collection_history,
+    collections_text,
+    fill,
+    statement_rows,
+    txn_rows,
+)
 from tui.screens.encounter import pc_lines
 from tui.screens.holds import hold_lines, place_hold_dialog, placed_message
 from tui.screens.precollections_dialogs import ChooseDialog
@@ -29,9 +39,9 @@ class GuarantorScreen(AccountDashboard):
     TITLE_TEXT = "Patient dashboard"
     WHAT = "the account"
     FIRST_TAB = ("1 Encounters", "encounters")
-    BINDINGS = bindings(("dashboard.encounters", "tab('lines')")) + OTHER_TABS + bindings(("dashboard.open", "open_encounter"),
-                                                                                       ("dashboard.select_action", "select_action"),
-                                                                                       ("dashboard.hold", "hold"))
+    BINDINGS = (bindings(("dashboard.encounters", "tab('lines')")) + OTHER_TABS
+                + bindings(("dashboard.open", "open_encounter"), ("dashboard.select_action", "select_action"),
+                           ("dashboard.hold", "hold")))
 
     def __init__(self, guarantor_id: int) -> None:
         super().__init__()
@@ -64,7 +74,8 @@ class GuarantorScreen(AccountDashboard):
         self.query_one(Balances).show(d.ar_cents, d.ins_ar_cents, d.collections_cents, d.escrow_cents)
         fill(self.query_one("#encounters", DataTable), ENCOUNTER_COLUMNS,
              [(e.source_id, e.dos.isoformat(), e.patient_name or "", format_display(e.ar_cents),
-               format_display(e.ins_ar_cents), format_display(e.collections_cents) + (" C" if e.collections_cents else ""),
+               format_display(e.ins_ar_cents),
+               format_display(e.collections_cents) + (" C" if e.collections_cents else ""),
                str(e.dunning_count), str(e.statements_sent)) for e in d.encounters],
              keys=[str(e.id) for e in d.encounters])
         fill(self.query_one("#transactions", DataTable), TXN_COLUMNS, txn_rows(d.transactions))
@@ -87,12 +98,13 @@ class GuarantorScreen(AccountDashboard):
         if self.detail is None or not self.detail.encounters or self.query_one(TabbedContent).active != "lines":
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.app.open_screen("encounter", encounter_id=int(key))  # type: ignore[attr-defined]
+        if key is not None:  # every row is added with its encounter id as key
+            recoup_app(self).open_screen("encounter", encounter_id=int(key))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "encounters" and event.row_key.value is not None:
             event.stop()
-            self.app.open_screen("encounter", encounter_id=int(event.row_key.value))  # type: ignore[attr-defined]
+            recoup_app(self).open_screen("encounter", encounter_id=int(event.row_key.value))
 
     def action_select_action(self) -> None:
         """Select Action -> Send to Collections: all of this patient's open encounters."""

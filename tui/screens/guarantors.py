@@ -19,6 +19,7 @@ from core.accounts import GuarantorFilter, GuarantorRow
 from core.errors import BadInput, counted
 from core.money import format_display
 from tui.keys import binding, bindings
+from tui.protocols import recoup_app
 from tui.screens.base import RecoupScreen
 from tui.services import UowFactory
 from tui.widgets.form import CriteriaForm, Field
@@ -147,7 +148,7 @@ class GuarantorsScreen(RecoupScreen):
         self._status()
 
     def on_virtual_table_row_chosen(self, event: VirtualTable.RowChosen) -> None:
-        self.app.open_screen("guarantor", guarantor_id=event.row.id)  # type: ignore[attr-defined]
+        recoup_app(self).open_screen("guarantor", guarantor_id=event.row.id)
 
     def action_sort(self) -> None:
         self.sort = SORT_ORDER[(SORT_ORDER.index(self.sort) + 1) % len(SORT_ORDER)]

@@ -78,4 +78,5 @@ class HelpScreen(ModalScreen[None]):
 
     def text(self) -> str:
         """Everything the screen lists (for tests and screen readers)."""
-        return "\n".join(f"{k.render()} {e.render()}" for k, e in zip(self.query(".keys"), self.query(".entry")))
+        pairs = zip(self.query(".keys"), self.query(".entry"), strict=False)
+        return "\n".join(f"{k.render()} {e.render()}" for k, e in pairs)

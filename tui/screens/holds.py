@@ -18,6 +18,7 @@ from core import holds
 from core.errors import counted
 from core.models.holds import HOLD_KINDS
 from tui.keys import bindings
+from tui.protocols import recoup_app
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
 from tui.widgets.form import Field
@@ -172,7 +173,7 @@ class HoldsScreen(RecoupScreen):
         row = self._current()
         if row is None:
             return
-        self.app.open_screen("guarantor", guarantor_id=row.guarantor_id)  # type: ignore[attr-defined]
+        recoup_app(self).open_screen("guarantor", guarantor_id=row.guarantor_id)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -21,6 +21,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.keys import binding, first_key
+from tui.protocols import recoup_app
 from tui.screens.registry import SCREENS
 
 HEADINGS = ("Patients", "Statements", "Patient Collections", "Admin")
@@ -125,7 +126,7 @@ class HomeScreen(Screen[Any]):
         from textual.widgets import Select
         if event.value is Select.NULL:
             return
-        self.app.set_practice(int(event.value))  # type: ignore[attr-defined]
+        recoup_app(self).set_practice(int(event.value))
 
     def action_choose_practice(self) -> None:
         from textual.widgets import Select
@@ -139,4 +140,4 @@ class HomeScreen(Screen[Any]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id:
-            self.app.open_screen(event.option.id)  # type: ignore[attr-defined]
+            recoup_app(self).open_screen(event.option.id)

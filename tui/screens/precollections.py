@@ -16,17 +16,28 @@ from textual.app import ComposeResult
 from textual.widgets import Footer, Header, Static
 
 from core import precollections as pc
-from core.precollections import read as reader
 from core.errors import RecoupError, counted
 from core.money import format_display
+from core.precollections import read as reader
 from core.precollections.criteria import TaskFilter
 from core.precollections.read import ListRow
 from core.precollections.states import ACTION_LABELS, STATE_LABELS, allowed_actions
 from tui.keys import bindings
+from tui.protocols import recoup_app
 from tui.screens.base import RecoupScreen
-from tui.screens.precollections_dialogs import (CLEAR_ACTION, AddRequest, AddTasksDialog, ApplyDialog,
-                                                ApplyRequest, ExplainDialog, FilterDialog, SheetRequest,
-                                                SpreadsheetDialog, describe_filter, set_action_dialog)
+from tui.screens.precollections_dialogs import (
+    CLEAR_ACTION,
+    AddRequest,
+    AddTasksDialog,
+    ApplyDialog,
+    ApplyRequest,
+    ExplainDialog,
+    FilterDialog,
+    SheetRequest,
+    SpreadsheetDialog,
+    describe_filter,
+    set_action_dialog,
+)
 from tui.services import Services
 from tui.widgets.confirm import run_use_case, show_error
 from tui.widgets.progress import TaskProgress
@@ -174,7 +185,7 @@ class PreCollectionsScreen(RecoupScreen):
         self._status()
 
     def on_virtual_table_row_chosen(self, event: VirtualTable.RowChosen) -> None:
-        self.app.open_screen("encounter", encounter_id=event.row.encounter_id)  # type: ignore[attr-defined]
+        recoup_app(self).open_screen("encounter", encounter_id=event.row.encounter_id)
 
     # ---- views and filter ---------------------------------------------------------------------
 
@@ -259,7 +270,8 @@ class PreCollectionsScreen(RecoupScreen):
 
     def _action_set(self, n: int, action: str | None) -> None:
         what = ACTION_LABELS[action] if action else "no action"
-        self.app.notify(f"Set Action: {counted(n, 'task')} now {'has' if n == 1 else 'have'} {what}. Apply Action (F2) carries it out.")
+        self.app.notify(f"Set Action: {counted(n, 'task')} now {'has' if n == 1 else 'have'} {what}. "
+                        "Apply Action (F2) carries it out.")
         self.reload()
 
     def action_apply(self) -> None:

@@ -168,7 +168,8 @@ class FilterDialog(Dialog):
     def on_mount(self) -> None:
         f = self.current
         state = next(k for k, v in STATE_CHOICES.items() if v == f.states[0])
-        self.form.set_values({"state": state, "balance_min": _plain(f.balance_min), "balance_max": _plain(f.balance_max),
+        self.form.set_values({"state": state,
+                              "balance_min": _plain(f.balance_min), "balance_max": _plain(f.balance_max),
                               "guarantor_balance_min": _plain(f.guarantor_balance_min),
                               "guarantor_balance_max": _plain(f.guarantor_balance_max),
                               "escrow_min": _plain(f.escrow_min), "age_min": _text(f.age_min),
@@ -208,7 +209,7 @@ def describe_filter(f: TaskFilter) -> str:
 class ChooseDialog(Dialog):
     """A short list to pick from (Enter or F2 picks the highlighted item)."""
 
-    BINDINGS = Dialog.BINDINGS + [binding("pc.choose", "save")]
+    BINDINGS = [*Dialog.BINDINGS, binding("pc.choose", "save")]
     KEYS_HINT = "Enter or F2 chooses, Esc cancels"
 
     def __init__(self, title: str, options: list[tuple[str, str]], hint: str = "") -> None:

@@ -15,11 +15,19 @@ from textual.app import ComposeResult
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from core import roster
-from core.roster import read as roster_read
 from core.eligibility import AGING_BASES
-from core.models.roster import (ADJ_CODE_LEN, ADJUSTMENT_KINDS, CODE_LEN, COMMENT_MODES,
-                                GROUP_LEN, LETTER_NAME_LEN, SUPPRESS_BY, TRANSFER_CHARGES)
+from core.models.roster import (
+    ADJ_CODE_LEN,
+    ADJUSTMENT_KINDS,
+    CODE_LEN,
+    COMMENT_MODES,
+    GROUP_LEN,
+    LETTER_NAME_LEN,
+    SUPPRESS_BY,
+    TRANSFER_CHARGES,
+)
 from core.money import format_plain
+from core.roster import read as roster_read
 from core.roster.admin import MERGE_FIELDS, SETTING_RULES
 from core.roster.removals import remove_adjustment_code, remove_billing_group, remove_letter_template
 from tui.screens.tabbed_admin import TabbedAdminScreen

@@ -19,9 +19,9 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core import roster, runs
-from core.roster import read as roster_read
 from core.errors import RecoupError
 from core.money import format_display
+from core.roster import read as roster_read
 from core.roster.population import PopulateResult
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen

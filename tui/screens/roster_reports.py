@@ -15,8 +15,8 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core import roster
-from core.roster import read as roster_read
 from core.money import format_display
+from core.roster import read as roster_read
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog, default_folder, folder_fields, status_fields

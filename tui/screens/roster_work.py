@@ -19,8 +19,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from core import holds, roster
-from core.roster import read as roster_read
 from core.money import format_display
+from core.roster import read as roster_read
 from core.roster.read import AccountView, RosterRow
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen

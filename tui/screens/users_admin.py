@@ -23,6 +23,7 @@ from tui.screens.base import RecoupScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable
 from tui.widgets.form import Field
 
+
 def _fields() -> tuple[Field, ...]:
     return (Field("name", "Name", required=True, max_length=64),
             Field("role", "Role", "choice", required=True, default="collector", choices=ROLES),

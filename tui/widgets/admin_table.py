@@ -27,6 +27,7 @@ from textual.widgets import Button, DataTable, Static, TextArea
 
 from core.errors import BadInput, NeedsConfirmation, RecoupError, Summary, SummaryLine
 from tui.keys import binding, bindings
+from tui.protocols import services_of
 from tui.widgets.confirm import run_use_case
 from tui.widgets.form import CriteriaForm, Field
 
@@ -131,7 +132,7 @@ class EditDialog(ModalScreen[bool]):
             values = self.values()
         except BadInput:
             return
-        s, spec, pid = self.app.services, self.spec, self.practice_id  # type: ignore[attr-defined]
+        s, spec, pid = services_of(self), self.spec, self.practice_id
 
         def call(_: bool) -> Any:
             with s.uow(write=True) as u:
@@ -189,7 +190,7 @@ class AdminTable(Vertical):
         self.table.focus()
 
     def reload(self, select: str | None = None) -> None:
-        s, spec, pid = self.app.services, self.spec, self.practice_id  # type: ignore[attr-defined]
+        s, spec, pid = services_of(self), self.spec, self.practice_id
 
         def read() -> None:
             try:
@@ -261,7 +262,7 @@ class AdminTable(Vertical):
             self.app.notify(f"There is no {self.spec.noun} to remove.")
             return
         key, spec, pid = self.spec.key(row), self.spec, self.practice_id
-        s = self.app.services  # type: ignore[attr-defined]
+        s = services_of(self)
         summary = Summary(f"Remove {spec.noun} {key}",
                           [SummaryLine(1, None, f"will be removed: {spec.describe(row)}")],
                           ["The core refuses if anything still uses it, and says what."])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -64,7 +65,7 @@ class BarGraph(Widget):
     def lines(self, width: int) -> list[str]:
         return [self.title, *bar_lines(self.bars, width), self.legend]
 
-    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.bars) + 2
 
     def render(self) -> Text:

@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, RecoupError
+from core.errors import BadInput, Conflict, NeedsConfirmation, RecoupError, Refused
 from tui.keys import binding
 from tui.widgets.warning import ValidationWarning
 
@@ -78,7 +78,7 @@ def show_error(owner: Widget, exc: BaseException) -> None:
         owner.app.notify(f"{type(exc).__name__}: {exc}", severity="error", timeout=10)
 
 
-def run_use_case(owner: Widget, title: str, call: Callable[[bool], Any], done: Callable[[Any], None],
+def run_use_case(owner: Widget, title: str, call: Callable[[bool], Any], done: Callable[[Any], object],
                  on_error: ErrorHandler | None = None) -> None:
     """See the module docstring. `call(confirmed)` opens its own unit of work."""
     app = owner.app

@@ -110,7 +110,7 @@ class TextCheckbox(Checkbox):
     """
 
     @property
-    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 (Textual's name)
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # Textual's name, upper case
         return "X" if self.value else " "
 
 class CriteriaForm(VerticalScroll):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar
@@ -29,7 +30,7 @@ class TaskProgress(Horizontal):
     TaskProgress ProgressBar { width: 1fr; }
     """
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Label("", id="progress-title")
         yield ProgressBar(total=None, show_eta=False, id="progress-bar")
 

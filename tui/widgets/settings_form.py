@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from core.errors import BadInput
 from tui.keys import binding
+from tui.protocols import services_of
 from tui.widgets.confirm import run_use_case
 from tui.widgets.form import CriteriaForm, Field
 
@@ -63,7 +64,7 @@ class SettingsForm(Vertical):
         self.reload()
 
     def reload(self) -> None:
-        services = self.app.services  # type: ignore[attr-defined]
+        services = services_of(self)
 
         def read() -> None:
             values, state = self.read(services)
@@ -82,7 +83,7 @@ class SettingsForm(Vertical):
             values = self.form.values()
         except BadInput:
             return
-        services, state = self.app.services, self.state  # type: ignore[attr-defined]
+        services, state = services_of(self), self.state
         names = {f.name for f in self.FIELDS}
 
         def saved(result: tuple[dict[str, Any], Any]) -> None:

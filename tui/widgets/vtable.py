@@ -317,7 +317,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if row is not None:
             self.post_message(self.RowChosen(self, row))
 
-    def action_toggle(self) -> None:
+    def action_toggle(self) -> None:  # type: ignore[override]  # shadows DOMNode.toggle(attribute), unused here
         row = self.current_row
         if row is None or self.source is None:
             return
