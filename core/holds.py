@@ -136,7 +136,7 @@ def _overlapping(g: Guarantor, e: Encounter | None) -> list[Any]:
 
 
 def _check_overlap(uow: UnitOfWork, g: Guarantor, e: Encounter | None, start: dt.date, end: dt.date | None) -> None:
-    rows = uow.session.exec(select(Hold, HoldRelease.released_on)
+    rows = uow.session.exec(select(Hold, col(HoldRelease.released_on))
                             .join(HoldRelease, col(HoldRelease.hold_id) == col(Hold.id), isouter=True)
                             .where(*_overlapping(g, e)).order_by(col(Hold.start_date))).all()
     for h, released in rows:
@@ -160,6 +160,7 @@ def place_hold(uow: UnitOfWork, actor: Actor, practice_id: int, kind: str, reaso
     if practice is None:
         raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
     g, e = _target(uow, practice, guarantor, encounter)
+    assert practice.id is not None and g.id is not None  # rows read from the database have ids
     _check_role(actor, kind, start, end, as_of)
     uow.lock(f"holds:{g.id}")
     _check_overlap(uow, g, e, start, end)
@@ -220,8 +221,8 @@ def release_hold(uow: UnitOfWork, actor: Actor, hold_id: int, reason: str, as_of
 def _row(h: Hold, guarantor: str, encounter: str | None, released_on: dt.date | None, as_of: dt.date) -> HoldRow:
     last = effective_end(h.end_date, released_on)
     assert h.id is not None
-    return HoldRow(id=h.id, kind=h.kind, guarantor_id=h.guarantor_id, guarantor=guarantor, encounter=encounter, start=h.start_date, end=last,
-                   released_on=released_on, reason=h.reason, operator=h.operator,
+    return HoldRow(id=h.id, kind=h.kind, guarantor_id=h.guarantor_id, guarantor=guarantor, encounter=encounter,
+                   start=h.start_date, end=last, released_on=released_on, reason=h.reason, operator=h.operator,
                    state=state_on(h.start_date, last, as_of))
 
 
@@ -237,7 +238,7 @@ def list_holds(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, 
         raise BadInput(f"state: {state!r} is not scheduled, active or ended", field="state")
     if ending_within is not None and not 0 <= ending_within <= 3650:
         raise BadInput("ending-within: must be a whole number of days from 0 to 3650", field="ending_within")
-    stmt = (select(Hold, HoldRelease.released_on, Guarantor.source_id, Encounter.source_id)
+    stmt = (select(Hold, col(HoldRelease.released_on), col(Guarantor.source_id), col(Encounter.source_id))
             .join(Guarantor, col(Guarantor.id) == col(Hold.guarantor_id))
             .join(Encounter, col(Encounter.id) == col(Hold.encounter_id), isouter=True)
             .join(HoldRelease, col(HoldRelease.hold_id) == col(Hold.id), isouter=True)
@@ -261,8 +262,8 @@ def list_holds(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, 
 # the business date, and how many days between its aging anchor and that date were held. Holds
 # never overlap for one line (see _overlapping), so held days are a plain sum.
 
-HOLDS_OF_LINE = ("FROM hold h LEFT JOIN hold_release hr ON hr.hold_id = h.id "
-                 "WHERE h.guarantor_id = {l}.guarantor_id AND (h.encounter_id IS NULL OR h.encounter_id = {l}.encounter_id)")
+HOLDS_OF_LINE = ("FROM hold h LEFT JOIN hold_release hr ON hr.hold_id = h.id WHERE h.guarantor_id = {l}.guarantor_id "
+                 "AND (h.encounter_id IS NULL OR h.encounter_id = {l}.encounter_id)")
 
 
 def _day(dialect: str, expr: str) -> str:

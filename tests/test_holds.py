@@ -156,7 +156,7 @@ def test_held_days_follow_spec_18_1() -> None:
     spans = [(dt.date(2026, 3, 1), dt.date(2026, 3, 10))]
     as_of = dt.date(2026, 3, 31)
     assert (as_of - anchor).days - holds.held_days(spans, anchor, as_of) == 60
-    assert holds.held_days(spans + [(dt.date(2026, 3, 5), None)], anchor, dt.date(2026, 3, 7)) == 7  # overlap once
+    assert holds.held_days([*spans, (dt.date(2026, 3, 5), None)], anchor, dt.date(2026, 3, 7)) == 7  # overlap once
     assert holds.held_days([(dt.date(2026, 1, 1), None)], anchor, as_of) == 70  # before the anchor: not counted
 
 

@@ -52,7 +52,7 @@ def test_sql_and_python_agree_on_every_protection(uow, people) -> None:
         checks = pr.protected_sql(rule)
         cols = ", ".join(f"CASE WHEN {sql} THEN 1 ELSE 0 END" for sql in checks.values())
         rows = u.session.execute(q(f"SELECT g.source_id, {cols} FROM guarantor g", pr.protection_params(rule, AS_OF)))
-        by_sql = {sid: {k for k, v in zip(checks, flags) if v} for sid, *flags in rows}
+        by_sql = {sid: {k for k, v in zip(checks, flags, strict=False) if v} for sid, *flags in rows}
         by_python = {g.source_id: {code.split(":")[1] for code, _ in pr.protections_of(g, AS_OF, rule)}
                      for g in u.session.exec(select(Guarantor))}
     assert by_sql == by_python

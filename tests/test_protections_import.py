@@ -68,5 +68,5 @@ def test_bad_protection_values_are_refused_by_file_and_line(uow, admin, tmp_path
 
 def test_an_unknown_insurance_status_is_refused(uow, admin, tmp_path) -> None:
     folder = folder_with(tmp_path, GUARANTORS, ["E1,P1,G1,Ada Lovelace,2026-01-10,pending"])
-    with uow() as u, pytest.raises(BadInput, match="encounters.csv:2: insurance_status"):
+    with uow() as u, pytest.raises(BadInput, match=r"encounters\.csv:2: insurance_status"):
         import_folder(u, admin, folder, TODAY)

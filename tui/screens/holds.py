@@ -41,7 +41,8 @@ def hold_fields(target: str | None) -> list[Field]:
 
 
 RELEASE_FIELDS = [Field("reason", "Reason", required=True, max_length=holds.REASON_MAX),
-                  Field("released_on", "No longer held from", "date", placeholder="YYYY-MM-DD (blank: the business date)")]
+                  Field("released_on", "No longer held from", "date",
+                        placeholder="YYYY-MM-DD (blank: the business date)")]
 FILTER_FIELDS = [Field("kind", "Kind", "choice", choices=HOLD_KINDS, placeholder="blank: every kind"),
                  Field("state", "State", "choice", choices=("scheduled", "active", "ended"),
                        placeholder="scheduled, active or ended; blank: all"),
