@@ -30,7 +30,7 @@ from core.models.ledger import Journal, Practice
 from core.models.security import Operator
 from core.security import Actor
 from core.uow import UnitOfWork
-from db import demo_external, demo_precollections, demo_roster
+from db import demo_external, demo_holds, demo_precollections, demo_roster
 from db import demo_words as w
 from db.demo_practice import PracticeBuild, Shape
 from db.demo_sql import Sql
@@ -61,6 +61,7 @@ def build_demo(engine: Engine, login: str, as_of: dt.date, size: str = "small", 
         audit.record(uow, actor.name, ACTION, "practice", [p.source_id for p in w.PRACTICES], None,
                      {"size": size, "seed": seed, **counts}, business_date=as_of)
         uow.commit()
+    demo_holds.build(engine, actor, as_of)           # holds, protected guarantors, insurance still open
     demo_precollections.build(engine, actor, as_of)  # the Pre-Collections workflow, under way
     demo_roster.build(engine, actor, as_of)          # the patient collections roster, under way
     demo_external.build(engine, actor, as_of)        # external collection agencies, under way
