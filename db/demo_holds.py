@@ -31,7 +31,7 @@ HOLDS = (("dispute", 60, -40, None, "Disputes the charge for the visit; resolved
          ("promise", 5, 3, None, "Promised to pay in full on Friday"),
          ("appeal", 20, None, None, "Appealing the denial with the insurer"),
          ("fap", 10, None, None, "Financial assistance application received"))
-PROTECTED = ({"birth_date": -10 * 365, "responsible_party_name": None},                # minor, nobody to write to
+PROTECTED: tuple[dict[str, Any], ...] = ({"birth_date": -10 * 365, "responsible_party_name": None},                # minor, nobody to write to
              {"birth_date": -12 * 365, "responsible_party_name": "Parent or guardian on file",
               "responsible_party_address": "The patient's address"},                    # minor with a responsible party
              {"date_of_death": 30},                                                    # deceased, no estate contact
