@@ -24,8 +24,8 @@ from sqlmodel import select
 
 from core import audit
 from core.errors import BadInput, Conflict
-from core.models.ledger import Practice
 from core.models.agencies import FILE_FORMATS, Agency
+from core.models.ledger import Practice
 from core.models.precollections import AgencyFile
 from core.money import format_plain
 from core.security import Actor, require

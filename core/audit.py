@@ -161,7 +161,7 @@ def _page(uow: UnitOfWork, f: AuditFilter, after: int | None, before: int | None
     return found[::-1] if before is not None and after is None else found
 
 
-def read_entries(uow: UnitOfWork, actor: "Actor", f: AuditFilter | None = None, *, after: int | None = None,
+def read_entries(uow: UnitOfWork, actor: Actor, f: AuditFilter | None = None, *, after: int | None = None,
                  before: int | None = None, offset: int | None = None, limit: int = 100) -> list[AuditRow]:
     """The audit trail as operators read it (the viewer and `recoup audit`), newest first.
     Supervisors and above: it shows who opened which account. One page: keyset on the entry id
@@ -171,7 +171,7 @@ def read_entries(uow: UnitOfWork, actor: "Actor", f: AuditFilter | None = None, 
     return _page(uow, f or AuditFilter(), after, before, offset, limit)
 
 
-def count_entries(uow: UnitOfWork, actor: "Actor", f: AuditFilter | None = None) -> int:
+def count_entries(uow: UnitOfWork, actor: Actor, f: AuditFilter | None = None) -> int:
     """How many entries pass the filter (the viewer's length). Supervisors and above."""
     from core.security import require
     require(actor, "supervisor", "read the audit trail")

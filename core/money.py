@@ -12,8 +12,15 @@ import re
 
 from core.errors import BadInput
 
-__all__ = ["AmountError", "parse", "parse_optional", "format_plain", "format_display", "parse_percent",
-           "format_percent"]
+__all__ = [
+    "AmountError",
+    "format_display",
+    "format_percent",
+    "format_plain",
+    "parse",
+    "parse_optional",
+    "parse_percent",
+]
 
 
 class AmountError(ValueError):

@@ -99,7 +99,7 @@ def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, ho
     return result
 
 
-def running(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date) -> "RunRecord | None":
+def running(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date) -> RunRecord | None:
     """The claim running now for this practice, batch and business date, if any (whoever holds it)."""
     found = [r for r in recorded(uow, practice_id, kind, as_of)
              if r.business_date == as_of and r.outcome == "running"]

@@ -12,15 +12,24 @@ The use cases live in small modules by concern; this module gathers them under o
 
 from __future__ import annotations
 
-from core.external.admin import (Assignment, AssignmentRow, add_assignment, assignments, normalise,
-                                 remove_assignment, settings, settings_dict, update_assignment, update_rules)
+from core.external.admin import (
+    Assignment,
+    AssignmentRow,
+    add_assignment,
+    assignments,
+    normalise,
+    remove_assignment,
+    settings,
+    settings_dict,
+    update_assignment,
+    update_rules,
+)
 from core.external.filing import create_file, list_files, mark_sent, preview
+from core.external.nightly import RunResult, run
+from core.external.returns import import_returns
+from core.external.work import PlacementRow, approve, assign, deny, list_placements, reassign, reverse, select_manual
 from core.money import format_percent, parse_percent
 from core.practices import find_practice
-from core.external.returns import import_returns
-from core.external.nightly import RunResult, run
-from core.external.work import (PlacementRow, approve, assign, deny, list_placements, reassign, reverse,
-                                select_manual)
 
 __all__ = ["Assignment", "AssignmentRow", "PlacementRow", "RunResult", "add_assignment", "approve", "assign",
            "assignments", "create_file", "deny", "find_practice", "format_percent", "import_returns",

@@ -18,8 +18,7 @@ from sqlmodel import col, select
 
 from core import audit
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
-from core.models.agencies import AgencyAssignment, ExternalSettings
-from core.models.agencies import Agency
+from core.models.agencies import Agency, AgencyAssignment, ExternalSettings
 from core.money import format_percent, format_plain
 from core.security import Actor, require
 from core.sql import q

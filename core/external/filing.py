@@ -16,16 +16,15 @@ from typing import Any
 
 from sqlmodel import select
 
-from core import audit, agency_files
+from core import agency_files, audit
+from core.agency_files import Column, RowSource
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
-from core.practices import practice_by_id
 from core.external.moves import FROM_X, Step, history, lock, start, totals, update
 from core.external.states import MOVES, starts
-from core.agency_files import Column, RowSource
-from core.models.agencies import ExternalFile
-from core.models.agencies import Agency
+from core.models.agencies import Agency, ExternalFile
 from core.models.precollections import AgencyFile
 from core.money import format_plain
+from core.practices import practice_by_id
 from core.security import Actor, require
 from core.sql import q
 from core.uow import UnitOfWork

@@ -29,13 +29,12 @@ from sqlmodel import select
 from core import audit, ledger
 from core.external.admin import rules_in_order, settings
 from core.external.filing import file_agency
-from core.practices import practice_by_id
 from core.external.moves import FROM_X, Step, history, lock, start, transfer, update
 from core.external.selection import case_key, eligible, excluded_by_payments, qualify_case
 from core.external.states import MOVES, starts
-from core.models.agencies import AgencyAssignment, ExternalSettings
-from core.models.agencies import Agency
+from core.models.agencies import Agency, AgencyAssignment, ExternalSettings
 from core.money import format_plain
+from core.practices import practice_by_id
 from core.security import Actor, require
 from core.sql import q
 from core.uow import UnitOfWork

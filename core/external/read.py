@@ -17,12 +17,12 @@ from typing import Any
 from sqlmodel import select
 
 from core.eligibility import age_in_days
-from core.practices import practice_by_id
 from core.external.moves import FROM_X
 from core.external.selection import anchor
 from core.external.states import MOVES, starts
 from core.external.work import PlacementRow
 from core.models.agencies import Agency
+from core.practices import practice_by_id
 from core.security import Actor, require
 from core.sql import as_date, q
 from core.uow import UnitOfWork

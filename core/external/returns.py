@@ -32,14 +32,13 @@ from typing import Any
 from sqlalchemy import insert
 
 from core import audit, ledger, money
+from core.agency_files import find_agency
 from core.errors import BadInput, Conflict
-from core.practices import practice_by_id
 from core.external.moves import Step, history, lock, start, transfer, update
 from core.external.states import MOVES, starts
-from core.agency_files import find_agency
-from core.models.agencies import AgencyReturn, AgencyReturnImport
-from core.models.agencies import Agency
+from core.models.agencies import Agency, AgencyReturn, AgencyReturnImport
 from core.money import format_plain
+from core.practices import practice_by_id
 from core.security import Actor, require
 from core.sql import q
 from core.uow import UnitOfWork

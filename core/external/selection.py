@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from core.external.states import starts
 from core.eligibility import age_cutoff, aging_anchor, free_for, of_line, open_guarantor_line
+from core.external.states import starts
 from core.models.agencies import AgencyAssignment, ExternalSettings
 
 

@@ -15,19 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import audit, ledger
+from core.agency_files import find_agency
 from core.eligibility import age_in_days
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.external.admin import settings
-from core.practices import practice_by_id
-from core.external.moves import (FROM_X, Step, history, lock, refuse_where, start, totals,
-                                 transfer, update)
+from core.external.moves import FROM_X, Step, history, lock, refuse_where, start, totals, transfer, update
 from core.external.nightly import post
 from core.external.selection import anchor, eligible
 from core.external.states import MOVES, NEW, cannot_start, refused, starts
-from core.agency_files import find_agency
 from core.models.agencies import ACTIVE_STATES
 from core.models.ledger import Practice
 from core.money import format_plain
+from core.practices import practice_by_id
 from core.security import Actor, require
 from core.sql import as_date, q
 from core.uow import UnitOfWork

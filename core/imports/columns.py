@@ -15,8 +15,16 @@ from functools import lru_cache
 from typing import Any
 
 from core import money
-from core.models.ledger import (GUARANTOR_KINDS, RESPONSIBILITIES, Encounter, Guarantor, LedgerTxn,
-                                Practice, ServiceLine, Statement)
+from core.models.ledger import (
+    GUARANTOR_KINDS,
+    RESPONSIBILITIES,
+    Encounter,
+    Guarantor,
+    LedgerTxn,
+    Practice,
+    ServiceLine,
+    Statement,
+)
 
 Reader = Callable[[str], Any]
 

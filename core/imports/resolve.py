@@ -239,7 +239,7 @@ def _kept(f: ParsedFile, v: dict[str, Any], old: dict[str, Any] | None, column: 
 
 
 def _txn_line(f: ParsedFile, r: Row, p: str, g_key: Key, old: dict[str, Any] | None,
-              world: World, problems: Problems) -> Key | None | bool:
+              world: World, problems: Problems) -> Key | bool | None:
     """The line a transaction applies to (None: unapplied), or False after reporting a problem."""
     if "line_id" not in f.present:
         if old is None or old["l_sid"] is None:

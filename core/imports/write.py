@@ -18,8 +18,7 @@ from core import ledger
 from core.imports import bulk, postings, snapshot
 from core.imports.plan import Item, Plan, TableItems
 from core.imports.result import FileCounts, ImportResult
-from core.imports.snapshot import (ENCOUNTER, GUARANTOR, LINE, PRACTICE, STATEMENT, Snapshot,
-                                   chunks)
+from core.imports.snapshot import ENCOUNTER, GUARANTOR, LINE, PRACTICE, STATEMENT, Snapshot, chunks
 from core.security import Actor
 from core.uow import UnitOfWork
 

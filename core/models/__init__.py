@@ -1,21 +1,53 @@
 """Every table of Recoup. Importing this package registers them all on SQLModel.metadata."""
 
-from core.models.agencies import (Agency, AgencyAssignment, AgencyReturn, AgencyReturnImport, ExternalFile,
-                                   ExternalHistory, ExternalPlacement, ExternalRun, ExternalSettings)
+from core.models.agencies import (
+    Agency,
+    AgencyAssignment,
+    AgencyReturn,
+    AgencyReturnImport,
+    ExternalFile,
+    ExternalHistory,
+    ExternalPlacement,
+    ExternalRun,
+    ExternalSettings,
+)
 from core.models.audit import AuditEntry
-from core.models.ledger import (Encounter, Guarantor, Journal, LedgerTxn, Practice,
-                                ServiceLine, Statement)
-from core.models.precollections import (AgencyFile, PrecollectionHistory,
-                                        PrecollectionRun, PrecollectionTask)
-from core.models.roster import (AccountNote, AdjustmentCode, BillingGroup, CollectionStatus,
-                                LetterQueue, LetterTemplate, PaymentPlan, RosterAccount, RosterFile,
-                                RosterHistory, RosterRun, RosterSettings, RosterWork)
+from core.models.ledger import Encounter, Guarantor, Journal, LedgerTxn, Practice, ServiceLine, Statement
 from core.models.operations import RunLock
+from core.models.precollections import AgencyFile, PrecollectionHistory, PrecollectionRun, PrecollectionTask
+from core.models.roster import (
+    AccountNote,
+    AdjustmentCode,
+    BillingGroup,
+    CollectionStatus,
+    LetterQueue,
+    LetterTemplate,
+    PaymentPlan,
+    RosterAccount,
+    RosterFile,
+    RosterHistory,
+    RosterRun,
+    RosterSettings,
+    RosterWork,
+)
 from core.models.security import Operator
 
-__all__ = ["Agency", "AgencyFile", "AuditEntry", "Encounter", "Guarantor", "Journal", "LedgerTxn",
-           "Operator", "PrecollectionHistory", "PrecollectionRun", "PrecollectionTask", "Practice",
-           "ServiceLine", "Statement"]
+__all__ = [
+    "Agency",
+    "AgencyFile",
+    "AuditEntry",
+    "Encounter",
+    "Guarantor",
+    "Journal",
+    "LedgerTxn",
+    "Operator",
+    "Practice",
+    "PrecollectionHistory",
+    "PrecollectionRun",
+    "PrecollectionTask",
+    "ServiceLine",
+    "Statement",
+]
 __all__ += ["AccountNote", "AdjustmentCode", "BillingGroup", "CollectionStatus", "LetterQueue",
             "LetterTemplate", "PaymentPlan", "RosterAccount", "RosterFile", "RosterHistory", "RosterRun",
             "RosterSettings", "RosterWork"]

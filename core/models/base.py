@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, event, CheckConstraint, Column, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer, String, event
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names, so Alembic migrations can name what they alter on both databases.

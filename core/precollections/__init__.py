@@ -13,10 +13,24 @@ The use cases live in small modules by concern; this façade gathers them under 
 from core.precollections import dashboard, read, states
 from core.precollections.criteria import Check, Criteria, TaskFilter
 from core.precollections.states import ACTION_LABELS, STATE_LABELS, TRANSITIONS
-from core.precollections.tasks import (ApplyResult, BuildResult, Explanation, TaskRow, add_tasks, apply,
-                                       check_versions, create_spreadsheet, explain, last_change, list_tasks,
-                                       send_to_collections, set_action, set_employer_collections, totals,
-                                       transitions_for)
+from core.precollections.tasks import (
+    ApplyResult,
+    BuildResult,
+    Explanation,
+    TaskRow,
+    add_tasks,
+    apply,
+    check_versions,
+    create_spreadsheet,
+    explain,
+    last_change,
+    list_tasks,
+    send_to_collections,
+    set_action,
+    set_employer_collections,
+    totals,
+    transitions_for,
+)
 
 __all__ = ["ACTION_LABELS", "STATE_LABELS", "TRANSITIONS", "ApplyResult", "BuildResult", "Check", "Criteria",
            "Explanation", "TaskFilter", "TaskRow", "add_tasks", "apply", "check_versions", "create_spreadsheet",

@@ -25,9 +25,9 @@ from core.errors import BadInput
 from core.models.precollections import ON_LIST_STATES
 from core.practices import practice_by_id
 from core.precollections.criteria import BALANCE_SQL, OPEN_LINE_SQL, TaskFilter
+from core.precollections.states import STATE_LABELS
 from core.security import Actor, require
 from core.sql import q
-from core.precollections.states import STATE_LABELS
 from core.uow import UnitOfWork
 
 FROM = "FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id"

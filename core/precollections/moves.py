@@ -16,8 +16,8 @@ from typing import Any
 from core.errors import Refused
 from core.ledger import Journal
 from core.models.ledger import Practice
-from core.sql import q
 from core.precollections.states import ACTION_LABELS, STATE_LABELS, Transition, refusal, transition
+from core.sql import q
 from core.uow import UnitOfWork
 
 NAMED = 10  # tasks named in a refusal before "and N more"

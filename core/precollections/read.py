@@ -15,12 +15,12 @@ from typing import Any
 
 from core.eligibility import age_in_days
 from core.practices import practice_by_id
-from core.precollections.tasks import _filter
 from core.precollections.criteria import BALANCE_SQL, TaskFilter, oldest_anchor_sql
 from core.precollections.moves import FROM_TASKS
+from core.precollections.states import ACTION_LABELS, STATE_LABELS
+from core.precollections.tasks import _filter
 from core.security import Actor, require
 from core.sql import as_date, q
-from core.precollections.states import ACTION_LABELS, STATE_LABELS
 from core.uow import UnitOfWork
 
 

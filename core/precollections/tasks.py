@@ -18,19 +18,27 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core import audit, agency_files, ledger
+from core import agency_files, audit, ledger
 from core.eligibility import age_in_days
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.models.ledger import Encounter, Guarantor, Practice
 from core.models.precollections import ACTIONS, ON_LIST_STATES, AgencyFile, PrecollectionRun
 from core.money import format_plain
 from core.practices import practice_by_id
-from core.precollections.criteria import (BALANCE_SQL, Check, Criteria, TaskFilter, explain_checks,
-                                          filter_sql, matching_sql, oldest_anchor_sql)
+from core.precollections.criteria import (
+    BALANCE_SQL,
+    Check,
+    Criteria,
+    TaskFilter,
+    explain_checks,
+    filter_sql,
+    matching_sql,
+    oldest_anchor_sql,
+)
 from core.precollections.moves import FROM_TASKS, Move, group_totals, guard, move, refuse_if
+from core.precollections.states import ACTION_LABELS, STATE_LABELS, TRANSITIONS, transition
 from core.security import Actor, require
 from core.sql import as_date, q
-from core.precollections.states import ACTION_LABELS, STATE_LABELS, TRANSITIONS, transition
 from core.uow import UnitOfWork
 
 AUDIT_IDS = 500  # task numbers named in one audit entry; the run id names them all via history

@@ -18,10 +18,24 @@ from core import audit
 from core.eligibility import AGING_BASES
 from core.errors import BadInput, Refused
 from core.models.ledger import Guarantor, Practice
-from core.models.roster import (ADJ_CODE_LEN, ADJUSTMENT_KINDS, CODE_LEN,
-                                COMMENT_MODES, GROUP_LEN, LETTER_NAME_LEN, SUPPRESS_BY,
-                                TRANSFER_CHARGES, AdjustmentCode, BillingGroup, CollectionStatus,
-                                LetterQueue, LetterTemplate, PaymentPlan, RosterAccount, RosterSettings)
+from core.models.roster import (
+    ADJ_CODE_LEN,
+    ADJUSTMENT_KINDS,
+    CODE_LEN,
+    COMMENT_MODES,
+    GROUP_LEN,
+    LETTER_NAME_LEN,
+    SUPPRESS_BY,
+    TRANSFER_CHARGES,
+    AdjustmentCode,
+    BillingGroup,
+    CollectionStatus,
+    LetterQueue,
+    LetterTemplate,
+    PaymentPlan,
+    RosterAccount,
+    RosterSettings,
+)
 from core.practices import find_practice, practice_by_id
 from core.security import Actor, require
 from core.uow import UnitOfWork

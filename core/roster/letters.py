@@ -15,8 +15,8 @@ from typing import Any
 from core import audit
 from core.errors import BadInput
 from core.money import format_display
-from core.roster.admin import DEFAULT_LETTERS
 from core.private_files import record_file, unique_path, write_private
+from core.roster.admin import DEFAULT_LETTERS
 from core.security import Actor, require
 from core.sql import as_date, execute
 from core.uow import UnitOfWork

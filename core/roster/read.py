@@ -16,8 +16,16 @@ from typing import Any
 from sqlmodel import col, select
 
 from core.models.ledger import Guarantor
-from core.models.roster import (AccountNote, AdjustmentCode, BillingGroup, LetterTemplate, PaymentPlan,
-                                RosterAccount, RosterHistory, RosterRun)
+from core.models.roster import (
+    AccountNote,
+    AdjustmentCode,
+    BillingGroup,
+    LetterTemplate,
+    PaymentPlan,
+    RosterAccount,
+    RosterHistory,
+    RosterRun,
+)
 from core.roster.admin import DEFAULT_SETTINGS, settings
 from core.roster.work import plan_alert
 from core.security import Actor, require

@@ -28,8 +28,8 @@ from core.models.ledger import Practice
 from core.models.roster import RosterSettings
 from core.money import format_plain
 from core.practices import practice_by_id
-from core.roster.admin import ensure_defaults
 from core.private_files import record_file, unique_path, write_private
+from core.roster.admin import ensure_defaults
 from core.roster.sql import delinquent_lines, open_guarantor_lines
 from core.security import Actor, require
 from core.sql import execute
