@@ -196,7 +196,7 @@ def cmd_rules(ctx: Context) -> int:
 
 
 def cmd_profile(ctx: Context) -> int:
-    from core import external, agency_files
+    from core import agency_files, external
     from core.clock import parse_date
     a = ctx.args
     clear_baa = (a.baa_signed or "").lower() == "none"

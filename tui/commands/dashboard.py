@@ -28,8 +28,8 @@ def _figure(count: int, cents: int) -> dict[str, Any]:
 
 
 def cmd_dashboard(ctx: Context) -> int:
-    from core.precollections import dashboard
     from core.practices import find_practice
+    from core.precollections import dashboard
     states = [TYPES[ctx.args.type]] if ctx.args.type else list(TYPES.values())
     with ctx.uow(write=False) as uow:
         actor = ctx.actor(uow)

@@ -239,8 +239,8 @@ def cmd_status_list(ctx: Context) -> int:
 
 
 def _settings_changes(ctx: Context) -> dict[str, Any]:
-    from core.money import AmountError, parse
     from core.errors import BadInput
+    from core.money import AmountError, parse
     a = ctx.args
     changes: dict[str, Any] = {}
     simple = {"aging": "aging_basis", "age_to_enter": "age_to_enter", "time": "auto_time",
