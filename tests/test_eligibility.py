@@ -12,8 +12,18 @@ import pytest
 from sqlmodel import select
 
 from core import ledger
-from core.eligibility import (AGING_BASES, WORKFLOWS, age_cutoff, age_in_days, aging_anchor, free_for, held_by,
-                              of_encounter, of_line, open_guarantor_line)
+from core.eligibility import (
+    AGING_BASES,
+    WORKFLOWS,
+    age_cutoff,
+    age_in_days,
+    aging_anchor,
+    free_for,
+    held_by,
+    of_encounter,
+    of_line,
+    open_guarantor_line,
+)
 from core.models.agencies import ExternalPlacement
 from core.models.ledger import Encounter
 from core.models.precollections import PrecollectionTask

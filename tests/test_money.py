@@ -5,8 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import BadInput
-from core.money import (AmountError, format_display, format_percent, format_plain, parse, parse_optional,
-                        parse_percent)
+from core.money import AmountError, format_display, format_percent, format_plain, parse, parse_optional, parse_percent
 
 
 @pytest.mark.parametrize("text,cents", [
