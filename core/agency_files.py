@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -287,11 +287,13 @@ def _xlsx_rows(ws: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]],
         text = format_plain(value)
         return text if len(text) <= 17 else number_text(Decimal(text))  # beyond 16 digits: as xlsxwriter rounds
 
-    convert = {"money": money, "date": date, "int": lambda v: number_text(int(v)), "text": str}
+    convert: dict[str, Callable[[Any], str]] = {"money": money, "date": date,
+                                                "int": lambda v: number_text(int(v)), "text": str}
     plan = [convert[col.kind] for col in cols]
     count = total = 0
     for count, row in enumerate(rows, start=1):
-        ws.append(count, [None if v is None else f(v) for f, v in zip(plan, row)])
+        # strict=False: each row carries the total after the shown columns (_rows), and it is not a cell
+        ws.append(count, [None if v is None else f(v) for f, v in zip(plan, row, strict=False)])
         total += int(row[-1])
     return count, total
 
@@ -315,8 +317,9 @@ def _write_csv(fh: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]]) -> 
     out = csv.writer(fh)
     out.writerow([col.header for col in cols])
     count = total = 0
-    for count, row in enumerate(rows, start=1):
+    for row in rows:
         out.writerow([_csv_text(col.kind, row[c]) for c, col in enumerate(cols)])
+        count += 1
         total += int(row[-1])
     return count, total
 

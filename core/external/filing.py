@@ -47,7 +47,7 @@ def file_keys(agency: Agency) -> list[str]:
     keys = agency_files.profile_columns(agency)
     if "line" not in keys:
         at = keys.index("task") + 1 if "task" in keys else 0
-        keys = keys[:at] + ["line"] + keys[at:]
+        keys = [*keys[:at], "line", *keys[at:]]
     return keys
 
 
@@ -74,7 +74,8 @@ def file_agency(uow: UnitOfWork, actor: Actor, st: Step, agency: Agency, out_dir
     batch = next_batch(uow, st.practice.id)  # type: ignore[arg-type]
     update(uow, st, "file", "batch_no = :batch", where, {**params, "batch": batch})
     step = MOVES["file"].history_step
-    name = f"{agency_files._safe(st.practice.source_id)}_{agency_files._safe(agency.source_id)}_external{batch:06d}_{st.as_of.isoformat()}"
+    name = (f"{agency_files._safe(st.practice.source_id)}_{agency_files._safe(agency.source_id)}"
+            f"_external{batch:06d}_{st.as_of.isoformat()}")
     record = agency_files.export(uow, actor, st.practice, agency,
                           "x.practice_id = :p AND x.last_run_id = :run AND x.last_step = :step AND x.batch_no = :batch",
                           {**st.params, "batch": batch, "step": step}, out_dir, st.as_of, None, batch, source=LINE_ROWS,

@@ -142,7 +142,7 @@ def _encounters(f: ParsedFile, snap: Snapshot, world: World, problems: Problems)
         row = {"source_id": key[1], **_data(r, f.present, ENCOUNTER_DATA)}
         items.append(Item(key, r.line, row, {"practice_id": p, "guarantor_id": g_key}, old))
         previous = world.encounters.get(key)
-        case_id = row["case_id"] if "case_id" in row else (previous.case_id if previous else None)
+        case_id = row.get("case_id", previous.case_id if previous else None)
         world.encounters[key] = EncounterFacts(g_key, row["dos"], case_id)
         world.index("encounter", key)
     return TableItems(f.name, items, _update(f.present, ENCOUNTER_DATA))

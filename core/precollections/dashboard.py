@@ -173,7 +173,7 @@ def _breakdowns(rows: list[tuple[str, int, int, int]]) -> list[Breakdown]:
             acc[0] += n
             acc[1] += cents
     result = []
-    for name, part in zip(BREAKDOWNS, sums):
+    for name, part in zip(BREAKDOWNS, sums, strict=True):
         defs = AGE_BUCKETS if name in ("days", "aging") else LEVEL_BUCKETS
         buckets = [Bucket(d.key, *part.get(i, (0, 0))) for i, d in enumerate(defs)]
         if name == "aging" and len(defs) in part:

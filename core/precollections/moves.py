@@ -159,6 +159,7 @@ def _post(uow: UnitOfWork, m: Move, tr: Transition, sel: str, p: dict[str, Any])
                CASE WHEN {col} > 0 THEN :src ELSE :dst END, CASE WHEN {col} > 0 THEN :dst ELSE :src END,
                ABS({col}), {":code" if code else "NULL"}, :memo
         FROM service_line l
-        WHERE {col} <> 0{only_guarantor} AND l.encounter_id IN (SELECT t.encounter_id {_task_source(sel)} WHERE {sel})""",
+        WHERE {col} <> 0{only_guarantor}
+          AND l.encounter_id IN (SELECT t.encounter_id {_task_source(sel)} WHERE {sel})""",
         {**p, "j": m.journal.id, "txn_kind": tr.txn_kind, "src": src, "dst": dst, "code": code,
          "memo": f"Pre-Collections: {ACTION_LABELS[tr.action]}"}))

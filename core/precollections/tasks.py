@@ -41,6 +41,7 @@ from core.security import Actor, require
 from core.sql import as_date, q
 from core.uow import UnitOfWork
 
+NO_FILTER = TaskFilter()  # list_tasks' default: frozen, so one shared instance is safe
 AUDIT_IDS = 500  # task numbers named in one audit entry; the run id names them all via history
 
 
@@ -260,7 +261,7 @@ def _filter(uow: UnitOfWork, practice: Practice, filt: TaskFilter, as_of: dt.dat
 
 
 def list_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
-               filt: TaskFilter = TaskFilter(), after_task: int | None = None,
+               filt: TaskFilter = NO_FILTER, after_task: int | None = None,
                limit: int | None = None) -> list[TaskRow]:
     """The tasks on the list that pass the filter, by task number (keyset pages for long lists)."""
     require(actor, "viewer", "see the Pre-Collections list")

@@ -216,7 +216,7 @@ def find_loop(table: dict[str, tuple[int | None, str | None]], review: str | Non
         if code is not None and code in path:
             loop = path[path.index(code):]
             if review is None or review not in loop:
-                return loop + [code]
+                return [*loop, code]
     return None
 
 
@@ -254,7 +254,8 @@ def set_status(uow: UnitOfWork, actor: Actor, practice_id: int, code: str, *,
     before = status_dict(row)
     new = dict(description=description if description is not None else (row.description if row else None),
                days=row.days_to_remain if (days is _KEEP and row) else (None if days is _KEEP else days),
-               transfer_to=row.transfer_to if (transfer_to is _KEEP and row) else (None if transfer_to is _KEEP else transfer_to),
+               transfer_to=row.transfer_to if (transfer_to is _KEEP and row)
+               else (None if transfer_to is _KEEP else transfer_to),
                letter=row.letter if (letter is _KEEP and row) else (None if letter is _KEEP else letter))
     if new["description"] is None:
         raise BadInput("description: required for a new status", field="description")
@@ -405,10 +406,10 @@ def _check_setting(uow: UnitOfWork, practice_id: int, name: str, value: Any) -> 
         if not uow.session.exec(select(AdjustmentCode.id).where(AdjustmentCode.practice_id == practice_id,
                                                                  AdjustmentCode.code == value)).first():
             raise BadInput(f"{field}: adjustment code {value!r} does not exist", field=name)
-    elif rule.kind == "group":
-        if not uow.session.exec(select(BillingGroup.id).where(BillingGroup.practice_id == practice_id,
-                                                               BillingGroup.code == value)).first():
-            raise BadInput(f"{field}: billing group {value!r} does not exist", field=name)
+    elif rule.kind == "group" and not uow.session.exec(
+            select(BillingGroup.id).where(BillingGroup.practice_id == practice_id,
+                                          BillingGroup.code == value)).first():
+        raise BadInput(f"{field}: billing group {value!r} does not exist", field=name)
     return value
 
 

@@ -289,7 +289,8 @@ def _review_move(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date
     if not n:
         raise BadInput(f"no accounts in status {from_code} to move", field="guarantor")
     if not confirmed:
-        raise NeedsConfirmation(Summary(title, [SummaryLine(int(n), int(cents), f"will move from {from_code} to {to_code}")]))
+        raise NeedsConfirmation(Summary(title, [SummaryLine(int(n), int(cents),
+                                                            f"will move from {from_code} to {to_code}")]))
     cfg = ensure_defaults(uow, practice_id)
     execute(uow, f"""
         INSERT INTO roster_history (practice_id, guarantor_id, episode, from_status, to_status, reason,
