@@ -61,7 +61,8 @@ def _files(ex: Any) -> None:
     p = add_practice_command(ex, "sent", cmd_sent, "Files: mark a batch as sent to its agency")
     p.add_argument("--batch", type=int, required=True, metavar="N")
     _yes(p)
-    p = add_practice_command(ex, "returns", cmd_returns, "import an agency's returns file (payments, recalls, closed accounts)")
+    p = add_practice_command(ex, "returns", cmd_returns,
+                             "import an agency's returns file (payments, recalls, closed accounts)")
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--agency", required=True, metavar="ID")
 
@@ -169,7 +170,8 @@ def cmd_file(ctx: Context) -> int:
     from core import external
     a = ctx.args
     with ctx.uow() as uow:
-        out = external.create_file(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, ctx.agency_folder(), a.yes)
+        out = external.create_file(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of,
+                                   ctx.agency_folder(), a.yes)
     ctx.emit_object(out)
     return 0
 

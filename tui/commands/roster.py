@@ -40,7 +40,8 @@ def register(sub: Any) -> None:
     p = add_command(letters, "print", cmd_letters_print, "print queued letters to a PDF and mark them printed")
     p.add_argument("--practice", metavar="ID")
     p.add_argument("--out", type=Path, metavar="FILE", help="the PDF to write (default letters-DATE.pdf in --out-dir)")
-    p.add_argument("--out-dir", type=Path, metavar="DIR", help="folder for the PDF (default: $RECOUP_ROSTER_FILES, else roster-files in the data folder)")
+    p.add_argument("--out-dir", type=Path, metavar="DIR",
+                   help="folder for the PDF (default: $RECOUP_ROSTER_FILES, else roster-files in the data folder)")
 
 
 def _register_status(r: Any) -> None:
@@ -126,7 +127,9 @@ def _register_review(r: Any) -> None:
     p.add_argument("--practice", required=True, metavar="ID")
     p.add_argument("--guarantors", metavar="ID,ID,...", help="only these (default: all approved)")
     p.add_argument("--fee-pct", metavar="P", help="collection fee percent (default: the settings')")
-    p.add_argument("--out-dir", type=Path, metavar="DIR", help="folder for the agency file (default: $RECOUP_ROSTER_FILES, else roster-files in the data folder)")
+    p.add_argument("--out-dir", type=Path, metavar="DIR",
+                   help="folder for the agency file (default: $RECOUP_ROSTER_FILES, "
+                        "else roster-files in the data folder)")
     p.add_argument("--yes", action="store_true", help="go ahead without the warning")
 
 
@@ -478,6 +481,7 @@ def cmd_letters_print(ctx: Context) -> int:
     with ctx.uow() as uow:
         actor = ctx.actor(uow)
         pid = _practice_id(uow, ctx.args.practice) if ctx.args.practice else None
-        out = roster.print_letters(uow, actor, ctx.as_of, out=ctx.args.out, out_dir=_roster_folder(ctx), practice_id=pid)
+        out = roster.print_letters(uow, actor, ctx.as_of, out=ctx.args.out, out_dir=_roster_folder(ctx),
+                                   practice_id=pid)
     ctx.emit_object(out)
     return 0
