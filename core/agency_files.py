@@ -25,6 +25,7 @@ from sqlmodel import select
 from core import audit
 from core.errors import BadInput, Conflict
 from core.models.agencies import FILE_FORMATS, Agency
+from core.models.base import saved_id
 from core.models.ledger import Practice
 from core.models.precollections import AgencyFile
 from core.money import format_plain
@@ -173,7 +174,7 @@ def export(uow: UnitOfWork, actor: Actor, practice: Practice, agency: Agency, wh
     check_columns(keys, source)
     name = name or _file_name(practice, agency, as_of, run_id, batch_no)
     written = write_file(uow, Path(out_dir) / name, agency.file_format, keys, where, params, agency.name, source)
-    record = AgencyFile(practice_id=practice.id, agency_id=agency.id, run_id=run_id, batch_no=batch_no,
+    record = AgencyFile(practice_id=saved_id(practice), agency_id=saved_id(agency), run_id=run_id, batch_no=batch_no,
                         file_format=agency.file_format, path=str(written.path), rows=written.rows,
                         total_cents=written.total_cents, sha256=written.sha256, operator=actor.name,
                         business_date=as_of, created_at=uow.now())

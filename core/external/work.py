@@ -24,6 +24,7 @@ from core.external.nightly import post
 from core.external.selection import anchor, eligible
 from core.external.states import MOVES, NEW, cannot_start, refused, starts
 from core.models.agencies import ACTIVE_STATES
+from core.models.base import saved_id
 from core.models.ledger import Practice
 from core.money import format_plain
 from core.practices import practice_by_id
@@ -101,7 +102,7 @@ def _finish(uow: UnitOfWork, actor: Actor, st: Step, action: str, op: str, extra
 def _agency_id(uow: UnitOfWork, practice: Practice, agency: str | None) -> tuple[int | None, str | None]:
     if agency is None:
         return None, None
-    ag = find_agency(uow, practice.id, agency)  # type: ignore[arg-type]
+    ag = find_agency(uow, saved_id(practice), agency)
     assert ag is not None
     return ag.id, f"{ag.name} ({ag.source_id})"
 

@@ -10,7 +10,7 @@ re-home posted money). A source system that re-assigns them must use new ids.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from core.imports.plan import Item, Plan, TableItems, TxnItem
 from core.imports.reader import ParsedFile, Problems, Row
@@ -239,7 +239,7 @@ def _kept(f: ParsedFile, v: dict[str, Any], old: dict[str, Any] | None, column: 
 
 
 def _txn_line(f: ParsedFile, r: Row, p: str, g_key: Key, old: dict[str, Any] | None,
-              world: World, problems: Problems) -> Key | bool | None:
+              world: World, problems: Problems) -> Key | Literal[False] | None:
     """The line a transaction applies to (None: unapplied), or False after reporting a problem."""
     if "line_id" not in f.present:
         if old is None or old["l_sid"] is None:
