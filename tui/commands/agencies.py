@@ -74,7 +74,8 @@ def _profile(ag: Any) -> None:
 
 def _practice_id(ctx: Context, uow: Any) -> int:
     from core.external import find_practice
-    return find_practice(uow, ctx.args.practice).id  # type: ignore[return-value]
+    from core.models.base import saved_id
+    return saved_id(find_practice(uow, ctx.args.practice))
 
 
 def _money(text: str | None, option: str) -> int | None:

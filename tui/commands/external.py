@@ -73,7 +73,8 @@ def _yes(p: argparse.ArgumentParser) -> None:
 
 def _practice_id(ctx: Context, uow: Any) -> int:
     from core.external import find_practice
-    return find_practice(uow, ctx.args.practice).id  # type: ignore[return-value]
+    from core.models.base import saved_id
+    return saved_id(find_practice(uow, ctx.args.practice))
 
 
 def _lines(ctx: Context) -> list[str] | None:
@@ -88,11 +89,12 @@ def _lines(ctx: Context) -> list[str] | None:
 
 def run_external(ctx: Context, practice: str | None) -> list[dict[str, Any]]:
     """The run for one practice or every practice with external collections on (also for nightly)."""
+    from core.models.base import saved_id
     from core.practices import due_practices, find_practice
     from tui.commands.runclaim import claimed
     with ctx.uow(write=False) as uow:
         ctx.actor(uow)
-        found = ([(find_practice(uow, practice).id, practice)] if practice is not None
+        found = ([(saved_id(find_practice(uow, practice)), practice)] if practice is not None
                  else [(p.id, p.source_id) for p in due_practices(uow, "external")])
     rows = []
     for pid, source in found:

@@ -106,8 +106,9 @@ def _money(ctx: Context, option: str) -> int | None:
 
 
 def _practice_id(ctx: Context, uow: Any) -> int:
+    from core.models.base import saved_id
     from core.practices import find_practice
-    return find_practice(uow, ctx.args.practice).id  # type: ignore[return-value]
+    return saved_id(find_practice(uow, ctx.args.practice))
 
 
 def cmd_add(ctx: Context) -> int:
@@ -115,7 +116,11 @@ def cmd_add(ctx: Context) -> int:
     from core.money import format_plain
     from core.precollections.criteria import Criteria
     a = ctx.args
-    criteria = Criteria(*(_money(ctx, o) for o in MONEY_OPTIONS), age_min=a.age_min, dunning_min=a.dunning_min,
+    criteria = Criteria(guarantor_balance_min=_money(ctx, "guarantor-balance-min"),
+                        guarantor_balance_max=_money(ctx, "guarantor-balance-max"),
+                        encounter_balance_min=_money(ctx, "encounter-balance-min"),
+                        encounter_balance_max=_money(ctx, "encounter-balance-max"),
+                        age_min=a.age_min, dunning_min=a.dunning_min,
                         statement_profile=a.statement_profile, encounter=a.encounter, guarantor=a.guarantor,
                         balance_for=a.balance_for, separate_by=a.separate_by)
     with ctx.uow() as uow:

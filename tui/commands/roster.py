@@ -160,13 +160,15 @@ def _guarantor_args(p: argparse.ArgumentParser) -> None:
 # --- helpers -------------------------------------------------------------------------------------
 
 def _practice_id(uow: Any, source: str) -> int:
+    from core.models.base import saved_id
     from core.practices import find_practice
-    return int(find_practice(uow, source).id)
+    return saved_id(find_practice(uow, source))
 
 
 def _guarantor_id(uow: Any, ctx: Context) -> int:
+    from core.models.base import saved_id
     from core.roster import guarantor_by_source
-    return int(guarantor_by_source(uow, ctx.args.guarantor, ctx.args.practice).id)
+    return saved_id(guarantor_by_source(uow, ctx.args.guarantor, ctx.args.practice))
 
 
 def _guarantor_ids(uow: Any, practice_id: int, text: str | None) -> list[int] | None:
@@ -226,16 +228,18 @@ def cmd_status_remove(ctx: Context) -> int:
 
 def cmd_status_list(ctx: Context) -> int:
     from core import roster
+    from core.models.base import saved_id
     from core.practices import all_practices, find_practice
     with ctx.uow() as uow:
         ctx.actor(uow)
         practices = [find_practice(uow, ctx.args.practice)] if ctx.args.practice else all_practices(uow)
         rows = []
         for p in practices:
-            roster.ensure_defaults(uow, p.id)
+            pid = saved_id(p)
+            roster.ensure_defaults(uow, pid)
             rows += [{"practice": p.source_id, "code": s.code, "description": s.description,
                       "days": s.days_to_remain, "transfer_to": s.transfer_to, "letter": s.letter}
-                     for s in roster.statuses(uow, p.id)]
+                     for s in roster.statuses(uow, pid)]
         uow.commit()
     ctx.emit(rows, ["practice", "code", "description", "days", "transfer_to", "letter"])
     return 0
