@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +25,7 @@ from sqlmodel import select
 from core import audit
 from core.errors import BadInput, Conflict
 from core.models.agencies import FILE_FORMATS, Agency
+from core.models.base import saved_id
 from core.models.ledger import Practice
 from core.models.precollections import AgencyFile
 from core.money import format_plain
@@ -173,7 +174,7 @@ def export(uow: UnitOfWork, actor: Actor, practice: Practice, agency: Agency, wh
     check_columns(keys, source)
     name = name or _file_name(practice, agency, as_of, run_id, batch_no)
     written = write_file(uow, Path(out_dir) / name, agency.file_format, keys, where, params, agency.name, source)
-    record = AgencyFile(practice_id=practice.id, agency_id=agency.id, run_id=run_id, batch_no=batch_no,
+    record = AgencyFile(practice_id=saved_id(practice), agency_id=saved_id(agency), run_id=run_id, batch_no=batch_no,
                         file_format=agency.file_format, path=str(written.path), rows=written.rows,
                         total_cents=written.total_cents, sha256=written.sha256, operator=actor.name,
                         business_date=as_of, created_at=uow.now())
@@ -287,11 +288,13 @@ def _xlsx_rows(ws: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]],
         text = format_plain(value)
         return text if len(text) <= 17 else number_text(Decimal(text))  # beyond 16 digits: as xlsxwriter rounds
 
-    convert = {"money": money, "date": date, "int": lambda v: number_text(int(v)), "text": str}
+    convert: dict[str, Callable[[Any], str]] = {"money": money, "date": date,
+                                                "int": lambda v: number_text(int(v)), "text": str}
     plan = [convert[col.kind] for col in cols]
     count = total = 0
     for count, row in enumerate(rows, start=1):
-        ws.append(count, [None if v is None else f(v) for f, v in zip(plan, row)])
+        # strict=False: each row carries the total after the shown columns (_rows), and it is not a cell
+        ws.append(count, [None if v is None else f(v) for f, v in zip(plan, row, strict=False)])
         total += int(row[-1])
     return count, total
 
@@ -315,8 +318,9 @@ def _write_csv(fh: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]]) -> 
     out = csv.writer(fh)
     out.writerow([col.header for col in cols])
     count = total = 0
-    for count, row in enumerate(rows, start=1):
+    for row in rows:
         out.writerow([_csv_text(col.kind, row[c]) for c, col in enumerate(cols)])
+        count += 1
         total += int(row[-1])
     return count, total
 

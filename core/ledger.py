@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from core.models.base import saved_id
 from core.models.ledger import Journal, LedgerTxn
 from core.uow import UnitOfWork
 
@@ -45,7 +46,7 @@ def post(uow: UnitOfWork, journal: Journal, *, practice_id: int, guarantor_id: i
          memo: str | None = None) -> LedgerTxn:
     """Add one transaction to an open journal (the single-row path)."""
     default_from, default_to = DIRECTION[kind]
-    txn = LedgerTxn(practice_id=practice_id, journal_id=journal.id, source_id=source_id,
+    txn = LedgerTxn(practice_id=practice_id, journal_id=saved_id(journal), source_id=source_id,
                     guarantor_id=guarantor_id, line_id=line_id, date=date, kind=kind, source=source,
                     bucket_from=bucket_from or default_from, bucket_to=bucket_to or default_to,
                     amount_cents=amount_cents, adjustment_code=adjustment_code, memo=memo)
@@ -63,7 +64,7 @@ def close_journal(uow: UnitOfWork, journal: Journal) -> tuple[int, int]:
     journal.txn_count, journal.total_cents = int(count), int(total)
     session.add(journal)
     session.flush()
-    add_journal_to_balances(uow, journal.id)
+    add_journal_to_balances(uow, saved_id(journal))
     return journal.txn_count, journal.total_cents
 
 

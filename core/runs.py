@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from core.errors import Refused
-from core.sql import as_date, q
+from core.sql import as_date, q, rowcount
 from core.uow import UnitOfWork
 
 
@@ -112,10 +112,10 @@ def claim(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date, holder: 
     key = {"p": practice_id, "k": kind, "d": as_of}
     uow.lock(f"run:{kind}:{practice_id}:{as_of.isoformat()}")
     now = uow.now()
-    inserted = uow.session.execute(q(
+    inserted = rowcount(uow.session.execute(q(
         "INSERT INTO run_lock (practice_id, kind, business_date, holder, started_at, outcome) "
         "VALUES (:p, :k, :d, :h, :now, 'running') ON CONFLICT DO NOTHING",
-        {**key, "h": holder, "now": now})).rowcount
+        {**key, "h": holder, "now": now})))
     if not inserted:
         _take_over(uow, key, holder, now, holder_gone)
     row_id = uow.session.execute(q("SELECT id FROM run_lock WHERE practice_id = :p AND kind = :k "
@@ -134,10 +134,10 @@ def _take_over(uow: UnitOfWork, key: dict[str, Any], holder: str, now: dt.dateti
         raise AlreadyDone(f"{what} is already done (by {old})")
     if outcome == "running" and not holder_gone(old):
         raise AlreadyRunning(f"{what} is already running (by {old}, since {str(started)[:19]})")
-    taken = uow.session.execute(q(
+    taken = rowcount(uow.session.execute(q(
         "UPDATE run_lock SET holder = :h, started_at = :now, ended_at = NULL, outcome = 'running', "
         "summary = NULL WHERE practice_id = :p AND kind = :k AND business_date = :d AND holder = :old "
-        "AND outcome = :outcome", {**key, "h": holder, "now": now, "old": old, "outcome": outcome})).rowcount
+        "AND outcome = :outcome", {**key, "h": holder, "now": now, "old": old, "outcome": outcome})))
     if not taken:
         raise AlreadyRunning(f"{what} was just claimed by another process")
 
@@ -166,7 +166,8 @@ class RunRecord:
 def recorded(uow: UnitOfWork, practice_id: int | None = None, kind: str | None = None,
              since: dt.date | None = None) -> list[RunRecord]:
     """The recorded runs, oldest business date first (what the worker derives "due" from)."""
-    where, params = ["1 = 1"], {}
+    where: list[str] = ["1 = 1"]
+    params: dict[str, Any] = {}
     if practice_id is not None:
         where.append("practice_id = :p")
         params["p"] = practice_id

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Date, bindparam, text
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy import CursorResult, Date, Result, bindparam, text
+from sqlalchemy.sql.elements import BindParameter, TextClause
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from core.uow import UnitOfWork
@@ -25,7 +25,7 @@ _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 def q(statement: str, params: dict[str, Any] | None = None) -> TextClause:
     """`text(statement)` with every :name in it bound to params[name], typed by its value."""
     params = params or {}
-    binds = []
+    binds: list[BindParameter[Any]] = []
     for name in dict.fromkeys(_PARAM.findall(statement)):
         value = params[name]
         if isinstance(value, dt.datetime):
@@ -37,6 +37,12 @@ def q(statement: str, params: dict[str, Any] | None = None) -> TextClause:
         else:
             binds.append(bindparam(name, value))
     return text(statement).bindparams(*binds)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE changed. Session.execute is typed to return a
+    Result; for those statements it is a CursorResult, which is what carries the count."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def execute(uow: UnitOfWork, statement: str, **params: Any) -> Any:

@@ -116,8 +116,10 @@ def check_guarantor_balances(uow: UnitOfWork) -> Check:
 def check_identity(uow: UnitOfWork) -> Check:
     """charges = payments + adjustments + write-offs + A/R + collections, per practice."""
     c = Check("ledger identity", "per practice: charges = paid + adjusted + written off + A/R + collections")
-    sums = ", ".join(f"{bucket_sum(b)} AS {b}" for b in ("charge", "paid", "adjusted", "written_off", "ar", "collections"))
-    rows = _rows(uow, f"SELECT p.source_id, {sums} FROM ledger_txn t JOIN practice p ON p.id = t.practice_id GROUP BY p.source_id")
+    sums = ", ".join(f"{bucket_sum(b)} AS {b}"
+                     for b in ("charge", "paid", "adjusted", "written_off", "ar", "collections"))
+    rows = _rows(uow, f"SELECT p.source_id, {sums} FROM ledger_txn t JOIN practice p ON p.id = t.practice_id "
+                      "GROUP BY p.source_id")
     c.checked = len(rows)
     for src, charge, paid, adjusted, written_off, ar, coll in rows:
         if -charge != paid + adjusted + written_off + ar + coll:

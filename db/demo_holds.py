@@ -31,14 +31,16 @@ HOLDS = (("dispute", 60, -40, None, "Disputes the charge for the visit; resolved
          ("promise", 5, 3, None, "Promised to pay in full on Friday"),
          ("appeal", 20, None, None, "Appealing the denial with the insurer"),
          ("fap", 10, None, None, "Financial assistance application received"))
-PROTECTED: tuple[dict[str, Any], ...] = ({"birth_date": -10 * 365, "responsible_party_name": None},                # minor, nobody to write to
-             {"birth_date": -12 * 365, "responsible_party_name": "Parent or guardian on file",
-              "responsible_party_address": "The patient's address"},                    # minor with a responsible party
-             {"date_of_death": 30},                                                    # deceased, no estate contact
-             {"date_of_death": 90, "responsible_party_name": "Estate of the patient",
-              "responsible_party_address": "c/o the executor"},                          # deceased, estate contact
-             {"bankruptcy_filed": 20, "bankruptcy_chapter": "7", "bankruptcy_case": "26-10017"},
-             {"household_income_cents": 2_000_000, "household_size": 3})               # under 200 % of the guideline
+PROTECTED: tuple[dict[str, Any], ...] = (
+    {"birth_date": -10 * 365, "responsible_party_name": None},                      # a minor, nobody to write to
+    {"birth_date": -12 * 365, "responsible_party_name": "Parent or guardian on file",
+     "responsible_party_address": "The patient's address"},                          # a minor with a responsible party
+    {"date_of_death": 30},                                                          # deceased, no estate contact
+    {"date_of_death": 90, "responsible_party_name": "Estate of the patient",
+     "responsible_party_address": "c/o the executor"},                               # deceased, estate contact
+    {"bankruptcy_filed": 20, "bankruptcy_chapter": "7", "bankruptcy_case": "26-10017"},
+    {"household_income_cents": 2_000_000, "household_size": 3},                     # under 200 % of the guideline
+)
 
 
 def _call(engine: Engine, fn: Any, *args: Any, **kw: Any) -> Any:

@@ -114,7 +114,8 @@ def _bring_to_states(uow: Any, admin: Any, p: Practice, tmp: Path, names: dict[s
         _call(uow, external.approve, admin, p.id, D, later, confirmed=True)
     if lines.get("reversed"):
         _call(uow, external.reverse, admin, p.id, D, lines["reversed"], confirmed=True)
-    back = [f"{rec},{ln},,{D},,," for rec, s in (("recall", "recalled"), ("closed", "closed")) for ln in lines.get(s, [])]
+    back = [f"{rec},{ln},,{D},,,"
+            for rec, s in (("recall", "recalled"), ("closed", "closed")) for ln in lines.get(s, [])]
     if back:
         _returns(uow, admin, p, tmp, back, "setup")
     if names.get("released"):

@@ -13,16 +13,16 @@ The use cases live in small modules by concern; this module gathers them under o
 from __future__ import annotations
 
 from core.external.admin import (
-                                 Assignment,
-                                 AssignmentRow,
-                                 add_assignment,
-                                 assignments,
-                                 normalise,
-                                 remove_assignment,
-                                 settings,
-                                 settings_dict,
-                                 update_assignment,
-                                 update_rules,
+    Assignment,
+    AssignmentRow,
+    add_assignment,
+    assignments,
+    normalise,
+    remove_assignment,
+    settings,
+    settings_dict,
+    update_assignment,
+    update_rules,
 )
 from core.external.filing import create_file, list_files, mark_sent, preview
 from core.external.nightly import RunResult, run

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from core import audit
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
 from core.models.agencies import Agency, AgencyAssignment, ExternalSettings
+from core.models.base import saved_id
 from core.money import format_percent, format_plain
 from core.security import Actor, require
 from core.sql import q
@@ -99,9 +100,9 @@ def add_assignment(uow: UnitOfWork, actor: Actor, practice_id: int, entry: Assig
     require(actor, "admin", "change the external collections assignment table")
     entry = normalise(entry)
     agency = _agency(uow, practice_id, entry.agency, True, actor, as_of)
-    if _row(uow, practice_id, agency.id) is not None:  # type: ignore[arg-type]
+    if _row(uow, practice_id, saved_id(agency)) is not None:
         raise BadInput(f"agency: {entry.agency} is already in the assignment table (use update)", field="agency")
-    row = AgencyAssignment(practice_id=practice_id, agency_id=agency.id, balance_gt_cents=entry.balance_gt_cents,
+    row = AgencyAssignment(practice_id=practice_id, agency_id=saved_id(agency), balance_gt_cents=entry.balance_gt_cents,
                            age_gt=entry.age_gt, auto_approve=entry.auto_approve, auto_file=entry.auto_file)
     uow.session.add(row)
     uow.session.flush()
@@ -121,12 +122,12 @@ def update_assignment(uow: UnitOfWork, actor: Actor, practice_id: int, agency: s
     to the result, so clearing the age of a row with a balance is refused like entering it so."""
     require(actor, "admin", "change the external collections assignment table")
     ag = _agency(uow, practice_id, agency, False, actor, as_of)
-    row = _row(uow, practice_id, ag.id)  # type: ignore[arg-type]
+    row = _row(uow, practice_id, saved_id(ag))
     if row is None:
         raise BadInput(f"agency: {agency} is not in the assignment table (use add)", field="agency")
     before = _as_dict(row)
     current = Assignment(agency, row.balance_gt_cents, row.age_gt, row.auto_approve, row.auto_file)
-    given = {k: v for k, v in (("balance_gt_cents", balance_gt_cents), ("age_gt", age_gt),
+    given: dict[str, Any] = {k: v for k, v in (("balance_gt_cents", balance_gt_cents), ("age_gt", age_gt),
                                ("auto_approve", auto_approve), ("auto_file", auto_file)) if v is not UNSET}
     if given.get("age_gt", 0) is None and "balance_gt_cents" not in given:
         given["balance_gt_cents"] = None  # clearing the age makes the row manual-only
@@ -147,7 +148,7 @@ def remove_assignment(uow: UnitOfWork, actor: Actor, practice_id: int, agency: s
     """Alt+R: take the agency out of the table (its profile and placements stay)."""
     require(actor, "admin", "change the external collections assignment table")
     ag = _agency(uow, practice_id, agency, False, actor, as_of)
-    row = _row(uow, practice_id, ag.id)  # type: ignore[arg-type]
+    row = _row(uow, practice_id, saved_id(ag))
     if row is None:
         raise BadInput(f"agency: {agency} is not in the assignment table", field="agency")
     n, cents = uow.session.execute(q(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core import agency_files, audit
 from core.agency_files import Column, RowSource
@@ -22,6 +22,7 @@ from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
 from core.external.moves import FROM_X, Step, history, lock, start, totals, update
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, ExternalFile
+from core.models.base import saved_id
 from core.models.precollections import AgencyFile
 from core.money import format_plain
 from core.practices import practice_by_id
@@ -47,7 +48,7 @@ def file_keys(agency: Agency) -> list[str]:
     keys = agency_files.profile_columns(agency)
     if "line" not in keys:
         at = keys.index("task") + 1 if "task" in keys else 0
-        keys = keys[:at] + ["line"] + keys[at:]
+        keys = [*keys[:at], "line", *keys[at:]]
     return keys
 
 
@@ -71,16 +72,17 @@ def file_agency(uow: UnitOfWork, actor: Actor, st: Step, agency: Agency, out_dir
     n, _ = totals(uow, where, {**st.params, **params})
     if not n:
         return None
-    batch = next_batch(uow, st.practice.id)  # type: ignore[arg-type]
+    batch = next_batch(uow, saved_id(st.practice))
     update(uow, st, "file", "batch_no = :batch", where, {**params, "batch": batch})
     step = MOVES["file"].history_step
-    name = f"{agency_files._safe(st.practice.source_id)}_{agency_files._safe(agency.source_id)}_external{batch:06d}_{st.as_of.isoformat()}"
+    name = (f"{agency_files._safe(st.practice.source_id)}_{agency_files._safe(agency.source_id)}"
+            f"_external{batch:06d}_{st.as_of.isoformat()}")
     record = agency_files.export(uow, actor, st.practice, agency,
                           "x.practice_id = :p AND x.last_run_id = :run AND x.last_step = :step AND x.batch_no = :batch",
                           {**st.params, "batch": batch, "step": step}, out_dir, st.as_of, None, batch, source=LINE_ROWS,
                           name=f"{name}.{agency.file_format}", keys=file_keys(agency))
-    uow.session.add(ExternalFile(practice_id=st.practice.id, agency_id=agency.id, agency_file_id=record.id,
-                                 run_id=st.run.id, batch_no=batch))
+    uow.session.add(ExternalFile(practice_id=saved_id(st.practice), agency_id=saved_id(agency),
+                                 agency_file_id=saved_id(record), run_id=saved_id(st.run), batch_no=batch))
     uow.session.execute(q("UPDATE external_placement SET file_id = :f WHERE practice_id = :p AND last_run_id = :run "
                           "AND last_step = :step AND batch_no = :batch",
                           {**st.params, "f": record.id, "batch": batch, "step": step}))
@@ -170,10 +172,10 @@ class FileRow:
 def list_files(uow: UnitOfWork, actor: Actor, practice_id: int) -> list[FileRow]:
     require(actor, "viewer", "see external collections files")
     rows = uow.session.exec(select(ExternalFile, AgencyFile, Agency)
-                            .join(AgencyFile, AgencyFile.id == ExternalFile.agency_file_id)
-                            .join(Agency, Agency.id == ExternalFile.agency_id)
+                            .join(AgencyFile, col(AgencyFile.id) == ExternalFile.agency_file_id)
+                            .join(Agency, col(Agency.id) == ExternalFile.agency_id)
                             .where(ExternalFile.practice_id == practice_id)
-                            .order_by(ExternalFile.batch_no)).all()
+                            .order_by(col(ExternalFile.batch_no))).all()
     return [FileRow(x.batch_no, a.source_id, f.path, f.rows, f.total_cents, f.business_date, x.sent_date, x.sent_by)
             for x, f, a in rows]
 

@@ -18,6 +18,7 @@ from core.errors import Refused
 from core.external.states import MOVES, enter, starts
 from core.ledger import Journal
 from core.models.agencies import ExternalRun
+from core.models.base import saved_id
 from core.models.ledger import Practice
 from core.sql import q
 from core.uow import UnitOfWork
@@ -51,7 +52,7 @@ def lock(uow: UnitOfWork, practice: Practice, as_of: dt.date | None = None) -> N
 
 def start(uow: UnitOfWork, practice: Practice, kind: str, operator: str, as_of: dt.date) -> Step:
     now = uow.now()
-    run = ExternalRun(practice_id=practice.id, kind=kind, operator=operator, business_date=as_of, started_at=now)
+    run = ExternalRun(practice_id=saved_id(practice), kind=kind, operator=operator, business_date=as_of, started_at=now)
     uow.session.add(run)
     uow.session.flush()
     return Step(practice, run, operator, as_of, now)

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core import audit, eligibility, ledger
 from core.eligibility import Rules
@@ -34,6 +34,7 @@ from core.external.moves import FROM_X, Step, history, lock, start, transfer, up
 from core.external.selection import case_key, eligible, excluded_by_payments, qualify_case
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, AgencyAssignment, ExternalSettings
+from core.models.base import saved_id
 from core.money import format_plain
 from core.practices import practice_by_id
 from core.security import Actor, require
@@ -72,7 +73,7 @@ def run(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir
     st = start(uow, practice, "nightly", actor.name, as_of)
     cfg = settings(uow, practice_id)
     rules = rules_in_order(uow, practice_id)
-    result = RunResult(st.run.id, practice.source_id, as_of)  # type: ignore[arg-type]
+    result = RunResult(saved_id(st.run), practice.source_id, as_of)
     if practice.external_on:
         release(uow, st)
         select_lines(uow, st, cfg, rules)
@@ -226,7 +227,7 @@ def post(uow: UnitOfWork, st: Step, where: str, params: dict[str, Any], journal_
 
 def file_auto(uow: UnitOfWork, actor: Actor, st: Step, out_dir: Path) -> list[dict[str, Any]]:
     """Auto Create File: one file per such agency with posted lines (not those reassigned today)."""
-    agencies = uow.session.exec(select(Agency).join(AgencyAssignment, AgencyAssignment.agency_id == Agency.id)
+    agencies = uow.session.exec(select(Agency).join(AgencyAssignment, col(AgencyAssignment.agency_id) == Agency.id)
                                 .where(AgencyAssignment.practice_id == st.practice.id,
                                        AgencyAssignment.auto_file == True)  # noqa: E712
                                 .order_by(Agency.source_id)).all()

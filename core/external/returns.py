@@ -37,6 +37,7 @@ from core.errors import BadInput, Conflict
 from core.external.moves import Step, history, lock, start, transfer, update
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, AgencyReturn, AgencyReturnImport
+from core.models.base import saved_id
 from core.money import format_plain
 from core.practices import practice_by_id
 from core.security import Actor, require
@@ -199,15 +200,15 @@ def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str,
     parsed = parse(path.name, text, as_of, ag.fee_bp)
     _refuse(parsed.problems)
     st = start(uow, practice, "returns", actor.name, as_of)
-    record = AgencyReturnImport(practice_id=practice_id, agency_id=ag.id, run_id=st.run.id, file_name=str(path),
-                                sha256=sha, rows=len(parsed.rows), business_date=as_of, created_at=st.now,
-                                operator=actor.name)
+    record = AgencyReturnImport(practice_id=practice_id, agency_id=saved_id(ag), run_id=saved_id(st.run),
+                                file_name=str(path), sha256=sha, rows=len(parsed.rows), business_date=as_of,
+                                created_at=st.now, operator=actor.name)
     uow.session.add(record)
     uow.session.flush()
     uow.session.execute(insert(AgencyReturn), [{**r, "import_id": record.id, "practice_id": practice_id}
                                                for r in parsed.rows])
-    _resolve(uow, record.id, practice_id)  # type: ignore[arg-type]
-    _refuse(_problems(uow, path.name, record.id, ag.id))  # type: ignore[arg-type]
+    _resolve(uow, saved_id(record), practice_id)
+    _refuse(_problems(uow, path.name, saved_id(record), saved_id(ag)))
     _post(uow, st, record, ag)
     audit.record(uow, actor.name, "external.returns", "agency_return_import", [ag.source_id, record.id], None,
                  _summary(record), as_of)

@@ -102,7 +102,8 @@ def excluded_by_payments(cfg: ExternalSettings, as_of: dt.date, params: dict[str
     if cfg.exclude_pct_bp is not None:
         params["xbp"] = cfg.exclude_pct_bp
         parts.append(f"((CAST({balance} AS BIGINT) * :xbp + 5000) / 10000)")
-    minimum = parts[0] if len(parts) == 1 else f"(CASE WHEN {parts[0]} > {parts[1]} THEN {parts[0]} ELSE {parts[1]} END)"
+    minimum = (parts[0] if len(parts) == 1
+               else f"(CASE WHEN {parts[0]} > {parts[1]} THEN {parts[0]} ELSE {parts[1]} END)")
     return f"({paid} >= (CASE WHEN {minimum} < 1 THEN 1 ELSE {minimum} END))"
 
 

@@ -24,6 +24,7 @@ from core.external.nightly import post
 from core.external.selection import anchor, eligible
 from core.external.states import MOVES, NEW, cannot_start, refused, starts
 from core.models.agencies import ACTIVE_STATES
+from core.models.base import saved_id
 from core.models.ledger import Practice
 from core.money import format_plain
 from core.practices import practice_by_id
@@ -101,7 +102,7 @@ def _finish(uow: UnitOfWork, actor: Actor, st: Step, action: str, op: str, extra
 def _agency_id(uow: UnitOfWork, practice: Practice, agency: str | None) -> tuple[int | None, str | None]:
     if agency is None:
         return None, None
-    ag = find_agency(uow, practice.id, agency)  # type: ignore[arg-type]
+    ag = find_agency(uow, saved_id(practice), agency)
     assert ag is not None
     return ag.id, f"{ag.name} ({ag.source_id})"
 
@@ -115,8 +116,8 @@ def approve(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lin
     agency_id, label = _agency_id(uow, practice, agency)
     what = MOVES["approve"].label
     if agency_id is None:
-        refuse_where(uow, f"{where} AND x.agency_id IS NULL", params, "no agency assigned (assign one or give --agency)",
-                     what)
+        refuse_where(uow, f"{where} AND x.agency_id IS NULL", params,
+                     "no agency assigned (assign one or give --agency)", what)
     refuse_where(uow, f"{where} AND l.ar_cents <= 0", params, "no guarantor balance left in A/R to post", what)
     n, cents = totals(uow, where, params)
     _nothing(n, "approve")
@@ -282,7 +283,8 @@ def list_placements(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.d
         params["after"] = after
     rows = uow.session.execute(q(
         f"SELECT x.id, l.source_id, e.source_id, g.source_id, g.name, a.source_id, x.state, "
-        f"l.ar_cents + l.collections_cents, {anchor(practice.aging_basis)}, x.returned_mail, x.selected_date, x.batch_no "
+        f"l.ar_cents + l.collections_cents, {anchor(practice.aging_basis)}, x.returned_mail, "
+        f"x.selected_date, x.batch_no "
         f"FROM {FROM_X} JOIN encounter e ON e.id = l.encounter_id JOIN guarantor g ON g.id = l.guarantor_id "
         f"LEFT JOIN agency a ON a.id = x.agency_id WHERE {where} ORDER BY x.id"
         + (f" LIMIT {int(limit)}" if limit else ""), params)).all()

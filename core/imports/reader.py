@@ -119,7 +119,7 @@ def _read_rows(reader: Any, columns: list[str], parsed: ParsedFile, problems: Pr
             problems.add(spec.name, line, f"has {len(cells)} fields, the header has {width}")
             continue
         values: dict[str, Any] = {}
-        for (name, read, required), raw in zip(cells_of, cells):
+        for (name, read, required), raw in zip(cells_of, cells, strict=True):  # both `width` long (checked above)
             cell = raw.strip()
             if not cell:
                 values[name] = None

@@ -10,7 +10,7 @@ re-home posted money). A source system that re-assigns them must use new ids.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from core.imports.columns import PROTECTION_COLUMNS
 from core.imports.plan import Item, Plan, TableItems, TxnItem
@@ -144,7 +144,7 @@ def _encounters(f: ParsedFile, snap: Snapshot, world: World, problems: Problems)
         row = {"source_id": key[1], **_data(r, f.present, ENCOUNTER_DATA)}
         items.append(Item(key, r.line, row, {"practice_id": p, "guarantor_id": g_key}, old))
         previous = world.encounters.get(key)
-        case_id = row["case_id"] if "case_id" in row else (previous.case_id if previous else None)
+        case_id = row.get("case_id", previous.case_id if previous else None)
         world.encounters[key] = EncounterFacts(g_key, row["dos"], case_id)
         world.index("encounter", key)
     return TableItems(f.name, items, _update(f.present, ENCOUNTER_DATA))
@@ -241,7 +241,7 @@ def _kept(f: ParsedFile, v: dict[str, Any], old: dict[str, Any] | None, column: 
 
 
 def _txn_line(f: ParsedFile, r: Row, p: str, g_key: Key, old: dict[str, Any] | None,
-              world: World, problems: Problems) -> Key | bool | None:
+              world: World, problems: Problems) -> Key | Literal[False] | None:
     """The line a transaction applies to (None: unapplied), or False after reporting a problem."""
     if "line_id" not in f.present:
         if old is None or old["l_sid"] is None:

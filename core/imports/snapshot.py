@@ -52,17 +52,17 @@ class Snapshot:
 _KEYS = ("id", "practice_id", "source_id")
 COLUMNS = {
     "practice": ("id", "source_id", "name"),
-    "guarantor": _KEYS + ("kind", "name", "birth_date", "address1", "address2", "city", "state", "zip",
-                          "phone", "billing_group", "returned_mail", "date_of_death", "responsible_party_name",
-                          "responsible_party_address", "bankruptcy_filed", "bankruptcy_chapter", "bankruptcy_case",
-                          "household_income_cents", "household_size"),
-    "encounter": _KEYS + ("guarantor_id", "patient_name", "dos", "case_id", "statement_profile",
-                          "dunning_count", "statements_sent", "insurance_status"),
-    "line": _KEYS + ("encounter_id", "guarantor_id", "dos", "case_id", "procedure_code", "amount_cents",
-                     "posted_date", "responsibility", "responsibility_date", "billing_group"),
-    "txn": _KEYS + ("guarantor_id", "line_id", "date", "kind", "source", "bucket_from", "bucket_to",
-                    "amount_cents", "adjustment_code"),
-    "statement": _KEYS + ("guarantor_id", "encounter_id", "date", "dunning_level"),
+    "guarantor": (*_KEYS, "kind", "name", "birth_date", "address1", "address2", "city", "state", "zip",
+                  "phone", "billing_group", "returned_mail", "date_of_death", "responsible_party_name",
+                  "responsible_party_address", "bankruptcy_filed", "bankruptcy_chapter", "bankruptcy_case",
+                  "household_income_cents", "household_size"),
+    "encounter": (*_KEYS, "guarantor_id", "patient_name", "dos", "case_id", "statement_profile",
+                  "dunning_count", "statements_sent", "insurance_status"),
+    "line": (*_KEYS, "encounter_id", "guarantor_id", "dos", "case_id", "procedure_code", "amount_cents",
+             "posted_date", "responsibility", "responsibility_date", "billing_group"),
+    "txn": (*_KEYS, "guarantor_id", "line_id", "date", "kind", "source", "bucket_from", "bucket_to",
+            "amount_cents", "adjustment_code"),
+    "statement": (*_KEYS, "guarantor_id", "encounter_id", "date", "dunning_level"),
 }
 
 
@@ -73,7 +73,7 @@ def _cols(table: Table, kind: str) -> list[Any]:
 def load(uow: UnitOfWork, wanted: Wanted) -> Snapshot:
     practices = {r["source_id"]: r for r in _rows(uow, select(PRACTICE))}
     sid_of = {r["id"]: sid for sid, r in practices.items()}
-    g, e, l = GUARANTOR.alias("g"), ENCOUNTER.alias("e"), LINE.alias("l")
+    g, e, ln = GUARANTOR.alias("g"), ENCOUNTER.alias("e"), LINE.alias("l")
 
     def fetch(table: Table, stmt: Select, ids: set[str]) -> dict[Key, dict[str, Any]]:
         return _fetch(uow, table, stmt, ids, sid_of)
@@ -87,8 +87,8 @@ def load(uow: UnitOfWork, wanted: Wanted) -> Snapshot:
                                  g.c.source_id.label("g_sid"))
                     .join(e, e.c.id == LINE.c.encounter_id).join(g, g.c.id == LINE.c.guarantor_id),
                     wanted.lines),
-        txns=fetch(TXN, select(*_cols(TXN, "txn"), g.c.source_id.label("g_sid"), l.c.source_id.label("l_sid"))
-                   .join(g, g.c.id == TXN.c.guarantor_id).outerjoin(l, l.c.id == TXN.c.line_id),
+        txns=fetch(TXN, select(*_cols(TXN, "txn"), g.c.source_id.label("g_sid"), ln.c.source_id.label("l_sid"))
+                   .join(g, g.c.id == TXN.c.guarantor_id).outerjoin(ln, ln.c.id == TXN.c.line_id),
                    wanted.txns),
         statements=fetch(STATEMENT, select(*_cols(STATEMENT, "statement"), g.c.source_id.label("g_sid"),
                                            e.c.source_id.label("e_sid"))
@@ -100,7 +100,7 @@ def load(uow: UnitOfWork, wanted: Wanted) -> Snapshot:
 def _rows(uow: UnitOfWork, stmt: Select) -> list[dict[str, Any]]:
     result = uow.session.connection().execute(stmt)
     keys = list(result.keys())
-    return [dict(zip(keys, row)) for row in result.all()]
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def _fetch(uow: UnitOfWork, table: Table, stmt: Select, ids: set[str],

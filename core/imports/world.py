@@ -50,7 +50,8 @@ class Seen:
     """Duplicate ids within one file: the second row names the line of the first."""
 
     def __init__(self, file: str, problems: Problems) -> None:
-        self.file, self.problems, self.first = file, problems, {}
+        self.file, self.problems = file, problems
+        self.first: dict[Any, int] = {}  # key -> the line it was first seen on
 
     def duplicate(self, key: Any, line: int, what: str) -> bool:
         if key in self.first:

@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from core import ledger
 from core.imports import bulk, postings, snapshot
@@ -110,7 +111,7 @@ def _template(table: Table, entity: str) -> dict[str, Any]:
     for c in table.c:
         if c.primary_key:
             continue
-        if c.default is not None and c.default.is_scalar:
+        if isinstance(c.default, ScalarElementColumnDefault):  # a plain value, not a callable or SQL
             out[c.name] = c.default.arg
         elif c.name in carried:
             out[c.name] = None

@@ -6,7 +6,7 @@ table builds those columns through these two functions instead.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer, String, event
 from sqlmodel import Field, SQLModel
@@ -63,6 +63,19 @@ def choice(name: str, values: tuple[str, ...], default: str | None = None,
 def pk() -> Any:
     """A surrogate key: BIGINT on PostgreSQL, the rowid alias INTEGER on SQLite."""
     return Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True))
+
+
+class _Keyed(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: _Keyed) -> int:
+    """The surrogate key of a row already in the database. SQLModel types every key `int | None`
+    (None until the INSERT is flushed); past the flush it is an int, and this checks it is."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: it was never flushed")
+    return row.id
 
 
 def fk(target: str, nullable: bool = False, index: bool = True) -> Any:

@@ -173,7 +173,7 @@ def _breakdowns(rows: list[tuple[str, int, int, int]]) -> list[Breakdown]:
             acc[0] += n
             acc[1] += cents
     result = []
-    for name, part in zip(BREAKDOWNS, sums):
+    for name, part in zip(BREAKDOWNS, sums, strict=True):
         defs = AGE_BUCKETS if name in ("days", "aging") else LEVEL_BUCKETS
         buckets = [Bucket(d.key, *part.get(i, (0, 0))) for i, d in enumerate(defs)]
         if name == "aging" and len(defs) in part:
@@ -220,7 +220,8 @@ def bucket_filter(state: str, name: str | None = None, key: str | None = None) -
         raise BadInput(f"bucket: no {key!r} in breakdown {name!r}", field="bucket")
     fields = {"days": ("days_min", "days_max"), "aging": ("age_min", "age_max"),
               "dunning": ("dunning_min", "dunning_max"), "statements": ("statements_min", "statements_max")}[name]
-    return dataclasses.replace(filt, **{fields[0]: d.low, fields[1]: d.high})
+    bounds: dict[str, Any] = {fields[0]: d.low, fields[1]: d.high}  # field names known only at run time
+    return dataclasses.replace(filt, **bounds)
 
 
 def describe(state: str, name: str | None = None, key: str | None = None) -> str:

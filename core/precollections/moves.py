@@ -17,7 +17,7 @@ from core.errors import Refused
 from core.ledger import Journal
 from core.models.ledger import Practice
 from core.precollections.states import ACTION_LABELS, STATE_LABELS, Transition, refusal, transition
-from core.sql import q
+from core.sql import q, rowcount
 from core.uow import UnitOfWork
 
 NAMED = 10  # tasks named in a refusal before "and N more"
@@ -120,7 +120,7 @@ def move(uow: UnitOfWork, m: Move, tr: Transition, where: str, params: dict[str,
             action = CASE WHEN action = :act THEN NULL ELSE action END,
             action_by = CASE WHEN action = :act THEN NULL ELSE action_by END
         WHERE {sel if _tasks_only(sel) else f"t.id IN (SELECT t.id {FROM_TASKS} WHERE {sel})"}""", p))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def _task_source(where: str) -> str:
@@ -159,6 +159,7 @@ def _post(uow: UnitOfWork, m: Move, tr: Transition, sel: str, p: dict[str, Any])
                CASE WHEN {col} > 0 THEN :src ELSE :dst END, CASE WHEN {col} > 0 THEN :dst ELSE :src END,
                ABS({col}), {":code" if code else "NULL"}, :memo
         FROM service_line l
-        WHERE {col} <> 0{only_guarantor} AND l.encounter_id IN (SELECT t.encounter_id {_task_source(sel)} WHERE {sel})""",
+        WHERE {col} <> 0{only_guarantor}
+          AND l.encounter_id IN (SELECT t.encounter_id {_task_source(sel)} WHERE {sel})""",
         {**p, "j": m.journal.id, "txn_kind": tr.txn_kind, "src": src, "dst": dst, "code": code,
          "memo": f"Pre-Collections: {ACTION_LABELS[tr.action]}"}))

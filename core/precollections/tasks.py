@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from core import agency_files, audit, eligibility, ledger
 from core.eligibility import age_in_days
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.models.base import saved_id
 from core.models.ledger import Encounter, Guarantor, Practice
 from core.models.precollections import ACTIONS, ON_LIST_STATES, AgencyFile, PrecollectionRun
 from core.money import format_plain
@@ -38,9 +39,10 @@ from core.precollections.criteria import (
 from core.precollections.moves import FROM_TASKS, Move, group_totals, guard, move, refuse_if
 from core.precollections.states import ACTION_LABELS, STATE_LABELS, TRANSITIONS, transition
 from core.security import Actor, require
-from core.sql import as_date, q
+from core.sql import as_date, q, rowcount
 from core.uow import UnitOfWork
 
+NO_FILTER = TaskFilter()  # list_tasks' default: frozen, so one shared instance is safe
 AUDIT_IDS = 500  # task numbers named in one audit entry; the run id names them all via history
 
 
@@ -69,7 +71,7 @@ def _lock(uow: UnitOfWork, practice: Practice) -> None:
 
 def _run(uow: UnitOfWork, practice: Practice, kind: str, actor: Actor, as_of: dt.date,
          criteria: str | None = None) -> PrecollectionRun:
-    run = PrecollectionRun(practice_id=practice.id, kind=kind, operator=actor.name, business_date=as_of,
+    run = PrecollectionRun(practice_id=saved_id(practice), kind=kind, operator=actor.name, business_date=as_of,
                            created_at=uow.now(), criteria=criteria)
     uow.session.add(run)
     uow.session.flush()
@@ -138,7 +140,7 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
     stored = dataclasses.replace(criteria, balance_for=kind)
     run = _run(uow, practice, "build", actor, as_of, json.dumps({"criteria": json.loads(stored.to_json()),
                                                                  "clear": clear}))
-    result = BuildResult(run.id, kind)  # type: ignore[arg-type]
+    result = BuildResult(saved_id(run), kind)
     p = {**params, "run": run.id, "d": as_of, "at": uow.now(), "op": actor.name}
     if clear:
         result.actions_cleared = _execute(uow, """UPDATE precollection_task SET action = NULL, action_by = NULL,
@@ -164,7 +166,7 @@ def _balance_for(practice: Practice, wanted: str | None) -> str:
 
 
 def _execute(uow: UnitOfWork, sql: str, params: dict[str, Any]) -> int:
-    return int(uow.session.execute(q(sql, params)).rowcount)  # type: ignore[attr-defined]
+    return rowcount(uow.session.execute(q(sql, params)))
 
 
 def _count(uow: UnitOfWork, where: str, params: dict[str, Any]) -> int:
@@ -261,7 +263,7 @@ def _filter(uow: UnitOfWork, practice: Practice, filt: TaskFilter, as_of: dt.dat
 
 
 def list_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
-               filt: TaskFilter = TaskFilter(), after_task: int | None = None,
+               filt: TaskFilter = NO_FILTER, after_task: int | None = None,
                limit: int | None = None) -> list[TaskRow]:
     """The tasks on the list that pass the filter, by task number (keyset pages for long lists)."""
     require(actor, "viewer", "see the Pre-Collections list")
@@ -436,7 +438,7 @@ def _agency_for(uow: UnitOfWork, practice: Practice, groups: list[tuple[str, str
                 params: dict[str, Any], agency: str | None) -> Any:
     """The agency of this apply: the one given, else the one the sent tasks already share."""
     if agency is not None:
-        return agency_files.find_agency(uow, practice.id, agency)
+        return agency_files.find_agency(uow, saved_id(practice), agency)
     if not any(TRANSITIONS[(s, a)].needs_agency for s, a, _n, _c in groups):
         return None
     ids = {r[0] for r in uow.session.execute(q(
@@ -590,7 +592,7 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
     require(actor, "supervisor", "create agency spreadsheets")
     practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
-    ag = agency_files.find_agency(uow, practice.id, agency)
+    ag = agency_files.find_agency(uow, saved_id(practice), agency)
     assert ag is not None
     where = "t.practice_id = :p AND t.on_list AND t.state = 'not_sent' AND (t.agency_id = :ag OR t.agency_id IS NULL)"
     params: dict[str, Any] = {"p": practice.id, "ag": ag.id}

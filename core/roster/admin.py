@@ -216,7 +216,7 @@ def find_loop(table: dict[str, tuple[int | None, str | None]], review: str | Non
         if code is not None and code in path:
             loop = path[path.index(code):]
             if review is None or review not in loop:
-                return loop + [code]
+                return [*loop, code]
     return None
 
 
@@ -247,36 +247,37 @@ def set_status(uow: UnitOfWork, actor: Actor, practice_id: int, code: str, *,
     """Add a status or change one. Fields not given keep their value (None clears days,
     transfer and letter)."""
     require(actor, "admin", "edit the Collection Status Table")
-    ensure_defaults(uow, practice_id)
+    cfg = ensure_defaults(uow, practice_id)
     code = (code or "").strip().upper()
     table = status_map(uow, practice_id)
     row = table.get(code)
     before = status_dict(row)
-    new = dict(description=description if description is not None else (row.description if row else None),
-               days=row.days_to_remain if (days is _KEEP and row) else (None if days is _KEEP else days),
-               transfer_to=row.transfer_to if (transfer_to is _KEEP and row) else (None if transfer_to is _KEEP else transfer_to),
-               letter=row.letter if (letter is _KEEP and row) else (None if letter is _KEEP else letter))
-    if new["description"] is None:
+    new_description = description if description is not None else (row.description if row else None)
+    new_days: int | None = row.days_to_remain if (days is _KEEP and row) else (None if days is _KEEP else days)
+    new_transfer: str | None = (row.transfer_to if (transfer_to is _KEEP and row)
+                                else (None if transfer_to is _KEEP else transfer_to))
+    new_letter: str | None = row.letter if (letter is _KEEP and row) else (None if letter is _KEEP else letter)
+    if new_description is None:
         raise BadInput("description: required for a new status", field="description")
-    if new["transfer_to"]:
-        new["transfer_to"] = new["transfer_to"].strip().upper()
-    _check_status_fields(code, new["description"], new["days"], new["transfer_to"], new["letter"])
-    if new["transfer_to"] and new["transfer_to"] not in table:
-        raise BadInput(f"transfer-to: status {new['transfer_to']!r} does not exist", field="transfer_to")
-    if new["letter"] and not uow.session.exec(select(LetterTemplate.id).where(
-            LetterTemplate.practice_id == practice_id, LetterTemplate.name == new["letter"])).first():
-        raise BadInput(f"letter: no letter template named {new['letter']!r}", field="letter")
+    if new_transfer:
+        new_transfer = new_transfer.strip().upper()
+    _check_status_fields(code, new_description, new_days, new_transfer, new_letter)
+    if new_transfer and new_transfer not in table:
+        raise BadInput(f"transfer-to: status {new_transfer!r} does not exist", field="transfer_to")
+    if new_letter and not uow.session.exec(select(LetterTemplate.id).where(
+            LetterTemplate.practice_id == practice_id, LetterTemplate.name == new_letter)).first():
+        raise BadInput(f"letter: no letter template named {new_letter!r}", field="letter")
     graph = {c: (s.days_to_remain, s.transfer_to) for c, s in table.items()}
-    graph[code] = (new["days"], new["transfer_to"])
-    loop = find_loop(graph, settings(uow, practice_id).review_status)
+    graph[code] = (new_days, new_transfer)
+    loop = find_loop(graph, cfg.review_status)
     if loop:
         raise BadInput("transfer-to: this makes a loop with no exit: " + " -> ".join(loop) +
                        " (accounts would migrate round it for ever; end it in a status without a "
                        "transfer, or pass it through the review-for-agency status)", field="transfer_to")
     if row is None:
-        row = CollectionStatus(practice_id=practice_id, code=code, description=new["description"])
-    row.description, row.days_to_remain = new["description"], new["days"]
-    row.transfer_to, row.letter = new["transfer_to"], new["letter"]
+        row = CollectionStatus(practice_id=practice_id, code=code, description=new_description)
+    row.description, row.days_to_remain = new_description, new_days
+    row.transfer_to, row.letter = new_transfer, new_letter
     row.version = (row.version or 0) + (1 if before else 0)
     uow.session.add(row)
     uow.session.flush()
@@ -405,10 +406,10 @@ def _check_setting(uow: UnitOfWork, practice_id: int, name: str, value: Any) -> 
         if not uow.session.exec(select(AdjustmentCode.id).where(AdjustmentCode.practice_id == practice_id,
                                                                  AdjustmentCode.code == value)).first():
             raise BadInput(f"{field}: adjustment code {value!r} does not exist", field=name)
-    elif rule.kind == "group":
-        if not uow.session.exec(select(BillingGroup.id).where(BillingGroup.practice_id == practice_id,
-                                                               BillingGroup.code == value)).first():
-            raise BadInput(f"{field}: billing group {value!r} does not exist", field=name)
+    elif rule.kind == "group" and not uow.session.exec(
+            select(BillingGroup.id).where(BillingGroup.practice_id == practice_id,
+                                          BillingGroup.code == value)).first():
+        raise BadInput(f"{field}: billing group {value!r} does not exist", field=name)
     return value
 
 
@@ -473,10 +474,10 @@ def _set_code_row(uow: UnitOfWork, actor: Actor, model: Any, entity: str, practi
     """
     row = uow.session.exec(select(model).where(model.practice_id == practice_id, model.code == code)).first()
 
-    def snapshot() -> dict[str, Any]:
+    def snapshot(row: Any) -> dict[str, Any]:
         return {"description": row.description, **{name: getattr(row, col) for name, (col, _) in extra.items()}}
 
-    before = None if row is None else snapshot()
+    before = None if row is None else snapshot(row)
     if row is None:
         row = model(practice_id=practice_id, code=code, description=description or code)
     else:
@@ -488,7 +489,7 @@ def _set_code_row(uow: UnitOfWork, actor: Actor, model: Any, entity: str, practi
             setattr(row, col, value)
     uow.session.add(row)
     audit.record(uow, actor.name, f"roster.{entity}.set", entity, [_practice_source(uow, practice_id), code],
-                 before, snapshot())
+                 before, snapshot(row))
     uow.commit()
     return row
 

@@ -52,7 +52,7 @@ def list_queue(uow: UnitOfWork, actor: Actor, practice_id: int | None = None,
              "letter": r.letter, "queued": as_date(r.queued), "printed": as_date(r.printed)} for r in rows]
 
 
-class _Merge(dict):  # type: ignore[type-arg]
+class _Merge(dict[str, Any]):
     """Unknown merge fields print as written instead of failing the batch."""
 
     def __missing__(self, key: str) -> str:

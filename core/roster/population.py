@@ -27,6 +27,7 @@ from typing import Any
 
 from core import audit, eligibility, ledger
 from core.eligibility import Rules, account_held_days, account_on_hold, age_cutoff
+from core.models.base import saved_id
 from core.models.roster import RosterRun, RosterSettings
 from core.money import format_plain
 from core.practices import practice_by_id
@@ -323,7 +324,7 @@ def populate(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
     letters, notes, adjustments = queue_letters(uow, cfg, practice_id=practice_id, as_of=as_of,
                                                 operator=actor.name, now=now, run_id=run_row.id, elig=elig)
     counts = _finish(uow, params, elig)
-    result = PopulateResult(run_row.id, practice.source_id, as_of,
+    result = PopulateResult(saved_id(run_row), practice.source_id, as_of,
                             left=counts.get("leave", (0, 0)), entered=counts.get("enter", (0, 0)),
                             plan_failed=counts.get("plan_failed", (0, 0)),
                             partial_payment=counts.get("partial_payment", (0, 0)),

@@ -98,8 +98,8 @@ def roster_page(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
     where = _where(view, status)
     order = ", ".join(ORDER)
     desc = ", ".join(f"{c} DESC" for c in ORDER)
-    if after is not None or before is not None:
-        key = after if after is not None else before
+    key = after if after is not None else before
+    if key is not None:
         params.update(k0=key[0], k1=key[1], k2=key[2], k3=key[3])
         where += f" AND ({order}) {'>' if after is not None else '<'} (:k0, :k1, :k2, :k3)"
     sql = f"""SELECT g.id, g.source_id, g.name, ra.status_code, cs.description, ra.status_since,

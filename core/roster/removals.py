@@ -46,7 +46,8 @@ def remove_billing_group(uow: UnitOfWork, actor: Actor, practice_id: int, code: 
     uses = []
     if cfg.transfer_billing_group == code:
         uses.append("the integration setting transfer billing group names it")
-    n = _count(uow, "SELECT COUNT(*) FROM guarantor WHERE practice_id = :p AND billing_group = :c", p=practice_id, c=code)
+    n = _count(uow, "SELECT COUNT(*) FROM guarantor WHERE practice_id = :p AND billing_group = :c",
+               p=practice_id, c=code)
     if n:
         uses.append(f"{n} account(s) are in it")
     n = _count(uow, "SELECT COUNT(*) FROM service_line WHERE practice_id = :p AND billing_group = :c",

@@ -24,6 +24,7 @@ from typing import Any
 from core import audit, eligibility, ledger
 from core.eligibility import Rules, account_on_hold, account_protected, age_cutoff, aging_anchor
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.models.base import saved_id
 from core.models.ledger import Practice
 from core.models.roster import RosterSettings
 from core.money import format_plain
@@ -176,7 +177,7 @@ def _post(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines
             GROUP BY l.guarantor_id HAVING (CAST(SUM(l.amount_cents) AS BIGINT) * :bp + 5000) / 10000 > 0""",
             **params, j=journal.id)
     ledger.close_journal(uow, journal)
-    return int(journal.id)  # type: ignore[arg-type]
+    return saved_id(journal)
 
 
 def _update_guarantors(uow: UnitOfWork, cfg: RosterSettings, accounts: str, params: dict[str, Any]) -> None:

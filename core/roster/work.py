@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from core import audit
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.models.base import saved_id
 from core.models.ledger import Guarantor, Practice
 from core.models.roster import AccountNote, PaymentPlan, RosterAccount, RosterHistory
 from core.money import format_plain
@@ -59,7 +60,8 @@ def move_account(uow: UnitOfWork, actor: Actor, g: Guarantor, code: str, as_of: 
                  expected_version: int | None = None) -> RosterAccount:
     """Put one account into status `code` (entering the roster if it is not in it), with its
     history row and the new status's letter. Not committed."""
-    ra = account(uow, g.id)
+    gid = saved_id(g)
+    ra = account(uow, gid)
     cfg = ensure_defaults(uow, g.practice_id)
     now = uow.now()
     if ra is not None and ra.turned_over:
@@ -67,7 +69,7 @@ def move_account(uow: UnitOfWork, actor: Actor, g: Guarantor, code: str, as_of: 
     if ra is not None and expected_version is not None and ra.version != expected_version:
         raise _conflict(g, ra)
     if ra is None:
-        ra = RosterAccount(practice_id=g.practice_id, guarantor_id=g.id, active=True, status_code=code,
+        ra = RosterAccount(practice_id=g.practice_id, guarantor_id=gid, active=True, status_code=code,
                            status_since=as_of, episode=1, entered_date=as_of, last_step=reason,
                            changed_by=actor.name, changed_at=now, past_due_cents=0)
         uow.session.add(ra)
@@ -88,12 +90,12 @@ def move_account(uow: UnitOfWork, actor: Actor, g: Guarantor, code: str, as_of: 
                           reason=reason, op=actor.name, now=now, id=ra.id, v=ra.version).rowcount
         uow.session.expire(ra)
         if updated != 1:
-            raise _conflict(g, account(uow, g.id))  # type: ignore[arg-type]
-    uow.session.add(RosterHistory(practice_id=g.practice_id, guarantor_id=g.id, episode=episode,
+            raise _conflict(g, account(uow, gid))  # type: ignore[arg-type]
+    uow.session.add(RosterHistory(practice_id=g.practice_id, guarantor_id=gid, episode=episode,
                                   from_status=prev, to_status=code, reason=reason, operator=actor.name,
                                   business_date=as_of, at=now))
     queue_letters(uow, cfg, practice_id=g.practice_id, as_of=as_of, operator=actor.name, now=now,
-                  guarantor_sql=":g", extra={"g": g.id})
+                  guarantor_sql=":g", extra={"g": gid})
     uow.session.flush()
     uow.session.refresh(ra)
     return ra
@@ -108,7 +110,7 @@ def change_status(uow: UnitOfWork, actor: Actor, guarantor_id: int, code: str, a
     ensure_defaults(uow, g.practice_id)
     if code not in status_map(uow, g.practice_id):
         raise BadInput(f"status: {code!r} is not in the Collection Status Table", field="status")
-    before = _snapshot(account(uow, g.id))
+    before = _snapshot(account(uow, guarantor_id))
     ra = move_account(uow, actor, g, code, as_of, "manual", expected_version)
     audit.record(uow, actor.name, "roster.status.change", "roster_account", [g.source_id], before,
                  _snapshot(ra), business_date=as_of)
@@ -138,10 +140,10 @@ def add_note(uow: UnitOfWork, actor: Actor, guarantor_id: int, text: str, as_of:
         next_contact = as_of + dt.timedelta(days=cfg.next_contact_days)
     if next_contact < as_of:
         raise BadInput(f"next-contact: {next_contact} is before the business date {as_of}", field="next_contact")
-    note = AccountNote(practice_id=g.practice_id, guarantor_id=g.id, kind="note", text=text,
+    note = AccountNote(practice_id=g.practice_id, guarantor_id=guarantor_id, kind="note", text=text,
                        next_contact=next_contact, operator=actor.name, business_date=as_of, at=uow.now())
     uow.session.add(note)
-    ra = account(uow, g.id)
+    ra = account(uow, guarantor_id)
     if ra is not None and ra.active:
         ra.next_contact, ra.version = next_contact, ra.version + 1
         ra.changed_by, ra.changed_at = actor.name, uow.now()
@@ -222,7 +224,7 @@ def set_plan(uow: UnitOfWork, actor: Actor, guarantor_id: int, amount_cents: int
     code = cfg.nd_plan_status if non_delinquent else cfg.plan_status
     if not code:
         raise Refused("no payment plan status is set in the Patient Collections Integration settings")
-    ra = account(uow, g.id)
+    ra = account(uow, guarantor_id)
     in_roster = ra is not None and ra.active
     if not non_delinquent and not in_roster:
         raise BadInput(f"guarantor: account {g.source_id} is not in the collection roster; "
@@ -231,8 +233,8 @@ def set_plan(uow: UnitOfWork, actor: Actor, guarantor_id: int, amount_cents: int
         raise BadInput(f"guarantor: account {g.source_id} is in the collection roster (past due); "
                        "set up a collection plan instead", field="guarantor")
     execute(uow, """UPDATE payment_plan SET active = FALSE, ended_date = :as_of, version = version + 1
-                WHERE guarantor_id = :g AND active = TRUE""", g=g.id, as_of=as_of)
-    plan = PaymentPlan(practice_id=g.practice_id, guarantor_id=g.id,
+                WHERE guarantor_id = :g AND active = TRUE""", g=guarantor_id, as_of=as_of)
+    plan = PaymentPlan(practice_id=g.practice_id, guarantor_id=guarantor_id,
                        kind="non_delinquent" if non_delinquent else "collection", amount_cents=amount_cents,
                        every_days=every_days, start_date=start,
                        default_status=default_status.upper() if default_status else None,
@@ -289,7 +291,8 @@ def _review_move(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date
     if not n:
         raise BadInput(f"no accounts in status {from_code} to move", field="guarantor")
     if not confirmed:
-        raise NeedsConfirmation(Summary(title, [SummaryLine(int(n), int(cents), f"will move from {from_code} to {to_code}")]))
+        raise NeedsConfirmation(Summary(title, [SummaryLine(int(n), int(cents),
+                                                            f"will move from {from_code} to {to_code}")]))
     cfg = ensure_defaults(uow, practice_id)
     execute(uow, f"""
         INSERT INTO roster_history (practice_id, guarantor_id, episode, from_status, to_status, reason,

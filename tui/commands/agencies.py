@@ -47,8 +47,9 @@ def _switch(p: argparse.ArgumentParser, flag: str, help: str, twin: bool = True)
 
 
 def _rules(ag: Any) -> None:
-    p = add_practice_command(ag, "rules", cmd_rules, "payment exclusions and rules (flags given turn on, --no-X turns off); "
-                                     "with no flags, show them")
+    p = add_practice_command(ag, "rules", cmd_rules,
+                             "payment exclusions and rules (flags given turn on, --no-X turns off); "
+                             "with no flags, show them")
     p.add_argument("--exclude-days", metavar="N", help="payment made within N days (turns exclusions on)")
     p.add_argument("--exclude-min", metavar="AMOUNT", help="payment dollar minimum")
     p.add_argument("--exclude-pct", metavar="P", help="payment percentage minimum of the outstanding balance")
@@ -73,7 +74,8 @@ def _profile(ag: Any) -> None:
 
 def _practice_id(ctx: Context, uow: Any) -> int:
     from core.external import find_practice
-    return find_practice(uow, ctx.args.practice).id  # type: ignore[return-value]
+    from core.models.base import saved_id
+    return saved_id(find_practice(uow, ctx.args.practice))
 
 
 def _money(text: str | None, option: str) -> int | None:
@@ -175,7 +177,8 @@ def _rule_changes(ctx: Context) -> dict[str, Any]:
     if a.exclude_min is not None:
         changes["exclude_min_cents"] = _money(a.exclude_min, "exclude-min")
     if a.exclude_pct is not None:
-        changes["exclude_pct_bp"] = external.parse_percent(a.exclude_pct, "exclude_pct") if a.exclude_pct.strip() else None
+        changes["exclude_pct_bp"] = (external.parse_percent(a.exclude_pct, "exclude_pct") if a.exclude_pct.strip()
+                                     else None)
     for _, dest, _ in RULES:
         if getattr(a, dest) is not None:
             changes[dest] = getattr(a, dest)
@@ -206,7 +209,8 @@ def cmd_profile(ctx: Context) -> int:
         ag = agency_files.save_agency(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, name=a.name,
                                file_format=a.format, columns=a.columns, contact=a.contact, baa_signed=baa,
                                fee_bp=fee, clear_baa=clear_baa)
-        out = {"agency": ag.source_id, "name": ag.name, "contact": ag.contact, "fee": external.format_percent(ag.fee_bp),
-               "format": ag.file_format, "columns": ",".join(agency_files.profile_columns(ag)), "baa_signed": ag.baa_signed}
+        out = {"agency": ag.source_id, "name": ag.name, "contact": ag.contact,
+               "fee": external.format_percent(ag.fee_bp), "format": ag.file_format,
+               "columns": ",".join(agency_files.profile_columns(ag)), "baa_signed": ag.baa_signed}
     ctx.emit_object(out)
     return 0

@@ -29,7 +29,7 @@ def cmd_audit(ctx: Context) -> int:
          "entity": e.entity, "records": _short(e.record_ids), "before": e.before, "after": e.after}
         for e in found]
     if ctx.json:
-        for r, e in zip(rows, found):
+        for r, e in zip(rows, found, strict=True):
             r["records"] = e.record_ids
             r["before"] = json.loads(e.before) if e.before else None
             r["after"] = json.loads(e.after) if e.after else None

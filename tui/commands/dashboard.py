@@ -28,13 +28,14 @@ def _figure(count: int, cents: int) -> dict[str, Any]:
 
 
 def cmd_dashboard(ctx: Context) -> int:
+    from core.models.base import saved_id
     from core.practices import find_practice
     from core.precollections import dashboard
     states = [TYPES[ctx.args.type]] if ctx.args.type else list(TYPES.values())
     with ctx.uow(write=False) as uow:
         actor = ctx.actor(uow)
         practice = find_practice(uow, ctx.args.practice)
-        boards = [dashboard.dashboard(uow, actor, practice.id, s, ctx.as_of) for s in states]  # type: ignore[arg-type]
+        boards = [dashboard.dashboard(uow, actor, saved_id(practice), s, ctx.as_of) for s in states]
     first = boards[0]
     out: dict[str, Any] = {s: _figure(f.count, f.cents) for s, f in first.totals.items()}
     out.update({"practice": practice.source_id, "as_of": first.as_of.isoformat(),

@@ -61,7 +61,8 @@ def _files(ex: Any) -> None:
     p = add_practice_command(ex, "sent", cmd_sent, "Files: mark a batch as sent to its agency")
     p.add_argument("--batch", type=int, required=True, metavar="N")
     _yes(p)
-    p = add_practice_command(ex, "returns", cmd_returns, "import an agency's returns file (payments, recalls, closed accounts)")
+    p = add_practice_command(ex, "returns", cmd_returns,
+                             "import an agency's returns file (payments, recalls, closed accounts)")
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--agency", required=True, metavar="ID")
 
@@ -72,7 +73,8 @@ def _yes(p: argparse.ArgumentParser) -> None:
 
 def _practice_id(ctx: Context, uow: Any) -> int:
     from core.external import find_practice
-    return find_practice(uow, ctx.args.practice).id  # type: ignore[return-value]
+    from core.models.base import saved_id
+    return saved_id(find_practice(uow, ctx.args.practice))
 
 
 def _lines(ctx: Context) -> list[str] | None:
@@ -87,11 +89,12 @@ def _lines(ctx: Context) -> list[str] | None:
 
 def run_external(ctx: Context, practice: str | None) -> list[dict[str, Any]]:
     """The run for one practice or every practice with external collections on (also for nightly)."""
+    from core.models.base import saved_id
     from core.practices import due_practices, find_practice
     from tui.commands.runclaim import claimed
     with ctx.uow(write=False) as uow:
         ctx.actor(uow)
-        found = ([(find_practice(uow, practice).id, practice)] if practice is not None
+        found = ([(saved_id(find_practice(uow, practice)), practice)] if practice is not None
                  else [(p.id, p.source_id) for p in due_practices(uow, "external")])
     rows = []
     for pid, source in found:
@@ -169,7 +172,8 @@ def cmd_file(ctx: Context) -> int:
     from core import external
     a = ctx.args
     with ctx.uow() as uow:
-        out = external.create_file(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, ctx.agency_folder(), a.yes)
+        out = external.create_file(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of,
+                                   ctx.agency_folder(), a.yes)
     ctx.emit_object(out)
     return 0
 

@@ -22,7 +22,8 @@ def register(sub: Any) -> None:
     pc = add_group(sub, "precollections", "Pre-Collections: build the list, set and apply actions, agency files")
     _add(pc)
     _list(pc)
-    p = add_practice_command(pc, "set-action", cmd_set_action, "store an action on tasks (it changes nothing else until apply)")
+    p = add_practice_command(pc, "set-action", cmd_set_action,
+                             "store an action on tasks (it changes nothing else until apply)")
     p.add_argument("action", choices=(*ACTION_CHOICES, "clear"), help="the action ('clear' removes it)")
     p.add_argument("--tasks", required=True, metavar="N,N,...", help="task numbers")
     p = add_practice_command(pc, "apply", cmd_apply, "apply every set action (or only ACTION), selected or not")
@@ -31,9 +32,11 @@ def register(sub: Any) -> None:
     _out_yes(p)
     p = add_practice_command(pc, "explain", cmd_explain, "why an encounter is or is not on the list")
     p.add_argument("encounter", metavar="ENCOUNTER", help="the encounter number")
-    p = add_practice_command(pc, "spreadsheet", cmd_spreadsheet, "write the Not Sent items of an agency to its spreadsheet")
+    p = add_practice_command(pc, "spreadsheet", cmd_spreadsheet,
+                             "write the Not Sent items of an agency to its spreadsheet")
     p.add_argument("--agency", required=True, metavar="ID")
-    p.add_argument("--update-as-sent", action="store_true", help="move them to In Collections/Sent with one batch number")
+    p.add_argument("--update-as-sent", action="store_true",
+                   help="move them to In Collections/Sent with one batch number")
     _out_yes(p)
     p = add_practice_command(pc, "to-collections", cmd_to_collections,
              "send one encounter, or all of a patient's open encounters, straight to collections")
@@ -42,7 +45,8 @@ def register(sub: Any) -> None:
     who.add_argument("--guarantor", metavar="ID")
     p.add_argument("--yes", action="store_true", help="confirm the validation warning")
     _agency_profile(pc)
-    p = add_practice_command(pc, "employer-collections", cmd_employer, "activate or deactivate Employer Collections (support only)")
+    p = add_practice_command(pc, "employer-collections", cmd_employer,
+                             "activate or deactivate Employer Collections (support only)")
     p.add_argument("switch", choices=("on", "off"))
 
 
@@ -52,7 +56,8 @@ def _out_yes(p: argparse.ArgumentParser) -> None:
 
 
 def _add(pc: Any) -> None:
-    p = add_practice_command(pc, "add", cmd_add, "Add Pre-Collection Tasks: add matching encounters (--clear: rebuild the list)")
+    p = add_practice_command(pc, "add", cmd_add,
+                             "Add Pre-Collection Tasks: add matching encounters (--clear: rebuild the list)")
     for name in MONEY_OPTIONS:
         p.add_argument(f"--{name}", metavar="AMOUNT")
     p.add_argument("--age-min", type=int, metavar="DAYS", help="balance age >= DAYS")
@@ -101,8 +106,9 @@ def _money(ctx: Context, option: str) -> int | None:
 
 
 def _practice_id(ctx: Context, uow: Any) -> int:
+    from core.models.base import saved_id
     from core.practices import find_practice
-    return find_practice(uow, ctx.args.practice).id  # type: ignore[return-value]
+    return saved_id(find_practice(uow, ctx.args.practice))
 
 
 def cmd_add(ctx: Context) -> int:
@@ -110,7 +116,11 @@ def cmd_add(ctx: Context) -> int:
     from core.money import format_plain
     from core.precollections.criteria import Criteria
     a = ctx.args
-    criteria = Criteria(*(_money(ctx, o) for o in MONEY_OPTIONS), age_min=a.age_min, dunning_min=a.dunning_min,
+    criteria = Criteria(guarantor_balance_min=_money(ctx, "guarantor-balance-min"),
+                        guarantor_balance_max=_money(ctx, "guarantor-balance-max"),
+                        encounter_balance_min=_money(ctx, "encounter-balance-min"),
+                        encounter_balance_max=_money(ctx, "encounter-balance-max"),
+                        age_min=a.age_min, dunning_min=a.dunning_min,
                         statement_profile=a.statement_profile, encounter=a.encounter, guarantor=a.guarantor,
                         balance_for=a.balance_for, separate_by=a.separate_by)
     with ctx.uow() as uow:
@@ -182,7 +192,8 @@ def cmd_apply(ctx: Context) -> int:
     from core import precollections as pc
     a = ctx.args
     with ctx.uow() as uow:
-        r = pc.apply(uow, ctx.actor(uow), _practice_id(ctx, uow), ctx.as_of, a.action, a.agency, ctx.agency_folder(), a.yes)
+        r = pc.apply(uow, ctx.actor(uow), _practice_id(ctx, uow), ctx.as_of, a.action, a.agency,
+                     ctx.agency_folder(), a.yes)
     _report(ctx, r)
     return 0
 
@@ -237,7 +248,8 @@ def cmd_agency(ctx: Context) -> int:
         ag = agency_files.save_agency(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, ctx.as_of, name=a.name,
                                file_format=a.format, columns=a.columns, contact=a.contact, baa_signed=baa)
         profile = {"agency": ag.source_id, "name": ag.name, "format": ag.file_format,
-                   "columns": ",".join(agency_files.profile_columns(ag)), "contact": ag.contact, "baa_signed": ag.baa_signed}
+                   "columns": ",".join(agency_files.profile_columns(ag)), "contact": ag.contact,
+                   "baa_signed": ag.baa_signed}
     ctx.emit_object(profile)
     return 0
 

@@ -40,7 +40,8 @@ def register(sub: Any) -> None:
     p = add_command(letters, "print", cmd_letters_print, "print queued letters to a PDF and mark them printed")
     p.add_argument("--practice", metavar="ID")
     p.add_argument("--out", type=Path, metavar="FILE", help="the PDF to write (default letters-DATE.pdf in --out-dir)")
-    p.add_argument("--out-dir", type=Path, metavar="DIR", help="folder for the PDF (default: $RECOUP_ROSTER_FILES, else roster-files in the data folder)")
+    p.add_argument("--out-dir", type=Path, metavar="DIR",
+                   help="folder for the PDF (default: $RECOUP_ROSTER_FILES, else roster-files in the data folder)")
 
 
 def _register_status(r: Any) -> None:
@@ -126,7 +127,9 @@ def _register_review(r: Any) -> None:
     p.add_argument("--practice", required=True, metavar="ID")
     p.add_argument("--guarantors", metavar="ID,ID,...", help="only these (default: all approved)")
     p.add_argument("--fee-pct", metavar="P", help="collection fee percent (default: the settings')")
-    p.add_argument("--out-dir", type=Path, metavar="DIR", help="folder for the agency file (default: $RECOUP_ROSTER_FILES, else roster-files in the data folder)")
+    p.add_argument("--out-dir", type=Path, metavar="DIR",
+                   help="folder for the agency file (default: $RECOUP_ROSTER_FILES, "
+                        "else roster-files in the data folder)")
     p.add_argument("--yes", action="store_true", help="go ahead without the warning")
 
 
@@ -157,13 +160,15 @@ def _guarantor_args(p: argparse.ArgumentParser) -> None:
 # --- helpers -------------------------------------------------------------------------------------
 
 def _practice_id(uow: Any, source: str) -> int:
+    from core.models.base import saved_id
     from core.practices import find_practice
-    return int(find_practice(uow, source).id)
+    return saved_id(find_practice(uow, source))
 
 
 def _guarantor_id(uow: Any, ctx: Context) -> int:
+    from core.models.base import saved_id
     from core.roster import guarantor_by_source
-    return int(guarantor_by_source(uow, ctx.args.guarantor, ctx.args.practice).id)
+    return saved_id(guarantor_by_source(uow, ctx.args.guarantor, ctx.args.practice))
 
 
 def _guarantor_ids(uow: Any, practice_id: int, text: str | None) -> list[int] | None:
@@ -223,16 +228,18 @@ def cmd_status_remove(ctx: Context) -> int:
 
 def cmd_status_list(ctx: Context) -> int:
     from core import roster
+    from core.models.base import saved_id
     from core.practices import all_practices, find_practice
     with ctx.uow() as uow:
         ctx.actor(uow)
         practices = [find_practice(uow, ctx.args.practice)] if ctx.args.practice else all_practices(uow)
         rows = []
         for p in practices:
-            roster.ensure_defaults(uow, p.id)
+            pid = saved_id(p)
+            roster.ensure_defaults(uow, pid)
             rows += [{"practice": p.source_id, "code": s.code, "description": s.description,
                       "days": s.days_to_remain, "transfer_to": s.transfer_to, "letter": s.letter}
-                     for s in roster.statuses(uow, p.id)]
+                     for s in roster.statuses(uow, pid)]
         uow.commit()
     ctx.emit(rows, ["practice", "code", "description", "days", "transfer_to", "letter"])
     return 0
@@ -478,6 +485,7 @@ def cmd_letters_print(ctx: Context) -> int:
     with ctx.uow() as uow:
         actor = ctx.actor(uow)
         pid = _practice_id(uow, ctx.args.practice) if ctx.args.practice else None
-        out = roster.print_letters(uow, actor, ctx.as_of, out=ctx.args.out, out_dir=_roster_folder(ctx), practice_id=pid)
+        out = roster.print_letters(uow, actor, ctx.as_of, out=ctx.args.out, out_dir=_roster_folder(ctx),
+                                   practice_id=pid)
     ctx.emit_object(out)
     return 0

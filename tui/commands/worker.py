@@ -128,7 +128,11 @@ def cmd_worker(ctx: Context) -> int:
         from core.errors import BadInput
         raise BadInput(str(exc), field="external-time") from None
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: (log.info("event=stopping signal=SIGTERM"), w.stop.set()))
+        def _on_sigterm(*_: Any) -> None:
+            log.info("event=stopping signal=SIGTERM")
+            w.stop.set()
+
+        signal.signal(signal.SIGTERM, _on_sigterm)
     log.info("event=worker.start holder=%s once=%s", _holder(), bool(ctx.args.once))
     try:
         w.serve()
