@@ -105,8 +105,14 @@ class Target:
     as_of: dt.date
     rules: Rules
     lines: list[Line]
-    holds: list[HoldRow]                              # active on the business date
+    holds: list[HoldRow]                              # the guarantor's, active on the business date
     protections: list[tuple[str, str]] = field(default_factory=list)
+    account_lines: list[Line] = field(default_factory=list)  # every open line of the guarantor
+
+    @property
+    def target_holds(self) -> list[HoldRow]:
+        """The holds covering the target: the account's, and the encounter's (or any encounter's)."""
+        return [h for h in self.holds if self.encounter is None or h.encounter in (None, self.encounter.source_id)]
 
     @property
     def account_holds(self) -> list[HoldRow]:
@@ -119,9 +125,10 @@ class Target:
         """A kernel reason of the line itself (not of the whole account) keeps it from `me`."""
         return (_other(line, me) or self.encounter_held(line.encounter) is not None or line.insurance_open)
 
-    def free_lines(self, me: Workflow) -> list[Line]:
-        """The lines no line-level kernel reason keeps from `me` (what its own criteria look at)."""
-        return [ln for ln in self.lines if not self.line_blocked(ln, me)]
+    def free_lines(self, me: Workflow, account: bool = False) -> list[Line]:
+        """The lines no line-level kernel reason keeps from `me` (what its own criteria look at);
+        with `account`, of the guarantor's whole account (the roster decides per account)."""
+        return [ln for ln in (self.account_lines if account else self.lines) if not self.line_blocked(ln, me)]
 
     def account_blocked(self, me: Workflow) -> bool:
         return bool(self.account_holds) or any(code not in AGENCY_ONLY_CODES or me in AGENCY_WORKFLOWS
@@ -160,10 +167,10 @@ def find_target(uow: UnitOfWork, actor: Actor, practice: Practice, as_of: dt.dat
                            field="guarantor")
     assert g is not None
     rules = rules_for(uow, practice, as_of)
-    active = [h for h in list_holds(uow, actor, rules.practice_id, as_of, guarantor=g.source_id, state="active")
-              if enc is None or h.encounter is None or h.encounter == enc.source_id]
-    return Target(practice, g, enc, as_of, rules, _lines(uow, practice, g, enc, rules), active,
-                  protections_of(g, as_of, rules.income))
+    active = list_holds(uow, actor, rules.practice_id, as_of, guarantor=g.source_id, state="active")
+    lines = _lines(uow, practice, g, enc, rules)
+    return Target(practice, g, enc, as_of, rules, lines, active, protections_of(g, as_of, rules.income),
+                  lines if enc is None else _lines(uow, practice, g, None, rules))
 
 
 def _lines(uow: UnitOfWork, practice: Practice, g: Guarantor, enc: Encounter | None, rules: Rules) -> list[Line]:
@@ -216,7 +223,7 @@ def hold_words(h: HoldRow) -> str:
 
 def _holds(t: Target) -> list[Reason]:
     found = [Reason(f"hold:{h.kind}", hold_words(h), f"{h.start}..{h.end or ''}", "no hold on the business date",
-                    False, subject=h.encounter) for h in t.holds]
+                    False, subject=h.encounter) for h in t.target_holds]
     return found or [Reason("hold", "no hold on the business date", "none", "no hold", True)]
 
 

@@ -36,7 +36,7 @@ def failing(v: Verdict) -> set[str]:
 
 
 @pytest.fixture
-def with_agency(uow, admin, world):  # type: ignore[no-untyped-def]
+def with_agency(uow, admin, world):  # type: ignore[no-untyped-def]  # noqa: F811 (the imported fixture)
     agency(uow, admin, world, "AG1", "0.00", 60)
     return world
 
@@ -137,7 +137,7 @@ def test_the_cli_explains_as_text_and_json(cli, uow, admin, with_agency) -> None
     (("explain", "--encounter", "E-NONE"), "no encounter 'E-NONE'"),
     (("explain", "--practice", "P9", "--guarantor", "PLAIN"), "no practice 'P9'"),
 ])
-def test_bad_input_is_one_line_and_exit_2(cli, world, argv: tuple[str, ...], words: str) -> None:
+def test_bad_input_is_one_line_and_exit_2(cli, with_agency, argv: tuple[str, ...], words: str) -> None:
     code, out, err = cli("--as-of", DAY.isoformat(), *argv)
     assert code == 2 and out == ""
     assert words in err and len(err.strip().splitlines()) == 1

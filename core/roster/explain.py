@@ -1,10 +1,11 @@
 """Explain for the patient collections roster (SPEC 6, 14): would populate take this account in?
 
 The roster decides per account, so an encounter is explained by its guarantor's account. The
-delinquent amount is populate's own (core.roster.sql.delinquent_lines with the business date's
-rules: held, protected and insurance-open lines do not count; held days do not age), for this one
-guarantor; then the minimum balance, the age to enter, billing-group suppression and a credit
-balance, each with its value and threshold.
+delinquent amount is populate's own (core.roster.sql.delinquent_lines; held days do not age) over
+the account's lines the kernel leaves the roster (core.explain: not another workflow's, not on an
+encounter hold, insurance done; an account hold or a protection the kernel reports itself); then
+the minimum balance, the age to enter, billing-group suppression and a credit balance, each with
+its value and threshold.
 """
 
 from __future__ import annotations
@@ -29,13 +30,16 @@ def explain_account(uow: UnitOfWork, target: Target) -> Verdict:
     assert practice.id is not None and g.id is not None
     cfg = settings(uow, practice.id) or RosterSettings(practice_id=practice.id, **DEFAULT_SETTINGS)
     cutoff = as_of - dt.timedelta(days=cfg.age_to_enter)
-    params = {"p": practice.id, "g": g.id, "cutoff": cutoff, **elig.params()}
+    # the account's lines no line-level kernel reason keeps from the roster; an account-level one
+    # (a hold on the account, a protection) the kernel reports, and it makes the verdict
+    free = [ln.id for ln in target.free_lines("roster", account=True)] or [0]
+    params = {"p": practice.id, "g": g.id, "cutoff": cutoff, "ids": free, **elig.params()}
     suppressed_acct = account_suppressed("g") if cfg.suppress_by == "account" else "1 = 0"
     row = uow.session.execute(q(f"""
         SELECT (SELECT COALESCE(SUM(l.ar_cents), 0) FROM service_line l
-                WHERE l.guarantor_id = :g AND {delinquent_lines(cfg.aging_basis, cfg.suppress_by, elig=elig)}),
+                WHERE l.id IN :ids AND {delinquent_lines(cfg.aging_basis, cfg.suppress_by, elig=elig, guard=False)}),
                (SELECT MIN({aging_anchor(cfg.aging_basis, 'l', elig)}) FROM service_line l
-                WHERE l.guarantor_id = :g AND {open_guarantor_line('l')}),
+                WHERE l.id IN :ids AND {open_guarantor_line('l')}),
                (SELECT COALESCE(SUM(l.ar_cents), 0) FROM service_line l
                 WHERE l.guarantor_id = :g AND {open_guarantor_line('l')} AND {SUPPRESSED_LINE}),
                CASE WHEN {suppressed_acct} THEN 1 ELSE 0 END, g.ar_cents - g.escrow_cents, g.kind
