@@ -24,6 +24,7 @@ from core.external.admin import (
     update_assignment,
     update_rules,
 )
+from core.external.explain import explain_lines
 from core.external.filing import create_file, list_files, mark_sent, preview
 from core.external.nightly import RunResult, run
 from core.external.returns import import_returns
@@ -32,7 +33,7 @@ from core.money import format_percent, parse_percent
 from core.practices import find_practice
 
 __all__ = ["Assignment", "AssignmentRow", "PlacementRow", "RunResult", "add_assignment", "approve", "assign",
-           "assignments", "create_file", "deny", "find_practice", "format_percent", "import_returns",
+           "assignments", "create_file", "deny", "explain_lines", "find_practice", "format_percent", "import_returns",
            "list_files", "list_placements", "mark_sent", "normalise", "parse_percent",
            "preview", "reassign", "remove_assignment", "reverse", "run", "select_manual", "settings",
            "settings_dict", "update_assignment", "update_rules"]

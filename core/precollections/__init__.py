@@ -23,6 +23,7 @@ from core.precollections.tasks import (
     check_versions,
     create_spreadsheet,
     explain,
+    explain_reasons,
     last_change,
     list_tasks,
     send_to_collections,
@@ -34,5 +35,5 @@ from core.precollections.tasks import (
 
 __all__ = ["ACTION_LABELS", "STATE_LABELS", "TRANSITIONS", "ApplyResult", "BuildResult", "Check", "Criteria",
            "Explanation", "TaskFilter", "TaskRow", "add_tasks", "apply", "check_versions", "create_spreadsheet",
-           "dashboard", "explain", "last_change", "list_tasks", "read", "send_to_collections", "set_action",
-           "set_employer_collections", "states", "totals", "transitions_for"]
+           "dashboard", "explain", "explain_reasons", "last_change", "list_tasks", "read", "send_to_collections",
+           "set_action", "set_employer_collections", "states", "totals", "transitions_for"]

@@ -100,9 +100,10 @@ def age_exists_sql(basis: str, rules: Rules | None = None) -> str:
     return f"EXISTS (SELECT 1 FROM service_line l WHERE {OPEN_LINE_SQL} AND {anchor} <= :age_cutoff)"
 
 
-def oldest_anchor_sql(basis: str) -> str:
-    """The aging anchor of the encounter's oldest open guarantor line (its age is as_of minus it)."""
-    return f"(SELECT MIN({aging_anchor(basis)}) FROM service_line l WHERE {OPEN_LINE_SQL})"
+def oldest_anchor_sql(basis: str, rules: Rules | None = None) -> str:
+    """The aging anchor of the encounter's oldest open guarantor line (its age is as_of minus it);
+    with `rules` (their params added by the caller), moved forward by the days held, as the build ages it."""
+    return f"(SELECT MIN({aging_anchor(basis, 'l', rules)}) FROM service_line l WHERE {OPEN_LINE_SQL})"
 
 
 def qualifies_sql(rules: Rules | None = None) -> list[str]:

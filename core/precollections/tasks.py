@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from core import agency_files, audit, eligibility, ledger
 from core.eligibility import age_in_days
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.explain import Reason, Target, Verdict, verdict
 from core.models.base import saved_id
 from core.models.ledger import Encounter, Guarantor, Practice
 from core.models.precollections import ACTIONS, ON_LIST_STATES, AgencyFile, PrecollectionRun
@@ -660,23 +661,73 @@ def explain(uow: UnitOfWork, actor: Actor, practice_id: int, encounter: str, as_
     require(actor, "viewer", "see the Pre-Collections list")
     practice = practice_by_id(uow, practice_id)
     enc = _encounter(uow, practice, encounter)
-    row = uow.session.execute(q(f"""
-        SELECT e.source_id, e.ar_cents, e.collections_cents, e.dunning_count, e.statement_profile,
-               g.kind, g.ar_cents, g.source_id, {oldest_anchor_sql(practice.aging_basis)}
-        FROM encounter e JOIN guarantor g ON g.id = e.guarantor_id WHERE e.id = :e""", {"e": enc.id})).one()
-    facts = {"encounter": row[0], "ar": int(row[1]), "collections": int(row[2]), "dunning": int(row[3]),
-             "statement_profile": row[4], "kind": row[5], "guarantor_ar": int(row[6]), "guarantor": row[7],
-             "oldest_anchor": as_date(row[8])}
+    return _explain_one(uow, practice, enc, as_of, *_last_build(uow, practice),
+                        eligibility.rules_for(uow, practice, as_of))
+
+
+def _last_build(uow: UnitOfWork, practice: Practice) -> tuple[PrecollectionRun | None, Criteria | None]:
     build = uow.session.exec(select(PrecollectionRun).where(
         PrecollectionRun.practice_id == practice.id, PrecollectionRun.kind == "build")
         .order_by(col(PrecollectionRun.id).desc()).limit(1)).first()
-    criteria = Criteria(**json.loads(build.criteria or "{}")["criteria"]) if build else None
+    return build, Criteria(**json.loads(build.criteria or "{}")["criteria"]) if build else None
+
+
+def _explain_one(uow: UnitOfWork, practice: Practice, enc: Encounter, as_of: dt.date, build: PrecollectionRun | None,
+                 criteria: Criteria | None, rules: eligibility.Rules) -> Explanation:
+    """The encounter's facts against the build's criteria; its age counts held days as the build does."""
+    row = uow.session.execute(q(f"""
+        SELECT e.source_id, e.ar_cents, e.collections_cents, e.dunning_count, e.statement_profile,
+               g.kind, g.ar_cents, g.source_id, {oldest_anchor_sql(practice.aging_basis, rules)}
+        FROM encounter e JOIN guarantor g ON g.id = e.guarantor_id WHERE e.id = :e""",
+        {"e": enc.id, **rules.params()})).one()
+    facts = {"encounter": row[0], "ar": int(row[1]), "collections": int(row[2]), "dunning": int(row[3]),
+             "statement_profile": row[4], "kind": row[5], "guarantor_ar": int(row[6]), "guarantor": row[7],
+             "oldest_anchor": as_date(row[8])}
     kind = criteria.balance_for if criteria and criteria.balance_for else _default_kind(practice)
     task = uow.session.execute(q("SELECT task_no, state, on_list FROM precollection_task WHERE encounter_id = :e",
                                  {"e": enc.id})).first()
     return Explanation(facts["encounter"], int(task[0]) if task else None, task[1] if task else None,
                        bool(task[2]) if task else False, build.business_date if build else None,
                        explain_checks(criteria, facts, kind, as_of), MONEY_CHECKS)
+
+
+# the code each criterion reports under in `recoup explain` (SPEC 14's codes where one fits)
+CHECK_CODES = {"encounter balance in A/R (guarantor responsibility) > 0": "no_balance",
+               "not already in collections (collections balance = 0)": "in_collections",
+               "collections balance for": "balance_for",
+               "guarantor balance >=": "below_minimum", "guarantor balance <=": "above_maximum",
+               "encounter balance >=": "below_minimum", "encounter balance <=": "above_maximum",
+               "balance age (days) >=": "too_young", "dunning (message count) >=": "dunning",
+               "statement profile =": "statement_profile", "encounter =": "not_selected",
+               "guarantor =": "not_selected"}
+
+
+def explain_reasons(uow: UnitOfWork, target: Target) -> Verdict:
+    """Pre-Collections' verdict for `recoup explain`: the kernel's reasons, then, for each encounter
+    the kernel leaves it, the last build's criteria (core.explain). It may be taken when one such
+    encounter meets them and is not on the list already."""
+    practice = target.practice
+    build, criteria = _last_build(uow, practice)
+    free = {ln.encounter_id for ln in target.free_lines("precollections")}
+    if target.encounter is not None and target.encounter.id not in {ln.encounter_id for ln in target.lines}:
+        free.add(saved_id(target.encounter))  # no open line: its criteria say why
+    own: list[Reason] = []
+    takeable, notes = False, []
+    for enc_id in sorted(free):
+        enc = target.encounter if target.encounter is not None else uow.session.get(Encounter, enc_id)
+        assert enc is not None
+        x = _explain_one(uow, practice, enc, target.as_of, build, criteria, target.rules)
+        subject = None if target.encounter is not None else x.encounter
+        own += [Reason(CHECK_CODES.get(c.criterion, "criterion"), c.criterion, c.actual, c.threshold, c.passed,
+                       money=c.criterion in MONEY_CHECKS, subject=subject) for c in x.checks]
+        takeable = takeable or (x.qualifies and not x.on_list)
+        if x.on_list or target.encounter is not None:
+            notes.append(f"{x.encounter}: {x.verdict}" if subject else x.verdict)
+    if build is None:
+        notes.append("the list was never built: only the fixed rules are checked")
+    else:
+        notes.append(f"criteria of the last build ({build.business_date})")
+    return verdict(target, "precollections", own, "; ".join(notes), takeable)
 
 
 def _default_kind(practice: Practice) -> str:

@@ -32,6 +32,7 @@ from core.roster.admin import (
     statuses,
     update_settings,
 )
+from core.roster.explain import explain_account
 from core.roster.letters import list_queue, print_letters
 from core.roster.population import PopulateResult, populate
 from core.roster.turnovers import TurnoverResult, turnover
@@ -68,6 +69,7 @@ __all__ = [
     "change_status",
     "dead_end_report",
     "ensure_defaults",
+    "explain_account",
     "find_loop",
     "guarantor_by_source",
     "guarantor_ids",
