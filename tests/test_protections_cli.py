@@ -22,7 +22,8 @@ def test_protections_from_the_command_line(cli, uow, admin) -> None:
     assert code == 0, err
     code, _, err = cli("--as-of", "2026-03-15", "protections", "set", "--guarantor", "G1", "--household-size", "3x")
     assert (code, err.strip()) == (2, "recoup: --household-size: not a whole number")
-    code, _, err = cli("--as-of", "2026-03-15", "protections", "set", "--guarantor", "G1", "--date-of-death", "2026-04-01")
+    code, _, err = cli("--as-of", "2026-03-15", "protections", "set", "--guarantor", "G1",
+                       "--date-of-death", "2026-04-01")
     assert code == 2 and "after the business date" in err
     with uow() as u:
         g = u.session.exec(select(Guarantor)).one()
