@@ -602,6 +602,8 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
     require(actor, "supervisor", "create agency spreadsheets")
     practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
+    refuse_earlier("Create Spreadsheet", as_of, latest_run(uow, practice, "spreadsheet"),
+                   f"practice {practice.source_id}")
     ag = agency_files.find_agency(uow, saved_id(practice), agency)
     assert ag is not None
     where = "t.practice_id = :p AND t.on_list AND t.state = 'not_sent' AND (t.agency_id = :ag OR t.agency_id IS NULL)"
