@@ -145,3 +145,21 @@ def test_worker_skips_a_date_behind(cli, uow, admin, practice, caplog) -> None:
     assert "event=run.failed" not in caplog.text
     with uow(write=False) as u:
         assert runs.recorded(u, practice, "roster") == []
+
+
+def test_nightly_runs_the_other_practices_and_exits_4(cli, uow, admin, practice) -> None:
+    """`recoup nightly` over every practice: one practice ahead of the date is refused (one line,
+    exit 4) and the others still run."""
+    with uow() as u:
+        rd.practice(u, "P2")
+        u.commit()
+    _populate(uow, admin, practice, DAY10)
+    code, _out, err = cli("--as-of", DAY5.isoformat(), "nightly", "--json")
+    assert code == 4
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Populate Collection Roster for 2026-03-05 refused" in lines[0], err
+    assert "practice P1" in lines[0] and "dated 2026-03-10" in lines[0]
+    with uow(write=False) as u:
+        done = {(r.practice_id, r.kind) for r in runs.recorded(u) if r.outcome == "done"}
+    assert any(kind == "roster" and pid != practice for pid, kind in done)
+    assert (practice, "roster") not in done
