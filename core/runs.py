@@ -43,6 +43,35 @@ class AlreadyRunning(Refused):
     """Another process holds the claim and is (as far as we know) still running it."""
 
 
+class DateBehind(Refused):
+    """A batch for a business date earlier than the latest committed batch of its kind and
+    practice (SPEC 14, "business dates go forward"): refused before anything is written."""
+
+    def __init__(self, message: str, as_of: dt.date, latest: dt.date) -> None:
+        super().__init__(message)
+        self.as_of = as_of
+        self.latest = latest
+
+
+def latest_business_date(uow: UnitOfWork, table: str, where: str, params: dict[str, Any],
+                         column: str = "business_date") -> dt.date | None:
+    """The latest business date of a workflow's committed batches: MAX(column) of `table` over
+    `where` (each workflow names its own table and condition, served by its practice index)."""
+    found = uow.session.execute(q(f"SELECT MAX({column}) FROM {table} WHERE {where}", params)).scalar_one()
+    return as_date(found)
+
+
+def refuse_earlier(batch: str, as_of: dt.date, latest: dt.date | None, of: str = "this practice") -> None:
+    """Business dates go forward: a batch (named as the operator knows it, e.g. "Populate Collection
+    Roster") for a date before `latest`, the business date of the latest committed batch of the
+    same kind and practice (`of`: "practice P1"), is refused (DateBehind, exit 4) naming that date.
+    The same date again is allowed: every batch is idempotent per business date."""
+    if latest is not None and as_of < latest:
+        raise DateBehind(f"{batch} for {as_of.isoformat()} refused: the latest one of {of} is dated "
+                         f"{latest.isoformat()} and business dates go forward (run it for that date or later)",
+                         as_of, latest)
+
+
 T = TypeVar("T")
 UowFactory = Callable[..., AbstractContextManager[UnitOfWork]]   # uow(write=True) -> a unit of work
 
@@ -81,7 +110,8 @@ def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, ho
     since when, before anything runs); `started` is told once it is held; `batch` runs in a write
     unit of work of its own; the claim is closed "done" with `record(result)` (counts, never
     patient data), or "failed" with the error's name when the batch raises (then re-raised; a
-    failed date may be claimed again)."""
+    failed date may be claimed again). A batch refused because its date is behind the latest
+    committed one (DateBehind) ran nothing: its claim is withdrawn, and the refusal re-raised."""
     with uow(write=True) as u:
         held = claim(u, practice_id, kind, as_of, holder, gone)
     try:
@@ -89,6 +119,10 @@ def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, ho
             started(held)
         with uow(write=True) as u:
             result = batch(u)
+    except DateBehind:
+        with uow(write=True) as u:
+            withdraw(u, held)
+        raise
     except BaseException as exc:
         with uow(write=True) as u:
             finish(u, held, "failed", {"error": type(exc).__name__,
@@ -148,6 +182,13 @@ def finish(uow: UnitOfWork, c: Claim, outcome: str, summary: dict[str, Any]) -> 
                           "WHERE id = :id AND holder = :h",
                           {"now": uow.now(), "o": outcome, "s": json.dumps(summary, sort_keys=True, default=str),
                            "id": c.id, "h": c.holder}))
+    uow.commit()
+
+
+def withdraw(uow: UnitOfWork, c: Claim) -> None:
+    """Remove a claim whose batch was refused before it wrote anything (a date behind the latest)."""
+    uow.session.execute(q("DELETE FROM run_lock WHERE id = :id AND holder = :h AND outcome = 'running'",
+                          {"id": c.id, "h": c.holder}))
     uow.commit()
 
 

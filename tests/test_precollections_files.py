@@ -112,3 +112,16 @@ def test_extract_without_update_changes_no_state(uow, not_sent, tmp_path):
         not_sent = text("SELECT COUNT(*) FROM precollection_task WHERE state = 'not_sent'")
         assert u.session.execute(not_sent).scalar_one() == 3
     assert_verified(uow)
+
+
+def test_spreadsheet_business_dates_go_forward(uow, not_sent, tmp_path):
+    """SPEC 14: a spreadsheet for a date before the practice's latest one is refused, naming it."""
+    from core.runs import DateBehind
+    from tests.test_business_dates import row_counts
+    call(uow, pc.create_spreadsheet, SUPERVISOR, not_sent, "AG1", TODAY, tmp_path)
+    before, files = row_counts(uow), sorted(tmp_path.iterdir())
+    earlier = TODAY - dt.timedelta(days=5)
+    with pytest.raises(DateBehind, match=f"Create Spreadsheet for {earlier} refused: .* dated {TODAY}"):
+        call(uow, pc.create_spreadsheet, SUPERVISOR, not_sent, "AG1", earlier, tmp_path)
+    assert row_counts(uow) == before and sorted(tmp_path.iterdir()) == files
+    call(uow, pc.create_spreadsheet, SUPERVISOR, not_sent, "AG1", TODAY, tmp_path)  # the same date: allowed

@@ -149,3 +149,47 @@ def test_letter_merge_fields(uow, admin, reviewed) -> None:
     assert "April 15, 2026" in letter
     with uow() as u, pytest.raises(BadInput, match="unknown merge field"):
         roster.set_letter_template(u, admin, reviewed[0], "Odd", "Dear {guarantor_nme}")
+
+
+def _counts(uow) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    from tests.test_business_dates import row_counts
+    return row_counts(uow)
+
+
+def test_turnover_business_dates_go_forward(uow, admin, reviewed, tmp_path) -> None:
+    """SPEC 14: a turnover for a date before the practice's latest turnover is refused, naming it."""
+    from core.runs import DateBehind
+    p, a, b, _c = reviewed
+    with uow() as u:
+        roster.approve(u, admin, p, day(46), [a], confirmed=True)
+    with uow() as u:
+        roster.turnover(u, admin, p, day(47), tmp_path, confirmed=True)
+    with uow() as u:
+        roster.approve(u, admin, p, day(47), [b], confirmed=True)
+    before = _counts(uow)
+    refused = r"Turn over to agency for 2026-04-16 refused: .* dated 2026-04-17"
+    with uow() as u, pytest.raises(DateBehind, match=refused):
+        roster.turnover(u, admin, p, day(46), tmp_path, confirmed=True)
+    assert _counts(uow) == before
+    with uow() as u:  # the same date again: allowed
+        assert roster.turnover(u, admin, p, day(47), tmp_path, confirmed=True).accounts == 1
+
+
+def test_print_letters_business_dates_go_forward(uow, admin, reviewed, tmp_path) -> None:
+    """SPEC 14: letters printed for a date before the latest printing are refused, naming it."""
+    from core.runs import DateBehind
+    p, _a, _b, _c = reviewed
+    with uow() as u:
+        roster.print_letters(u, admin, day(45), out_dir=tmp_path, practice_id=p)
+    with uow() as u:  # one more letter waiting (as if queued since)
+        u.session.execute(text("UPDATE letter_queue SET printed_date = NULL, printed_by = NULL, file_id = NULL "
+                               "WHERE id = (SELECT MIN(id) FROM letter_queue)"))
+        u.commit()
+    before = _counts(uow)
+    refused = r"Print Collection Letters for 2026-04-14 refused: .* dated 2026-04-15"
+    for practice_id in (p, None):
+        with uow() as u, pytest.raises(DateBehind, match=refused):
+            roster.print_letters(u, admin, day(44), out_dir=tmp_path, practice_id=practice_id)
+    assert _counts(uow) == before and len(list(tmp_path.glob("*.pdf"))) == 1
+    with uow() as u:  # the same date again: allowed
+        assert roster.print_letters(u, admin, day(45), out_dir=tmp_path, practice_id=p)["letters"] == 1

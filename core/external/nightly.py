@@ -37,6 +37,7 @@ from core.models.agencies import Agency, AgencyAssignment, ExternalSettings
 from core.models.base import saved_id
 from core.money import format_plain
 from core.practices import practice_by_id
+from core.runs import latest_business_date, refuse_earlier
 from core.security import Actor, require
 from core.sql import q
 from core.uow import UnitOfWork
@@ -65,11 +66,18 @@ class RunResult:
         return out
 
 
+def latest_run(uow: UnitOfWork, practice_id: int) -> dt.date | None:
+    """The business date of the practice's latest completed nightly run (None: never run)."""
+    return latest_business_date(uow, "external_run", "practice_id = :p AND kind = 'nightly' AND outcome = 'done'",
+                                {"p": practice_id})
+
+
 def run(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir: Path) -> RunResult:
     """Run every step for one practice and business date; one transaction, one audit entry."""
     require(actor, "supervisor", "run external collections")
     practice = practice_by_id(uow, practice_id)
     lock(uow, practice, as_of)
+    refuse_earlier("External collections run", as_of, latest_run(uow, practice_id), f"practice {practice.source_id}")
     st = start(uow, practice, "nightly", actor.name, as_of)
     cfg = settings(uow, practice_id)
     rules = rules_in_order(uow, practice_id)

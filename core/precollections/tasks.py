@@ -39,6 +39,7 @@ from core.precollections.criteria import (
 )
 from core.precollections.moves import FROM_TASKS, Move, group_totals, guard, move, refuse_if
 from core.precollections.states import ACTION_LABELS, STATE_LABELS, TRANSITIONS, transition
+from core.runs import latest_business_date, refuse_earlier
 from core.security import Actor, require
 from core.sql import as_date, q, rowcount
 from core.uow import UnitOfWork
@@ -77,6 +78,13 @@ def _run(uow: UnitOfWork, practice: Practice, kind: str, actor: Actor, as_of: dt
     uow.session.add(run)
     uow.session.flush()
     return run
+
+
+def latest_run(uow: UnitOfWork, practice: Practice, kind: str) -> dt.date | None:
+    """The business date of the practice's latest run of this kind ("build", "spreadsheet"); a run
+    row is written in its batch's own transaction, so every one found is committed."""
+    return latest_business_date(uow, "precollection_run", "practice_id = :p AND kind = :k",
+                                {"p": practice.id, "k": kind})
 
 
 def _task_numbers(uow: UnitOfWork, where: str, params: dict[str, Any]) -> list[int]:
@@ -127,6 +135,8 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
     criteria.check()
     practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
+    refuse_earlier("Add Pre-Collection Tasks", as_of, latest_run(uow, practice, "build"),
+                   f"practice {practice.source_id}")
     kind = _balance_for(practice, criteria.balance_for)
     ids = {"encounter": _encounter(uow, practice, criteria.encounter).id if criteria.encounter else None,
            "guarantor": _guarantor(uow, practice, criteria.guarantor).id if criteria.guarantor else None}
@@ -593,6 +603,8 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
     require(actor, "supervisor", "create agency spreadsheets")
     practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
+    refuse_earlier("Create Spreadsheet", as_of, latest_run(uow, practice, "spreadsheet"),
+                   f"practice {practice.source_id}")
     ag = agency_files.find_agency(uow, saved_id(practice), agency)
     assert ag is not None
     where = "t.practice_id = :p AND t.on_list AND t.state = 'not_sent' AND (t.agency_id = :ag OR t.agency_id IS NULL)"

@@ -17,6 +17,7 @@ from core.errors import BadInput
 from core.money import format_display
 from core.private_files import record_file, unique_path, write_private
 from core.roster.admin import DEFAULT_LETTERS
+from core.runs import latest_business_date, refuse_earlier
 from core.security import Actor, require
 from core.sql import as_date, execute
 from core.uow import UnitOfWork
@@ -99,6 +100,15 @@ def render_pdf(letters: list[tuple[Any, str]]) -> bytes:
     return bytes(pdf.output())
 
 
+def latest_printed(uow: UnitOfWork, practice_id: int | None) -> dt.date | None:
+    """The business date of the latest letters printed for the practice (of every practice when
+    printing for all: such a run prints each practice's letters)."""
+    if practice_id is None:
+        return latest_business_date(uow, "letter_queue", "printed_date IS NOT NULL", {}, column="printed_date")
+    return latest_business_date(uow, "letter_queue", "practice_id = :p AND printed_date IS NOT NULL",
+                                {"p": practice_id}, column="printed_date")
+
+
 def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | None = None,
                   out_dir: Path | None = None, practice_id: int | None = None) -> dict[str, Any]:
     """Render every unprinted letter (of one practice, or all) into one PDF and mark them printed.
@@ -106,6 +116,8 @@ def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | Non
     Only letters up to the last one read are marked, so a letter queued while printing waits for
     the next batch instead of being marked without being printed."""
     require(actor, "collector", "print collection letters")
+    refuse_earlier("Print Collection Letters", as_of, latest_printed(uow, practice_id),
+                   "this practice" if practice_id is not None else "any practice")
     rows = execute(uow, f"{QUEUE_SQL} WHERE {_where(practice_id, False)} ORDER BY p.source_id, g.source_id, q.id",
                    p=practice_id).all()
     if not rows:

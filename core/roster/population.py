@@ -33,6 +33,7 @@ from core.money import format_plain
 from core.practices import practice_by_id
 from core.roster.admin import ensure_defaults
 from core.roster.sql import account_suppressed, delinquent_lines
+from core.runs import latest_business_date, refuse_earlier
 from core.security import Actor, require
 from core.sql import as_date, days_between, execute
 from core.uow import UnitOfWork
@@ -294,6 +295,11 @@ def _previous_run(uow: UnitOfWork, practice_id: int, as_of: dt.date) -> dt.date:
     return as_date(prev) or dt.date.min
 
 
+def latest_populate(uow: UnitOfWork, practice_id: int) -> dt.date | None:
+    """The business date of the practice's latest completed populate (None: never populated)."""
+    return latest_business_date(uow, "roster_run", "practice_id = :p AND outcome = 'done'", {"p": practice_id})
+
+
 def populate(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
              progress: Callable[[str, int, int], None] | None = None) -> PopulateResult:
     """Populate the practice's roster for business date `as_of`; one transaction, one audit entry.
@@ -301,6 +307,8 @@ def populate(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
     require(actor, "collector", "populate the collection roster")
     practice = practice_by_id(uow, practice_id)
     uow.lock(f"roster.populate.{practice_id}")
+    refuse_earlier("Populate Collection Roster", as_of, latest_populate(uow, practice_id),
+                   f"practice {practice.source_id}")
     cfg = ensure_defaults(uow, practice_id)
     now = uow.now()
     run_row = RosterRun(practice_id=practice_id, business_date=as_of, operator=actor.name, started_at=now)

@@ -32,6 +32,7 @@ from core.practices import practice_by_id
 from core.private_files import record_file, unique_path, write_private
 from core.roster.admin import ensure_defaults
 from core.roster.sql import delinquent_lines, open_guarantor_lines
+from core.runs import latest_business_date, refuse_earlier
 from core.security import Actor, require
 from core.sql import execute
 from core.uow import UnitOfWork
@@ -87,12 +88,19 @@ def preview(uow: UnitOfWork, cfg: RosterSettings, lines: str, accounts: str,
     return n_acc, int(n_lines), int(cents), int(fee)
 
 
+def latest_turnover(uow: UnitOfWork, practice_id: int) -> dt.date | None:
+    """The business date of the practice's latest turnover (its agency file, recorded with it)."""
+    return latest_business_date(uow, "roster_file", "practice_id = :p AND kind = 'turnover'", {"p": practice_id})
+
+
 def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir: Path,
              guarantor_ids: list[int] | None = None, fee_bp: int | None = None,
              confirmed: bool = False) -> TurnoverResult:
     """Turn approved accounts over to the agency; asks for confirmation with counts and dollars."""
     require(actor, "supervisor", "turn accounts over to an agency")
     practice = practice_by_id(uow, practice_id)
+    uow.lock(f"roster.turnover.{practice_id}")
+    refuse_earlier("Turn over to agency", as_of, latest_turnover(uow, practice_id), f"practice {practice.source_id}")
     cfg = ensure_defaults(uow, practice_id)
     if not cfg.approved_status or not cfg.write_off_code:
         raise Refused("set the approved-for-agency status and the write-off code in the integration settings first")

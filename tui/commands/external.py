@@ -87,8 +87,9 @@ def _lines(ctx: Context) -> list[str] | None:
     return refs
 
 
-def run_external(ctx: Context, practice: str | None) -> list[dict[str, Any]]:
-    """The run for one practice or every practice with external collections on (also for nightly)."""
+def run_external(ctx: Context, practice: str | None, refused: list[str] | None = None) -> list[dict[str, Any]]:
+    """The run for one practice or every practice with external collections on (also for nightly);
+    a practice refused for a date behind its latest run is added to `refused` (see runclaim.claimed)."""
     from core.models.base import saved_id
     from core.practices import due_practices, find_practice
     from tui.commands.runclaim import claimed
@@ -98,7 +99,7 @@ def run_external(ctx: Context, practice: str | None) -> list[dict[str, Any]]:
                  else [(p.id, p.source_id) for p in due_practices(uow, "external")])
     rows = []
     for pid, source in found:
-        r, already = claimed(ctx, int(pid), "external")
+        r, already = claimed(ctx, int(pid), "external", refused)
         if already is not None:
             rows.append({"practice": source, "run": None, "date": ctx.as_of.isoformat(), "already": already})
             continue
@@ -112,10 +113,12 @@ def run_external(ctx: Context, practice: str | None) -> list[dict[str, Any]]:
 
 
 def cmd_run(ctx: Context) -> int:
-    rows = [r for r in run_external(ctx, ctx.args.practice) if "already" not in r]
+    from tui.commands.runclaim import exit_status
+    refused: list[str] = []
+    rows = [r for r in run_external(ctx, ctx.args.practice, refused) if "already" not in r]
     ctx.emit(rows, ["practice", "run", "date", "release", "select", "select_dollars", "post", "post_dollars",
                     "file", "file_dollars", "reassign", "files"])
-    return 0
+    return exit_status(refused)
 
 
 def cmd_list(ctx: Context) -> int:

@@ -37,15 +37,16 @@ def _summary(kind: str, r: Any) -> str:
 
 def cmd_nightly(ctx: Context) -> int:
     from core.practices import BATCH_KINDS, due_practices
-    from tui.commands.runclaim import claimed
+    from tui.commands.runclaim import claimed, exit_status
     with ctx.uow(write=False) as uow:
         ctx.actor(uow)
         due = [p for kind in BATCH_KINDS for p in due_practices(uow, kind, ctx.args.practice)]
     due.sort(key=lambda p: (p.source_id, BATCH_KINDS.index(p.kind)))
     rows: list[dict[str, Any]] = []
+    refused: list[str] = []
     for p in due:
-        r, already = claimed(ctx, p.id, p.kind)
+        r, already = claimed(ctx, p.id, p.kind, refused)
         rows.append({"practice": p.source_id, "batch": p.kind, "run": None if already else r.run_id,
                      "summary": already if already else _summary(p.kind, r)})
     ctx.emit(rows, ["practice", "batch", "run", "summary"])
-    return 0
+    return exit_status(refused)

@@ -316,7 +316,7 @@ def cmd_plan(ctx: Context) -> int:
 def cmd_populate(ctx: Context) -> int:
     from core.money import format_plain
     from core.practices import due_practices
-    from tui.commands.runclaim import claimed
+    from tui.commands.runclaim import claimed, exit_status
     with ctx.uow(write=False) as uow:
         ctx.actor(uow)
         if ctx.args.practice:
@@ -324,8 +324,9 @@ def cmd_populate(ctx: Context) -> int:
         else:
             ids = [p.id for p in due_practices(uow, "roster", automatic=False)]
     rows = []
+    refused: list[str] = []
     for pid in ids:
-        r, already = claimed(ctx, pid, "roster")
+        r, already = claimed(ctx, pid, "roster", refused)
         if already is not None:
             continue
         row: dict[str, Any] = {"practice": r.practice, "run": r.run_id, "date": r.business_date.isoformat()}
@@ -337,7 +338,7 @@ def cmd_populate(ctx: Context) -> int:
         rows.append(row)
     ctx.emit(rows, ["practice", "run", "date", "left", "entered", "plan_failed", "partial_payment", "moved",
                     "moved_dollars", "letters"])
-    return 0
+    return exit_status(refused)
 
 
 def cmd_list(ctx: Context) -> int:

@@ -39,9 +39,13 @@ def batch(ctx: Context, kind: str, practice_id: int, as_of: dt.date) -> Callable
     return lambda uow: roster.populate(uow, ctx.actor(uow), practice_id, as_of)
 
 
-def claimed(ctx: Context, practice_id: int, kind: str) -> tuple[Any, str | None]:
+def claimed(ctx: Context, practice_id: int, kind: str, refused: list[str] | None = None) -> tuple[Any, str | None]:
     """(result, None) after running the batch under the claim for ctx.as_of, or (None, "already
-    done ...") when the date is recorded as done. AlreadyRunning propagates (Refused, exit 4)."""
+    done ...") when the date is recorded as done. AlreadyRunning propagates (Refused, exit 4).
+
+    A date behind the practice's latest batch (DateBehind) propagates too, unless the caller runs
+    several practices and passes `refused`: then the refusal is printed, added to it, and
+    (None, message) returned, so the other practices still run; the caller exits 4 (REFUSED)."""
     from core import runs
     try:
         return runs.run_claimed(ctx.uow, practice_id, kind, ctx.as_of, holder(ctx),
@@ -49,3 +53,15 @@ def claimed(ctx: Context, practice_id: int, kind: str) -> tuple[Any, str | None]
     except runs.AlreadyDone as exc:
         print(f"{exc.message}; nothing to do", file=sys.stderr)
         return None, exc.message
+    except runs.DateBehind as exc:
+        if refused is None:
+            raise
+        print(f"recoup: {exc.message}", file=sys.stderr)
+        refused.append(exc.message)
+        return None, exc.message
+
+
+def exit_status(refused: list[str]) -> int:
+    """0, or 4 (Refused) when a practice's batch was refused for a date behind its latest."""
+    from core.errors import Refused
+    return Refused.exit_code if refused else 0

@@ -88,6 +88,9 @@ class Worker:
                                       batch(self.ctx, item.kind, item.practice_id, item.business_date),
                                       lambda r: r.run_record(),
                                       started=lambda c: log.info("event=run.start %s", fields))
+        except runs.DateBehind as exc:  # a later date already ran for this practice: nothing to catch up
+            log.info("event=run.skipped %s reason=DateBehind latest=%s", fields, exc.latest.isoformat())
+            return True
         except Refused as exc:
             if not isinstance(exc, (runs.AlreadyDone, runs.AlreadyRunning)):
                 return self._failed(fields, item, exc)

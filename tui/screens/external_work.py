@@ -149,7 +149,7 @@ class ExternalScreen(RecoupScreen):
                     return runs.run_claimed(s.uow, pid, "external", s.as_of, runs.process_holder(s.actor.name),
                                             lambda u: external.run(u, s.actor, pid, s.as_of, Path(values["folder"])),
                                             external.RunResult.run_record)
-                except (runs.AlreadyDone, runs.AlreadyRunning) as exc:
+                except (runs.AlreadyDone, runs.AlreadyRunning, runs.DateBehind) as exc:
                     return exc                                # refused before anything ran: a message
             run_in_background(self, "External collections run", work, self._ran, notify=False)
         self.app.push_screen(FormDialog("Run external collections now", fields, lambda v, ok: v, hint=hint), chosen)

@@ -142,7 +142,7 @@ def start(app: Any, screen: PopulateScreen | None, practice_id: int, name: str) 
             bar.stop()
         if attached():
             screen.run_step = ""  # type: ignore[union-attr]
-        if isinstance(error, (runs.AlreadyDone, runs.AlreadyRunning)):
+        if isinstance(error, (runs.AlreadyDone, runs.AlreadyRunning, runs.DateBehind)):
             show_error(app.screen, error)                 # refused before anything ran
         elif error is not None:
             if isinstance(error, RecoupError):
