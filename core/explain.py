@@ -17,8 +17,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import select
-
 from core.eligibility import (
     AGENCY_WORKFLOWS,
     WORKFLOWS,
@@ -30,9 +28,9 @@ from core.eligibility import (
     open_guarantor_line,
     rules_for,
 )
-from core.errors import BadInput
 from core.holds import HoldRow, list_holds
 from core.models.ledger import Encounter, Guarantor, Practice
+from core.practices import find_account
 from core.protections import AGENCY_ONLY, adult_born_on_or_before, insurance_open_sql, protections_of
 from core.security import Actor, require
 from core.sql import as_date, q
@@ -149,23 +147,7 @@ def find_target(uow: UnitOfWork, actor: Actor, practice: Practice, as_of: dt.dat
                 guarantor: str | None = None, encounter: str | None = None) -> Target:
     """The guarantor or encounter (ids of the practice system) with its lines, holds and protections."""
     require(actor, "viewer", "explain an account")
-    if (guarantor is None) == (encounter is None):
-        raise BadInput("target: give --guarantor or --encounter (one of the two)", field="guarantor")
-    enc: Encounter | None = None
-    if encounter is not None:
-        enc = uow.session.exec(select(Encounter).where(Encounter.practice_id == practice.id,
-                                                       Encounter.source_id == encounter)).first()
-        if enc is None:
-            raise BadInput(f"encounter: no encounter {encounter!r} in practice {practice.source_id}",
-                           field="encounter")
-        g = uow.session.get(Guarantor, enc.guarantor_id)
-    else:
-        g = uow.session.exec(select(Guarantor).where(Guarantor.practice_id == practice.id,
-                                                     Guarantor.source_id == guarantor)).first()
-        if g is None:
-            raise BadInput(f"guarantor: no guarantor {guarantor!r} in practice {practice.source_id}",
-                           field="guarantor")
-    assert g is not None
+    g, enc = find_account(uow, practice, guarantor, encounter)
     rules = rules_for(uow, practice, as_of)
     active = list_holds(uow, actor, rules.practice_id, as_of, guarantor=g.source_id, state="active")
     lines = _lines(uow, practice, g, enc, rules)

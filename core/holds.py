@@ -21,6 +21,7 @@ from core import audit
 from core.errors import BadInput, Refused
 from core.models.holds import HOLD_KINDS, Hold, HoldRelease
 from core.models.ledger import Encounter, Guarantor, Practice
+from core.practices import find_account
 from core.security import Actor, require
 from core.uow import UnitOfWork
 
@@ -75,26 +76,6 @@ def held_days(spans: list[tuple[dt.date, dt.date | None]], after: dt.date, throu
 
 
 # ------------------------------------------------------------------------------------ placing
-
-def _target(uow: UnitOfWork, practice: Practice, guarantor: str | None,
-            encounter: str | None) -> tuple[Guarantor, Encounter | None]:
-    if (guarantor is None) == (encounter is None):
-        raise BadInput("target: give a guarantor or an encounter (one of the two)", field="guarantor")
-    if encounter is not None:
-        e = uow.session.exec(select(Encounter).where(Encounter.practice_id == practice.id,
-                                                     Encounter.source_id == encounter)).first()
-        if e is None:
-            raise BadInput(f"encounter: no encounter {encounter!r} in practice {practice.source_id}",
-                           field="encounter")
-        g = uow.session.get(Guarantor, e.guarantor_id)
-        assert g is not None
-        return g, e
-    g = uow.session.exec(select(Guarantor).where(Guarantor.practice_id == practice.id,
-                                                 Guarantor.source_id == guarantor)).first()
-    if g is None:
-        raise BadInput(f"guarantor: no guarantor {guarantor!r} in practice {practice.source_id}", field="guarantor")
-    return g, None
-
 
 def _check_role(actor: Actor, kind: str, start: dt.date, end: dt.date | None, as_of: dt.date) -> None:
     """Collectors: dispute and promise holds of at most 30 days, back-dated at most 30 days."""
@@ -159,7 +140,7 @@ def place_hold(uow: UnitOfWork, actor: Actor, practice_id: int, kind: str, reaso
     practice = uow.session.get(Practice, practice_id)
     if practice is None:
         raise BadInput(f"practice: no practice with id {practice_id}", field="practice")
-    g, e = _target(uow, practice, guarantor, encounter)
+    g, e = find_account(uow, practice, guarantor, encounter)
     assert practice.id is not None and g.id is not None  # rows read from the database have ids
     _check_role(actor, kind, start, end, as_of)
     uow.lock(f"holds:{g.id}")

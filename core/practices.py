@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 
 from core.errors import BadInput
-from core.models.ledger import Practice
+from core.models.ledger import Encounter, Guarantor, Practice
 from core.sql import q
 from core.uow import UnitOfWork
 
@@ -73,3 +73,25 @@ def due_practices(uow: UnitOfWork, kind: str, ref: str | None = None, *,
         f"WHERE {' AND '.join(where)} ORDER BY p.source_id", params))
     return [DuePractice(int(pid), source, kind, (at or ROSTER_DEFAULT_TIME) if kind == "roster" else None)
             for pid, source, at in rows]
+
+
+def find_account(uow: UnitOfWork, practice: Practice, guarantor: str | None,
+                 encounter: str | None) -> tuple[Guarantor, Encounter | None]:
+    """A guarantor, or an encounter with its guarantor, by the practice system's ids: exactly one given."""
+    if (guarantor is None) == (encounter is None):
+        raise BadInput("target: give a guarantor or an encounter (one of the two)", field="guarantor")
+    if encounter is not None:
+        e = uow.session.exec(select(Encounter).where(Encounter.practice_id == practice.id,
+                                                     Encounter.source_id == encounter)).first()
+        if e is None:
+            raise BadInput(f"encounter: no encounter {encounter!r} in practice {practice.source_id}",
+                           field="encounter")
+        g = uow.session.get(Guarantor, e.guarantor_id)
+        if g is None:
+            raise BadInput(f"encounter: {encounter!r} has no guarantor on file", field="encounter")
+        return g, e
+    found = uow.session.exec(select(Guarantor).where(Guarantor.practice_id == practice.id,
+                                                     Guarantor.source_id == guarantor)).first()
+    if found is None:
+        raise BadInput(f"guarantor: no guarantor {guarantor!r} in practice {practice.source_id}", field="guarantor")
+    return found, None
