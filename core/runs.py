@@ -144,7 +144,8 @@ def claim(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date, holder: 
           holder_gone: Callable[[str], bool] = lambda h: False) -> Claim:
     """Claim the run and commit the claim. Raises AlreadyDone / AlreadyRunning (both Refused)."""
     key = {"p": practice_id, "k": kind, "d": as_of}
-    uow.lock(f"run:{kind}:{practice_id}:{as_of.isoformat()}")
+    uow.lock(f"run:{kind}:{practice_id}")  # one claimer at a time per practice and kind: dates go in order
+    _refuse_while_earlier_runs(uow, key, holder_gone)
     now = uow.now()
     inserted = rowcount(uow.session.execute(q(
         "INSERT INTO run_lock (practice_id, kind, business_date, holder, started_at, outcome) "
@@ -156,6 +157,19 @@ def claim(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date, holder: 
                                    "AND business_date = :d", key)).scalar_one()
     uow.commit()
     return Claim(int(row_id), practice_id, kind, as_of, holder)
+
+
+def _refuse_while_earlier_runs(uow: UnitOfWork, key: dict[str, Any], holder_gone: Callable[[str], bool]) -> None:
+    """No run for date D while another process still runs an earlier date of the same practice and
+    kind: business dates go forward (SPEC 14), so D finishing first would leave the earlier date
+    refused for ever. Two catching-up processes (the worker and a manual nightly) then take turns
+    instead of skipping a night."""
+    row = uow.session.execute(q("SELECT business_date, holder, started_at FROM run_lock WHERE practice_id = :p "
+                                "AND kind = :k AND outcome = 'running' AND business_date < :d "
+                                "ORDER BY business_date LIMIT 1", key)).first()
+    if row is not None and not holder_gone(str(row[1])):
+        raise AlreadyRunning(f"the {key['k']} run of {as_date(row[0])} is still running (by {row[1]}, since "
+                             f"{str(row[2])[:19]}); the run of {as_date(key['d'])} waits for it")
 
 
 def _take_over(uow: UnitOfWork, key: dict[str, Any], holder: str, now: dt.datetime,

@@ -163,3 +163,20 @@ def test_nightly_runs_the_other_practices_and_exits_4(cli, uow, admin, practice)
         done = {(r.practice_id, r.kind) for r in runs.recorded(u) if r.outcome == "done"}
     assert any(kind == "roster" and pid != practice for pid, kind in done)
     assert (practice, "roster") not in done
+
+
+def test_a_later_date_waits_while_an_earlier_one_runs(uow, practice) -> None:
+    """Two catching-up processes take turns: no claim for day 11 while day 10 still runs elsewhere
+    (day 11 finishing first would leave day 10 refused for ever); once day 10 is done, day 11 runs."""
+    with uow() as u:
+        ten = runs.claim(u, practice, "roster", rd.day(10), "worker@host:1")
+    with uow() as u, pytest.raises(runs.AlreadyRunning, match=r"still running .* waits for it"):
+        runs.claim(u, practice, "roster", rd.day(11), "nightly@host:2")
+    with uow() as u:  # a holder known to be gone does not block
+        eleven = runs.claim(u, practice, "roster", rd.day(11), "nightly@host:2",
+                            holder_gone=lambda h: h == "worker@host:1")
+    for claim in (ten, eleven):
+        with uow() as u:
+            runs.finish(u, claim, "done", {})
+    with uow() as u:
+        assert runs.claim(u, practice, "roster", rd.day(12), "nightly@host:2").holder == "nightly@host:2"
