@@ -252,6 +252,11 @@ def account_protected(guarantor: str, rules: Rules, agency: bool) -> str:
     return f"{guarantor} IN (SELECT gx.id FROM guarantor gx WHERE gx.practice_id = :el_p AND ({protected}))"
 
 
+def on_hold(subject: Subject) -> str:
+    """SQL: a hold (on its guarantor or on its encounter) covers the subject on :el_d."""
+    return " OR ".join(f"({sql})" for _code, sql in _on_hold(subject))
+
+
 def _on_hold(subject: Subject) -> list[tuple[str, str]]:
     """(reason, SQL) for a hold covering the subject on :el_d: one on its guarantor, or on its
     encounter. Uncorrelated sets, so each is computed once per statement."""

@@ -261,13 +261,6 @@ def _last_day(dialect: str) -> str:
             f"THEN {released} - 1 ELSE {_day(dialect, 'h.end_date')} END)")
 
 
-def held_on_sql(line: str = "l", as_of: str = ":el_d") -> str:
-    """True when a hold covers the line on the business date."""
-    return (f"EXISTS (SELECT 1 {HOLDS_OF_LINE.format(l=line)} AND h.start_date <= {as_of} "
-            f"AND (h.end_date IS NULL OR h.end_date >= {as_of}) "
-            f"AND (hr.released_on IS NULL OR hr.released_on > {as_of}))")
-
-
 def any_hold_sql(line: str = "l", as_of: str = ":el_d") -> str:
     """True when the line's guarantor has any hold begun by the business date: the cheap test that
     lets unheld lines (nearly all) skip counting held days."""

@@ -74,9 +74,9 @@ def test_the_roster_leaves_out_held_protected_and_insurance_open(uow, admin, wor
     assert entered == {"PLAIN", "POOR"}  # turnover, not the roster's letters, is what income exemption stops
 
 
-def test_a_hold_does_not_age_spec_18_1(uow, admin, tmp_path: Path) -> None:
-    """40 days old on 1 March, disputed 1-10 March: on 31 March 60 days old, not 70. With an agency
-    for 'age greater than 60' the line is taken on 1 April, not on 21 March."""
+def disputed_for_ten_days(uow: Any, admin: Any) -> Any:
+    """SPEC 18.1's account: one line 40 days old on 1 March (DAY), disputed 1-10 March, and an agency
+    for 'age greater than 60'."""
     with uow() as u:
         p = f.practice(u)
         guarantor(u, p, "G", age=40)
@@ -84,6 +84,13 @@ def test_a_hold_does_not_age_spec_18_1(uow, admin, tmp_path: Path) -> None:
     with uow() as u:
         holds.place_hold(u, admin, p.id, "dispute", "disputed", DAY, guarantor="G", end=dt.date(2026, 3, 10))
     agency(uow, admin, p, "AG1", "0.00", 60)
+    return p
+
+
+def test_a_hold_does_not_age_spec_18_1(uow, admin, tmp_path: Path) -> None:
+    """40 days old on 1 March, disputed 1-10 March: on 31 March 60 days old, not 70. With an agency
+    for 'age greater than 60' the line is taken on 1 April, not on 21 March."""
+    p = disputed_for_ten_days(uow, admin)
     for day in (dt.date(2026, 3, 5), dt.date(2026, 3, 21), dt.date(2026, 3, 31)):
         run(uow, admin, p, day, tmp_path)
         assert placements(uow) == {}, day

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from core import holds, verdicts
+from core import verdicts
 from core.explain import Reason, Verdict
-from tests import factories as f
 from tests.external_helpers import agency, run
-from tests.test_collectable import DAY, guarantor, world  # noqa: F401  (the fixture)
+from tests.test_collectable import DAY, disputed_for_ten_days, guarantor, world  # noqa: F401  (the fixture)
 
 
 def explain(uow: Any, admin: Any, as_of: dt.date = DAY, **target: str) -> dict[str, Verdict]:
@@ -65,13 +64,7 @@ def test_a_held_account_names_its_hold_for_every_workflow(uow, admin, with_agenc
 
 def test_held_days_do_not_age_in_explain(uow, admin) -> None:
     """40 days old on 1 March, disputed 1-10 March: on 31 March 60 days old (not 70), 10 held days."""
-    with uow() as u:
-        p = f.practice(u)
-        guarantor(u, p, "G", age=40)
-        u.commit()
-    with uow() as u:
-        holds.place_hold(u, admin, p.id, "dispute", "disputed", DAY, guarantor="G", end=dt.date(2026, 3, 10))
-    agency(uow, admin, p, "AG1", "0.00", 60)
+    disputed_for_ten_days(uow, admin)
     v = explain(uow, admin, dt.date(2026, 3, 31), encounter="E-G")
     age = reasons(v["external"], "too_young")[0]
     assert (age.actual, age.threshold, age.passed) == (60, 60, False)

@@ -181,6 +181,7 @@ def test_command_line(cli, uow, world) -> None:
 
 def test_held_days_in_sql_equal_the_rule_on_both_databases(uow, admin, world) -> None:
     """The statements the workflows use count the same held days as held_days(), releases included."""
+    from core.eligibility import of_line, on_hold
     from core.sql import q
     place(uow, admin, world, start=dt.date(2026, 1, 10), end=dt.date(2026, 1, 19))          # 10 days
     later = place(uow, admin, world, kind="appeal", start=dt.date(2026, 2, 1))               # open...
@@ -190,12 +191,12 @@ def test_held_days_in_sql_equal_the_rule_on_both_databases(uow, admin, world) ->
     spans = [(dt.date(2026, 1, 10), dt.date(2026, 1, 19)), (dt.date(2026, 2, 1), dt.date(2026, 2, 10)),
              (dt.date(2026, 3, 1), None)]
     with uow(write=False) as u:
-        sql = (f"SELECT {holds.held_days_sql(u.dialect, ':a')}, {holds.held_on_sql()}, {holds.any_hold_sql()} "
+        sql = (f"SELECT {holds.held_days_sql(u.dialect, ':a')}, {on_hold(of_line('l'))}, {holds.any_hold_sql()} "
                "FROM service_line l WHERE l.source_id = 'E1-1'")
         for anchor, as_of in ((dt.date(2026, 1, 5), dt.date(2026, 3, 15)), (dt.date(2026, 1, 15), dt.date(2026, 2, 5)),
                               (dt.date(2026, 2, 20), dt.date(2026, 2, 28)), (dt.date(2026, 1, 1), dt.date(2026, 1, 9)),
                               (dt.date(2026, 1, 19), dt.date(2026, 3, 1))):
-            days, held, any_ = u.session.execute(q(sql, {"a": anchor, "el_d": as_of})).one()
+            days, held, any_ = u.session.execute(q(sql, {"a": anchor, "el_d": as_of, "el_p": world["p"]})).one()
             assert days == holds.held_days(spans, anchor, as_of), (anchor, as_of)
             assert bool(held) == any(s <= as_of and (e is None or as_of <= e) for s, e in spans), as_of
             assert bool(any_) == (as_of >= dt.date(2026, 1, 10))

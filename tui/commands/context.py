@@ -56,6 +56,12 @@ def add_out_option(p: argparse.ArgumentParser) -> None:
                    help="folder for agency files (default: $RECOUP_AGENCY_FILES, else agency-files in the data folder)")
 
 
+def optional_date(text: str | None, field: str) -> dt.date | None:
+    """A date flag: None when not given, else ISO or one clear line naming the flag."""
+    from core.clock import parse_date
+    return parse_date(text, field) if text else None
+
+
 def add_group(sub: Any, name: str, help: str) -> Any:
     """A subcommand that has subcommands of its own (`recoup users add`)."""
     p = sub.add_parser(name, help=help, description=help)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.commands.context import Context, add_command, add_group, add_practice_command
+from tui.commands.context import Context, add_command, add_group, add_practice_command, optional_date
 
 COLUMNS = ["hold", "kind", "guarantor", "encounter", "start", "end", "state", "operator", "reason"]
 
@@ -36,11 +36,6 @@ def register(sub: Any) -> None:
     p.add_argument("--guarantor", metavar="ID")
 
 
-def _date(text: str | None, field: str) -> Any:
-    from core.clock import parse_date
-    return parse_date(text, field) if text else None
-
-
 def _json_row(r: Any) -> dict[str, Any]:
     return {"hold": r.id, "kind": r.kind, "guarantor": r.guarantor, "encounter": r.encounter,
             "start": r.start.isoformat(), "end": r.end.isoformat() if r.end else None, "state": r.state,
@@ -56,7 +51,8 @@ def cmd_add(ctx: Context) -> int:
         practice = find_practice(uow, a.practice)
         assert practice.id is not None
         row = holds.place_hold(uow, actor, practice.id, a.kind, a.reason, ctx.as_of, guarantor=a.guarantor,
-                               encounter=a.encounter, start=_date(a.start, "start"), end=_date(a.end, "end"))
+                               encounter=a.encounter, start=optional_date(a.start, "start"),
+                               end=optional_date(a.end, "end"))
     if ctx.json:
         ctx.emit_object(_json_row(row))
     else:
@@ -69,7 +65,7 @@ def cmd_release(ctx: Context) -> int:
     from core import holds
     a = ctx.args
     with ctx.uow() as uow:
-        row = holds.release_hold(uow, ctx.actor(uow), a.hold, a.reason, ctx.as_of, _date(a.on, "on"))
+        row = holds.release_hold(uow, ctx.actor(uow), a.hold, a.reason, ctx.as_of, optional_date(a.on, "on"))
     if ctx.json:
         ctx.emit_object(_json_row(row))
     else:

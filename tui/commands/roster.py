@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tui.commands.context import Context, add_command, add_group
+from tui.commands.context import Context, add_command, add_group, optional_date
 
 BOOL_SETTINGS = {"auto_populate": "automatic roster population", "letters_in_notes": "letters into notes",
                  "letters_in_history": "letters into account history (0.00 adjustment)",
@@ -176,11 +176,6 @@ def _guarantor_ids(uow: Any, practice_id: int, text: str | None) -> list[int] | 
     return guarantor_ids(uow, practice_id, text.split(",")) if text else None
 
 
-def _date(text: str | None, field: str) -> Any:
-    from core.clock import parse_date
-    return parse_date(text, field) if text else None
-
-
 def _percent_bp(text: str | None, field: str) -> int | None:
     """A percent option (0 to 100) as basis points; not given stays None."""
     from core.money import parse_percent
@@ -302,7 +297,8 @@ def cmd_plan(ctx: Context) -> int:
         amount = parse(ctx.args.amount)
     except AmountError as exc:
         raise BadInput(f"amount: {exc}", field="amount") from None
-    start = _date(ctx.args.start, "start")
+    from core.clock import parse_date
+    start = parse_date(ctx.args.start, "start")  # required by the parser
     with ctx.uow() as uow:
         plan = roster.set_plan(uow, ctx.actor(uow), _guarantor_id(uow, ctx), amount, ctx.args.every_days, start,
                                ctx.as_of, non_delinquent=ctx.args.non_delinquent,
@@ -357,7 +353,7 @@ def cmd_work(ctx: Context) -> int:
     from core import roster
     with ctx.uow(write=False) as uow:
         rows = roster.work_list(uow, ctx.actor(uow), _practice_id(uow, ctx.args.practice), ctx.args.status,
-                                _date(ctx.args.due_by, "due-by"))
+                                optional_date(ctx.args.due_by, "due-by"))
     ctx.emit(rows, ["guarantor", "name", "status", "since", "next_contact", "past_due", "balance", "version"])
     return 0
 
@@ -366,7 +362,7 @@ def cmd_note(ctx: Context) -> int:
     from core import roster
     with ctx.uow() as uow:
         note = roster.add_note(uow, ctx.actor(uow), _guarantor_id(uow, ctx), ctx.args.text, ctx.as_of,
-                               _date(ctx.args.next_contact, "next-contact"))
+                               optional_date(ctx.args.next_contact, "next-contact"))
         ctx.emit_object({"note": note.id, "guarantor": ctx.args.guarantor, "next_contact": note.next_contact})
     return 0
 
