@@ -49,10 +49,10 @@ class TurnoverResult:
     fees: str
     file: str
     journal_id: int
-    tally: int  # the batch's tally (core.tallies)
+    tally: tallies.TallyView  # what the batch took and left out (core.tallies)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "tally": tallies.as_dict(self.tally)}
 
 
 def _tally(uow: UnitOfWork, guarantor_ids: list[int] | None, params: dict[str, Any], elig: Rules,
@@ -154,7 +154,7 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
     tally = _tally(uow, guarantor_ids, params, elig, n_acc, cents, n_lines, fee)
     f = record_file(uow, practice_id=practice_id, kind="turnover", path=path, rows=n_lines, total_cents=cents,
                     sha256=digest, operator=actor.name, as_of=as_of)
-    result = TurnoverResult(n_acc, n_lines, format_plain(cents), format_plain(fee), str(path), journal, tally.id)
+    result = TurnoverResult(n_acc, n_lines, format_plain(cents), format_plain(fee), str(path), journal, tally)
     audit.record(uow, actor.name, "roster.turnover", "roster_account", [practice.source_id, f"file:{f.id}"],
                  None, {**result.as_dict(), "sha256": digest}, business_date=as_of)
     try:

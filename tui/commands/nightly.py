@@ -42,11 +42,15 @@ def cmd_nightly(ctx: Context) -> int:
         ctx.actor(uow)
         due = [p for kind in BATCH_KINDS for p in due_practices(uow, kind, ctx.args.practice)]
     due.sort(key=lambda p: (p.source_id, BATCH_KINDS.index(p.kind)))
+    from tui.commands.runs import print_tallies, tally_field
     rows: list[dict[str, Any]] = []
     refused: list[str] = []
+    found = []
     for p in due:
         r, already = claimed(ctx, p.id, p.kind, refused)
+        found.append(None if already else r.tally)
         rows.append({"practice": p.source_id, "batch": p.kind, "run": None if already else r.run_id,
-                     "summary": already if already else _summary(p.kind, r)})
-    ctx.emit(rows, ["practice", "batch", "run", "summary"])
+                     "summary": already if already else _summary(p.kind, r), "tally": tally_field(ctx, found[-1])})
+    ctx.emit(rows, ["practice", "batch", "run", "summary", "tally"])
+    print_tallies(ctx, found)
     return exit_status(refused)
