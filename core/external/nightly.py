@@ -302,3 +302,14 @@ def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment]) -> None:
            f"agency_id = (SELECT {target} FROM service_line sl WHERE sl.id = external_placement.line_id), "
            "file_id = NULL, batch_no = NULL, reassigned_on = :d", where, params)
     history(uow, st, "reassign")
+
+
+def examples(uow: UnitOfWork, run_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """The first lines a run changed, step by step, for the nightly preview."""
+    rows = uow.session.execute(q("""SELECT h.step, l.source_id, g.source_id, g.name, a.source_id, h.to_state,
+            h.amount_cents FROM external_history h JOIN external_placement x ON x.id = h.placement_id
+        JOIN service_line l ON l.id = x.line_id JOIN guarantor g ON g.id = x.guarantor_id
+        LEFT JOIN agency a ON a.id = h.agency_id WHERE h.run_id = :run ORDER BY h.id LIMIT :n""",
+                                 {"run": run_id, "n": limit}))
+    return [{"step": r[0], "line": r[1], "guarantor": r[2], "name": r[3], "agency": r[4], "state": r[5],
+             "cents": int(r[6])} for r in rows]

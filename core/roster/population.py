@@ -387,3 +387,13 @@ def _record_run(uow: UnitOfWork, row: RosterRun, r: PopulateResult) -> None:
     row.ended_at = uow.now()
     row.outcome = "done"
     uow.session.add(row)
+
+
+def examples(uow: UnitOfWork, run_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """The first accounts a populate moved (entered, left, changed status), for the nightly preview."""
+    rows = execute(uow, """SELECT h.reason, g.source_id, g.name, h.from_status, h.to_status, ra.past_due_cents
+        FROM roster_history h JOIN guarantor g ON g.id = h.guarantor_id
+        JOIN roster_account ra ON ra.guarantor_id = h.guarantor_id
+        WHERE h.run_id = :run ORDER BY h.id LIMIT :n""", run=run_id, n=limit)
+    return [{"step": r[0], "guarantor": r[1], "name": r[2], "from": r[3], "to": r[4], "cents": int(r[5])}
+            for r in rows]
