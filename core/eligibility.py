@@ -305,6 +305,18 @@ def _insurance(subject: Subject, rules: Rules) -> list[tuple[str, str]]:
                                f"AND {insurance_open_sql('ex')})")]
 
 
+def held_on_record(guarantor: str, encounter: str, at: str, day: str) -> str:
+    """SQL: a hold already on record at time `at` covered the subject on business date `day` (its
+    guarantor's account, or its encounter; pass encounter "NULL" for account holds only), and no
+    release recorded by then had ended it. `recoup verify` asks this of every line a batch took:
+    a hold placed (or back-dated) after the batch does not make the batch wrong."""
+    return f"""EXISTS (SELECT 1 FROM hold hh WHERE hh.guarantor_id = {guarantor}
+        AND (hh.encounter_id IS NULL OR hh.encounter_id = {encounter}) AND hh.created_at <= {at}
+        AND hh.start_date <= {day} AND (hh.end_date IS NULL OR hh.end_date >= {day})
+        AND NOT EXISTS (SELECT 1 FROM hold_release hr WHERE hr.hold_id = hh.id AND hr.created_at <= {at}
+                        AND hr.released_on <= {day}))"""
+
+
 def collectable(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[str]:
     """Conditions (ANDed) that keep out of `me` everything SPEC 14 forbids on the business date."""
     return [f"NOT ({sql})" for _code, sql in exclusions(me, subject, rules, agency)]

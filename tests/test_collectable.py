@@ -140,3 +140,33 @@ def test_the_roster_freezes_an_account_on_hold(uow, admin) -> None:
         assert populate(day) == first, day  # still there, same status, same past-due
     moved = populate(25)
     assert moved["status"] != first["status"] and moved["active"]
+
+
+def problems_of(uow: Any, name: str) -> list[str]:
+    from core.verify import verify
+    with uow(write=False) as u:
+        return {c.name: c.problems for c in verify(u)}[name]
+
+
+def test_verify_finds_a_balance_taken_while_on_hold_but_not_one_held_afterwards(uow, admin, world) -> None:
+    """Every workflow's take is checked against the holds on record at the time. A batch that
+    took the held encounter (a forged task and its history, as a bug or a hand edit would leave)
+    is found; a hold placed after the batch, back-dated over its date, is not held against it."""
+    taken_by_precollections(uow, admin, world)
+    assert problems_of(uow, "holds obeyed") == []
+    with uow() as u:  # back-dated after the build: the build was right when it ran
+        holds.place_hold(u, admin, world.id, "appeal", "appealed", DAY + dt.timedelta(days=1), guarantor="PLAIN",
+                         start=DAY - dt.timedelta(days=5))
+    assert problems_of(uow, "holds obeyed") == []
+    with uow() as u:
+        u.session.execute(text("""INSERT INTO precollection_task (practice_id, task_no, encounter_id, guarantor_id,
+                on_list, state, state_date, run_id, version)
+            SELECT e.practice_id, 99, e.id, e.guarantor_id, TRUE, 'pre', :d, r.id, 1 FROM encounter e,
+                   precollection_run r WHERE e.source_id = 'E-HELD'"""), {"d": DAY})
+        u.session.execute(text("""INSERT INTO precollection_history (practice_id, task_id, encounter_id, run_id,
+                from_state, to_state, amount_cents, business_date, at, operator)
+            SELECT t.practice_id, t.id, t.encounter_id, t.run_id, NULL, 'pre', 10000, :d, :at, 'x'
+            FROM precollection_task t WHERE t.task_no = 99"""), {"d": DAY, "at": u.now()})
+        u.commit()
+    assert problems_of(uow, "holds obeyed") == [
+        "Pre-Collections build on 2026-03-01: took encounter E-HELD while it was on hold"]
