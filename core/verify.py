@@ -7,6 +7,7 @@ a stream), so verify stays fast on a million encounters.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,12 +19,16 @@ from core.eligibility import (
     Workflow,
     held_by,
     held_on_record,
+    insurance_open_on_record,
     join_holder,
     moved_to_collections_by,
     of_line,
+    protected_on_record,
 )
 from core.ledger import LINE_BALANCE_SQL, bucket_sum
 from core.money import format_plain
+from core.protections import protection_params
+from core.sql import as_date
 from core.uow import UnitOfWork
 
 PROBLEMS_SHOWN = 20
@@ -253,10 +258,38 @@ def check_taken_while_held(uow: UnitOfWork) -> Check:
     return c
 
 
+def check_taken_while_protected(uow: UnitOfWork) -> Check:
+    """No batch took the balance of a guarantor protected on its business date, nor of an
+    encounter whose insurance status was open, by facts unchanged since the batch (the database
+    stamps their changes, so a protection recorded later is not held against it). One statement
+    per batch and business date: a protection depends on the date (a minor comes of age)."""
+    c = Check("protections obeyed", "no batch took a protected guarantor's balance or one waiting for insurance")
+    for batch, taken in TAKEN.items():
+        days = uow.session.execute(text(f"SELECT DISTINCT t.business_date FROM ({taken}) t")).scalars().all()
+        reasons = [*protected_on_record("g", "t.at"),
+                   ("insurance_open", f"(e.id IS NOT NULL AND {insurance_open_on_record('e', 'pr', 't.at')})")]
+        first = " ".join(f"WHEN {sql} THEN '{code}'" for code, sql in reasons)
+        for day in days:
+            c.checked += 1
+            rows = uow.session.execute(text(f"""SELECT t.what, CASE {first} END FROM ({taken}) t
+                JOIN guarantor g ON g.id = t.guarantor_id JOIN practice pr ON pr.id = g.practice_id
+                LEFT JOIN encounter e ON e.id = t.encounter_id
+                WHERE t.business_date = :el_d AND ({' OR '.join(sql for _c, sql in reasons)})
+                ORDER BY t.what"""), protection_params(None, as_date(day) or dt.date.min)).all()
+            c.problems += [f"{batch} on {day}: took {what} while {REASON_WORDS[code]}" for what, code in rows]
+    return c
+
+
+REASON_WORDS = {"protected:minor": "its guarantor was a minor with no responsible party",
+                "protected:deceased": "its guarantor was deceased with no estate representative",
+                "protected:bankruptcy": "its guarantor was in bankruptcy",
+                "insurance_open": "its insurance was still open"}
+
+
 CHECKS: list[Callable[[UnitOfWork], Check]] = [
     check_journals, check_charges, check_line_balances, check_encounter_balances,
     check_guarantor_balances, check_identity, check_one_workflow, check_task_numbers,
-    check_collections_held, check_taken_while_held, check_audit_chain,
+    check_collections_held, check_taken_while_held, check_taken_while_protected, check_audit_chain,
 ]
 
 
