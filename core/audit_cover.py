@@ -1,0 +1,241 @@
+"""What the audit chain covers besides its own entries: the rows of the append-only tables.
+
+The last audit entry of every committing transaction carries, per covered table, the id range
+(lo, hi] it vouches for, how many rows that range holds and a keyed digest of them. The digest is
+additive (a sum modulo a prime of a keyed mix of each row's columns), so `recoup verify` checks a
+whole table with one aggregate query against the sum of the ranges, and only on a mismatch looks
+for which range changed. The mix's coefficients come from the audit key, so nobody without it can
+edit rows in a way that keeps the digest.
+
+Ranges are contiguous: a commit starts where the chain head's range ended. On PostgreSQL a
+writer that began before others committed can own ids below that point; it then re-covers from
+the start of the range holding its first possible id (its `floor`, the table's sequence when the
+transaction began), which supersedes the earlier, shorter ranges. Rows above the head's range and
+below the floor existed before this transaction began and were covered by no commit: they were
+written behind Recoup's back, and the entry says so ("foreign" rows) for verify to report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+
+from core.uow import UnitOfWork
+
+P = 2_147_483_647  # 2^31 - 1: every product of two reduced values stays inside a 64-bit integer
+NULL_VALUE = 7
+
+# table -> (numbers, texts, dates): the columns that are the record (timestamps are not)
+COVERED: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "journal": (("practice_id", "txn_count", "total_cents"), ("kind", "operator"), ("business_date",)),
+    "ledger_txn": (("practice_id", "journal_id", "guarantor_id", "line_id", "amount_cents"),
+                   ("kind", "source", "bucket_from", "bucket_to", "adjustment_code"), ("date",)),
+    "precollection_history": (("practice_id", "task_id", "encounter_id", "run_id", "amount_cents", "agency_id",
+                               "batch_no"), ("from_state", "to_state", "action", "operator"), ("business_date",)),
+    "roster_history": (("practice_id", "guarantor_id", "episode", "run_id"),
+                       ("from_status", "to_status", "reason", "operator"), ("business_date",)),
+    "external_history": (("practice_id", "placement_id", "run_id", "from_agency_id", "agency_id", "amount_cents"),
+                         ("step", "from_state", "to_state", "operator"), ("business_date",)),
+    "hold": (("practice_id", "guarantor_id", "encounter_id"), ("kind", "reason", "operator"),
+             ("start_date", "end_date", "business_date")),
+    "hold_release": (("hold_id",), ("reason", "operator"), ("released_on", "business_date")),
+}
+TABLES = tuple(COVERED)
+FLOORS = "recoup.audit.floors"
+
+
+def _coefficients(key: bytes, table: str, n: int) -> list[int]:
+    stream = b""
+    counter = 0
+    while len(stream) < 4 * (n + 2):
+        stream += hmac.new(key, f"coverage:{table}:{counter}".encode(), hashlib.sha256).digest()
+        counter += 1
+    return [int.from_bytes(stream[4 * i:4 * i + 4], "big") % P or 1 for i in range(n + 2)]
+
+
+def _number(dialect: str, column: str, kind: str) -> str:
+    value = _value(dialect, column, kind)
+    return value if dialect == "sqlite" else f"CAST({value} AS BIGINT)"  # int4 columns overflow in int4
+
+
+def _value(dialect: str, column: str, kind: str) -> str:
+    if kind == "text":
+        code = ("unicode({0}) * 1009 + unicode(substr({0}, -1))" if dialect == "sqlite"
+                else "ascii({0}) * 1009 + ascii(right({0}, 1))").format(column)
+        return f"COALESCE(length({column}) * 1000003 + {code}, {NULL_VALUE})"
+    if kind == "date":
+        if dialect == "sqlite":
+            return f"COALESCE(CAST(replace({column}, '-', '') AS INTEGER), {NULL_VALUE})"
+        return f"COALESCE({column} - DATE '2000-01-01', {NULL_VALUE})"
+    return f"COALESCE({column}, {NULL_VALUE})"
+
+
+def row_digest_sql(dialect: str, key: bytes, table: str) -> str:
+    """SQL for one row's keyed digest (a value in [0, P)), over the table's own columns."""
+    numbers, texts, dates = COVERED[table]
+    columns = [(c, "number") for c in numbers] + [(c, "text") for c in texts] + [(c, "date") for c in dates]
+    k = _coefficients(key, table, len(columns))
+    # coefficients of the columns are kept under 2^20 so a dozen terms sum inside 64 bits
+    terms = " + ".join(f"{k[i] % 1048573 + 1} * ((({_number(dialect, c, kind)}) % {P}) + {P})"
+                       for i, (c, kind) in enumerate(columns))
+    ident = "id" if dialect == "sqlite" else "CAST(id AS BIGINT)"
+    return f"(((({terms}) % {P}) * ((({ident} % {P}) * {k[-2]} + {k[-1]}) % {P})) % {P})"
+
+
+@dataclass
+class Range:
+    """One commit's vouching for table rows: ids in (lo, hi], n rows, digest; `foreign` rows in it
+    existed before that transaction began and no earlier entry covered them."""
+    lo: int
+    hi: int
+    n: int
+    digest: int
+    foreign: int = 0
+    entry_id: int = 0
+
+    def to_json(self) -> list[int]:
+        return [self.lo, self.hi, self.n, self.digest, self.foreign]
+
+    @classmethod
+    def from_json(cls, value: list[int], entry_id: int) -> Range:
+        lo, hi, n, digest, foreign = [*value, 0][:5]
+        return cls(int(lo), int(hi), int(n), int(digest), int(foreign), entry_id)
+
+
+def range_digest(uow: UnitOfWork, key: bytes, table: str, lo: int, hi: int | None = None) -> tuple[int, int, int]:
+    """(rows, digest, max id) of the table's rows with id > lo (and <= hi): one indexed range scan."""
+    upper = "" if hi is None else " AND id <= :hi"
+    n, total, top = uow.session.execute(text(
+        f"SELECT COUNT(*), COALESCE(SUM({row_digest_sql(uow.dialect, key, table)}), 0), MAX(id) "
+        f"FROM {table} WHERE id > :lo{upper}"), {"lo": lo, "hi": hi}).one()
+    return int(n), int(total) % P, int(top if top is not None else lo)
+
+
+def table_digest(uow: UnitOfWork, key: bytes, table: str) -> tuple[int, int, int]:
+    """(rows, digest, max id) of the whole table: verify's one aggregate per table."""
+    return range_digest(uow, key, table, -1)
+
+
+# ------------------------------------------------------------------------------ at begin and commit
+
+def floors(uow: UnitOfWork) -> dict[str, int]:
+    """The highest id each covered table had handed out when this transaction began: every row
+    it writes has a higher one. Read once at BEGIN of a writing unit of work."""
+    if uow.dialect == "postgresql":
+        exprs = ", ".join(f"COALESCE(pg_sequence_last_value(pg_get_serial_sequence('{t}', 'id')), 0)"
+                          for t in TABLES)
+    else:
+        exprs = ", ".join(f"COALESCE((SELECT MAX(id) FROM {t}), 0)" for t in TABLES)
+    row = uow.session.execute(text(f"SELECT {exprs}")).one()
+    return {t: int(v) for t, v in zip(TABLES, row, strict=True)}
+
+
+def remember_floors(uow: UnitOfWork) -> None:
+    uow.session.info[FLOORS] = floors(uow)
+
+
+def new_ranges(uow: UnitOfWork, key: bytes, heads: dict[str, Range] | None,
+               earlier: Iterable[dict[str, Range]], restart: bool) -> dict[str, Range]:
+    """This commit's range per table, continuing `heads` (the chain head's ranges); `restart`
+    (a seal or a key rotation) vouches for every row again, from id 0, under the new key."""
+    mine: dict[str, int] = uow.session.info.get(FLOORS) or {}
+    starts = {t: 0 if restart or not heads or t not in heads else heads[t].hi for t in TABLES}
+    if not restart:
+        _reach_down(starts, mine, earlier)
+    out: dict[str, Range] = {}
+    for t in TABLES:
+        prev_hi = 0 if not heads or t not in heads else heads[t].hi
+        n, digest, top = range_digest(uow, key, t, starts[t])
+        foreign = 0
+        if not restart and t in mine and mine[t] > prev_hi:
+            foreign = int(uow.session.execute(text(f"SELECT COUNT(*) FROM {t} WHERE id > :a AND id <= :b"),
+                                              {"a": prev_hi, "b": mine[t]}).scalar_one())
+        out[t] = Range(starts[t], max(top, prev_hi if not restart else 0), n, digest, foreign)
+    return out
+
+
+def _reach_down(starts: dict[str, int], mine: dict[str, int], earlier: Iterable[dict[str, Range]]) -> None:
+    """Lower each start to a range boundary at or below this transaction's floor (PostgreSQL: a
+    writer that began before others committed re-covers their ranges too)."""
+    waiting = {t for t in TABLES if t in mine and mine[t] < starts[t]}
+    if not waiting:
+        return
+    for ranges in earlier:
+        for t in list(waiting):
+            if t in ranges:
+                starts[t] = min(starts[t], ranges[t].lo)
+                if starts[t] <= mine[t]:
+                    waiting.discard(t)
+        if not waiting:
+            return
+    for t in waiting:
+        starts[t] = 0
+
+
+# ------------------------------------------------------------------------------------- verify
+
+@dataclass
+class Partition:
+    """The ranges in force after reading the chain: later ranges supersede those they contain."""
+    ranges: dict[str, list[Range]] = field(default_factory=lambda: {t: [] for t in TABLES})
+
+    def add(self, table: str, r: Range) -> str | None:
+        rs = self.ranges.setdefault(table, [])
+        while rs and rs[-1].lo >= r.lo:
+            rs.pop()
+        if rs and rs[-1].hi > r.lo:
+            return (f"audit entry {r.entry_id}: its {table} range starts at id {r.lo}, inside the range of "
+                    f"entry {rs[-1].entry_id}")
+        rs.append(r)
+        return None
+
+
+def check_table(uow: UnitOfWork, key: bytes, table: str, ranges: list[Range]) -> list[str]:
+    """Problems of one covered table: one aggregate when all is well; on a mismatch, each range
+    recounted (one indexed range scan each) to name where."""
+    problems = [f"{table}: {r.foreign} rows (ids {r.lo + 1}..{r.hi}) existed before audit entry {r.entry_id} "
+                "began and no entry had written them: written behind Recoup's back"
+                for r in ranges if r.foreign]
+    n, digest, top = table_digest(uow, key, table)
+    want_n = sum(r.n for r in ranges)
+    want = sum(r.digest for r in ranges) % P
+    last = ranges[-1].hi if ranges else 0
+    if (n, digest) == (want_n, want) and top <= last:
+        return problems
+    after_n, _d, after_top = range_digest(uow, key, table, last)
+    if after_n:
+        problems.append(f"{table}: {after_n} rows (ids {last + 1}..{after_top}) are covered by no audit "
+                        "entry: written behind Recoup's back")
+    for r in ranges:
+        rn, rd, _t = range_digest(uow, key, table, r.lo, r.hi)
+        if (rn, rd) != (r.n, r.digest):
+            what = f"{r.n - rn} rows deleted" if rn < r.n else f"{rn - r.n} rows added" if rn > r.n \
+                else "rows changed"
+            problems.append(f"{table}: ids {r.lo + 1}..{r.hi}, committed with audit entry {r.entry_id}: {what} "
+                            "since (edited behind Recoup's back)")
+    if len(problems) == 0:
+        problems.append(f"{table}: holds {n} rows where the audit chain committed {want_n}")
+    return problems
+
+
+def parse(covers: str | None, entry_id: int) -> dict[str, Range]:
+    import json
+    if not covers:
+        return {}
+    return {t: Range.from_json(v, entry_id) for t, v in json.loads(covers).items()}
+
+
+def dump(ranges: dict[str, Range]) -> str:
+    import json
+    return json.dumps({t: r.to_json() for t, r in ranges.items()}, separators=(",", ":"), sort_keys=True)
+
+
+def any_rows(uow: UnitOfWork) -> dict[str, int]:
+    """Row counts of the covered tables that hold rows (for "an empty audit trail with money")."""
+    sql = " UNION ALL ".join(f"SELECT '{t}', COUNT(*) FROM {t}" for t in TABLES)
+    return {str(t): int(n) for t, n in uow.session.execute(text(sql)).all() if n}
+
