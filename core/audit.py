@@ -138,10 +138,10 @@ def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
     ring = audit_keys.load(create=not keyed)
     kid = head.key_id if keyed and head is not None else ring.newest
     assert kid is not None
-    if not queue:
-        queue.append(_system_entry(uow, COVER, {}))
     if head is not None and not keyed:
         queue.insert(0, _system_entry(uow, SEAL, {"plain_entries_before": head.id}))
+    if not queue:
+        queue.append(_system_entry(uow, COVER, {}))
     restart = any(e.action in (SEAL, ROTATE) for e in queue)
     prev = head.hash if head is not None else GENESIS
     for i, e in enumerate(queue):
