@@ -93,18 +93,35 @@ def _pending(uow: UnitOfWork) -> list[AuditEntry]:
 
 
 def begin_writing(uow: UnitOfWork) -> None:
-    """Called by a writing unit of work at BEGIN: note where the covered tables stood, and make
-    sure its commit vouches for whatever rows it adds, with or without entries of its own."""
+    """Called by a writing unit of work at BEGIN: note where the covered tables stood and which
+    settings tables were changed since the last commit, and make sure its commit vouches for
+    whatever it adds or changes, with or without entries of its own."""
     audit_cover.remember_floors(uow)
     _pending(uow)
+    head = _last_covering(uow)
+    if head is None or head.key_id is None:
+        return
+    try:
+        key = audit_keys.load().get(head.key_id)
+    except audit_keys.KeyProblem:
+        return  # reading goes on; a commit would refuse (core.audit_keys says why)
+    audit_cover.note_foreign_settings(uow, key, audit_cover.parse_settings(head.covers))
+    again = _last_covering(uow)
+    if again is None or again.id != head.id:  # (PostgreSQL) a commit landed meanwhile: no verdict
+        uow.session.info.pop(audit_cover.FOREIGN_SETTINGS, None)
+
+
+def _last_covering(uow: UnitOfWork) -> AuditEntry | None:
+    return uow.session.exec(select(AuditEntry).where(col(AuditEntry.covers).is_not(None))
+                            .order_by(col(AuditEntry.id).desc()).limit(1)).first()
 
 
 def _head(uow: UnitOfWork) -> AuditEntry | None:
     return uow.session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
 
 
-def _covering(uow: UnitOfWork, below: int | None = None) -> Iterator[dict[str, audit_cover.Range]]:
-    """The ranges of the entries that carry some, newest first, read a page at a time."""
+def _covering(uow: UnitOfWork, below: int | None = None) -> Iterator[tuple[int, str]]:
+    """(id, covers) of the entries that carry coverage, newest first, read a page at a time."""
     while True:
         stmt = select(AuditEntry.id, AuditEntry.covers).where(col(AuditEntry.covers).is_not(None))
         if below is not None:
@@ -113,7 +130,7 @@ def _covering(uow: UnitOfWork, below: int | None = None) -> Iterator[dict[str, a
         if not page:
             return
         for eid, covers in page:
-            yield audit_cover.parse(covers, int(eid or 0))
+            yield int(eid or 0), str(covers)
         below = int(page[-1][0] or 0)
 
 
@@ -124,6 +141,11 @@ def _added_rows(uow: UnitOfWork, heads: dict[str, audit_cover.Range] | None) -> 
                for t, top in zip(audit_cover.TABLES, tops, strict=True))
 
 
+def _settings_moved(uow: UnitOfWork, key: bytes, covers: str | None) -> bool:
+    was = audit_cover.parse_settings(covers) or {}
+    return any(v[:2] != was.get(t, [0, 0])[:2] for t, v in audit_cover.settings_digests(uow, key).items())
+
+
 def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
     """Chain, sign and insert the queued entries, in the order they were recorded, under the lock
     that keeps the chain gap-free; the commit that follows releases it. The last one carries what
@@ -131,13 +153,17 @@ def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
     uow.lock("audit")
     head = _head(uow)
     covering = _covering(uow)
-    heads = next(covering, None)
+    last = next(covering, None)
+    heads = audit_cover.parse(last[1], last[0]) if last else None
     keyed = head is not None and head.key_id is not None
-    if not queue and (head is None or keyed) and not _added_rows(uow, heads):
-        return
+    if not queue and head is None and not _added_rows(uow, heads) and not audit_cover.any_settings(uow):
+        return  # nothing written yet, and no key file made for nothing
     ring = audit_keys.load(create=not keyed)
     kid = head.key_id if keyed and head is not None else ring.newest
     assert kid is not None
+    if not queue and keyed and not _added_rows(uow, heads) \
+            and not _settings_moved(uow, ring.get(kid), last[1] if last else None):
+        return
     if head is not None and not keyed:
         queue.insert(0, _system_entry(uow, SEAL, {"plain_entries_before": head.id}))
     if not queue:
@@ -149,8 +175,9 @@ def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
             kid = _hand_over(ring, e, prev, kid)
         e.prev_hash, e.key_id = prev, kid
         if i == len(queue) - 1:
-            ranges = audit_cover.new_ranges(uow, ring.get(kid), heads, covering, restart)
-            e.covers = audit_cover.dump(ranges)
+            earlier = (audit_cover.parse(c, eid) for eid, c in covering)
+            ranges = audit_cover.new_ranges(uow, ring.get(kid), heads, earlier, restart)
+            e.covers = audit_cover.dump(ranges, audit_cover.new_settings(uow, ring.get(kid), restart))
         e.hash = prev = entry_mac(ring.get(kid), e)
         uow.session.add(e)
         uow.session.flush()  # one at a time: the id order is the chain order
@@ -208,6 +235,7 @@ class ChainReport:
     keyed: bool = False
     key: bytes | None = None
     partition: audit_cover.Partition = field(default_factory=audit_cover.Partition)
+    settings: list[tuple[int, dict[str, list[int]]]] = field(default_factory=list)  # (entry, snapshot)
 
 
 def read_chain(uow: UnitOfWork) -> ChainReport:
@@ -234,6 +262,9 @@ def read_chain(uow: UnitOfWork) -> ChainReport:
                 report.problems.append(f"audit entry {e.id}: its content was changed after it was written")
         elif ring is not None:
             current = _check_signed(ring, e, prev, current, report.problems)
+            snapshot = audit_cover.parse_settings(e.covers)
+            if snapshot is not None:
+                report.settings.append((int(e.id or 0), snapshot))
             for table, r in audit_cover.parse(e.covers, int(e.id or 0)).items():
                 overlap = report.partition.add(table, r)
                 if overlap:

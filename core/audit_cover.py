@@ -47,6 +47,11 @@ COVERED: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
 }
 TABLES = tuple(COVERED)
 FLOORS = "recoup.audit.floors"
+FOREIGN_SETTINGS = "recoup.audit.foreign_settings"
+# Tables that are changed in place (operators and their roles, settings): small, so each commit
+# records a digest of the whole table, and a change made between commits shows (SPEC 17).
+SETTINGS = ("operator", "practice", "roster_settings", "external_settings", "collection_status", "billing_group",
+            "adjustment_code", "letter_template", "agency", "agency_assignment", "poverty_guideline")
 
 
 def _coefficients(key: bytes, table: str, n: int) -> list[int]:
@@ -77,14 +82,34 @@ def _value(dialect: str, column: str, kind: str) -> str:
     return f"COALESCE({column}, {NULL_VALUE})"
 
 
+def _columns(table: str) -> list[tuple[str, str]]:
+    """(column, kind) of a table's record: COVERED's lists, or for a settings table every column of
+    its model but the id and timestamps."""
+    if table in COVERED:
+        numbers, texts, dates = COVERED[table]
+        return [(c, "number") for c in numbers] + [(c, "text") for c in texts] + [(c, "date") for c in dates]
+    from sqlalchemy import Boolean, Date, DateTime, String, Text
+    from sqlmodel import SQLModel
+
+    import core.models  # noqa: F401  (every table registered)
+    out: list[tuple[str, str]] = []
+    for column in SQLModel.metadata.tables[table].columns:
+        kind = column.type
+        if column.name == "id" or isinstance(kind, DateTime):
+            continue
+        out.append((f"CAST({column.name} AS INTEGER)", "number") if isinstance(kind, Boolean)
+                   else (column.name, "text") if isinstance(kind, (String, Text))
+                   else (column.name, "date") if isinstance(kind, Date) else (column.name, "number"))
+    return out
+
+
 def row_digest_sql(dialect: str, key: bytes, table: str) -> str:
     """SQL for one row's keyed digest (a value in [0, P)), over the table's own columns.
 
     Column coefficients stay under 2^16 and values under 2^43 (amounts up to 87 billion dollars),
     so a dozen terms sum inside 64 bits without reducing each one (a modulo per column doubled
     the cost on SQLite)."""
-    numbers, texts, dates = COVERED[table]
-    columns = [(c, "number") for c in numbers] + [(c, "text") for c in texts] + [(c, "date") for c in dates]
+    columns = _columns(table)
     k = _coefficients(key, table, len(columns))
     terms = " + ".join(f"{k[i] % 65521 + 1} * {_number(dialect, c, kind)}" for i, (c, kind) in enumerate(columns))
     ident = "id" if dialect == "sqlite" else "CAST(id AS BIGINT)"
@@ -181,6 +206,47 @@ def _reach_down(starts: dict[str, int], mine: dict[str, int], earlier: Iterable[
         starts[t] = 0
 
 
+def settings_digests(uow: UnitOfWork, key: bytes) -> dict[str, list[int]]:
+    """table -> [rows, digest] of every settings table, in one statement (one snapshot)."""
+    sql = " UNION ALL ".join(f"SELECT '{t}', COUNT(*), COALESCE(SUM({row_digest_sql(uow.dialect, key, t)}), 0) "
+                             f"FROM {t}" for t in SETTINGS)
+    return {str(t): [int(n), int(d) % P] for t, n, d in uow.session.execute(text(sql)).all()}
+
+
+def any_settings(uow: UnitOfWork) -> bool:
+    return bool(uow.session.execute(text(" UNION ALL ".join(f"SELECT 1 FROM {t}" for t in SETTINGS)
+                                         + " LIMIT 1")).first())
+
+
+def note_foreign_settings(uow: UnitOfWork, key: bytes, head: dict[str, list[int]] | None) -> None:
+    """At BEGIN: the settings tables that differ from what the chain's head committed were changed
+    since, outside Recoup; this commit's entry names them."""
+    if head is None:
+        return
+    now = settings_digests(uow, key)
+    uow.session.info[FOREIGN_SETTINGS] = sorted(t for t in SETTINGS if t in head and now[t][:2] != head[t][:2])
+
+
+def new_settings(uow: UnitOfWork, key: bytes, restart: bool) -> dict[str, list[int]]:
+    """This commit's settings digests, each with 1 when the table had been changed outside Recoup."""
+    foreign = set() if restart else set(uow.session.info.get(FOREIGN_SETTINGS) or ())
+    return {t: [*v, int(t in foreign)] for t, v in settings_digests(uow, key).items()}
+
+
+def check_settings(uow: UnitOfWork, key: bytes, found: list[tuple[int, dict[str, list[int]]]]) -> list[str]:
+    """Problems of the settings tables: changed outside Recoup before a commit noticed (`found`: each
+    entry's snapshot), or since the last commit."""
+    problems = [f"{t}: changed outside Recoup before audit entry {eid} (a setting or role changed behind "
+                "Recoup's back)" for eid, snap in found for t, v in snap.items() if len(v) > 2 and v[2]]
+    if not found:
+        return problems
+    eid, last = found[-1]
+    now = settings_digests(uow, key)
+    problems.extend(f"{t}: changed since audit entry {eid} committed it (a setting or role changed behind "
+                    "Recoup's back)" for t in SETTINGS if t in last and now[t][:2] != last[t][:2])
+    return problems
+
+
 # ------------------------------------------------------------------------------------- verify
 
 @dataclass
@@ -231,12 +297,18 @@ def parse(covers: str | None, entry_id: int) -> dict[str, Range]:
     import json
     if not covers:
         return {}
-    return {t: Range.from_json(v, entry_id) for t, v in json.loads(covers).items()}
+    return {t: Range.from_json(v, entry_id) for t, v in json.loads(covers).items() if t != "settings"}
 
 
-def dump(ranges: dict[str, Range]) -> str:
+def parse_settings(covers: str | None) -> dict[str, list[int]] | None:
     import json
-    return json.dumps({t: r.to_json() for t, r in ranges.items()}, separators=(",", ":"), sort_keys=True)
+    return json.loads(covers).get("settings") if covers else None
+
+
+def dump(ranges: dict[str, Range], settings: dict[str, list[int]]) -> str:
+    import json
+    return json.dumps({"settings": settings, **{t: r.to_json() for t, r in ranges.items()}},
+                      separators=(",", ":"), sort_keys=True)
 
 
 def any_rows(uow: UnitOfWork) -> dict[str, int]:

@@ -151,8 +151,8 @@ def check_audit_chain(uow: UnitOfWork) -> Check:
 
 def check_coverage(uow: UnitOfWork) -> Check:
     """The append-only tables hold exactly the rows the audit chain committed (core.audit_cover)."""
-    c = Check("audit coverage", "journals, transactions, history and holds are exactly what the audit chain "
-              "committed")
+    c = Check("audit coverage", "journals, transactions, history, holds, operators and settings are exactly what "
+              "the audit chain committed")
     report = _chain(uow)
     rows = audit_cover.any_rows(uow)
     c.checked = sum(rows.values())
@@ -166,6 +166,7 @@ def check_coverage(uow: UnitOfWork) -> Check:
         return c
     for table in audit_cover.TABLES:
         c.problems.extend(audit_cover.check_table(uow, report.key, table, report.partition.ranges.get(table, [])))
+    c.problems.extend(audit_cover.check_settings(uow, report.key, report.settings))
     return c
 
 

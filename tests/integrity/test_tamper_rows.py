@@ -138,3 +138,19 @@ def test_truncate_past_the_triggers_is_caught_on_postgresql(engine, cli, seeded)
     _verify_fails(cli, "precollection_history: ids", "rows deleted since")
     as_dba(engine, "TRUNCATE audit_entry")
     _verify_fails(cli, "the audit trail is empty but the database holds")
+
+
+def test_a_setting_changed_directly_is_caught(engine, cli, seeded) -> None:
+    as_dba(engine, "UPDATE practice SET precollections_on = NOT precollections_on", drop=False)
+    _verify_fails(cli, "FAIL audit coverage", "practice: changed since audit entry",
+                  "a setting or role changed behind Recoup's back")
+
+
+def test_a_role_raised_and_then_committed_over_is_still_caught(engine, cli, seeded) -> None:
+    """The next honest commit finds the operator table changed since the chain's last word on it,
+    and its entry says so; it does not vouch for the raised role."""
+    as_dba(engine, "UPDATE operator SET role = 'admin' WHERE name = 'cora'", drop=False)
+    with SqlUnitOfWork(engine) as u:
+        audit.record(u, "tester", "test.step", "thing", [1], None, None)
+        u.commit()
+    _verify_fails(cli, "operator: changed outside Recoup before audit entry", "FAIL operators")
