@@ -88,18 +88,19 @@ def _columns(table: str) -> list[tuple[str, str]]:
     if table in COVERED:
         numbers, texts, dates = COVERED[table]
         return [(c, "number") for c in numbers] + [(c, "text") for c in texts] + [(c, "date") for c in dates]
-    from sqlalchemy import Boolean, Date, DateTime, String, Text
+    import datetime as dt
+
     from sqlmodel import SQLModel
 
     import core.models  # noqa: F401  (every table registered)
+    kinds = {bool: "bool", int: "number", str: "text", dt.date: "date"}
     out: list[tuple[str, str]] = []
     for column in SQLModel.metadata.tables[table].columns:
-        kind = column.type
-        if column.name == "id" or isinstance(kind, DateTime):
+        sql_type = getattr(column.type, "impl_instance", column.type)  # sqlmodel's AutoString: a String
+        kind = kinds.get(sql_type.python_type)  # a timestamp (datetime) is not the record
+        if column.name == "id" or kind is None:
             continue
-        out.append((f"CAST({column.name} AS INTEGER)", "number") if isinstance(kind, Boolean)
-                   else (column.name, "text") if isinstance(kind, (String, Text))
-                   else (column.name, "date") if isinstance(kind, Date) else (column.name, "number"))
+        out.append((f"CAST({column.name} AS INTEGER)", "number") if kind == "bool" else (column.name, kind))
     return out
 
 

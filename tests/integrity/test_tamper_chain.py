@@ -20,6 +20,12 @@ from tests.integrity.tamper_data import as_dba, scalar, seed
 COLS = "at, business_date, operator, action, entity, record_ids, before, after"
 
 
+@pytest.fixture(autouse=True)
+def own_key(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A key file of this test's own (made on the first commit), so rotations do not add up."""
+    monkeypatch.setenv(audit_keys.ENV, str(tmp_path / "keys" / "audit.key"))
+
+
 @pytest.fixture
 def seeded(uow, admin):
     return seed(uow, admin)
