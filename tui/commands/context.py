@@ -104,8 +104,9 @@ class Context:
         raise Refused("this database is not set up for this version of Recoup: run 'recoup init'")
 
     def init_database(self) -> bool:
-        """Create or upgrade; the creator of a new database becomes its first admin. True if new."""
-        from core import security
+        """Create or upgrade; the creator of a new database becomes its first admin; a chain written
+        before the audit key existed is sealed with it (core.audit.seal). True if new."""
+        from core import audit, security
         from db import schema
         from db.uow import SqlUnitOfWork
         new = schema.is_new(self.engine)
@@ -114,6 +115,8 @@ class Context:
             if not security.has_operators(uow):
                 security.bootstrap_admin(uow, self.login)
                 uow.commit()
+        with SqlUnitOfWork(self.engine) as uow:
+            audit.seal(uow)
         return new
 
     def actor(self, uow: Any) -> Any:
