@@ -87,8 +87,8 @@ class SignInScreen(ModalScreen[None]):
         name = self.query_one("#signin-name", Input).value.strip()
         password_input = self.query_one("#signin-password", Input)
         try:
-            with self._services.uow(write=True) as uow:
-                actor = auth.sign_in(uow, name, password_input.value)
+            actor = auth.sign_in(self._services.uow, name, password_input.value,
+                                 client=os.environ.get("RECOUP_CLIENT"))
         except RecoupError as exc:
             password_input.value = ""
             self.query_one("#signin-message", Static).update(exc.message)

@@ -32,7 +32,7 @@ from core.models.roster import (
     RosterSettings,
     RosterWork,
 )
-from core.models.security import Operator
+from core.models.security import Operator, SignInClient
 
 __all__ = [
     "Agency",
@@ -58,3 +58,4 @@ __all__ += ["AgencyAssignment", "AgencyReturn", "AgencyReturnImport", "ExternalF
 __all__ += ["RunLock"]
 __all__ += ["Hold", "HoldRelease"]
 __all__ += ["PovertyGuideline"]
+__all__ += ["SignInClient"]
