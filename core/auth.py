@@ -40,6 +40,7 @@ _DUMMY_HASH = _hasher.hash("not a password of anyone's")
 # yet, too many attempts from this client): none of them says whether the account exists.
 FAILED = ("sign-in refused: the name and password were not accepted. After several failures, "
           "wait 15 minutes or ask an admin")
+BLANK = "sign-in: enter both a name and a password"
 
 
 def hash_password(password: str) -> str:
@@ -84,6 +85,8 @@ def sign_in(uow: UowFactory, name: str, password: str, client: str | None = None
     arrive at once (a read-modify-write let twelve parallel guesses all through, issue 21).
     A claim counts as a failure until the password matches, when both claims are given back.
     """
+    if not name or not password:
+        raise Refused(BLANK)   # nothing to check, so nothing counted
     client = (client or "local")[:64]
     with uow(write=True) as u:
         over_limit = not _claim_client(u, client)
