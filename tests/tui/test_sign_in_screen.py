@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import string
-from typing import Any
 
 from textual.command import CommandPalette
 
