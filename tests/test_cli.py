@@ -13,7 +13,7 @@ from tui.cli import build_parser, main
 
 
 def test_init_creates_database_and_first_admin(tmp_path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr("getpass.getuser", lambda: "founder")
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: "founder")
     db = tmp_path / "new.db"
     assert main(["init", "--db", str(db)]) == 0
     assert "Created" in capsys.readouterr().out
@@ -25,7 +25,7 @@ def test_init_creates_database_and_first_admin(tmp_path, monkeypatch, capsys) ->
 
 
 def test_embedded_database_is_created_on_first_use(tmp_path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr("getpass.getuser", lambda: "founder")
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: "founder")
     monkeypatch.setenv("RECOUP_DATABASE_URL", str(tmp_path / "auto.db"))
     assert main(["verify"]) == 0
     assert "all checks passed" in capsys.readouterr().out
@@ -47,7 +47,7 @@ def test_users_add_and_refusals(cli, admin) -> None:
 
 
 def test_unknown_operator_is_refused_clearly(cli, admin, monkeypatch) -> None:
-    monkeypatch.setattr("getpass.getuser", lambda: "stranger")
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: "stranger")
     code, out, err = cli("users", "list")
     assert code == 4 and "'stranger' is not a Recoup operator" in err and "Traceback" not in err + out
 

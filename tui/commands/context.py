@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +32,22 @@ def GLOBAL_OPTIONS(suppress: bool = True) -> argparse.ArgumentParser:
                    help="act for another operator (admins only; default: the logged-in user)")
     g.add_argument("--json", action="store_true", default=d(False), help="print JSON instead of a table")
     return p
+
+
+def os_login() -> str:
+    """Who runs this process: the name of its effective uid in the system's user database.
+
+    Not $LOGNAME or $USER (getpass.getuser reads those first): they are the caller's to set, and
+    `LOGNAME=root recoup ...` acted as whichever operator it named. --operator is the way for an
+    admin to act for someone else.
+    """
+    import pwd
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        raise Refused(f"this system account (uid {uid}) has no user name, so Recoup cannot tell "
+                      "which operator it is; run Recoup as a named user") from None
 
 
 def add_command(sub: Any, name: str, handler: Callable[[Context], int | None], help: str,
@@ -177,7 +193,7 @@ def run_command(args: argparse.Namespace, handler: Callable[[Context], int | Non
     try:
         ctx = Context(args=args, url=getattr(args, "db", None),
                       as_of=parse_business_date(getattr(args, "as_of", None), dt.date.today()),
-                      json=bool(getattr(args, "json", False)), login=getpass.getuser())
+                      json=bool(getattr(args, "json", False)), login=os_login())
         return handler(ctx) or 0
     except NeedsConfirmation as exc:
         print_warning(exc)
