@@ -80,7 +80,7 @@ def test_with_a_second_admin_one_may_step_down(uow, admin: Actor) -> None:
 
 
 def test_the_only_admin_on_the_command_line_gets_exit_4(cli, admin) -> None:
-    code, out, err = cli("users", "add", "tester", "--role", "viewer")
+    code, _, err = cli("users", "add", "tester", "--role", "viewer")
     assert code == 4 and "only admin" in err and err.count("\n") == 1
 
 

@@ -18,8 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops._procs import (RECOUP, free_port, have, installed_wrapper, practice_db, recoup, shared_dir,
-                              tmux_capture, wait_for)
+from tests.ops._procs import (
+    RECOUP,
+    free_port,
+    have,
+    installed_wrapper,
+    practice_db,
+    recoup,
+    shared_dir,
+    tmux_capture,
+    wait_for,
+)
 
 SSHD = "/usr/sbin/sshd"
 
