@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,43 @@ def test_init_creates_database_and_first_admin(tmp_path, monkeypatch, capsys) ->
     assert [(u["name"], u["role"]) for u in users] == [("founder", "admin")]
 
 
-def test_embedded_database_is_created_on_first_use(tmp_path, monkeypatch, capsys) -> None:
+def test_only_init_and_demo_create_a_database(tmp_path, monkeypatch, capsys) -> None:
+    """A mistyped path is one line (exit 2) and creates nothing; verify there does not exit 0."""
     monkeypatch.setattr("tui.commands.context.os_login", lambda: "founder")
-    monkeypatch.setenv("RECOUP_DATABASE_URL", str(tmp_path / "auto.db"))
+    typo = tmp_path / "no-such-folder" / "recoup.db"
+    monkeypatch.setenv("RECOUP_DATABASE_URL", str(typo))
+    for argv in (["verify"], ["users", "list"], ["import", str(tmp_path)], ["nightly"], ["dashboard"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "no database at" in err and "recoup init" in err, argv
+    assert not typo.parent.exists()
+    assert main(["init"]) == 0
+    capsys.readouterr()
     assert main(["verify"]) == 0
     assert "all checks passed" in capsys.readouterr().out
+
+
+def test_the_embedded_database_is_readable_by_its_owner_only(tmp_path, monkeypatch) -> None:
+    import stat
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: "founder")
+    old = os.umask(0o022)
+    try:
+        folder = tmp_path / "data" / "recoup"
+        assert main(["--db", str(folder / "recoup.db"), "init"]) == 0
+        assert main(["--db", str(tmp_path / "demo" / "demo.db"), "demo", "--no-tui"]) == 0
+    finally:
+        os.umask(old)
+    from db.engine import make_engine
+    for path in (folder / "recoup.db", tmp_path / "demo" / "demo.db"):
+        engine = make_engine(str(path))
+        with engine.begin() as conn:   # open: SQLite has its -wal and -shm files now
+            conn.exec_driver_sql("UPDATE operator SET version = version")
+            files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+            assert {p.name[len(path.name):] for p in files} == {"", "-wal", "-shm"}
+            assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o600}, files
+        engine.dispose()
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
 
 
 def test_json_before_or_after_the_subcommand(cli, admin) -> None:

@@ -91,14 +91,24 @@ class Context:
     as_of: dt.date
     json: bool
     login: str  # the logged-in system user
+    may_create: bool = False   # only `init` and `demo` create a database (SPEC 17)
 
     _engine: Any = None
 
     @property
     def engine(self) -> Any:
+        """The database; a SQLite file that is not there is one clear line (a mistyped --db in a
+        cron job must not quietly make folders and an empty database that verifies clean)."""
         if self._engine is None:
-            from db.engine import make_engine
-            self._engine = make_engine(self.url)
+            from db.engine import create_sqlite_file, make_engine, resolve_url, sqlite_file
+            url = resolve_url(self.url)
+            path = sqlite_file(url)
+            if path is not None and not path.exists():
+                if not self.may_create:
+                    raise BadInput(f"no database at {path}: check --db or RECOUP_DATABASE_URL, or create "
+                                   "one with 'recoup init'", field="--db")
+                create_sqlite_file(path)
+            self._engine = make_engine(url)
         return self._engine
 
     @contextmanager
@@ -109,11 +119,12 @@ class Context:
             yield uow
 
     def ensure_schema(self) -> None:
-        """The embedded database is created and migrated on first use; others need `recoup init`."""
+        """`init` and `demo` create or upgrade; an older embedded database is upgraded on first
+        use; anything else not set up for this version needs `recoup init`."""
         from db import schema
         if schema.is_current(self.engine):
             return
-        if self.engine.dialect.name == "sqlite":
+        if self.may_create or (self.engine.dialect.name == "sqlite" and not schema.is_new(self.engine)):
             self.init_database()
             return
         raise Refused("this database is not set up for this version of Recoup: run 'recoup init'")
