@@ -82,7 +82,7 @@ def sign_in(uow: UowFactory, name: str, password: str, client: str | None = None
     the (slow) check: one on the client's failure count and one on the operator's. An UPDATE
     waits for the row lock of a concurrent one and then sees its committed count, so parallel
     guesses queue on the counter: at most LOCK_AFTER of them are ever checked, however many
-    arrive at once (a read-modify-write let twelve parallel guesses all through, issue 21).
+    arrive at once (a read-modify-write let twelve parallel guesses all through).
     A claim counts as a failure until the password matches, when both claims are given back.
     """
     if not name or not password:
