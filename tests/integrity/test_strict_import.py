@@ -50,7 +50,8 @@ def test_amounts_are_ascii_digits_only(uow, admin, tmp_path: Path, amount: str) 
 ])
 def test_posted_dates_lie_within_a_year_after_the_business_date(uow, admin, tmp_path: Path,
                                                                 posted: str, reason: str) -> None:
-    folder = write_folder(tmp_path / "in", with_row("service_lines.csv", 1, LINE.format(amount="250.00", posted=posted)))
+    row = LINE.format(amount="250.00", posted=posted)
+    folder = write_folder(tmp_path / "in", with_row("service_lines.csv", 1, row))
     assert _refused(uow, admin, folder)[0] == f"service_lines.csv:3: {reason}; check the year"
 
 
