@@ -165,3 +165,12 @@ def test_files_go_to_the_data_folder_unless_told_otherwise(monkeypatch, tmp_path
     assert folders.roster_files() == tmp_path / "data" / "recoup" / "roster-files"
     monkeypatch.setenv("RECOUP_AGENCY_FILES", "~/agency")
     assert folders.agency_files() == Path("~/agency").expanduser()
+
+
+def test_a_database_that_cannot_be_opened_is_one_line(monkeypatch, capsys) -> None:
+    from tests.ops._procs import free_port
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: "founder")
+    url = f"postgresql://someone:hunter22@127.0.0.1:{free_port()}/recoup"
+    assert main(["--db", url, "verify"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("recoup: --db: cannot open") and "hunter22" not in err
