@@ -73,3 +73,13 @@ def installed_wrapper(folder: Path, program: str, env_text: str) -> Path:
     forced.write_text(text.replace(program_line, f"program={program}\n").replace(env_line, f"env_file={env_file}\n"))
     forced.chmod(0o755)
     return forced
+
+
+def stop(*procs: subprocess.Popen[bytes]) -> None:
+    """Terminate processes a test started, killing any that do not end within 10 seconds."""
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from tests.ops._procs import RECOUP, free_port, recoup, shared_dir, wait_for
+from tests.ops._procs import RECOUP, free_port, recoup, shared_dir, stop, wait_for
 from tui.webserver import allowed_origins, check_host, client_address, origin_of
 
 pytestmark = pytest.mark.slow
@@ -43,11 +43,7 @@ def server(tmp_path: Path) -> Iterator[int]:
         wait_for(lambda: _get(f"http://127.0.0.1:{port}/"), 30, "recoup serve to answer")
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         shutil.rmtree(folder, ignore_errors=True)
 
 
