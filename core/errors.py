@@ -18,13 +18,20 @@ class RecoupError(Exception):
 
 
 class BadInput(RecoupError):
-    """Input that cannot be accepted; names the field (or file:line) and the reason."""
+    """Input that cannot be accepted; names the field (or file:line) and the reason.
+
+    `reason` is the message without the field's name in front, so each surface can name the field
+    in its own words (a flag on the command line, a label on screen); without it the message is
+    shown as it is.
+    """
     exit_code = 2
 
-    def __init__(self, message: str, field: str | None = None, problems: list[str] | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, problems: list[str] | None = None,
+                 reason: str | None = None) -> None:
         super().__init__(message)
         self.field = field
         self.problems = problems or [message]
+        self.reason = reason
 
 
 class Refused(RecoupError):
