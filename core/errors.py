@@ -50,6 +50,11 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def agree(n: int, one: str, many: str) -> str:
+    """The word that agrees with a count: agree(n, "is", "are") after counted(n, "account")."""
+    return one if n == 1 else many
+
+
 @dataclass(frozen=True)
 class SummaryLine:
     """One line of a validation warning: "12 items will be sent to Collections, $4,310.00".

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from core import agency_files, audit, eligibility, ledger
 from core.eligibility import age_in_days
-from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine, agree, counted
 from core.explain import Reason, Target, Verdict, verdict
 from core.limits import LIMIT, NUMBER, PAGE_AFTER
 from core.models.base import saved_id
@@ -509,7 +509,8 @@ def _apply_groups(uow: UnitOfWork, actor: Actor, practice: Practice, as_of: dt.d
         numbers = _task_numbers(uow, f"{sel} AND t.state = :g_state", {**p, "g_state": state})
         moved = move(uow, m, tr, sel, p)
         if moved != n:  # cannot happen under the list lock; refuse rather than half-apply
-            raise Refused(f"Apply Action refused: {n} tasks were to change, {moved} did; nothing was changed")
+            raise Refused(f"Apply Action refused: {counted(n, 'task')} {agree(n, 'was', 'were')} to change, "
+                          f"{moved} did; nothing was changed")
         result.lines.append(SummaryLine(n, cents, tr.warning))
         audit.record(uow, actor.name, f"precollections.{act}", "precollection_task", numbers,
                      {"state": state, "action": act},
@@ -584,7 +585,8 @@ def send_to_collections(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: 
     tr = TRANSITIONS[("pre", "send-to-collections")]
     on_list_elsewhere = _count(uow, f"{where} AND t.state <> 'pre'", params)
     if on_list_elsewhere:
-        raise Refused(f"{on_list_elsewhere} of these encounters are already in collections")
+        raise Refused(f"{on_list_elsewhere} of these encounters {agree(on_list_elsewhere, 'is', 'are')} "
+                          "already in collections")
     summary = Summary("Send to Collections", [SummaryLine(n, cents, tr.warning)])
     if not confirmed:
         raise NeedsConfirmation(summary)
@@ -634,7 +636,9 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
     if n == 0:
         raise BadInput(f"agency: no In Collections/Not Sent items for agency {agency}", field="agency")
     tr = TRANSITIONS[("not_sent", "send-to-agency")]
-    summary = Summary("Create spreadsheet", [SummaryLine(n, cents, f"{tr.warning} {ag.name} ({ag.source_id})")])
+    # Without "update records as Sent" nothing is sent: the items are only written to the file.
+    what = tr.warning if update_as_sent else "will be written to the spreadsheet, still Not Sent, for"
+    summary = Summary("Create spreadsheet", [SummaryLine(n, cents, f"{what} {ag.name} ({ag.source_id})")])
     if update_as_sent and not confirmed:
         raise NeedsConfirmation(summary)
     run = _run(uow, practice, "spreadsheet", actor, as_of)

@@ -16,7 +16,7 @@ from sqlmodel import func, select
 
 from core import audit
 from core.eligibility import AGING_BASES
-from core.errors import BadInput, Refused
+from core.errors import BadInput, Refused, agree, counted
 from core.limits import DAYS, SETTING_DAYS, Limit
 from core.models.ledger import Guarantor, Practice
 from core.models.roster import (
@@ -298,7 +298,7 @@ def status_uses(uow: UnitOfWork, practice_id: int, code: str) -> list[str]:
         RosterAccount.practice_id == practice_id, RosterAccount.status_code == code,
         (RosterAccount.active == True) | (RosterAccount.turned_over == True))).one()  # noqa: E712
     if n:
-        uses.append(f"{n} roster account(s) are in it")
+        uses.append(f"{counted(n, 'roster account')} {agree(n, 'is', 'are')} in it")
     cfg = settings(uow, practice_id)
     for f in STATUS_FIELDS:
         if cfg is not None and getattr(cfg, f) == code:

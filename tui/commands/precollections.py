@@ -165,6 +165,7 @@ def cmd_set_action(ctx: Context) -> int:
 
 
 def _report(ctx: Context, r: Any) -> None:
+    from core.errors import counted
     from core.money import format_display, format_plain
     if not r.lines:
         ctx.emit_object({"applied": [], "message": "nothing to apply: no task has that action set"})
@@ -178,12 +179,13 @@ def _report(ctx: Context, r: Any) -> None:
         ctx.emit_object(out)
         return
     for ln in r.lines:
-        print(f"{ln.count} {'item' if ln.count == 1 else 'items'} {ln.text.replace('will be ', '')}, "
+        print(f"{counted(ln.count, ln.noun, ln.plural)} {ln.text.replace('will be ', '')}, "
               f"{format_display(ln.cents or 0, symbol=True)}")
     if r.batch_no is not None:
         print(f"batch {r.batch_no}")
     if f is not None:
-        print(f"file {f.path}: {f.rows} rows, {format_display(f.total_cents, symbol=True)}, sha256 {f.sha256}")
+        print(f"file {f.path}: {counted(f.rows, 'row')}, {format_display(f.total_cents, symbol=True)}, "
+              f"sha256 {f.sha256}")
 
 
 def cmd_apply(ctx: Context) -> int:

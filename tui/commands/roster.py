@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.errors import counted
 from core.limits import DAYS, NUMBER, PLAN_DAYS, SETTING_DAYS
 from tui.commands.context import Context, add_command, add_group, optional_date
 from tui.commands.options import amount, whole
@@ -409,7 +410,7 @@ def cmd_approve(ctx: Context) -> int:
         pid = _practice_id(uow, ctx.args.practice)
         n = roster.approve(uow, ctx.actor(uow), pid, ctx.as_of, _guarantor_ids(uow, pid, ctx.args.guarantors),
                            confirmed=ctx.args.yes)
-    print(f"approved {n} account(s) for turn over")
+    print(f"approved {counted(n, 'account')} for turn over")
     return 0
 
 
@@ -419,7 +420,7 @@ def cmd_send_back(ctx: Context) -> int:
         pid = _practice_id(uow, ctx.args.practice)
         n = roster.send_back(uow, ctx.actor(uow), pid, ctx.as_of, ctx.args.to,
                              _guarantor_ids(uow, pid, ctx.args.guarantors), confirmed=ctx.args.yes)
-    print(f"sent {n} account(s) back to status {ctx.args.to.upper()}")
+    print(f"sent {counted(n, 'account')} back to status {ctx.args.to.upper()}")
     return 0
 
 

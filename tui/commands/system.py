@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.errors import counted
 from tui.commands.context import Context, add_command
 
 
@@ -40,7 +41,7 @@ def cmd_verify(ctx: Context) -> int:
              "problems": len(c.problems), "details": c.problems} for c in checks]})
         return 0 if ok else 1
     for c in checks:
-        print(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.checked} checked, {len(c.problems)} problems")
+        print(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.checked} checked, {counted(len(c.problems), 'problem')}")
         shown = c.problems if ctx.args.all_problems else c.problems[:PROBLEMS_SHOWN]
         for problem in shown:
             print(f"     {problem}")
