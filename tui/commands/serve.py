@@ -13,15 +13,20 @@ import shlex
 import sys
 from typing import Any
 
+from core.limits import Limit
 from tui.commands.context import Context, add_command
+from tui.commands.options import whole
+
+PORT = Limit(1, 65_535)
+IDLE = Limit(0, 1_440, "minutes")  # 0: never log off; at most a day
 
 
 def register(sub: Any) -> None:
     p = add_command(sub, "serve", cmd_serve, "serve the application to browsers (sign-in required)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--port", type=whole(PORT), default=8000, help="port (default 8000)")
     p.add_argument("--public-url", metavar="URL", help="the address browsers use (behind a reverse proxy)")
-    p.add_argument("--idle-minutes", type=int, metavar="N",
+    p.add_argument("--idle-minutes", type=whole(IDLE), metavar="N",
                    help="log a session off after N minutes without a key (default 15; 0 = never)")
 
 

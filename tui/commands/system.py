@@ -6,7 +6,9 @@ import argparse
 from typing import Any
 
 from core.errors import counted
+from core.limits import PAGE_AFTER
 from tui.commands.context import Context, add_command
+from tui.commands.options import whole
 
 
 def register(sub: Any) -> None:
@@ -18,7 +20,7 @@ def register(sub: Any) -> None:
     p.add_argument("--size", choices=("small", "medium", "large"), default="small",
                    help="small (a few hundred encounters), medium, or large (1,000,000 encounters)")
     p.add_argument("--no-tui", action="store_true", help="only create the data; do not open the application")
-    p.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    p.add_argument("--seed", type=whole(PAGE_AFTER), default=7, help=argparse.SUPPRESS)
 
 
 def cmd_init(ctx: Context) -> int:
