@@ -130,7 +130,7 @@ def test_json_refusals_are_json_with_their_exit_status(demo: Path) -> None:
     code, out, err = run_cli(demo, *AS_OF, "--json", "--operator", "nobody", "roster", "list")
     assert code == 4 and not err and "error" in json.loads(out)
     code, out, err = run_cli(demo, *AS_OF, "--json", "precollections", "list", "--practice", "NOPE")
-    assert code == 2 and not err and json.loads(out)["error"].startswith("practice")
+    assert code == 2 and not err and json.loads(out)["error"] == "--practice: no practice 'NOPE'"
 
 
 def test_dashboard_as_of_an_earlier_date_counts_as_of_that_date(demo: Path) -> None:

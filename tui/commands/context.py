@@ -159,9 +159,16 @@ def print_table(rows: list[dict[str, Any]], columns: list[str] | None = None, ti
         table.add_column(c)
     for r in rows:
         table.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in columns])
-    Console(no_color=True, width=200 if not sys.stdout.isatty() else None).print(table)
+    console = Console(no_color=True, width=200 if not sys.stdout.isatty() else None)
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]  # rich would exit 1
+    console.print(table)
     if not rows:
         print("(none)")
+
+
+def _broken_pipe() -> None:
+    """The reader of our output went away: tui.cli ends quietly, the same way for every output."""
+    raise BrokenPipeError
 
 
 def print_warning(exc: NeedsConfirmation, as_json: bool = False) -> None:
