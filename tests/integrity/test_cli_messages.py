@@ -138,7 +138,7 @@ def test_dashboard_as_of_an_earlier_date_counts_as_of_that_date(demo: Path) -> N
         code, out, err = run_cli(demo, "--as-of", as_of, "--json", "dashboard", "--practice", "DEMO-FAM")
         assert code == 0, err
         return int(json.loads(out)["pre"]["count"])
-    code, out, _ = run_cli(demo, *AS_OF, "--json", "precollections", "list", "--practice", "DEMO-FAM")
+    _, out, _ = run_cli(demo, *AS_OF, "--json", "precollections", "list", "--practice", "DEMO-FAM")
     assert pre("2026-11-23") == sum(1 for r in json.loads(out) if r["state"] == "pre") > 0
     assert pre("2026-01-01") == 0   # the demo's list was built on 2026-11-23: nothing was on it before
 
