@@ -37,7 +37,7 @@ from core.models.roster import (
     RosterAccount,
     RosterSettings,
 )
-from core.money import format_display, format_percent
+from core.money import format_display, format_percent, parse_percent
 from core.practices import find_practice, practice_by_id
 from core.security import Actor, require
 from core.uow import UnitOfWork
@@ -399,6 +399,8 @@ def _check_setting(uow: UnitOfWork, practice_id: int, name: str, value: Any) -> 
         if not rule.nullable:
             raise BadInput(f"{field}: a value is required", field=name)
         return None
+    if rule.kind == "percent" and isinstance(value, str):  # as the form has it: "33.33", not basis points
+        value = parse_percent(value, name, allow_zero=True)
     if rule.kind in ("int", "cents", "percent"):
         if isinstance(value, bool) or not isinstance(value, int) or not rule.low <= value <= rule.high:
             reason = _range_words(rule)
