@@ -104,7 +104,7 @@ def _needed(parser: argparse.ArgumentParser, skip: argparse.Action) -> tuple[str
         good = GOOD.get(a.dest, a.choices and next(iter(a.choices)))
         if not a.option_strings and a.nargs != "?":
             out.append(str(good or "x"))
-        elif a.required:
+        elif a.required or a.dest == "practice":  # the demo has several practices
             out += [max(a.option_strings, key=len), str(good or "x")]
     for group in parser._mutually_exclusive_groups:
         if group.required and not any(a.dest in (skip.dest,) for a in group._group_actions):
