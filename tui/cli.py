@@ -1,7 +1,9 @@
 """The `recoup` command line: every use case as a subcommand, for scripts, cron and support staff.
 
 Exit status: 0 done, 1 verify found problems (or an unexpected error), 2 bad input,
-3 needs confirmation (re-run with --yes), 4 refused, 5 conflict (someone else changed it).
+3 needs confirmation (re-run with --yes), 4 refused, 5 conflict (someone else changed it),
+141 the reader of our output went away (`| head -1`). An error is one line on stderr naming the
+flag, or with --json {"error": ...} on stdout; never a traceback (RECOUP_DEBUG=1 shows one).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ EXIT_CODES = """exit status:
   2  bad input (the message names the field, or file:line)
   3  needs confirmation: the validation warning is printed; run again with --yes
   4  refused (role, state, unknown operator)
-  5  conflict: someone else changed the record; reload and try again"""
+  5  conflict: someone else changed the record; reload and try again
+  141  the reader of the output went away (recoup ... | head -1)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
