@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integrity.support import copy_db, run_cli
+from tests.integrity.support import run_cli
 from tui.cli import build_parser
 from tui.commands.options import amount
 
@@ -142,13 +142,6 @@ def test_the_walk_finds_the_flags_of_the_issue() -> None:
     assert len({c.path for c in CASES}) > 50
 
 
-@pytest.fixture(scope="module")
-def walk_db(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("walk") / "recoup.db"
-    copy_db(small_demo, db)
-    return db
-
-
 @pytest.fixture
 def in_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Relative paths the walk passes (import, returns.csv, letter.txt) are real and land here."""
@@ -192,11 +185,11 @@ READ = [c for c in STRICT if not c.parse_time and c.path not in PARSE_ONLY]
 
 
 @pytest.mark.parametrize(("i", "case"), list(enumerate(READ)), ids=[str(c) for c in READ])
-def test_flags_read_by_the_command_refuse_in_one_line(i: int, case: Case, walk_db: Path, in_folder: Path,
+def test_flags_read_by_the_command_refuse_in_one_line(i: int, case: Case, module_demo: Path, in_folder: Path,
                                                        long_profile: bool) -> None:
     """These reach the subcommand (blank or 'none' mean "clear" there): it refuses them, naming the flag."""
     for value in _some(case.kind, i, 99 if long_profile else 2):
-        code, out, err = run_cli(walk_db, "--as-of", "2026-11-23", *case.argv(value))
+        code, out, err = run_cli(module_demo, "--as-of", "2026-11-23", *case.argv(value))
         _one_line_naming(case, value, code, out, err)
 
 
@@ -211,13 +204,13 @@ FAST = settings(deadline=None, database=None, suppress_health_check=list(HealthC
 junk = st.sampled_from([v for values in BAD.values() for v in values]) | st.text(max_size=12) | st.integers().map(str)
 
 
-def _fuzz(walk_db: Path, examples: int) -> None:
+def _fuzz(module_demo: Path, examples: int) -> None:
     cases = [c for c in CASES if c.path not in PARSE_ONLY or c.parse_time]
 
     @settings(FAST, max_examples=examples)
     @given(case=st.sampled_from(cases), value=junk)
     def run(case: Case, value: str) -> None:
-        code, out, err = run_cli(walk_db, "--as-of", "2026-11-23", *case.argv(value))
+        code, out, err = run_cli(module_demo, "--as-of", "2026-11-23", *case.argv(value))
         said = f"{case} {value!r}: exit {code}, err {err!r}"
         assert "Traceback" not in out + err, said
         assert code != 1, said  # 1 is a verify problem or an unexpected error
@@ -226,12 +219,12 @@ def _fuzz(walk_db: Path, examples: int) -> None:
     run()
 
 
-def test_any_value_in_any_flag_is_one_line_or_done(walk_db: Path, in_folder: Path) -> None:
+def test_any_value_in_any_flag_is_one_line_or_done(module_demo: Path, in_folder: Path) -> None:
     """The property: whatever value any flag of any subcommand gets, the command is done (0),
     waits for --yes (3), or refuses in exactly one line (2, 4, 5) — never a traceback."""
-    _fuzz(walk_db, 40)
+    _fuzz(module_demo, 40)
 
 
 @pytest.mark.slow
-def test_any_value_in_any_flag_long_profile(walk_db: Path, in_folder: Path, long_profile: bool) -> None:
-    _fuzz(walk_db, 2000 if long_profile else 400)
+def test_any_value_in_any_flag_long_profile(module_demo: Path, in_folder: Path, long_profile: bool) -> None:
+    _fuzz(module_demo, 2000 if long_profile else 400)
