@@ -18,13 +18,20 @@ class RecoupError(Exception):
 
 
 class BadInput(RecoupError):
-    """Input that cannot be accepted; names the field (or file:line) and the reason."""
+    """Input that cannot be accepted; names the field (or file:line) and the reason.
+
+    `reason` is the message without the field's name in front, so each surface can name the field
+    in its own words (a flag on the command line, a label on screen); without it the message is
+    shown as it is.
+    """
     exit_code = 2
 
-    def __init__(self, message: str, field: str | None = None, problems: list[str] | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, problems: list[str] | None = None,
+                 reason: str | None = None) -> None:
         super().__init__(message)
         self.field = field
         self.problems = problems or [message]
+        self.reason = reason
 
 
 class Refused(RecoupError):
@@ -41,6 +48,11 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     """ "1 task", "2 tasks", "1,204 tasks": operators read counts in sentences, and "1 tasks" reads
     as a mistake in the numbers, not only in the grammar."""
     return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def agree(n: int, one: str, many: str) -> str:
+    """The word that agrees with a count: agree(n, "is", "are") after counted(n, "account")."""
+    return one if n == 1 else many
 
 
 @dataclass(frozen=True)

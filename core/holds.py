@@ -19,6 +19,7 @@ from sqlmodel import col, or_, select
 
 from core import audit
 from core.errors import BadInput, Refused
+from core.limits import ENDING_WITHIN
 from core.models.holds import HOLD_KINDS, Hold, HoldRelease
 from core.models.ledger import Encounter, Guarantor, Practice
 from core.practices import find_account
@@ -217,8 +218,7 @@ def list_holds(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, 
         raise BadInput(f"kind: {kind!r} is not a hold kind (one of: {', '.join(HOLD_KINDS)})", field="kind")
     if state not in (None, "scheduled", "active", "ended"):
         raise BadInput(f"state: {state!r} is not scheduled, active or ended", field="state")
-    if ending_within is not None and not 0 <= ending_within <= 3650:
-        raise BadInput("ending-within: must be a whole number of days from 0 to 3650", field="ending_within")
+    ENDING_WITHIN.check(ending_within, "ending_within")
     stmt = (select(Hold, col(HoldRelease.released_on), col(Guarantor.source_id), col(Encounter.source_id))
             .join(Guarantor, col(Guarantor.id) == col(Hold.guarantor_id))
             .join(Encounter, col(Encounter.id) == col(Hold.encounter_id), isouter=True)

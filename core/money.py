@@ -13,6 +13,7 @@ import re
 from core.errors import BadInput
 
 __all__ = [
+    "MAX_CENTS",
     "AmountError",
     "format_display",
     "format_percent",
@@ -26,6 +27,11 @@ __all__ = [
 class AmountError(ValueError):
     """The text is not an amount Recoup can read without guessing."""
 
+
+# The largest amount Recoup reads, either way of zero: far above any medical bill, and far below
+# what the database's 64-bit integers hold even when a million of them are added up.
+MAX_CENTS = 99_999_999_999
+OUT_OF_RANGE = "must be an amount from -999,999,999.99 to 999,999,999.99"
 
 # Optional sign before or after an optional "$", then either plain digits or digits grouped by
 # commas in threes, then an optional fraction of one or two digits.
@@ -42,7 +48,7 @@ def parse(text: str) -> int:
 
     Refused, because a reader could take them two ways: a comma as the decimal mark ("12,50"),
     commas not in groups of three ("1,23,456"), more than two decimals ("1.005"), two signs,
-    exponents, and anything empty.
+    exponents, and anything empty; and amounts beyond MAX_CENTS, which no bill reaches.
     """
     if not isinstance(text, str):
         raise AmountError(f"not an amount: {text!r}")
@@ -54,9 +60,11 @@ def parse(text: str) -> int:
         raise AmountError(f"not an amount: {raw!r} (write it like 1,234.56)")
     if match["sign1"] and match["sign2"]:
         raise AmountError(f"not an amount: {raw!r} (two minus signs)")
-    whole = int((match["whole"] or "0").replace(",", ""))
+    whole = (match["whole"] or "0").replace(",", "").lstrip("0")
+    if len(whole) > 9:
+        raise AmountError(OUT_OF_RANGE)
     frac = (match["frac"] or "").ljust(2, "0")
-    cents = whole * 100 + int(frac or "0")
+    cents = int(whole or "0") * 100 + int(frac or "0")
     return -cents if (match["sign1"] or match["sign2"]) else cents
 
 
@@ -95,7 +103,7 @@ def parse_percent(text: str, field: str = "percent", *, allow_zero: bool = False
         raise BadInput(f"{shown}: {text!r} is not a percentage like 10 or 12.5", field=field)
     bp = int(m["whole"] or "0") * 100 + int((m["frac"] or "").ljust(2, "0") or "0")
     if bp > 10000 or bp < 0 or (bp == 0 and not allow_zero):
-        limits = "from 0 to 100" if allow_zero else "more than 0 and at most 100"
+        limits = "a percentage from 0 to 100" if allow_zero else "a percentage more than 0 and at most 100"
         raise BadInput(f"{shown}: must be {limits}", field=field)
     return bp
 

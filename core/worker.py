@@ -71,6 +71,15 @@ def due(schedules: Iterable[Schedule], done: Mapping[tuple[int, str], Iterable[d
     return sorted(found, key=lambda d: (d.business_date, d.source_id, KIND_ORDER.index(d.kind)))
 
 
+def due_on(schedules: Iterable[Schedule], done: Mapping[tuple[int, str], Iterable[dt.date]],
+           business_date: dt.date) -> list[Due]:
+    """Every batch of `business_date` not yet done (the worker run with --as-of): that date only,
+    whatever the clock says, so a replay of one night never catches up the nights around it."""
+    found = [Due(s.practice_id, s.source_id, s.kind, business_date) for s in schedules
+             if business_date not in set(done.get((s.practice_id, s.kind), ()))]
+    return sorted(found, key=lambda d: (d.source_id, KIND_ORDER.index(d.kind)))
+
+
 def next_wake(schedules: Iterable[Schedule], now: dt.datetime, poll: dt.timedelta) -> dt.datetime:
     """When to look again: the next scheduled time today/tomorrow, but no later than `poll`."""
     times = [dt.datetime.combine(now.date() + dt.timedelta(days=k), s.at, now.tzinfo)

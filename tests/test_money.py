@@ -5,7 +5,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import BadInput
-from core.money import AmountError, format_display, format_percent, format_plain, parse, parse_optional, parse_percent
+from core.money import (
+    MAX_CENTS,
+    AmountError,
+    format_display,
+    format_percent,
+    format_plain,
+    parse,
+    parse_optional,
+    parse_percent,
+)
 
 
 @pytest.mark.parametrize("text,cents", [
@@ -41,7 +50,7 @@ def test_format() -> None:
     assert format_display(-100000) == "-1,000.00"
 
 
-@given(st.integers(min_value=-10**15, max_value=10**15))
+@given(st.integers(min_value=-MAX_CENTS, max_value=MAX_CENTS))
 def test_round_trip(cents: int) -> None:
     assert parse(format_plain(cents)) == cents
     assert parse(format_display(cents, symbol=True)) == cents
@@ -74,11 +83,17 @@ def test_percent_is_read_exactly_as_basis_points(text: str, bp: int) -> None:
 @pytest.mark.parametrize("text,allow_zero,words", [
     ("ten", False, "fee-pct: 'ten' is not a percentage like 10 or 12.5"),
     ("1.234", False, "is not a percentage"), ("-5", True, "is not a percentage"),
-    ("0", False, "fee-pct: must be more than 0 and at most 100"),
-    ("101", True, "fee-pct: must be from 0 to 100")])
+    ("0", False, "fee-pct: must be a percentage more than 0 and at most 100"),
+    ("101", True, "fee-pct: must be a percentage from 0 to 100")])
 def test_every_percent_field_refuses_in_one_style_naming_the_field(text: str, allow_zero: bool,
                                                                    words: str) -> None:
     with pytest.raises(BadInput, match=words) as refused:
         parse_percent(text, "fee-pct", allow_zero=allow_zero)
     assert refused.value.field == "fee-pct"
     assert parse_percent("0", "fee-pct", allow_zero=True) == 0
+
+
+@pytest.mark.parametrize("text", ["1,000,000,000.00", "100000000000000000", "-99999999999999999999999"])
+def test_amounts_beyond_the_range_are_refused_in_words(text: str) -> None:
+    with pytest.raises(AmountError, match=r"from -999,999,999\.99 to 999,999,999\.99"):
+        parse(text)

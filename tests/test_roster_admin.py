@@ -103,7 +103,7 @@ def test_only_admins_edit_the_table(uow, admin, p) -> None:
     ({"initial_status": "ZZ"}, "initial-status: status 'ZZ' does not exist"),
     ({"write_off_code": "NOPE"}, "write-off-code: adjustment code"),
     ({"transfer_billing_group": "NOPE"}, "billing group"),
-    ({"age_to_enter": 1000}, "age-to-enter: must be a whole number from 0 to 999"),
+    ({"age_to_enter": 1000}, "age-to-enter: must be a whole number of days from 0 to 999"),
     ({"auto_time": "25:00"}, "auto-time"),
     ({"internal_comment": "x" * 46}, "at most 45"),
     ({"min_balance_cents": -1}, "min-balance-cents"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from core.errors import counted
 from core.explain import Reason, Target, Verdict, verdict
 from core.external.admin import rules_in_order, settings
 from core.external.selection import anchor, eligible, excluded_by_payments, qualify_case
@@ -76,5 +77,5 @@ def explain_lines(uow: UnitOfWork, target: Target) -> Verdict:
                                                 f"the minimum (the larger of {minimum})",
                               "reached" if paid else "not reached", "not reached", not paid, subject=line))
         takeable = takeable or (agency_id is not None and bool(selectable) and not paid)
-    note = f"{len(placed)} line(s) already with an agency" if placed else ""
+    note = f"{counted(len(placed), 'line')} already with an agency" if placed else ""
     return verdict(target, "external", own, note, takeable)

@@ -33,7 +33,7 @@ from sqlalchemy import insert
 
 from core import audit, ledger, money
 from core.agency_files import find_agency
-from core.errors import BadInput, Conflict
+from core.errors import BadInput, Conflict, counted
 from core.external.moves import Step, history, lock, start, transfer, update
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, AgencyReturn, AgencyReturnImport
@@ -218,7 +218,7 @@ def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str,
 
 def _refuse(problems: list[str]) -> None:
     if problems:
-        more = [f"... and {len(problems) - SHOWN} more problems"] if len(problems) > SHOWN else []
+        more = [f"... and {counted(len(problems) - SHOWN, 'more problem')}"] if len(problems) > SHOWN else []
         raise BadInput(problems[0], field="file", problems=problems[:SHOWN] + more)
 
 

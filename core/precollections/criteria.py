@@ -24,6 +24,8 @@ from core.eligibility import (
     open_guarantor_line,
 )
 from core.errors import BadInput
+from core.limits import COUNT, DAYS, Limit
+from core.money import MAX_CENTS, OUT_OF_RANGE
 
 # What makes an encounter's guarantor line "open" (over line l of encounter e): guarantor balance
 # still owed, counting what is already in collections (a task follows its encounter there).
@@ -45,6 +47,9 @@ class Criteria:
     balance_for: str | None = None  # "patient" or "employer"; None: the practice's default
     separate_by: str = "encounter"
 
+    def __post_init__(self) -> None:
+        check_limits(self)  # a form or flag out of range is refused where it is made, naming the field
+
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
@@ -54,10 +59,7 @@ class Criteria:
 
     def check(self) -> None:
         """Refuse what cannot be built, naming the field."""
-        for name in ("age_min", "dunning_min"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise BadInput(f"{name.replace('_', '-')}: must be 0 or more, not {value}", field=name)
+        check_limits(self)
         _check_range(self.guarantor_balance_min, self.guarantor_balance_max, "guarantor-balance")
         _check_range(self.encounter_balance_min, self.encounter_balance_max, "encounter-balance")
         if self.balance_for not in (None, "patient", "employer"):
@@ -88,6 +90,29 @@ class TaskFilter:
     dunning_max: int | None = None
     statements_min: int | None = None  # statements sent for the encounter
     statements_max: int | None = None
+
+    def __post_init__(self) -> None:
+        check_limits(self)
+
+
+# The range of each number a criterion or filter may hold: beyond it the build would overflow the
+# database or the calendar. Forms and the command line both end here (the command line also
+# checks its flags first, with the same limits).
+LIMITS: dict[str, Limit] = {"age_min": DAYS, "age_max": DAYS, "days_min": DAYS, "days_max": DAYS,
+                            "dunning_min": COUNT, "dunning_max": COUNT,
+                            "statements_min": COUNT, "statements_max": COUNT}
+MONEY_FIELDS = ("guarantor_balance_min", "guarantor_balance_max", "encounter_balance_min", "encounter_balance_max",
+                "balance_min", "balance_max", "escrow_min")
+
+
+def check_limits(values: Criteria | TaskFilter) -> None:
+    """Every number of a build's criteria or the filter within its range, naming the field."""
+    for name, limit in LIMITS.items():
+        limit.check(getattr(values, name, None), name)
+    for name in MONEY_FIELDS:
+        cents = getattr(values, name, None)
+        if cents is not None and not -MAX_CENTS <= cents <= MAX_CENTS:
+            raise BadInput(f"{name.replace('_', '-')}: {OUT_OF_RANGE}", field=name, reason=OUT_OF_RANGE)
 
 
 def _check_range(low: int | None, high: int | None, name: str) -> None:

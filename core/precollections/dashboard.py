@@ -146,13 +146,19 @@ def _key_sql(basis: str, as_of: dt.date, params: dict[str, Any]) -> str:
 def _figures_sql(basis: str, as_of: dt.date, params: dict[str, Any], others: bool) -> str:
     """Rows (state, key, count, cents): the tasks of state :s grouped by key; with `others`, also
     one row per other list state (key -1) — the totals, in the same statement (one snapshot).
-    `on_list = TRUE` (not bare `on_list`) lets both databases seek the list index on it."""
+    `on_list = TRUE` (not bare `on_list`) lets both databases seek the list index on it.
+    Only tasks that had entered their state by `as_of` count: a dashboard as of an earlier date
+    leaves out what arrived after it (a task that moved on since is not put back in its earlier
+    state: its current state is all the list keeps)."""
+    params["as_of"] = as_of
     chosen = (f"SELECT t.state, {_key_sql(basis, as_of, params)} AS k, COUNT(*), COALESCE(SUM({BALANCE_SQL}), 0) "
-              f"{FROM} WHERE t.practice_id = :p AND t.on_list = TRUE AND t.state = :s GROUP BY t.state, k")
+              f"{FROM} WHERE t.practice_id = :p AND t.on_list = TRUE AND t.state = :s AND t.state_date <= :as_of "
+              "GROUP BY t.state, k")
     if not others:
         return chosen
     return (f"{chosen} UNION ALL SELECT t.state, -1, COUNT(*), COALESCE(SUM({BALANCE_SQL}), 0) {FROM} "
-            "WHERE t.practice_id = :p AND t.on_list = TRUE AND t.state <> :s GROUP BY t.state")
+            "WHERE t.practice_id = :p AND t.on_list = TRUE AND t.state <> :s AND t.state_date <= :as_of "
+            "GROUP BY t.state")
 
 
 def _figures(uow: UnitOfWork, practice_id: int, state: str, as_of: dt.date,

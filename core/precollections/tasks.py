@@ -20,8 +20,9 @@ from sqlmodel import col, select
 
 from core import agency_files, audit, eligibility, ledger, tallies
 from core.eligibility import age_in_days
-from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine, agree, counted
 from core.explain import Reason, Target, Verdict, verdict
+from core.limits import LIMIT, NUMBER, PAGE_AFTER
 from core.models.base import saved_id
 from core.models.ledger import Encounter, Guarantor, Practice
 from core.models.precollections import ACTIONS, ON_LIST_STATES, AgencyFile, PrecollectionRun
@@ -139,6 +140,7 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
     refuse_earlier("Add Pre-Collection Tasks", as_of, latest_run(uow, practice, "build"),
                    f"practice {practice.source_id}")
     kind = _balance_for(practice, criteria.balance_for)
+    _known_profile(uow, practice, criteria.statement_profile)
     ids = {"encounter": _encounter(uow, practice, criteria.encounter).id if criteria.encounter else None,
            "guarantor": _guarantor(uow, practice, criteria.guarantor).id if criteria.guarantor else None}
     rules = eligibility.rules_for(uow, practice, as_of)
@@ -286,10 +288,25 @@ def _filter(uow: UnitOfWork, practice: Practice, filt: TaskFilter, as_of: dt.dat
     bad = [s for s in filt.states if s not in ON_LIST_STATES]
     if bad:
         raise BadInput(f"state: {bad[0]!r} is not pre, not-sent or sent", field="state")
+    _known_profile(uow, practice, filt.statement_profile)
     gid = _guarantor(uow, practice, filt.guarantor).id if filt.guarantor else None
     where, params = filter_sql(filt, practice.aging_basis, as_of, gid)
     params["p"] = practice.id
     return where, params
+
+
+def _known_profile(uow: UnitOfWork, practice: Practice, profile: str | None) -> None:
+    """A statement profile no encounter of the practice carries is a typing mistake: refused,
+    naming the profiles there are, rather than building (or showing) an empty list in silence."""
+    if profile is None:
+        return
+    known = sorted(str(p) for (p,) in uow.session.execute(q(
+        "SELECT DISTINCT statement_profile FROM encounter WHERE practice_id = :p AND statement_profile IS NOT NULL",
+        {"p": practice.id})))
+    if profile not in known:
+        there = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "") if known else "none on file"
+        raise BadInput(f"statement-profile: no encounter of practice {practice.source_id} has the statement profile "
+                       f"{profile!r} (known: {there})", field="statement_profile")
 
 
 def list_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
@@ -297,6 +314,8 @@ def list_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
                limit: int | None = None) -> list[TaskRow]:
     """The tasks on the list that pass the filter, by task number (keyset pages for long lists)."""
     require(actor, "viewer", "see the Pre-Collections list")
+    PAGE_AFTER.check(after_task, "after")
+    LIMIT.check(limit, "limit")
     practice = practice_by_id(uow, practice_id)
     where, params = _filter(uow, practice, filt, as_of)
     if after_task is not None:
@@ -336,6 +355,8 @@ def set_action(uow: UnitOfWork, actor: Actor, practice_id: int, action: str | No
     require(actor, "collector", "set actions on the Pre-Collections list")
     if action is not None and action not in ACTIONS:
         raise BadInput(f"action: {action!r} is not one of {', '.join(ACTIONS)}", field="action")
+    for number in tasks or ():
+        NUMBER.check(number, "tasks")
     practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
     where, params = _selection(uow, practice, as_of, tasks, filt, exclude)
@@ -507,7 +528,8 @@ def _apply_groups(uow: UnitOfWork, actor: Actor, practice: Practice, as_of: dt.d
         numbers = _task_numbers(uow, f"{sel} AND t.state = :g_state", {**p, "g_state": state})
         moved = move(uow, m, tr, sel, p)
         if moved != n:  # cannot happen under the list lock; refuse rather than half-apply
-            raise Refused(f"Apply Action refused: {n} tasks were to change, {moved} did; nothing was changed")
+            raise Refused(f"Apply Action refused: {counted(n, 'task')} {agree(n, 'was', 'were')} to change, "
+                          f"{moved} did; nothing was changed")
         result.lines.append(SummaryLine(n, cents, tr.warning))
         audit.record(uow, actor.name, f"precollections.{act}", "precollection_task", numbers,
                      {"state": state, "action": act},
@@ -582,7 +604,8 @@ def send_to_collections(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: 
     tr = TRANSITIONS[("pre", "send-to-collections")]
     on_list_elsewhere = _count(uow, f"{where} AND t.state <> 'pre'", params)
     if on_list_elsewhere:
-        raise Refused(f"{on_list_elsewhere} of these encounters are already in collections")
+        raise Refused(f"{on_list_elsewhere} of these encounters {agree(on_list_elsewhere, 'is', 'are')} "
+                          "already in collections")
     summary = Summary("Send to Collections", [SummaryLine(n, cents, tr.warning)])
     if not confirmed:
         raise NeedsConfirmation(summary)
@@ -632,7 +655,9 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
     if n == 0:
         raise BadInput(f"agency: no In Collections/Not Sent items for agency {agency}", field="agency")
     tr = TRANSITIONS[("not_sent", "send-to-agency")]
-    summary = Summary("Create spreadsheet", [SummaryLine(n, cents, f"{tr.warning} {ag.name} ({ag.source_id})")])
+    # Without "update records as Sent" nothing is sent: the items are only written to the file.
+    what = tr.warning if update_as_sent else "will be written to the spreadsheet, still Not Sent, for"
+    summary = Summary("Create spreadsheet", [SummaryLine(n, cents, f"{what} {ag.name} ({ag.source_id})")])
     if update_as_sent and not confirmed:
         raise NeedsConfirmation(summary)
     run = _run(uow, practice, "spreadsheet", actor, as_of)

@@ -16,7 +16,8 @@ from sqlmodel import func, select
 
 from core import audit
 from core.eligibility import AGING_BASES
-from core.errors import BadInput, Refused
+from core.errors import BadInput, Refused, agree, counted
+from core.limits import DAYS, SETTING_DAYS, Limit
 from core.models.ledger import Guarantor, Practice
 from core.models.roster import (
     ADJ_CODE_LEN,
@@ -36,6 +37,7 @@ from core.models.roster import (
     RosterAccount,
     RosterSettings,
 )
+from core.money import format_display, format_percent, parse_percent
 from core.practices import find_practice, practice_by_id
 from core.security import Actor, require
 from core.uow import UnitOfWork
@@ -259,6 +261,7 @@ def set_status(uow: UnitOfWork, actor: Actor, practice_id: int, code: str, *,
     new_letter: str | None = row.letter if (letter is _KEEP and row) else (None if letter is _KEEP else letter)
     if new_description is None:
         raise BadInput("description: required for a new status", field="description")
+    DAYS.check(new_days, "days")
     if new_transfer:
         new_transfer = new_transfer.strip().upper()
     _check_status_fields(code, new_description, new_days, new_transfer, new_letter)
@@ -295,7 +298,7 @@ def status_uses(uow: UnitOfWork, practice_id: int, code: str) -> list[str]:
         RosterAccount.practice_id == practice_id, RosterAccount.status_code == code,
         (RosterAccount.active == True) | (RosterAccount.turned_over == True))).one()  # noqa: E712
     if n:
-        uses.append(f"{n} roster account(s) are in it")
+        uses.append(f"{counted(n, 'roster account')} {agree(n, 'is', 'are')} in it")
     cfg = settings(uow, practice_id)
     for f in STATUS_FIELDS:
         if cfg is not None and getattr(cfg, f) == code:
@@ -338,17 +341,18 @@ def _practice_source(uow: UnitOfWork, practice_id: int) -> str:
 
 @dataclass(frozen=True)
 class FieldRule:
-    kind: str              # int, bool, choice, status, adj, group, text, time, cents
+    kind: str              # int, bool, choice, status, adj, group, text, time, cents, percent (basis points)
     low: int = 0
     high: int = 0
     length: int = 0
     choices: tuple[str, ...] = ()
     nullable: bool = True
+    unit: str = ""         # what an int counts ("days"), for the message
 
 
 SETTING_RULES: dict[str, FieldRule] = {
     "aging_basis": FieldRule("choice", choices=AGING_BASES, nullable=False),
-    "age_to_enter": FieldRule("int", 0, 999, nullable=False),
+    "age_to_enter": FieldRule("int", SETTING_DAYS.low, SETTING_DAYS.high, unit="days", nullable=False),
     "auto_populate": FieldRule("bool", nullable=False),
     "auto_time": FieldRule("time", nullable=False),
     "min_balance_cents": FieldRule("cents", 0, 999_999_999, nullable=False),  # 10 chars: 9999999.99
@@ -363,14 +367,23 @@ SETTING_RULES: dict[str, FieldRule] = {
     "approved_status": FieldRule("status"),
     "transfer_charges": FieldRule("choice", choices=TRANSFER_CHARGES, nullable=False),
     "write_off_code": FieldRule("adj"), "fee_code": FieldRule("adj"),
-    "collection_fee_bp": FieldRule("int", 0, 10000, nullable=False),
+    "collection_fee_bp": FieldRule("percent", 0, 10000, nullable=False),  # basis points, shown as percent
     "transfer_billing_group": FieldRule("group"),
     "internal_comment": FieldRule("text", length=45),
     "comment_mode": FieldRule("choice", choices=COMMENT_MODES, nullable=False),
     "plan_alert": FieldRule("bool", nullable=False),
-    "next_contact_days": FieldRule("int", 0, 999, nullable=False),
+    "next_contact_days": FieldRule("int", SETTING_DAYS.low, SETTING_DAYS.high, unit="days", nullable=False),
     "require_letter_printed": FieldRule("bool", nullable=False),
 }
+
+def _range_words(rule: FieldRule) -> str:
+    """The allowed range as the operator enters it: amounts and percents, not cents and basis points."""
+    if rule.kind == "cents":
+        return f"must be an amount from {format_display(rule.low)} to {format_display(rule.high)}"
+    if rule.kind == "percent":
+        return f"must be a percentage from {format_percent(rule.low)} to {format_percent(rule.high)}"
+    return Limit(rule.low, rule.high, rule.unit).describe()
+
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -386,9 +399,12 @@ def _check_setting(uow: UnitOfWork, practice_id: int, name: str, value: Any) -> 
         if not rule.nullable:
             raise BadInput(f"{field}: a value is required", field=name)
         return None
-    if rule.kind in ("int", "cents"):
+    if rule.kind == "percent" and isinstance(value, str):  # as the form has it: "33.33", not basis points
+        value = parse_percent(value, name, allow_zero=True)
+    if rule.kind in ("int", "cents", "percent"):
         if isinstance(value, bool) or not isinstance(value, int) or not rule.low <= value <= rule.high:
-            raise BadInput(f"{field}: must be a whole number from {rule.low} to {rule.high}", field=name)
+            reason = _range_words(rule)
+            raise BadInput(f"{field}: {reason}", field=name, reason=reason)
     elif rule.kind == "bool" and not isinstance(value, bool):
         raise BadInput(f"{field}: must be on or off", field=name)
     elif rule.kind == "choice" and value not in rule.choices:

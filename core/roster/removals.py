@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import select
 
 from core import audit
-from core.errors import BadInput, Refused
+from core.errors import BadInput, Refused, agree, counted
 from core.models.roster import AdjustmentCode, BillingGroup, LetterTemplate
 from core.roster.admin import ADJ_FIELDS, _practice_source, ensure_defaults, statuses
 from core.security import Actor, require
@@ -49,11 +49,11 @@ def remove_billing_group(uow: UnitOfWork, actor: Actor, practice_id: int, code: 
     n = _count(uow, "SELECT COUNT(*) FROM guarantor WHERE practice_id = :p AND billing_group = :c",
                p=practice_id, c=code)
     if n:
-        uses.append(f"{n} account(s) are in it")
+        uses.append(f"{counted(n, 'account')} {agree(n, 'is', 'are')} in it")
     n = _count(uow, "SELECT COUNT(*) FROM service_line WHERE practice_id = :p AND billing_group = :c",
                p=practice_id, c=code)
     if n:
-        uses.append(f"{n} service line(s) carry it")
+        uses.append(f"{counted(n, 'service line')} {agree(n, 'carries', 'carry')} it")
     _remove(uow, actor, practice_id, row, "billing group", code, uses,
             {"description": row.description, "suppress": row.suppress_collections})
 
@@ -70,7 +70,7 @@ def remove_adjustment_code(uow: UnitOfWork, actor: Actor, practice_id: int, code
     n = _count(uow, "SELECT COUNT(*) FROM ledger_txn WHERE practice_id = :p AND adjustment_code = :c",
                p=practice_id, c=code)
     if n:
-        uses.append(f"{n} posted transaction(s) carry it")
+        uses.append(f"{counted(n, 'posted transaction')} {agree(n, 'carries', 'carry')} it")
     _remove(uow, actor, practice_id, row, "adjustment code", code, uses,
             {"description": row.description, "kind": row.kind})
 
@@ -87,5 +87,5 @@ def remove_letter_template(uow: UnitOfWork, actor: Actor, practice_id: int, name
     n = _count(uow, """SELECT COUNT(*) FROM letter_queue WHERE practice_id = :p AND template = :n
                        AND printed_date IS NULL""", p=practice_id, n=name)
     if n:
-        uses.append(f"{n} queued letter(s) are not printed yet")
+        uses.append(f"{counted(n, 'queued letter')} {agree(n, 'is', 'are')} not printed yet")
     _remove(uow, actor, practice_id, row, "letter template", name, uses, {"body": row.body})

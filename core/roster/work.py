@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from core import audit
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.limits import PLAN_DAYS
 from core.models.base import saved_id
 from core.models.ledger import Guarantor, Practice
 from core.models.roster import AccountNote, PaymentPlan, RosterAccount, RosterHistory
@@ -217,8 +218,7 @@ def set_plan(uow: UnitOfWork, actor: Actor, guarantor_id: int, amount_cents: int
     cfg = ensure_defaults(uow, g.practice_id)
     if not 0 < amount_cents <= PLAN_MAX_CENTS:
         raise BadInput(f"amount: must be more than 0.00 and at most {format_plain(PLAN_MAX_CENTS)}", field="amount")
-    if not 1 <= every_days <= 365:
-        raise BadInput("every-days: must be from 1 to 365", field="every_days")
+    PLAN_DAYS.check(every_days, "every_days")
     if default_status and default_status.upper() not in status_map(uow, g.practice_id):
         raise BadInput(f"default-status: status {default_status!r} does not exist", field="default_status")
     code = cfg.nd_plan_status if non_delinquent else cfg.plan_status

@@ -31,6 +31,14 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_demo(tmp_path_factory.mktemp("demo-small"), "small")
 
 
+@pytest.fixture(scope="module")
+def module_demo(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the small demo shared by one test module (its tests may write to it)."""
+    db = tmp_path_factory.mktemp("module-demo") / "recoup.db"
+    copy_db(small_demo, db)
+    return db
+
+
 @pytest.fixture
 def demo_copy(small_demo: Path, tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "recoup.db"

@@ -18,7 +18,7 @@ from core import agency_files
 from core.errors import BadInput
 from db.engine import make_engine
 from tests.import_files import GOOD, HEADERS
-from tests.integrity.support import copy_db, fingerprint, run_cli
+from tests.integrity.support import fingerprint, run_cli
 from tui.widgets.form import KINDS, Field, parse_field
 
 COUNTS = {"csv": 0, "cli": 0, "form": 0}
@@ -48,13 +48,6 @@ def _clear_failure(code: int, out: str, err: str) -> None:
 
 # ---------------------------------------------------------------------------------- CSV import
 
-@pytest.fixture(scope="module")
-def fuzz_db(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("fuzz") / "recoup.db"
-    copy_db(small_demo, db)
-    return db
-
-
 @st.composite
 def garbled_export(draw: st.DrawFn) -> dict[str, bytes]:
     """The GOOD export with random cells replaced by junk, or whole files replaced by bytes."""
@@ -74,7 +67,7 @@ def garbled_export(draw: st.DrawFn) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-def test_fuzzed_imports_never_crash_and_change_nothing_when_refused(fuzz_db: Path, tmp_path: Path,
+def test_fuzzed_imports_never_crash_and_change_nothing_when_refused(module_demo: Path, tmp_path: Path,
                                                                     long_profile: bool) -> None:
     @settings(FAST, max_examples=300 if long_profile else 25)
     @given(export=garbled_export())
@@ -84,12 +77,12 @@ def test_fuzzed_imports_never_crash_and_change_nothing_when_refused(fuzz_db: Pat
         folder.mkdir()
         for name, data in export.items():
             (folder / name).write_bytes(data)
-        before = _fp(fuzz_db)
-        code, out, err = run_cli(fuzz_db, "--as-of", "2026-11-23", "import", str(folder))
+        before = _fp(module_demo)
+        code, out, err = run_cli(module_demo, "--as-of", "2026-11-23", "import", str(folder))
         _clear_failure(code, out, err)
         if code:
-            assert _fp(fuzz_db) == before, "a refused import changed the database"
-        code, out, _ = run_cli(fuzz_db, "verify")
+            assert _fp(module_demo) == before, "a refused import changed the database"
+        code, out, _ = run_cli(module_demo, "verify")
         assert code == 0, out
         shutil.rmtree(folder)
     run()
@@ -136,7 +129,7 @@ def cli_call(draw: st.DrawFn) -> list[str]:
 
 
 @pytest.mark.slow
-def test_garbage_in_every_cli_flag(fuzz_db: Path, tmp_path: Path, long_profile: bool,
+def test_garbage_in_every_cli_flag(module_demo: Path, tmp_path: Path, long_profile: bool,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # relative --out values land here, never in the checkout
     outside = set(tmp_path.parent.iterdir())
@@ -145,14 +138,14 @@ def test_garbage_in_every_cli_flag(fuzz_db: Path, tmp_path: Path, long_profile: 
     @given(argv=cli_call())
     def run(argv: list[str]) -> None:
         COUNTS["cli"] += 1
-        before = _fp(fuzz_db)
-        code, out, err = run_cli(fuzz_db, *argv)
+        before = _fp(module_demo)
+        code, out, err = run_cli(module_demo, *argv)
         _clear_failure(code, out, err)
         if code:
-            assert _fp(fuzz_db) == before, f"{argv}: refused but changed the database"
+            assert _fp(module_demo) == before, f"{argv}: refused but changed the database"
     run()
     assert set(tmp_path.parent.iterdir()) <= outside | {tmp_path}, "a path trick wrote outside its folder"
-    code, out, _ = run_cli(fuzz_db, "verify")
+    code, out, _ = run_cli(module_demo, "verify")
     assert code == 0, out
     print(f"\nfuzzed CLI calls: {COUNTS['cli']}")
 

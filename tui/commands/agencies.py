@@ -10,6 +10,7 @@ import argparse
 from typing import Any
 
 from tui.commands.context import Context, add_group, add_practice_command
+from tui.commands.options import amount
 
 RULES = (("account-level", "account_level", "apply the payment exclusions at the account level"),
          ("returned-mail", "returned_mail", "roll accounts flagged as returned mail to external collections"),
@@ -28,7 +29,8 @@ def register(sub: Any) -> None:
         if name == "remove":
             p.add_argument("--yes", action="store_true", help="confirm the validation warning")
             continue
-        p.add_argument("--balance-gt", metavar="AMOUNT", help="Balance Greater Than (blank with an age: 0.00)")
+        p.add_argument("--balance-gt", type=amount, metavar="AMOUNT",
+                       help="Balance Greater Than (blank with an age: 0.00)")
         p.add_argument("--age-gt", metavar="DAYS", help="Age Greater Than, in days")
         _switch(p, "auto-approve", "post selected lines automatically (Auto Approve)", name == "update")
         _switch(p, "auto-file", "create the agency's file automatically (Auto Create File)", name == "update")
@@ -51,7 +53,7 @@ def _rules(ag: Any) -> None:
                              "payment exclusions and rules (flags given turn on, --no-X turns off); "
                              "with no flags, show them")
     p.add_argument("--exclude-days", metavar="N", help="payment made within N days (turns exclusions on)")
-    p.add_argument("--exclude-min", metavar="AMOUNT", help="payment dollar minimum")
+    p.add_argument("--exclude-min", type=amount, metavar="AMOUNT", help="payment dollar minimum")
     p.add_argument("--exclude-pct", metavar="P", help="payment percentage minimum of the outstanding balance")
     p.add_argument("--no-exclude", action="store_true", help="turn the payment exclusions off")
     p.add_argument("--no-exclude-min", action="store_true", help="clear the dollar minimum")
@@ -88,12 +90,11 @@ def _money(text: str | None, option: str) -> int | None:
 
 
 def _days(text: str | None, option: str) -> int | None:
-    from core.errors import BadInput
+    """A number of days; blank means "none" (no age threshold, no exclusion window)."""
+    from core.limits import DAYS
     if text is None or not text.strip():
         return None
-    if not text.strip().isdigit():
-        raise BadInput(f"{option}: {text.strip()!r} is not a whole number of days", field=option.replace("-", "_"))
-    return int(text)
+    return DAYS.parse(text, option.replace("-", "_"))
 
 
 def _row(ctx: Context, r: Any) -> dict[str, Any]:

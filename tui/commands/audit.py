@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from core.limits import LIMIT
 from tui.commands.context import Context, add_command
+from tui.commands.options import whole
 
 
 def register(sub: Any) -> None:
@@ -16,7 +18,7 @@ def register(sub: Any) -> None:
     p.add_argument("--action", help="only actions starting with this (e.g. import, users)")
     p.add_argument("--record", help="only entries naming this record id")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="only entries on or after this date")
-    p.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
+    p.add_argument("--limit", type=whole(LIMIT), default=50, help="how many entries (default 50)")
     chain = p.add_subparsers(dest="audit_command", metavar="COMMAND", required=False)
     a = add_command(chain, "anchor", cmd_anchor, "print the audit chain's head (and add it to --out) to keep "
                     "outside the database; 'recoup verify --anchor FILE' checks the chain still reaches it")

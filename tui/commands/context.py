@@ -100,15 +100,18 @@ class Context:
         """The database; a SQLite file that is not there is one clear line (a mistyped --db in a
         cron job must not quietly make folders and an empty database that verifies clean)."""
         if self._engine is None:
-            from db.engine import create_sqlite_file, make_engine, resolve_url, sqlite_file
-            url = resolve_url(self.url)
-            path = sqlite_file(url)
+            from db.engine import create_sqlite_file, resolve_url, sqlite_file
+            from db.opening import open_engine
+            try:
+                path = sqlite_file(resolve_url(self.url))
+            except Exception:  # not a URL at all: open_engine says so in one line
+                path = None
             if path is not None and not path.exists():
                 if not self.may_create:
                     raise BadInput(f"no database at {path}: check --db or RECOUP_DATABASE_URL, or create "
                                    "one with 'recoup init'", field="--db")
                 create_sqlite_file(path)
-            self._engine = make_engine(url)
+            self._engine = open_engine(self.url)
         return self._engine
 
     @contextmanager
@@ -189,12 +192,28 @@ def print_table(rows: list[dict[str, Any]], columns: list[str] | None = None, ti
         table.add_column(c)
     for r in rows:
         table.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in columns])
-    Console(no_color=True, width=200 if not sys.stdout.isatty() else None).print(table)
+    console = Console(no_color=True, width=200 if not sys.stdout.isatty() else None)
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]  # rich would exit 1
+    console.print(table)
     if not rows:
         print("(none)")
 
 
-def print_warning(exc: NeedsConfirmation) -> None:
+def _broken_pipe() -> None:
+    """The reader of our output went away: tui.cli ends quietly, the same way for every output."""
+    raise BrokenPipeError
+
+
+def print_warning(exc: NeedsConfirmation, as_json: bool = False) -> None:
+    """A validation warning (exit 3), on stdout: as text, or with --json as one object
+    {"warning": title, "summary": {"lines": [...], "notes": [...]}} a script can read."""
+    if as_json:
+        lines = [{"count": ln.count, "text": ln.describe(),
+                  "dollars": None if ln.cents is None else _plain(ln.cents)} for ln in exc.summary.lines]
+        print(json.dumps({"warning": exc.summary.title,
+                          "summary": {"lines": lines, "notes": list(exc.summary.notes)},
+                          "message": "Nothing was changed. Run again with --yes to go ahead."}))
+        return
     print(f"Validation warning: {exc.summary.title}")
     for line in exc.summary.lines:
         print(f"  {line.describe()}")
@@ -203,23 +222,84 @@ def print_warning(exc: NeedsConfirmation) -> None:
     print("Nothing was changed. Run again with --yes to go ahead.")
 
 
-def run_command(args: argparse.Namespace, handler: Callable[[Context], int | None]) -> int:
+def _plain(cents: int) -> str:
+    from core.money import format_plain
+    return format_plain(cents)
+
+
+def report_error(message: str, as_json: bool) -> None:
+    """One line: `recoup: message` on stderr, or with --json `{"error": message}` on stdout, where
+    a script reading the JSON output finds it (the exit status is the same either way)."""
+    if as_json:
+        print(json.dumps({"error": message}))
+    else:
+        print(f"recoup: {message}", file=sys.stderr)
+
+
+def in_flag_words(exc: BadInput, flags: dict[str, str]) -> list[str]:
+    """The problems of a BadInput, its field named by the command-line flag that gave it.
+
+    A use case names its fields as the model does (min_balance_cents, age_min); the operator typed
+    --min-balance and --age-min. `flags` maps field names to flags (FlagMap: the subcommand's own
+    options, plus any the subcommand declares where the names differ)."""
+    if exc.field is None or len(exc.problems) != 1:
+        return exc.problems
+    flag = flags.get(exc.field) or flags.get(exc.field.replace("-", "_"))
+    if flag is None:
+        return exc.problems
+    reason = exc.reason or _without_name(exc.message)
+    return [f"{flag}: {reason}"]
+
+
+def _without_name(message: str) -> str:
+    """ "age-min: must be ..." -> "must be ..."; a message without a leading name is kept whole."""
+    name, sep, rest = message.partition(": ")
+    return rest if sep and " " not in name else message
+
+
+def flag_map(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """Field name -> flag for the subcommand that was chosen: every option by its dest, plus the
+    subcommand's `field_flags` default for model fields whose names differ from their flags."""
+    chosen = parser
+    while True:
+        subs = [a for a in chosen._actions if isinstance(a, argparse._SubParsersAction)]
+        name = getattr(args, subs[0].dest, None) if subs else None
+        if not subs or name not in subs[0].choices:
+            break
+        chosen = subs[0].choices[name]
+    flags = {a.dest: max(a.option_strings, key=len) for a in chosen._actions if a.option_strings}
+    return {**flags, **getattr(args, "field_flags", {})}
+
+
+def run_command(args: argparse.Namespace, handler: Callable[[Context], int | None],
+                flags: dict[str, str] | None = None) -> int:
+    """Run one subcommand; every way it can end is an exit status and at most one line of error
+    (never a traceback: RECOUP_DEBUG=1 lets an unexpected error through for a developer)."""
     from core.clock import parse_business_date
+    as_json = bool(getattr(args, "json", False))
     try:
         ctx = Context(args=args, url=getattr(args, "db", None),
                       as_of=parse_business_date(getattr(args, "as_of", None), dt.date.today()),
-                      json=bool(getattr(args, "json", False)), login=os_login())
+                      json=as_json, login=os_login())
         return handler(ctx) or 0
     except NeedsConfirmation as exc:
-        print_warning(exc)
+        print_warning(exc, as_json)
         return exc.exit_code
     except BadInput as exc:
-        for problem in exc.problems:
-            print(f"recoup: {problem}", file=sys.stderr)
+        for problem in in_flag_words(exc, flags or {}):
+            report_error(problem, as_json)
         return exc.exit_code
     except RecoupError as exc:
-        print(f"recoup: {exc.message}", file=sys.stderr)
+        report_error(exc.message, as_json)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("recoup: interrupted; nothing was committed", file=sys.stderr)
+        report_error("interrupted; nothing was committed", as_json)
         return 130
+    except BrokenPipeError:
+        raise  # the reader of our output went away: tui.cli ends quietly
+    except Exception as exc:
+        if os.environ.get("RECOUP_DEBUG") == "1":
+            raise
+        from db.opening import cause  # the first line, in words: no SQL, no patient data
+        report_error(f"unexpected error ({type(exc).__name__}: {cause(exc)}); nothing was committed", as_json)
+        return 1

@@ -12,7 +12,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.limits import LIMIT, NUMBER, PAGE_AFTER
 from tui.commands.context import Context, add_group, add_out_option, add_practice_command
+from tui.commands.options import whole
 
 LIST_COLUMNS = ["line", "encounter", "guarantor", "agency", "state", "balance"]
 
@@ -26,8 +28,8 @@ def register(sub: Any) -> None:
     p = add_practice_command(ex, "list", cmd_list, "lines in external collections")
     p.add_argument("--state", choices=("pending", "posted", "filed"))
     p.add_argument("--agency", metavar="ID")
-    p.add_argument("--after", type=int, metavar="N", help="only placements numbered after N (paging)")
-    p.add_argument("--limit", type=int, metavar="N")
+    p.add_argument("--after", type=whole(PAGE_AFTER), metavar="N", help="only placements numbered after N (paging)")
+    p.add_argument("--limit", type=whole(LIMIT), metavar="N")
     p = add_practice_command(ex, "select", cmd_select, "put lines into Pending by hand")
     p.add_argument("--lines", required=True, metavar="ID,ID,...", help="service line ids")
     p.add_argument("--agency", metavar="ID")
@@ -55,11 +57,11 @@ def _files(ex: Any) -> None:
     _yes(p)
     p = add_practice_command(ex, "preview", cmd_preview, "Files: the rows of an agency's next file (or of --batch N)")
     p.add_argument("--agency", required=True, metavar="ID")
-    p.add_argument("--batch", type=int, metavar="N")
-    p.add_argument("--limit", type=int, metavar="N")
+    p.add_argument("--batch", type=whole(NUMBER), metavar="N")
+    p.add_argument("--limit", type=whole(LIMIT), metavar="N")
     add_practice_command(ex, "files", cmd_files, "Files: the external collections files made")
     p = add_practice_command(ex, "sent", cmd_sent, "Files: mark a batch as sent to its agency")
-    p.add_argument("--batch", type=int, required=True, metavar="N")
+    p.add_argument("--batch", type=whole(NUMBER), required=True, metavar="N")
     _yes(p)
     p = add_practice_command(ex, "returns", cmd_returns,
                              "import an agency's returns file (payments, recalls, closed accounts)")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.limits import ENDING_WITHIN, NUMBER
 from tui.commands.context import Context, add_command, add_group, add_practice_command, optional_date
+from tui.commands.options import whole
 
 COLUMNS = ["hold", "kind", "guarantor", "encounter", "start", "end", "state", "operator", "reason"]
 
@@ -26,13 +28,14 @@ def register(sub: Any) -> None:
     p.add_argument("--end", metavar="DATE", help="last held day (default: until released)")
     p.add_argument("--reason", required=True, help="a short reason, kept with the hold")
     p = add_command(holds, "release", cmd_release, "end a hold early")
-    p.add_argument("hold", type=int, metavar="HOLD", help="the hold's number")
+    p.add_argument("hold", type=whole(NUMBER), metavar="HOLD", help="the hold's number")
     p.add_argument("--reason", required=True, help="why the hold ends")
     p.add_argument("--on", metavar="DATE", help="first day no longer held (default: the business date)")
     p = add_practice_command(holds, "list", cmd_list, "list holds")
     p.add_argument("--kind", choices=KINDS)
     p.add_argument("--state", choices=("scheduled", "active", "ended"))
-    p.add_argument("--ending-within", type=int, metavar="DAYS", help="active holds whose last day is within DAYS")
+    p.add_argument("--ending-within", type=whole(ENDING_WITHIN), metavar="DAYS",
+                   help="active holds whose last day is within DAYS")
     p.add_argument("--guarantor", metavar="ID")
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.limits import COUNT, DAYS, LIMIT, NUMBER, PAGE_AFTER
 from tui.commands.context import Context, add_group, add_out_option, add_practice_command
+from tui.commands.options import amount, number_list, whole
 
 ACTION_CHOICES = ("send-to-collections", "remove", "write-off", "remove-from-pending", "send-to-agency",
                   "remove-from-collections")
@@ -25,7 +27,7 @@ def register(sub: Any) -> None:
     p = add_practice_command(pc, "set-action", cmd_set_action,
                              "store an action on tasks (it changes nothing else until apply)")
     p.add_argument("action", choices=(*ACTION_CHOICES, "clear"), help="the action ('clear' removes it)")
-    p.add_argument("--tasks", required=True, metavar="N,N,...", help="task numbers")
+    p.add_argument("--tasks", required=True, type=number_list(NUMBER), metavar="N,N,...", help="task numbers")
     p = add_practice_command(pc, "apply", cmd_apply, "apply every set action (or only ACTION), selected or not")
     p.add_argument("action", nargs="?", choices=ACTION_CHOICES, help="only this action")
     p.add_argument("--agency", metavar="ID", help="the agency for Send to Sent to Agency (and Send to Collections)")
@@ -59,10 +61,10 @@ def _add(pc: Any) -> None:
     p = add_practice_command(pc, "add", cmd_add,
                              "Add Pre-Collection Tasks: add matching encounters (--clear: rebuild the list)")
     for name in MONEY_OPTIONS:
-        p.add_argument(f"--{name}", metavar="AMOUNT")
-    p.add_argument("--age-min", type=int, metavar="DAYS", help="balance age >= DAYS")
-    p.add_argument("--dunning-min", type=int, metavar="N", help="dunning message count >= N")
-    p.add_argument("--statement-profile", metavar="P")
+        p.add_argument(f"--{name}", type=amount, metavar="AMOUNT")
+    p.add_argument("--age-min", type=whole(DAYS), metavar="DAYS", help="balance age >= DAYS")
+    p.add_argument("--dunning-min", type=whole(COUNT), metavar="N", help="dunning message count >= N")
+    p.add_argument("--statement-profile", metavar="PROFILE")
     p.add_argument("--encounter", metavar="ID", help="only this encounter")
     p.add_argument("--guarantor", metavar="ID", help="only this guarantor's encounters")
     p.add_argument("--balance-for", choices=("patient", "employer"))
@@ -75,14 +77,14 @@ def _list(pc: Any) -> None:
     p = add_practice_command(pc, "list", cmd_list, "the tasks on the list, through the filter criteria")
     p.add_argument("--state", choices=tuple(STATE_NAMES))
     for name in ("balance-min", "balance-max", "guarantor-balance-min", "guarantor-balance-max", "escrow-min"):
-        p.add_argument(f"--{name}", metavar="AMOUNT")
-    p.add_argument("--age-min", type=int, metavar="DAYS")
-    p.add_argument("--dunning-min", type=int, metavar="N")
-    p.add_argument("--statement-profile", metavar="P")
+        p.add_argument(f"--{name}", type=amount, metavar="AMOUNT")
+    p.add_argument("--age-min", type=whole(DAYS), metavar="DAYS")
+    p.add_argument("--dunning-min", type=whole(COUNT), metavar="N")
+    p.add_argument("--statement-profile", metavar="PROFILE")
     p.add_argument("--guarantor", metavar="ID")
     p.add_argument("--action", choices=ACTION_CHOICES)
-    p.add_argument("--after", type=int, metavar="TASK", help="only tasks numbered after TASK (paging)")
-    p.add_argument("--limit", type=int, metavar="N")
+    p.add_argument("--after", type=whole(PAGE_AFTER), metavar="TASK", help="only tasks numbered after TASK (paging)")
+    p.add_argument("--limit", type=whole(LIMIT), metavar="N")
 
 
 def _agency_profile(pc: Any) -> None:
@@ -155,11 +157,7 @@ def cmd_list(ctx: Context) -> int:
 
 def cmd_set_action(ctx: Context) -> int:
     from core import precollections as pc
-    from core.errors import BadInput
-    try:
-        tasks = [int(t) for t in ctx.args.tasks.split(",") if t.strip()]
-    except ValueError:
-        raise BadInput(f"tasks: {ctx.args.tasks!r} is not a list of task numbers like 7,12,30", field="tasks") from None
+    tasks = ctx.args.tasks
     action = None if ctx.args.action == "clear" else ctx.args.action
     with ctx.uow() as uow:
         n = pc.set_action(uow, ctx.actor(uow), _practice_id(ctx, uow), action, ctx.as_of, tasks=tasks)
@@ -168,6 +166,7 @@ def cmd_set_action(ctx: Context) -> int:
 
 
 def _report(ctx: Context, r: Any) -> None:
+    from core.errors import counted
     from core.money import format_display, format_plain
     if not r.lines:
         ctx.emit_object({"applied": [], "message": "nothing to apply: no task has that action set"})
@@ -181,12 +180,13 @@ def _report(ctx: Context, r: Any) -> None:
         ctx.emit_object(out)
         return
     for ln in r.lines:
-        print(f"{ln.count} {'item' if ln.count == 1 else 'items'} {ln.text.replace('will be ', '')}, "
+        print(f"{counted(ln.count, ln.noun, ln.plural)} {ln.text.replace('will be ', '')}, "
               f"{format_display(ln.cents or 0, symbol=True)}")
     if r.batch_no is not None:
         print(f"batch {r.batch_no}")
     if f is not None:
-        print(f"file {f.path}: {f.rows} rows, {format_display(f.total_cents, symbol=True)}, sha256 {f.sha256}")
+        print(f"file {f.path}: {counted(f.rows, 'row')}, {format_display(f.total_cents, symbol=True)}, "
+              f"sha256 {f.sha256}")
 
 
 def cmd_apply(ctx: Context) -> int:

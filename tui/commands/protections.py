@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from core.limits import Limit
 from tui.commands.context import Context, add_command, add_group, add_practice_command
+from tui.commands.options import whole
+
+YEAR = Limit(2000, 2999)  # the use case narrows it to the business date's year + 1
 
 TEXT = {"responsible_party_name": "--responsible-party", "responsible_party_address": "--responsible-address",
         "bankruptcy_case": "--bankruptcy-case", "bankruptcy_chapter": "--bankruptcy-chapter"}
@@ -35,7 +39,7 @@ def register(sub: Any) -> None:
                    help="household income under PCT %% of the poverty guideline is never placed or turned over; "
                         "'none' turns it off")
     p = add_command(group, "guideline", cmd_guideline, "add or correct a year's poverty guideline (admins)")
-    p.add_argument("year", type=int)
+    p.add_argument("year", type=whole(YEAR))
     p.add_argument("--base", required=True, metavar="AMOUNT", help="the guideline for a household of one")
     p.add_argument("--per-person", required=True, metavar="AMOUNT", help="added for each further person")
     add_command(group, "guidelines", cmd_guidelines, "list the poverty guidelines")

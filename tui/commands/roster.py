@@ -9,7 +9,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.errors import counted
+from core.limits import DAYS, NUMBER, PLAN_DAYS, SETTING_DAYS
 from tui.commands.context import Context, add_command, add_group, optional_date
+from tui.commands.options import amount, whole
 
 BOOL_SETTINGS = {"auto_populate": "automatic roster population", "letters_in_notes": "letters into notes",
                  "letters_in_history": "letters into account history (0.00 adjustment)",
@@ -24,6 +27,11 @@ CODE_SETTINGS = {"initial_status": "initial collection status", "plan_status": "
                  "letter_adj_code": "adjustment code for letters", "write_off_code": "adjustment code for write-offs",
                  "fee_code": "adjustment code for the collection fee",
                  "transfer_billing_group": "billing group to transfer turned-over accounts to"}
+
+
+# The settings whose model field names differ from their flags, so a refusal names the flag.
+SETTING_FLAGS = {"aging_basis": "--aging", "auto_time": "--time", "min_balance_cents": "--min-balance",
+                 "collection_fee_bp": "--fee-pct"}
 
 
 def register(sub: Any) -> None:
@@ -65,15 +73,18 @@ def _register_settings(r: Any) -> None:
                     "show or change the Patient Collections Integration settings (changes: admins)")
     p.add_argument("--practice", required=True, metavar="ID")
     p.add_argument("--aging", choices=("acct", "patient"), help="age balances by accounting or patient date")
-    p.add_argument("--age-to-enter", type=int, metavar="DAYS", help="days delinquent charges age before entering")
+    p.add_argument("--age-to-enter", type=whole(SETTING_DAYS), metavar="DAYS",
+                   help="days delinquent charges age before entering")
     p.add_argument("--time", metavar="HH:MM", help="time of the automatic population")
-    p.add_argument("--min-balance", metavar="AMOUNT", help="minimum delinquent balance to enter")
+    p.add_argument("--min-balance", type=amount, metavar="AMOUNT", help="minimum delinquent balance to enter")
     p.add_argument("--suppress-by", choices=("account", "transaction"), help="billing group suppression by")
     p.add_argument("--transfer-charges", choices=("all", "delinquent"), help="charges written off at turnover")
     p.add_argument("--fee-pct", metavar="P", help="collection fee, percent of the amount turned over (e.g. 33.33)")
     p.add_argument("--internal-comment", metavar="TEXT", help="comment set at turnover (45 characters)")
     p.add_argument("--comment-mode", choices=("overwrite", "append"))
-    p.add_argument("--next-contact-days", type=int, metavar="N", help="default days to next contact for a note")
+    p.add_argument("--next-contact-days", type=whole(SETTING_DAYS), metavar="N",
+                   help="default days to next contact for a note")
+    p.set_defaults(field_flags=SETTING_FLAGS)
     for name, text in BOOL_SETTINGS.items():
         p.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction, default=None, help=text)
     for name, text in CODE_SETTINGS.items():
@@ -83,8 +94,8 @@ def _register_settings(r: Any) -> None:
 def _register_accounts(r: Any) -> None:
     p = add_command(r, "plan", cmd_plan, "set up a payment plan for a guarantor")
     _guarantor_args(p)
-    p.add_argument("--amount", required=True, metavar="AMOUNT")
-    p.add_argument("--every-days", required=True, type=int, metavar="N")
+    p.add_argument("--amount", required=True, type=amount, metavar="AMOUNT")
+    p.add_argument("--every-days", required=True, type=whole(PLAN_DAYS), metavar="N")
     p.add_argument("--start", required=True, metavar="DATE")
     p.add_argument("--non-delinquent", action="store_true", help="a plan for an account that is not past due")
     p.add_argument("--default-status", metavar="CODE", help="status if the plan fails (else the settings')")
@@ -107,7 +118,8 @@ def _register_accounts(r: Any) -> None:
     p = add_command(r, "move", cmd_move, "change an account's status by hand")
     _guarantor_args(p)
     p.add_argument("--status", required=True, metavar="CODE")
-    p.add_argument("--version", type=int, metavar="N", help="the version you saw (refused if it changed since)")
+    p.add_argument("--version", type=whole(NUMBER), metavar="N",
+                   help="the version you saw (refused if it changed since)")
     p = add_command(r, "dead-end", cmd_dead_end, "Dead-End Report: accounts in statuses with no transfer")
     p.add_argument("--practice", required=True, metavar="ID")
 
@@ -193,14 +205,11 @@ def _none(text: str | None) -> Any:
 
 def cmd_status_set(ctx: Context) -> int:
     from core import roster
-    from core.errors import BadInput
     kw: dict[str, Any] = {}
     a = ctx.args
     if a.days is not None:
         days = _none(a.days)
-        if days is not None and not days.strip().isdigit():
-            raise BadInput(f"days: {a.days!r} is not a number of days", field="days")
-        kw["days"] = int(days) if days is not None else None
+        kw["days"] = DAYS.parse(days, "days") if days is not None else None
     if a.transfer_to is not None:
         kw["transfer_to"] = _none(a.transfer_to)
     if a.letter is not None:
@@ -406,7 +415,7 @@ def cmd_approve(ctx: Context) -> int:
         pid = _practice_id(uow, ctx.args.practice)
         n = roster.approve(uow, ctx.actor(uow), pid, ctx.as_of, _guarantor_ids(uow, pid, ctx.args.guarantors),
                            confirmed=ctx.args.yes)
-    print(f"approved {n} account(s) for turn over")
+    print(f"approved {counted(n, 'account')} for turn over")
     return 0
 
 
@@ -416,7 +425,7 @@ def cmd_send_back(ctx: Context) -> int:
         pid = _practice_id(uow, ctx.args.practice)
         n = roster.send_back(uow, ctx.actor(uow), pid, ctx.as_of, ctx.args.to,
                              _guarantor_ids(uow, pid, ctx.args.guarantors), confirmed=ctx.args.yes)
-    print(f"sent {n} account(s) back to status {ctx.args.to.upper()}")
+    print(f"sent {counted(n, 'account')} back to status {ctx.args.to.upper()}")
     return 0
 
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.limits import NUMBER, PAGE_AFTER, Limit
 from tui.commands.context import Context, add_command, add_group
+from tui.commands.options import whole
+
+ROWS = Limit(1, 10_000)  # runs or accounts on one page
 
 LIST_COLUMNS = ["run", "kind", "practice", "business_date", "operator", "considered", "taken", "left_out"]
 
@@ -19,20 +23,13 @@ def register(sub: Any) -> None:
     p = add_command(runs, "list", cmd_list, "the latest batch runs, newest first")
     p.add_argument("--practice", metavar="ID", help="only this practice")
     p.add_argument("--kind", choices=TALLY_KINDS, help="only this kind of batch")
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N runs (default 50)")
+    p.add_argument("--limit", type=whole(ROWS), default=50, metavar="N", help="at most N runs (default 50)")
     p = add_command(runs, "show", cmd_show, "one run's tally; with --reason, the accounts that reason left out")
-    p.add_argument("run", type=int, metavar="RUN", help="the run's number (from `runs list` or the batch's output)")
+    p.add_argument("run", type=whole(NUMBER), metavar="RUN",
+                   help="the run's number (from `runs list` or the batch's output)")
     p.add_argument("--reason", metavar="CODE", help="list the accounts this reason left out (e.g. hold:dispute)")
-    p.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N accounts")
-    p.add_argument("--limit", type=int, default=100, metavar="N", help="at most N accounts (default 100)")
-
-
-def _check_page(offset: int, limit: int) -> None:
-    from core.errors import BadInput
-    if not 0 <= offset <= 10**9:
-        raise BadInput("--offset: must be a whole number from 0 to 1000000000", field="offset")
-    if not 1 <= limit <= 10_000:
-        raise BadInput("--limit: must be a whole number from 1 to 10000", field="limit")
+    p.add_argument("--offset", type=whole(PAGE_AFTER), default=0, metavar="N", help="skip the first N accounts")
+    p.add_argument("--limit", type=whole(ROWS), default=100, metavar="N", help="at most N accounts (default 100)")
 
 
 def cmd_list(ctx: Context) -> int:
@@ -40,7 +37,6 @@ def cmd_list(ctx: Context) -> int:
     from core.money import format_plain
     from core.practices import find_practice
     a = ctx.args
-    _check_page(0, a.limit)
     with ctx.uow(write=False) as uow:
         actor = ctx.actor(uow)
         practice = find_practice(uow, a.practice).id if a.practice else None
@@ -59,7 +55,6 @@ def cmd_show(ctx: Context) -> int:
     from core import tallies
     from core.money import format_plain
     a = ctx.args
-    _check_page(a.offset, a.limit)
     with ctx.uow(write=False) as uow:
         actor = ctx.actor(uow)
         tally = tallies.show(uow, actor, a.run)

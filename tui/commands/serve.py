@@ -14,18 +14,24 @@ import shlex
 import sys
 from typing import Any
 
+from core.limits import Limit
 from tui.commands.context import Context, add_command
+from tui.commands.options import whole
+
+PORT = Limit(1, 65_535)
+SESSIONS = Limit(1, 1000)  # browser sessions at once, one process each
+IDLE = Limit(0, 1_440, "minutes")  # 0: never log off; at most a day
 
 
 def register(sub: Any) -> None:
     p = add_command(sub, "serve", cmd_serve, "serve the application to browsers (sign-in required)")
     p.add_argument("--host", default="127.0.0.1",
                    help="loopback address to listen on (default 127.0.0.1; others are refused: use a reverse proxy)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--port", type=whole(PORT), default=8000, help="port (default 8000)")
     p.add_argument("--public-url", metavar="URL", help="the address browsers use (behind a reverse proxy)")
-    p.add_argument("--idle-minutes", type=int, metavar="N",
+    p.add_argument("--idle-minutes", type=whole(IDLE), metavar="N",
                    help="log a session off after N minutes without a key (default 15; 0 = never)")
-    p.add_argument("--max-sessions", type=int, metavar="N", default=20,
+    p.add_argument("--max-sessions", type=whole(SESSIONS), metavar="N", default=20,
                    help="sessions (one process each) running at once (default 20)")
 
 
@@ -40,11 +46,8 @@ def app_command(ctx: Context) -> str:
 
 
 def cmd_serve(ctx: Context) -> int:
-    from core.errors import BadInput
     from tui.webserver import RecoupServer, check_host
     check_host(ctx.args.host)
-    if ctx.args.max_sessions < 1:
-        raise BadInput("--max-sessions: at least 1", field="--max-sessions")
     with ctx.uow(write=False):
         pass  # the database exists and is current before anyone connects
     os.environ["RECOUP_SIGN_IN"] = "1"

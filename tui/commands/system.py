@@ -6,7 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.errors import counted
+from core.limits import PAGE_AFTER
 from tui.commands.context import Context, add_command
+from tui.commands.options import whole
 
 
 def register(sub: Any) -> None:
@@ -20,7 +23,7 @@ def register(sub: Any) -> None:
     p.add_argument("--size", choices=("small", "medium", "large"), default="small",
                    help="small (a few hundred encounters), medium, or large (1,000,000 encounters)")
     p.add_argument("--no-tui", action="store_true", help="only create the data; do not open the application")
-    p.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    p.add_argument("--seed", type=whole(PAGE_AFTER), default=7, help=argparse.SUPPRESS)
 
 
 def cmd_init(ctx: Context) -> int:
@@ -45,7 +48,7 @@ def cmd_verify(ctx: Context) -> int:
              "problems": len(c.problems), "details": c.problems} for c in checks]})
         return 0 if ok else 1
     for c in checks:
-        print(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.checked} checked, {len(c.problems)} problems")
+        print(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.checked} checked, {counted(len(c.problems), 'problem')}")
         shown = c.problems if ctx.args.all_problems else c.problems[:PROBLEMS_SHOWN]
         for problem in shown:
             print(f"     {problem}")

@@ -19,17 +19,22 @@ import signal
 import threading
 from typing import Any
 
+from core.limits import Limit
 from tui.commands.context import Context, add_command, add_out_option
+from tui.commands.options import whole
+
+POLL = Limit(1, 86_400, "seconds")  # at least once a day
 
 log = logging.getLogger("recoup.worker")
 
 
 def register(sub: Any) -> None:
     p = add_command(sub, "worker", cmd_worker, "the nightly worker: run each practice's due batches on time")
-    p.add_argument("--once", action="store_true", help="run what is due now and exit (for cron)")
+    p.add_argument("--once", action="store_true",
+                   help="run what is due now (with --as-of: the batches of that business date) and exit (for cron)")
     p.add_argument("--external-time", metavar="HH:MM", default=os.environ.get("RECOUP_EXTERNAL_TIME", "02:00"),
                    help="local time the external collections run is due (default 02:00 or RECOUP_EXTERNAL_TIME)")
-    p.add_argument("--poll", type=int, default=300, metavar="SECONDS", help="look again at least this often")
+    p.add_argument("--poll", type=whole(POLL), default=300, metavar="SECONDS", help="look again at least this often")
     add_out_option(p)
     p.add_argument("--now", metavar="YYYY-MM-DDTHH:MM", help=argparse_suppress())
 
@@ -37,6 +42,14 @@ def register(sub: Any) -> None:
 def argparse_suppress() -> str:
     import argparse
     return argparse.SUPPRESS  # --now: a fixed clock, for tests and for replaying a night by hand
+
+
+def _fixed_now(text: str | None) -> dt.datetime | None:
+    from core.errors import BadInput
+    try:
+        return dt.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        raise BadInput("--now: not a date and time like 2026-11-23T02:30", field="now") from None
 
 
 def _holder() -> str:
@@ -50,7 +63,7 @@ class Worker:
         self.ctx = ctx
         self.stop = threading.Event()
         self.external_at = parse_time(ctx.args.external_time, "external-time")
-        self.fixed_now = dt.datetime.fromisoformat(ctx.args.now) if getattr(ctx.args, "now", None) else None
+        self.fixed_now = _fixed_now(getattr(ctx.args, "now", None))
         self.results: list[dict[str, Any]] = []
 
     def now(self) -> dt.datetime:
@@ -62,6 +75,8 @@ class Worker:
             self.ctx.actor(uow)
             schedules = runs.schedules(uow, self.external_at)
             done = runs.done_dates(uow, dt.date.min)
+        if getattr(self.ctx.args, "as_of", None):  # a business date given: that date, not the clock's
+            return worker.due_on(schedules, done, self.ctx.as_of), schedules
         return worker.due(schedules, done, self.now()), schedules
 
     def pass_once(self) -> list[Any]:

@@ -26,7 +26,7 @@ from core.models.roster import (
     SUPPRESS_BY,
     TRANSFER_CHARGES,
 )
-from core.money import format_plain
+from core.money import format_percent, format_plain
 from core.roster import read as roster_read
 from core.roster.admin import MERGE_FIELDS, SETTING_RULES
 from core.roster.removals import remove_adjustment_code, remove_billing_group, remove_letter_template
@@ -145,7 +145,7 @@ LABELS: dict[str, str] = {
     "partial_status": "Part. pmt non-plan", "review_status": "Review for agency",
     "approved_status": "Approved for agency", "transfer_charges": "Transfer charges",
     "write_off_code": "Adj code write-offs", "fee_code": "Adj code coll. fee",
-    "collection_fee_bp": "Coll. fee 1/100 %", "transfer_billing_group": "Transfer to bill grp",
+    "collection_fee_bp": "Coll. fee %", "transfer_billing_group": "Transfer to bill grp",
     "internal_comment": "Internal comment", "comment_mode": "Comment mode",
     "plan_alert": "Display payment plan alert", "next_contact_days": "Next contact in",
     "require_letter_printed": "A status's letter must be printed before the account moves on"}
@@ -168,6 +168,8 @@ def setting_field(name: str) -> Field:
                      placeholder=f"{rule.low}-{rule.high}{unit}")
     if rule.kind == "cents":
         return Field(name, label, "money", required=required)
+    if rule.kind == "percent":  # typed and shown as percent; the core keeps basis points
+        return Field(name, label, required=required, max_length=8, placeholder="percent, 0-100, e.g. 33.33")
     if rule.kind == "status":
         return Field(name, label, "code", required=required, max_length=CODE_LEN, placeholder="a status code")
     if rule.kind == "adj":
@@ -187,6 +189,8 @@ def _form_value(name: str, value: Any) -> str | bool:
         return value
     if name == "min_balance_cents":
         return format_plain(int(value))
+    if SETTING_RULES[name].kind == "percent":
+        return format_percent(int(value)) or "0"
     return "" if value is None else str(value)
 
 
