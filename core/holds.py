@@ -263,8 +263,11 @@ def _last_day(dialect: str) -> str:
 
 def any_hold_sql(line: str = "l", as_of: str = ":el_d") -> str:
     """True when the line's guarantor has any hold begun by the business date: the cheap test that
-    lets unheld lines (nearly all) skip counting held days."""
-    return f"EXISTS (SELECT 1 FROM hold h WHERE h.guarantor_id = {line}.guarantor_id AND h.start_date <= {as_of})"
+    lets unheld lines (nearly all) skip counting held days. An uncorrelated set (parameter :el_p,
+    the practice), read once per statement and probed by hash: a correlated EXISTS per line, in
+    every anchor of every agency rule, made the external run 1.85x slower with 5% of guarantors held."""
+    return (f"{line}.guarantor_id IN (SELECT hx.guarantor_id FROM hold hx WHERE hx.practice_id = :el_p "
+            f"AND hx.start_date <= {as_of})")
 
 
 def held_days_sql(dialect: str, anchor: str, line: str = "l", as_of: str = ":el_d",
