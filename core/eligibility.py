@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core import eca
 from core.holds import any_hold_sql, held_days_sql
 from core.models.ledger import AGING_BASES, Practice
 from core.protections import (
@@ -206,9 +207,22 @@ class Rules:
     any_holds: bool
     wait_for_insurance: bool
     income: IncomeRule | None
+    # 501(r) (SPEC 15.5): the practice's ECA agencies, or None when the practice is not under it
+    eca_agencies: tuple[int, ...] | None = None
 
     def params(self) -> dict[str, Any]:
-        return {"el_p": self.practice_id, **protection_params(self.income, self.as_of)}
+        return {"el_p": self.practice_id, **protection_params(self.income, self.as_of),
+                **(eca.params(self.as_of) if self.eca_agencies else {})}
+
+    def eca_guarded(self, placing_with: str | None) -> str | None:
+        """SQL true when placing with agency `placing_with` (an SQL expression of its id) is an
+        ECA, "TRUE" when the agency is not known (turnover; explain) and the practice has ECA
+        agencies, None when no ECA can happen."""
+        if not self.eca_agencies:
+            return None
+        if placing_with is None:
+            return "TRUE"
+        return f"{placing_with} IN ({', '.join(str(i) for i in self.eca_agencies)})"
 
 
 def rules_for(uow: UnitOfWork, practice: Practice, as_of: dt.date) -> Rules:
@@ -217,7 +231,7 @@ def rules_for(uow: UnitOfWork, practice: Practice, as_of: dt.date) -> Rules:
                                       {"p": practice.id, "d": as_of})).first() is not None
     assert practice.id is not None
     return Rules(practice.id, as_of, uow.dialect, any_holds, practice.wait_for_insurance,
-                 income_rule(uow, practice, as_of))
+                 income_rule(uow, practice, as_of), eca.eca_agencies(uow, practice))
 
 
 # Which reasons keep a workflow's hands off a balance. Income exemption stops agency placement
@@ -264,19 +278,27 @@ def _on_hold(subject: Subject) -> list[tuple[str, str]]:
             ("hold", f"{subject.encounter} IN (SELECT h.encounter_id {_HELD} AND h.encounter_id IS NOT NULL)")]
 
 
-def exclusions(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[tuple[str, str]]:
+def exclusions(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None,
+               placing_with: str | None = None) -> list[tuple[str, str]]:
     """(reason code, SQL true when it applies) for every SPEC 14 reason `me` must obey, in the
     order explain and the tallies report them. `agency`: the step hands balances to an agency
-    (placement, turnover), so the income exemption applies too; by default, external's steps do."""
+    (placement, turnover), so the income exemption applies too; by default, external's steps do.
+    On an agency step of a 501(r) practice the three ECA conditions follow, for placements with
+    an ECA agency (`placing_with`: the SQL of the agency's id; when not given, any agency step)."""
+    to_agency = me in AGENCY_WORKFLOWS if agency is None else agency
     found = _on_hold(subject) if rules.any_holds else []
-    found.append(("protected", account_protected(subject.guarantor, rules,
-                                                 me in AGENCY_WORKFLOWS if agency is None else agency)))
+    found.append(("protected", account_protected(subject.guarantor, rules, to_agency)))
     if rules.wait_for_insurance:
         found.append(("insurance_open", f"EXISTS (SELECT 1 FROM encounter ex WHERE ex.id = {subject.encounter} "
                                         f"AND {insurance_open_sql('ex')})"))
+    guarded = rules.eca_guarded(placing_with) if to_agency else None
+    if guarded is not None:
+        found += [(code, sql if guarded == "TRUE" else f"({guarded}) AND {sql}")
+                  for code, sql in eca.conditions(subject.guarantor, subject.encounter)]
     return found
 
 
-def collectable(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[str]:
+def collectable(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None,
+                placing_with: str | None = None) -> list[str]:
     """Conditions (ANDed) that keep out of `me` everything SPEC 14 forbids on the business date."""
-    return [f"NOT ({sql})" for _code, sql in exclusions(me, subject, rules, agency)]
+    return [f"NOT ({sql})" for _code, sql in exclusions(me, subject, rules, agency, placing_with)]

@@ -131,7 +131,7 @@ def _upsert(uow: UnitOfWork, st: Step, cond: str, agency_sql: str, reason: str, 
     chosen = f"""SELECT l.practice_id, l.id AS line_id, l.encounter_id, l.guarantor_id, {agency_sql} AS agency_id,
                {returned_mail_sql} AS returned_mail
         FROM service_line l {join} LEFT JOIN external_placement x ON x.line_id = l.id
-        WHERE {eligible(elig=elig)} AND {cond}"""
+        WHERE {eligible(elig=elig, placing_with=agency_sql)} AND {cond}"""
     uow.session.execute(q(f"""
         INSERT INTO external_placement (practice_id, line_id, encounter_id, guarantor_id, state, active, agency_id,
             reason, returned_mail, selected_date, state_date, last_run_id, last_step, version)
