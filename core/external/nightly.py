@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core import audit, eligibility, ledger
+from core import audit, eligibility, itemization, ledger
 from core.eligibility import Rules
 from core.external.admin import rules_in_order, settings
 from core.external.filing import file_agency
@@ -231,6 +231,7 @@ def post(uow: UnitOfWork, st: Step, where: str, params: dict[str, Any], journal_
     update(uow, st, "approve", "posted_date = :d", where, params)
     history(uow, st, "approve")
     ledger.close_journal(uow, st.journal)
+    itemization.lock_placed(uow, st.practice, saved_id(st.journal), "external", "transfer", st.as_of)
 
 
 def file_auto(uow: UnitOfWork, actor: Actor, st: Step, out_dir: Path) -> list[dict[str, Any]]:
