@@ -60,9 +60,10 @@ class NotYet:
     cents: int
 
 
-def not_yet_reportable(uow: UnitOfWork, practice_id: int, as_of: dt.date) -> NotYet:
+def not_yet_reportable(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date) -> NotYet:
     """The dashboards' "placed, not yet reportable": open placed debts that may not be reported
     on the business date (count, and their balance now)."""
+    require(actor, "viewer", "see the credit-reporting figures")
     p = practice_by_id(uow, practice_id)
     n, cents = uow.session.execute(q(f"""
         SELECT COUNT(*), COALESCE(SUM(e.ar_cents + e.collections_cents), 0)
