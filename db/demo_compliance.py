@@ -67,7 +67,7 @@ def _statement(engine: Engine, pid: int, encounter_id: int, day: dt.date) -> Non
     with SqlUnitOfWork(engine) as u:
         u.session.execute(text("""
             INSERT INTO statement (practice_id, source_id, guarantor_id, encounter_id, date, dunning_level)
-            SELECT e.practice_id, 'R501-' || e.source_id, e.guarantor_id, e.id, :d, 0 FROM encounter e
+            SELECT e.practice_id, 'R501-' || e.source_id, e.guarantor_id, e.id, :d, 1 FROM encounter e
             WHERE e.id = :e"""), {"e": encounter_id, "d": day})
         u.commit()
 
