@@ -210,3 +210,15 @@ def set_time_zone(uow: UnitOfWork, actor: Actor, state: str, zone: str, as_of: d
     uow.commit()
     return row
 
+
+
+def remove_time_zone(uow: UnitOfWork, actor: Actor, state: str, as_of: dt.date) -> None:
+    """Drop a state's row (admins): calls to its guarantors are then not judged for calling hours."""
+    require(actor, "admin", "change the state time zones")
+    row = uow.session.exec(select(StateTimeZone).where(StateTimeZone.state == state)).first()
+    if row is None:
+        raise BadInput(f"state: {state!r} has no time zone on file", field="state")
+    uow.session.delete(row)
+    audit.record(uow, actor.name, "time_zone.remove", "state_time_zone", [state], {"zone": row.time_zone}, None,
+                 business_date=as_of)
+    uow.commit()

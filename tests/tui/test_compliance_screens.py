@@ -93,3 +93,28 @@ async def test_financial_assistance_add_decide_and_the_worklist_view(make_app, s
         await pilot.press("v", "v")
         await settle(pilot, 6)
         assert "Reversal worklist" in text_of(app.screen.query_one("#fap-summary", Static))
+
+
+async def test_state_time_zones_are_preloaded_and_corrected_by_key(make_app, services) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.time_zones import TimeZonesScreen
+    from tui.widgets.admin_table import EditDialog
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_screen("time_zones")
+        await settle(pilot, 6)
+        assert isinstance(app.screen, TimeZonesScreen)
+        assert app.screen.query_one(DataTable).row_count == 56                 # 50 states, DC, 5 territories
+        await pilot.press("insert")
+        await pilot.pause()
+        assert isinstance(app.screen, EditDialog)
+        await type_into(pilot, "field-state", "ON")
+        await type_into(pilot, "field-zone", "Mars/Olympus")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, EditDialog)                              # refused at its field
+        await type_into(pilot, "field-zone", "America/Toronto")
+        await pilot.press("f2")
+        await settle(pilot, 6)
+        with services.uow() as u:
+            assert {z.state: z.time_zone for z in contacts.time_zones(u)}["ON"] == "America/Toronto"

@@ -97,6 +97,8 @@ SCREENS: list[ScreenEntry] = [
                 "tui.screens.roster_admin:AdjustmentCodesScreen"),
     ScreenEntry("letters", "Letters", _ADMIN, "Collection letter templates",
                 "tui.screens.roster_admin:LettersScreen"),
+    ScreenEntry("time_zones", "State Time Zones", _ADMIN, "The time zone calls to each state are judged in",
+                "tui.screens.time_zones:TimeZonesScreen"),
     ScreenEntry("users", "Users and Roles", ("Admin",), "Operators, their roles, on/off and browser passwords",
                 "tui.screens.users_admin:UsersScreen"),
     ScreenEntry("audit", "Audit Trail", ("Admin",),
