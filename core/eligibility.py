@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core import eca
 from core.holds import any_hold_sql, held_days_sql
 from core.models.holds import HOLD_KINDS
 from core.models.ledger import AGING_BASES, Practice
@@ -207,9 +208,22 @@ class Rules:
     any_holds: bool
     wait_for_insurance: bool
     income: IncomeRule | None
+    # 501(r) (SPEC 15.5): the practice's ECA agencies, or None when the practice is not under it
+    eca_agencies: tuple[int, ...] | None = None
 
     def params(self) -> dict[str, Any]:
-        return {"el_p": self.practice_id, **protection_params(self.income, self.as_of)}
+        return {"el_p": self.practice_id, **protection_params(self.income, self.as_of),
+                **(eca.params(self.as_of) if self.eca_agencies else {})}
+
+    def eca_guarded(self, placing_with: str | None) -> str | None:
+        """SQL true when placing with agency `placing_with` (an SQL expression of its id) is an
+        ECA, "TRUE" when the agency is not known (turnover; explain) and the practice has ECA
+        agencies, None when no ECA can happen."""
+        if not self.eca_agencies:
+            return None
+        if placing_with is None:
+            return "TRUE"
+        return f"{placing_with} IN ({', '.join(str(i) for i in self.eca_agencies)})"
 
 
 def rules_for(uow: UnitOfWork, practice: Practice, as_of: dt.date) -> Rules:
@@ -218,7 +232,7 @@ def rules_for(uow: UnitOfWork, practice: Practice, as_of: dt.date) -> Rules:
                                       {"p": practice.id, "d": as_of})).first() is not None
     assert practice.id is not None
     return Rules(practice.id, as_of, uow.dialect, any_holds, practice.wait_for_insurance,
-                 income_rule(uow, practice, as_of))
+                 income_rule(uow, practice, as_of), eca.eca_agencies(uow, practice))
 
 
 # Which reasons keep a workflow's hands off a balance. Income exemption stops agency placement
@@ -272,17 +286,21 @@ def _on_hold(subject: Subject) -> list[tuple[str, str]]:
             ("hold", f"{subject.encounter} IN (SELECT h.encounter_id {_HELD} AND h.encounter_id IS NOT NULL)")]
 
 
-def exclusions(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[tuple[str, str]]:
+def exclusions(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None,
+               placing_with: str | None = None) -> list[tuple[str, str]]:
     """(reason code, SQL true when it applies) for every SPEC 14 reason `me` must obey, in the
     order explain and the tallies report them. `agency`: the step hands balances to an agency
-    (placement, turnover), so the income exemption applies too; by default, external's steps do."""
+    (placement, turnover), so the income exemption applies too; by default, external's steps do.
+    On an agency step of a 501(r) practice the three ECA conditions follow, for placements with
+    an ECA agency (`placing_with`: the SQL of the agency's id; when not given, any agency step)."""
+    to_agency = me in AGENCY_WORKFLOWS if agency is None else agency
     found = _on_hold(subject) if rules.any_holds else []
-    found.append(("protected", account_protected(subject.guarantor, rules,
-                                                 me in AGENCY_WORKFLOWS if agency is None else agency)))
-    return found + _insurance(subject, rules)
+    found.append(("protected", account_protected(subject.guarantor, rules, to_agency)))
+    return found + _insurance(subject, rules) + _eca(subject, rules, to_agency, placing_with)
 
 
-def reasons(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[tuple[str, str]]:
+def reasons(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None,
+            placing_with: str | None = None) -> list[tuple[str, str]]:
     """`exclusions` one kind at a time (`hold:dispute`, `protected:minor`, `insurance_open`), in
     the same order, for the tallies: a batch keeps its one condition per reason in its WHERE and
     names the kind only for the accounts it left out."""
@@ -293,9 +311,10 @@ def reasons(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = 
             found.append((f"hold:{kind}",
                           f"({subject.guarantor} IN (SELECT h.guarantor_id {on} AND h.encounter_id IS NULL) OR "
                           f"{subject.encounter} IN (SELECT h.encounter_id {on} AND h.encounter_id IS NOT NULL))"))
-    protections = _protections(rules, me in AGENCY_WORKFLOWS if agency is None else agency)
-    found += [(f"protected:{kind}", _protected_in(subject.guarantor, sql)) for kind, sql in protections]
-    return found + _insurance(subject, rules)
+    to_agency = me in AGENCY_WORKFLOWS if agency is None else agency
+    found += [(f"protected:{kind}", _protected_in(subject.guarantor, sql))
+              for kind, sql in _protections(rules, to_agency)]
+    return found + _insurance(subject, rules) + _eca(subject, rules, to_agency, placing_with)
 
 
 def _insurance(subject: Subject, rules: Rules) -> list[tuple[str, str]]:
@@ -303,6 +322,15 @@ def _insurance(subject: Subject, rules: Rules) -> list[tuple[str, str]]:
         return []
     return [("insurance_open", f"EXISTS (SELECT 1 FROM encounter ex WHERE ex.id = {subject.encounter} "
                                f"AND {insurance_open_sql('ex')})")]
+
+
+def _eca(subject: Subject, rules: Rules, to_agency: bool, placing_with: str | None) -> list[tuple[str, str]]:
+    """The three 501(r) conditions, on an agency step of a practice with ECA agencies."""
+    guarded = rules.eca_guarded(placing_with) if to_agency else None
+    if guarded is None:
+        return []
+    return [(code, sql if guarded == "TRUE" else f"({guarded}) AND {sql}")
+            for code, sql in eca.conditions(subject.guarantor, subject.encounter)]
 
 
 def held_on_record(guarantor: str, encounter: str, at: str, day: str) -> str:
@@ -336,6 +364,7 @@ def insurance_open_on_record(encounter: str, practice: str, at: str) -> str:
             f"AND ({encounter}.insurance_at IS NULL OR {encounter}.insurance_at <= {at}))")
 
 
-def collectable(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[str]:
+def collectable(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None,
+                placing_with: str | None = None) -> list[str]:
     """Conditions (ANDed) that keep out of `me` everything SPEC 14 forbids on the business date."""
-    return [f"NOT ({sql})" for _code, sql in exclusions(me, subject, rules, agency)]
+    return [f"NOT ({sql})" for _code, sql in exclusions(me, subject, rules, agency, placing_with)]

@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import eca
 from core.eligibility import (
     AGENCY_WORKFLOWS,
     WORKFLOWS,
@@ -106,6 +107,13 @@ class Target:
     holds: list[HoldRow]                              # the guarantor's, active on the business date
     protections: list[tuple[str, str]] = field(default_factory=list)
     account_lines: list[Line] = field(default_factory=list)  # every open line of the guarantor
+    eca: eca.Facts | None = None  # 501(r)'s facts, when an agency placement may be an ECA
+
+    def eca_reasons(self, encounter_id: int, me: Workflow) -> list[tuple[str, Any, Any]]:
+        """The 501(r) conditions an agency step of `me` would fail for the encounter."""
+        if self.eca is None or me not in AGENCY_WORKFLOWS:
+            return []
+        return self.eca.reasons(encounter_id, self.as_of)
 
     @property
     def target_holds(self) -> list[HoldRow]:
@@ -121,7 +129,8 @@ class Target:
 
     def line_blocked(self, line: Line, me: Workflow) -> bool:
         """A kernel reason of the line itself (not of the whole account) keeps it from `me`."""
-        return (_other(line, me) or self.encounter_held(line.encounter) is not None or line.insurance_open)
+        return (_other(line, me) or self.encounter_held(line.encounter) is not None or line.insurance_open
+                or bool(self.eca_reasons(line.encounter_id, me)))
 
     def free_lines(self, me: Workflow, account: bool = False) -> list[Line]:
         """The lines no line-level kernel reason keeps from `me` (what its own criteria look at);
@@ -151,8 +160,11 @@ def find_target(uow: UnitOfWork, actor: Actor, practice: Practice, as_of: dt.dat
     rules = rules_for(uow, practice, as_of)
     active = list_holds(uow, actor, rules.practice_id, as_of, guarantor=g.source_id, state="active")
     lines = _lines(uow, practice, g, enc, rules)
+    account = lines if enc is None else _lines(uow, practice, g, None, rules)
+    facts = (eca.facts(uow, g.id, sorted({ln.encounter_id for ln in account}), as_of)
+             if rules.eca_agencies and g.id is not None else None)
     return Target(practice, g, enc, as_of, rules, lines, active, protections_of(g, as_of, rules.income),
-                  lines if enc is None else _lines(uow, practice, g, None, rules))
+                  account, facts)
 
 
 def _lines(uow: UnitOfWork, practice: Practice, g: Guarantor, enc: Encounter | None, rules: Rules) -> list[Line]:
@@ -180,7 +192,7 @@ def _lines(uow: UnitOfWork, practice: Practice, g: Guarantor, enc: Encounter | N
 def kernel_reasons(t: Target, me: Workflow) -> list[Reason]:
     """The SPEC 14 reasons `me` obeys, in order, each with its value and threshold. A check that
     finds nothing is listed once as passed, so the operator sees everything that was asked."""
-    return [*_other_workflow(t, me), *_holds(t), *_protected(t, me), *_insurance(t)]
+    return [*_other_workflow(t, me), *_holds(t), *_protected(t, me), *_insurance(t), *_eca(t, me)]
 
 
 def _other_workflow(t: Target, me: Workflow) -> list[Reason]:
@@ -247,6 +259,21 @@ def _insurance(t: Target) -> list[Reason]:
                                 False, subject=ln.encounter))
     return found or [Reason("insurance_open", "insurance has finished with it", "closed",
                             "closed, no insurance balance", True)]
+
+
+def _eca(t: Target, me: Workflow) -> list[Reason]:
+    """501(r): per encounter, the first condition an ECA agency placement would fail (SPEC 15.5)."""
+    if t.eca is None or me not in AGENCY_WORKFLOWS:
+        return []
+    found, seen = [], set()
+    for ln in t.lines:
+        if ln.encounter_id in seen:
+            continue
+        seen.add(ln.encounter_id)
+        found += [Reason(code, f"an ECA agency placement: {eca.REASONS[code]}", actual, threshold, False,
+                         subject=ln.encounter) for code, actual, threshold in t.eca_reasons(ln.encounter_id, me)[:1]]
+    return found or [Reason("eca", "501(r): an ECA agency placement is allowed (120 days, notice, call)", "met",
+                            "120 days, notice 30 days before, a call after it", True)]
 
 
 def verdict(t: Target, me: Workflow, own: list[Reason], note: str = "", takeable: bool | None = None) -> Verdict:

@@ -20,6 +20,7 @@ from sqlmodel import col, or_, select
 from core import audit
 from core.errors import BadInput, Refused
 from core.limits import ENDING_WITHIN
+from core.models.base import saved_id
 from core.models.holds import HOLD_KINDS, Hold, HoldRelease
 from core.models.ledger import Encounter, Guarantor, Practice
 from core.practices import find_account
@@ -144,18 +145,27 @@ def place_hold(uow: UnitOfWork, actor: Actor, practice_id: int, kind: str, reaso
     g, e = find_account(uow, practice, guarantor, encounter)
     assert practice.id is not None and g.id is not None  # rows read from the database have ids
     _check_role(actor, kind, start, end, as_of)
+    hold = add_hold(uow, actor.name, g, e, kind, reason, start, end, as_of)
+    uow.commit()
+    return _row(hold, g.source_id, e.source_id if e else None, None, as_of)
+
+
+def add_hold(uow: UnitOfWork, operator: str, g: Guarantor, e: Encounter | None, kind: str, reason: str,
+             start: dt.date, end: dt.date | None, as_of: dt.date) -> Hold:
+    """Write a hold and its audit entry in the caller's transaction, without committing: for
+    `place_hold`, and for holds a rule places itself (a financial-assistance application's)."""
+    assert g.id is not None
     uow.lock(f"holds:{g.id}")
     _check_overlap(uow, g, e, start, end)
-    hold = Hold(practice_id=practice.id, guarantor_id=g.id, encounter_id=e.id if e else None, kind=kind,
-                start_date=start, end_date=end, reason=reason, operator=actor.name, business_date=as_of,
+    hold = Hold(practice_id=g.practice_id, guarantor_id=g.id, encounter_id=e.id if e else None, kind=kind,
+                start_date=start, end_date=end, reason=reason, operator=operator, business_date=as_of,
                 created_at=uow.now())
     uow.session.add(hold)
     uow.session.flush()
-    audit.record(uow, actor.name, "hold.place", "hold", [hold.id, g.source_id], None,
+    audit.record(uow, operator, "hold.place", "hold", [hold.id, g.source_id], None,
                  {"kind": kind, "encounter": e.source_id if e else None, "start": start, "end": end,
                   "reason": reason}, business_date=as_of)
-    uow.commit()
-    return _row(hold, g.source_id, e.source_id if e else None, None, as_of)
+    return hold
 
 
 # ------------------------------------------------------------------------------------ releasing
@@ -186,16 +196,24 @@ def release_hold(uow: UnitOfWork, actor: Actor, hold_id: int, reason: str, as_of
         problems.append(f"released-on: {released_on} is before the hold's start {hold.start_date}")
     if problems:
         raise BadInput("; ".join(problems), field=problems[0].split(":")[0].replace("-", "_"), problems=problems)
-    release = HoldRelease(hold_id=hold_id, released_on=released_on, reason=reason, operator=actor.name,
+    g = end_hold(uow, actor.name, hold, reason, released_on, as_of)
+    e = uow.session.get(Encounter, hold.encounter_id) if hold.encounter_id else None
+    uow.commit()
+    return _row(hold, g.source_id, e.source_id if e else None, released_on, as_of)
+
+
+def end_hold(uow: UnitOfWork, operator: str, hold: Hold, reason: str, released_on: dt.date,
+             as_of: dt.date) -> Guarantor:
+    """Write a hold's release and its audit entry in the caller's transaction, without committing
+    (`release_hold`, and a financial-assistance decision ending its application's hold)."""
+    release = HoldRelease(hold_id=saved_id(hold), released_on=released_on, reason=reason, operator=operator,
                           business_date=as_of, created_at=uow.now())
     uow.session.add(release)
     g = uow.session.get(Guarantor, hold.guarantor_id)
-    e = uow.session.get(Encounter, hold.encounter_id) if hold.encounter_id else None
     assert g is not None
-    audit.record(uow, actor.name, "hold.release", "hold", [hold_id, g.source_id], {"end": hold.end_date},
+    audit.record(uow, operator, "hold.release", "hold", [hold.id, g.source_id], {"end": hold.end_date},
                  {"released_on": released_on, "reason": reason}, business_date=as_of)
-    uow.commit()
-    return _row(hold, g.source_id, e.source_id if e else None, released_on, as_of)
+    return g
 
 
 # ------------------------------------------------------------------------------------ reading

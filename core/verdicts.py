@@ -8,11 +8,13 @@ answer; no workflow package imports it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from core import external, precollections, roster
+from core import credit_reporting, external, itemization, precollections, roster
+from core.credit_reporting import Guard
 from core.explain import Target, Verdict, find_target
+from core.itemization import Itemization
 from core.money import format_plain
 from core.practices import find_practice, practice_by_id
 from core.security import Actor
@@ -26,6 +28,8 @@ class Explained:
     encounter: str | None
     as_of: dt.date
     verdicts: list[Verdict]
+    itemizations: list[Itemization] = field(default_factory=list)  # the placed debts' (SPEC 15.3)
+    credit: list[Guard] = field(default_factory=list)              # their credit-reporting guard (15.4)
 
 
 def explain(uow: UnitOfWork, actor: Actor, practice: str | int | None, as_of: dt.date, *,
@@ -35,8 +39,14 @@ def explain(uow: UnitOfWork, actor: Actor, practice: str | int | None, as_of: dt
     p = practice_by_id(uow, practice) if isinstance(practice, int) else find_practice(uow, practice)
     t: Target = find_target(uow, actor, p, as_of, guarantor=guarantor, encounter=encounter)
     verdicts = [precollections.explain_reasons(uow, t), external.explain_lines(uow, t), roster.explain_account(uow, t)]
+    assert p.id is not None and t.guarantor.id is not None
+    encounters = [t.encounter.id] if t.encounter and t.encounter.id else itemization.placed(uow, t.guarantor.id)
+    items = itemization.itemizations(uow, encounters, as_of)
+    shown = {x.encounter for x in items.values()}
+    guards = [gd for gd in credit_reporting.guards(uow, p.id, t.guarantor.id, as_of)
+              if t.encounter is None or gd.encounter in shown]
     return Explained(p.source_id, t.guarantor.source_id, t.encounter.source_id if t.encounter else None, as_of,
-                     verdicts)
+                     verdicts, list(items.values()), guards)
 
 
 def _value(value: object, money: bool) -> str | None:
@@ -57,7 +67,16 @@ def as_dict(x: Explained) -> dict[str, Any]:
             "workflows": [{"workflow": v.workflow, "takeable": v.takeable, "verdict": v.words, "note": v.note,
                            "reasons": [{"code": r.code, "words": r.words, "subject": r.subject,
                                         "actual": _value(r.actual, r.money), "threshold": _value(r.threshold, r.money),
-                                        "passed": r.passed} for r in v.reasons]} for v in x.verdicts]}
+                                        "passed": r.passed} for r in v.reasons]} for v in x.verdicts],
+            "itemization": [i.as_dict() for i in x.itemizations],
+            "credit_reporting": [_guard(g, x.as_of) for g in x.credit]}
+
+
+def _guard(g: Guard, as_of: dt.date) -> dict[str, Any]:
+    return {"encounter": g.encounter, "first_delinquency": g.first_delinquency.isoformat(),
+            "first_placed": format_plain(g.first_placed_cents),
+            "reportable_from": g.reportable_from.isoformat() if g.reportable_from else None,
+            "never_report": g.never_report, "closed": g.closed, "reportable_now": g.reportable_on(as_of)}
 
 
 def text_lines(x: Explained) -> list[str]:
@@ -71,4 +90,24 @@ def text_lines(x: Explained) -> list[str]:
             about = f"[{r.subject}] " if r.subject else ""
             out.append(f"  {mark} {r.code:<24} {about}{r.words}: {_value(r.actual, r.money) or '-'}"
                        f" (threshold {_value(r.threshold, r.money) or '-'})")
+    return out + _compliance_lines(x)
+
+
+def _compliance_lines(x: Explained) -> list[str]:
+    """The placed debts' itemization (balance on the date + interest + fees - payments and credits
+    = now) and their credit-reporting dates."""
+    out = []
+    if x.itemizations:
+        out += ["", "Itemization (Regulation F)"]
+    for i in x.itemizations:
+        out.append(f"  {i.encounter}: {i.basis} {i.date}: {format_plain(i.balance_on_date)} + interest "
+                   f"{format_plain(i.interest)} + fees {format_plain(i.fees)} - payments and credits "
+                   f"{format_plain(i.payments_credits)} = {format_plain(i.current)}")
+    if x.credit:
+        out += ["", "Credit reporting"]
+    for g in x.credit:
+        when = ("never" if g.never_report else f"from {g.reportable_from}" if g.reportable_from else "not yet known")
+        closed = f", closed: {g.closed}" if g.closed else ""
+        out.append(f"  {g.encounter}: first delinquency {g.first_delinquency}, first placed "
+                   f"{format_plain(g.first_placed_cents)}, reportable {when}{closed}")
     return out

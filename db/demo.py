@@ -30,7 +30,7 @@ from core.models.ledger import Journal, Practice
 from core.models.security import Operator
 from core.security import Actor
 from core.uow import UnitOfWork
-from db import demo_external, demo_holds, demo_precollections, demo_roster
+from db import demo_compliance, demo_external, demo_holds, demo_precollections, demo_roster
 from db import demo_words as w
 from db.demo_practice import PracticeBuild, Shape
 from db.demo_sql import Sql
@@ -65,6 +65,7 @@ def build_demo(engine: Engine, login: str, as_of: dt.date, size: str = "small", 
     demo_precollections.build(engine, actor, as_of)  # the Pre-Collections workflow, under way
     demo_roster.build(engine, actor, as_of)          # the patient collections roster, under way
     demo_external.build(engine, actor, as_of)        # external collection agencies, under way
+    demo_compliance.build(engine, actor, as_of)      # a non-profit hospital under 501(r), at every stage
     _checkpoint(engine)
     return _report(size, seed, counts, round((time.perf_counter() - started) * 1000))
 

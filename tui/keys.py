@@ -135,6 +135,12 @@ KEYMAP: dict[str, KeyAction] = {a.id: a for a in [
     KeyAction("dashboard.hold", "h", "Hold", "Place a hold: collecting pauses, the days do not age"),
     KeyAction("dashboard.release", "r", "Release", "Release one of this account's holds (it ends early)"),
     KeyAction("dashboard.explain", "e", "Explain", "Why each workflow may or may not take this balance"),
+    # compliance (SPEC 15): calls on Work Accounts, financial assistance
+    KeyAction("roster.call", "c", "Call", "Log a call and its outcome (Regulation F warnings ask first)"),
+    KeyAction("fap.add", "a", "Add", "Record a financial-assistance application", fallback="f4"),
+    KeyAction("fap.decide", "d", "Decide", "Approve (with a discount) or deny the highlighted application",
+              fallback="f5"),
+    KeyAction("fap.view", "v", "View", "Next view: applications, refunds due, reversal worklist", fallback="f6"),
     KeyAction("admin.next_tab", "f8", "Next tab", "Next Collections Admin tab", fallback="ctrl+right"),
     KeyAction("admin.prev_tab", "f7", "Prev tab", "Previous Collections Admin tab", fallback="ctrl+left", show=False),
     # External Collections work screens: Pending, Posted, Files (SPEC 5)

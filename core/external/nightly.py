@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core import audit, eligibility, ledger, tallies
+from core import audit, eligibility, itemization, ledger, tallies
 from core.eligibility import Rules
 from core.external.admin import rules_in_order, settings
 from core.external.filing import file_agency
@@ -135,7 +135,7 @@ def _upsert(uow: UnitOfWork, st: Step, cond: str, agency_sql: str, reason: str, 
     chosen = f"""SELECT l.practice_id, l.id AS line_id, l.encounter_id, l.guarantor_id, {agency_sql} AS agency_id,
                {returned_mail_sql} AS returned_mail
         FROM service_line l {join} LEFT JOIN external_placement x ON x.line_id = l.id
-        WHERE {eligible(elig=elig)} AND {cond}"""
+        WHERE {eligible(elig=elig, placing_with=agency_sql)} AND {cond}"""
     uow.session.execute(q(f"""
         INSERT INTO external_placement (practice_id, line_id, encounter_id, guarantor_id, state, active, agency_id,
             reason, returned_mail, selected_date, state_date, last_run_id, last_step, version)
@@ -267,6 +267,7 @@ def post(uow: UnitOfWork, st: Step, where: str, params: dict[str, Any], journal_
     update(uow, st, "approve", "posted_date = :d", where, params)
     history(uow, st, "approve")
     ledger.close_journal(uow, st.journal)
+    itemization.lock_placed(uow, st.practice, saved_id(st.journal), "external", "transfer", st.as_of)
 
 
 def file_auto(uow: UnitOfWork, actor: Actor, st: Step, out_dir: Path) -> list[dict[str, Any]]:

@@ -59,12 +59,14 @@ def qualify_case(rules: list[AgencyAssignment], basis: str, as_of: dt.date, bala
     return f"CAST(CASE {' '.join(whens)} END AS BIGINT)"
 
 
-def eligible(line: str = "l", placement: str = "x", automatic: bool = True, elig: Rules | None = None) -> str:
+def eligible(line: str = "l", placement: str = "x", automatic: bool = True, elig: Rules | None = None,
+             placing_with: str | None = None) -> str:
     """An open guarantor line of practice :p that may enter Pending now (placement LEFT JOINed).
 
     Never one another workflow holds or with a balance in collections (core.eligibility.free_for),
     and with `elig` (whose params the caller adds) nothing SPEC 14 forbids: held, protected, or
-    waiting for insurance.
+    waiting for insurance; placing with agency `placing_with` (SQL of its id), not an ECA 501(r)
+    forbids yet.
     The nightly run takes lines never placed and lines denied before today (a line denied today
     is not put straight back by a rerun of the same date), and released lines (paid while pending)
     whose balance came back; lines reversed, recalled or closed come back only by an operator's
@@ -76,7 +78,7 @@ def eligible(line: str = "l", placement: str = "x", automatic: bool = True, elig
         again = f"({placement}.id IS NULL OR {starts('select-manual', placement)})"
     return " AND ".join([f"{line}.practice_id = :p", open_guarantor_line(line), again,
                          *free_for("external", of_line(line)),
-                         *(collectable("external", of_line(line), elig) if elig else [])])
+                         *(collectable("external", of_line(line), elig, placing_with=placing_with) if elig else [])])
 
 
 def excluded_by_payments(cfg: ExternalSettings, as_of: dt.date, params: dict[str, Any], line: str = "l") -> str | None:

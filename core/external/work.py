@@ -223,9 +223,10 @@ def select_manual(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.dat
     base = "FROM service_line l LEFT JOIN external_placement x ON x.line_id = l.id"
     elig = eligibility.rules_for(uow, practice, as_of)
     params: dict[str, Any] = {"p": practice.id, "refs": refs, "d": as_of, **elig.params()}
+    # an agency not chosen yet may turn out to be an ECA agency (SPEC 15.5): guarded as one
+    may = eligible(automatic=False, elig=elig, placing_with=None if agency_id is None else str(agency_id))
     bad = uow.session.execute(q(f"SELECT l.source_id {base} WHERE l.practice_id = :p AND l.source_id IN :refs "
-                                f"AND NOT ({eligible(automatic=False, elig=elig)}) ORDER BY l.source_id LIMIT 11",
-                                params)).all()
+                                f"AND NOT ({may}) ORDER BY l.source_id LIMIT 11", params)).all()
     if bad:
         raise Refused(f"{move.label} refused, nothing was changed: line " + ", ".join(r[0] for r in bad[:10])
                       + f": {move.reason}")

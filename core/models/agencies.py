@@ -27,6 +27,7 @@ REASONS = ("rule", "dos", "returned_mail", "manual")
 RUN_KINDS = ("nightly", "select", "approve", "deny", "assign", "reverse", "reassign", "file", "sent", "returns")
 RETURN_RECORDS = ("payment", "recall", "closed")
 FILE_FORMATS = ("xlsx", "csv")
+ECA_KINDS = ("credit_reporting", "debt_sale", "legal")
 
 
 
@@ -43,6 +44,9 @@ class Agency(SQLModel, table=True):
     columns: str = Field(default="", max_length=500)
     baa_signed: dt.date | None = None
     fee_bp: int = 0  # the agency's fee in basis points of what it collects (20 % = 2000); migration 0004
+    # SPEC 15.5: comma-separated ECA_KINDS this agency does; any makes a placement with it an
+    # extraordinary collection action (migration 0021)
+    eca_kinds: str = Field(default="", max_length=60)
     active: bool = True
     version: int = 1
 

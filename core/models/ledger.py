@@ -27,6 +27,8 @@ TXN_KINDS = ("charge", "payment", "adjustment", "write_off", "collection_fee", "
 TXN_SOURCES = ("patient", "insurance", "employer", "agency", "other", "system")
 # charge: what was billed (its balance is minus the total billed); paid / adjusted / written_off:
 # where money went; ar / collections: where the open balance is reported.
+# SPEC 15.3: what a placed debt's itemization date is (a practice setting)
+ITEMIZATION_BASES = ("last_statement", "placement", "last_payment", "service")
 BUCKETS = ("charge", "paid", "adjusted", "written_off", "ar", "collections")
 
 
@@ -45,6 +47,15 @@ class Practice(SQLModel, table=True):
     # SPEC 14: household income under this % of the poverty guideline is never placed or turned over
     income_threshold_pct: int | None = None
     rules_at: dt.datetime | None = None  # last change of the two rules above (a trigger: 0016)
+    # SPEC 15 (migration 0021): a non-profit hospital under IRS 501(r), and its plain-language
+    # summary of the financial-assistance policy (printed on the ECA notice)
+    nonprofit_501r: bool = False
+    fap_summary: str | None = Field(default=None, max_length=2000)
+    # SPEC 15.3: the date a placed debt is itemized from (locked at its first placement)
+    itemization_basis: str = choice("itemization_basis", ITEMIZATION_BASES, default="placement")
+    # SPEC 15.4: a debt first placed under this amount is never reported; or none at all
+    credit_report_min_cents: int = cents(default=50_000)
+    no_medical_credit_reporting: bool = False
     version: int = 1
 
 

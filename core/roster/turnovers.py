@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from core import audit, eligibility, ledger, tallies
+from core import audit, eligibility, itemization, ledger, tallies
 from core.eligibility import Rules, account_on_hold, account_protected, age_cutoff, aging_anchor
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.models.base import saved_id
@@ -204,6 +204,7 @@ def _post(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines
             GROUP BY l.guarantor_id HAVING (CAST(SUM(l.amount_cents) AS BIGINT) * :bp + 5000) / 10000 > 0""",
             **params, j=journal.id)
     ledger.close_journal(uow, journal)
+    itemization.lock_placed(uow, practice_by_id(uow, practice_id), saved_id(journal), "roster", "write_off", as_of)
     return saved_id(journal)
 
 

@@ -48,7 +48,7 @@ class CollectionsDashboardScreen(RecoupScreen):
     CollectionsDashboardScreen #top { height: 4; }
     CollectionsDashboardScreen #controls { width: 1fr; height: 4; padding: 0 0 0 1; }
     CollectionsDashboardScreen #status { height: 1; padding: 0 1; }
-    CollectionsDashboardScreen BarGraph { margin-top: 1; }
+    CollectionsDashboardScreen #credit { height: 1; padding: 0 1; }
     """
     # app.tcss gives every DataTable `height: 1fr`; these two are sized to their rows instead
     TOTALS_SIZE = (54, 4)
@@ -57,6 +57,7 @@ class CollectionsDashboardScreen(RecoupScreen):
         super().__init__()
         self.state, self.by, self.graph = state, by, graph
         self.data: Any = None  # core.precollections.dashboard.Dashboard, once computed
+        self.credit: Any = None  # core.credit_reporting.NotYet (SPEC 15.4), computed with it
         self.loads = 0  # how many times the figures were computed (tests, status)
 
     def compose(self) -> ComposeResult:
@@ -66,6 +67,7 @@ class CollectionsDashboardScreen(RecoupScreen):
             yield Static("", id="controls", markup=False)
         yield DataTable(id="breakdown", cursor_type="cell")
         yield Static("Computing…", id="status", markup=False)
+        yield Static("", id="credit", markup=False)
         yield BarGraph(id="graph")
         yield Footer()
 
@@ -94,14 +96,16 @@ class CollectionsDashboardScreen(RecoupScreen):
             return
 
         def work() -> None:
+            from core import credit_reporting
             from core.precollections import dashboard
             try:
                 with services.uow() as u:
                     data = dashboard.dashboard(u, services.actor, practice.id, state, services.as_of)
+                    credit = credit_reporting.not_yet_reportable(u, services.actor, practice.id, services.as_of)
             except Exception as exc:  # one clear line on screen, never a crash
                 self.app.call_from_thread(self._failed, exc)
                 return
-            self.app.call_from_thread(self.show, data)
+            self.app.call_from_thread(self.show, data, credit)
 
         self.query_one("#status", Static).update("Computing…")
         self.run_worker(work, thread=True, group="load", exclusive=True, exit_on_error=False)
@@ -109,10 +113,10 @@ class CollectionsDashboardScreen(RecoupScreen):
     def _failed(self, exc: Exception) -> None:
         self.query_one("#status", Static).update(f"Could not compute the figures: {getattr(exc, 'message', exc)}")
 
-    def show(self, data: Any) -> None:
+    def show(self, data: Any, credit: Any = None) -> None:
         if data.state != self.state:  # a Type change overtook this load
             return
-        self.data = data
+        self.data, self.credit = data, credit
         self.loads += 1
         self.sub_title = f"{self.TITLE_TEXT} · {self.practice.name}"
         self._show_totals()
@@ -166,6 +170,10 @@ class CollectionsDashboardScreen(RecoupScreen):
         self.query_one("#status", Static).update(
             f"{STATE_LABELS[self.state]}: {f.count:,} · {format_display(f.cents, symbol=True)} · "
             f"as of {self.data.as_of.isoformat()} · Enter: list")
+        if self.credit is not None:
+            self.query_one("#credit", Static).update(
+                f"Placed, not yet reportable to credit bureaus: {self.credit.count:,} · "
+                f"{format_display(self.credit.cents, symbol=True)}")
 
     def _show_graph(self) -> None:
         b = self.data.breakdown(self.graph)

@@ -26,6 +26,7 @@ from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog, note_fields, plan_fields, status_fields
 from tui.services import Services
+from tui.widgets.form import Field
 from tui.widgets.progress import TaskProgress
 from tui.widgets.vtable import PAGE, Column, VirtualTable
 
@@ -146,6 +147,29 @@ class AccountActions:
                                f"every {plan.every_days} days.",
                   values={"start": s.as_of.isoformat()})
 
+    def action_call(self) -> None:
+        """Log a call (SPEC 15.2): a call Regulation F warns about shows the warning first; Save &
+        Continue records it, flagged."""
+        t = self.target()
+        if t is None:
+            return
+        from core import contacts
+        s = self.services
+
+        def submit(v: dict[str, Any], ok: bool) -> Any:
+            with s.uow(write=True) as u:
+                return contacts.log_call(u, s.actor, self.app.practice.id, t.source_id, v["outcome"], s.as_of,
+                                         note=v.get("note"), confirmed=ok)
+
+        def done(c: Any) -> None:
+            if c is not None:
+                self.app.notify(f"Call logged for {t.source_id}: {c.outcome}"
+                                + (f" (flagged: {c.flags})" if c.flags else ""))
+                self.changed()
+        self.app.push_screen(FormDialog(f"Log a call to {t.source_id}", CALL_FIELDS, submit,
+                                        hint="The time is now; calls are counted in the guarantor's time zone."),
+                             done)
+
     def action_hold(self) -> None:
         """Place a hold on the account: it stays in its status and its days in status stop."""
         t = self.target()
@@ -158,6 +182,12 @@ class AccountActions:
                                                 guarantor=t.source_id, start=v["start"], end=v["end"]),
                   placed_message,
                   hint="Collectors: dispute or promise, at most 30 days, back-dated at most 30 days.")
+
+
+CALL_FIELDS = [Field("outcome", "Outcome", "choice", required=True,
+                     choices=("no_answer", "left_message", "wrong_number", "conversation"),
+                     placeholder="no_answer left_message wrong_number conversation"),
+               Field("note", "Note", max_length=500)]
 
 
 class RosterListScreen(AccountActions, RecoupScreen):
@@ -277,10 +307,10 @@ class WorkAccountsScreen(RosterListScreen):
     TITLE_TEXT = "Work Accounts"
     BINDINGS = bindings(("roster.filter", "filter"), ("roster.due", "due"), ("roster.note", "note"),
                         ("roster.move", "move"), ("roster.plan", "plan"), ("dashboard.hold", "hold"),
-                        ("roster.refresh", "refresh"))
+                        ("roster.call", "call"), ("roster.refresh", "refresh"))
 
     def hint(self) -> str:
-        return "Enter opens · n note · m status · p plan · h hold · f one status · d due only"
+        return "Enter opens · n note · c call · m status · p plan · h hold · f status · d due"
 
     def action_due(self) -> None:
         self.view = "work" if self.view == "due" else "due"
@@ -292,7 +322,7 @@ class AccountScreen(AccountActions, RecoupScreen):
 
     TITLE_TEXT = "Collection account"
     BINDINGS = bindings(("roster.note", "note"), ("roster.move", "move"), ("roster.plan", "plan"),
-                        ("dashboard.hold", "hold"), ("roster.refresh", "refresh"))
+                        ("dashboard.hold", "hold"), ("roster.call", "call"), ("roster.refresh", "refresh"))
 
     def __init__(self, guarantor_id: int) -> None:
         super().__init__()
@@ -314,20 +344,23 @@ class AccountScreen(AccountActions, RecoupScreen):
         s, gid = self.services, self.guarantor_id
 
         def read() -> None:
+            from core import contacts
             try:
                 with s.uow() as u:
                     view = roster_read.account_view(u, s.actor, gid)
+                    log = contacts.contact_log(u, s.actor, self.app.practice.id, view.source_id, s.as_of, limit=20)
             except Exception as exc:
                 self.app.call_from_thread(self.query_one("#account-text", Static).update, f"Could not read: {exc}")
                 return
-            self.app.call_from_thread(self.show, view)
+            self.app.call_from_thread(self.show, view, log)
 
         self.run_worker(read, thread=True, group="account", exclusive=True, exit_on_error=False)
 
-    def show(self, view: AccountView) -> None:
+    def show(self, view: AccountView, log: list[Any] | None = None) -> None:
         self.view = view
         self.sub_title = f"{view.name} ({view.source_id})"
-        self.query_one("#account-text", Static).update("\n".join(account_lines(view, full=True)))
+        self.query_one("#account-text", Static).update("\n".join([*account_lines(view, full=True),
+                                                                  *contact_lines(log or [])]))
         if view.alert and not self._alerted:
             self._alerted = True
             self.app.notify(view.alert, title="Payment plan alert", severity="warning", timeout=10)
@@ -343,6 +376,15 @@ class AccountScreen(AccountActions, RecoupScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+
+def contact_lines(log: list[Any]) -> list[str]:
+    """The contact log (SPEC 15.2): calls with their outcomes and printed letters, newest first."""
+    if not log:
+        return ["", "Contacts: none"]
+    return ["", "Contacts (calls; letters as mail):",
+            *(f"  {c.date} {c.kind:<10} {c.outcome[:40]}" + (f"  [flagged: {c.flags}]" if c.flags else "")
+              + (f"  {c.operator}" if c.operator else "") for c in log)]
 
 
 def account_lines(v: AccountView, full: bool = False) -> list[str]:

@@ -1,0 +1,93 @@
+"""The practice's compliance settings and its agencies' ECA kinds (SPEC 15.3-15.5), set by admins.
+
+Why one module: each is a single switch or amount that a rule elsewhere reads (core.eca,
+core.itemization, core.credit_reporting); changing any is an audited admin act, and the command
+line and the admin screen must check them the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from core import audit
+from core.agency_files import find_agency
+from core.errors import BadInput
+from core.models.agencies import ECA_KINDS, Agency
+from core.models.ledger import ITEMIZATION_BASES, Practice
+from core.practices import practice_by_id
+from core.security import Actor, require
+from core.uow import UnitOfWork
+
+SUMMARY_MAX = 2000
+SETTINGS = ("nonprofit_501r", "fap_summary", "itemization_basis", "credit_report_min_cents",
+            "no_medical_credit_reporting")
+
+
+def settings_of(p: Practice) -> dict[str, Any]:
+    return {name: getattr(p, name) for name in SETTINGS}
+
+
+def set_compliance(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, **changes: Any) -> Practice:
+    """Change any of SETTINGS (None leaves one as it is); one audit entry with before and after."""
+    require(actor, "admin", "change the practice's compliance settings")
+    unknown = sorted(set(changes) - set(SETTINGS))
+    if unknown:
+        raise BadInput(f"{unknown[0]}: not a compliance setting", field=unknown[0])
+    changes = {k: v for k, v in changes.items() if v is not None}
+    _check(changes)
+    p = practice_by_id(uow, practice_id)
+    before = settings_of(p)
+    for name, value in changes.items():
+        setattr(p, name, value.strip() if isinstance(value, str) and name == "fap_summary" else value)
+    p.version += 1
+    uow.session.add(p)
+    audit.record(uow, actor.name, "practice.compliance", "practice", [p.source_id], before, settings_of(p),
+                 business_date=as_of)
+    uow.commit()
+    return p
+
+
+def _check(changes: dict[str, Any]) -> None:
+    problems = []
+    basis = changes.get("itemization_basis")
+    if basis is not None and basis not in ITEMIZATION_BASES:
+        problems.append(f"itemization-basis: {basis!r} is not one of {', '.join(ITEMIZATION_BASES)}")
+    minimum = changes.get("credit_report_min_cents")
+    if minimum is not None and not 0 <= minimum <= 100_000_00:
+        problems.append("credit-report-min: from 0.00 to 100,000.00")
+    summary = changes.get("fap_summary")
+    if summary is not None and not 1 <= len(summary.strip()) <= SUMMARY_MAX:
+        problems.append(f"fap-summary: the plain-language summary needs 1-{SUMMARY_MAX} characters")
+    if problems:
+        raise BadInput("; ".join(problems), field=problems[0].split(":")[0].replace("-", "_"), problems=problems)
+
+
+def parse_kinds(text: str) -> list[str]:
+    """"credit_reporting,legal" -> the kinds, checked; "" or "none" -> no ECA kinds."""
+    kinds = [k.strip() for k in text.split(",") if k.strip() and k.strip() != "none"]
+    bad = [k for k in kinds if k not in ECA_KINDS]
+    if bad:
+        raise BadInput(f"eca-kinds: {bad[0]!r} is not one of {', '.join(ECA_KINDS)} (or none)", field="eca_kinds")
+    return sorted(set(kinds), key=ECA_KINDS.index)
+
+
+def set_agency_eca(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str, kinds: list[str],
+                   as_of: dt.date) -> Agency:
+    """What an agency does that makes a placement with it an ECA (credit reporting, buying debt, suing)."""
+    require(actor, "admin", "change an agency's ECA kinds")
+    ag = find_agency(uow, practice_id, agency)
+    assert ag is not None
+    text = ",".join(parse_kinds(",".join(kinds)))
+    before = ag.eca_kinds
+    ag.eca_kinds, ag.version = text, ag.version + 1
+    uow.session.add(ag)
+    audit.record(uow, actor.name, "agency.eca_kinds", "agency", [ag.source_id], {"eca_kinds": before},
+                 {"eca_kinds": text}, business_date=as_of)
+    uow.commit()
+    return ag
+
+
+def practice_settings(uow: UnitOfWork, actor: Actor, practice_id: int) -> dict[str, Any]:
+    require(actor, "viewer", "see the practice's compliance settings")
+    return settings_of(practice_by_id(uow, practice_id))
