@@ -12,6 +12,7 @@ from core.models.agencies import (
     ExternalSettings,
 )
 from core.models.audit import AuditEntry
+from core.models.exchange import DatabaseIdentity, ExchangeImport
 from core.models.holds import Hold, HoldRelease
 from core.models.ledger import Encounter, Guarantor, Journal, LedgerTxn, Practice, ServiceLine, Statement
 from core.models.operations import RunLock
@@ -38,7 +39,9 @@ __all__ = [
     "Agency",
     "AgencyFile",
     "AuditEntry",
+    "DatabaseIdentity",
     "Encounter",
+    "ExchangeImport",
     "Guarantor",
     "Journal",
     "LedgerTxn",

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from core import agency_files, audit, eligibility, ledger
 from core.eligibility import age_in_days
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.exchange import baa
 from core.explain import Reason, Target, Verdict, verdict
 from core.models.base import saved_id
 from core.models.ledger import Encounter, Guarantor, Practice
@@ -440,6 +441,8 @@ def apply(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, actio
     if any(TRANSITIONS[(s, a)].needs_agency for s, a, _n, _c in groups) and out_dir is None:
         raise BadInput("out: Send to Sent to Agency writes the agency's spreadsheet: give a folder", field="out")
     summary = _summary("Apply Action", groups, agency_row)
+    if agency_row is not None and out_dir is not None:
+        summary.notes += baa.note(agency_row)
     if not confirmed:
         raise NeedsConfirmation(summary)
     return _apply_groups(uow, actor, practice, as_of, groups, where, params, agency_row, out_dir, summary)
@@ -613,8 +616,9 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
     if n == 0:
         raise BadInput(f"agency: no In Collections/Not Sent items for agency {agency}", field="agency")
     tr = TRANSITIONS[("not_sent", "send-to-agency")]
-    summary = Summary("Create spreadsheet", [SummaryLine(n, cents, f"{tr.warning} {ag.name} ({ag.source_id})")])
-    if update_as_sent and not confirmed:
+    summary = Summary("Create spreadsheet", [SummaryLine(n, cents, f"{tr.warning} {ag.name} ({ag.source_id})")],
+                      baa.note(ag))
+    if (update_as_sent or baa.missing(ag)) and not confirmed:
         raise NeedsConfirmation(summary)
     run = _run(uow, practice, "spreadsheet", actor, as_of)
     result = ApplyResult(run.id)
