@@ -98,7 +98,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          "JOIN service_line l ON l.id = x.line_id",
          "h.practice_id = :p AND h.from_agency_id = :ag AND h.from_state = 'filed' "
          "AND h.step IN ('reverse', 'reassign') AND h.id > :since", "h.id", "h.amount_cents", through="h.id"),
-    Kind("close", (*PLACEMENT, ("date", "date", "CAST(:as_of AS DATE)"), ("reason", "text", "'paid'"),
+    Kind("close", (*PLACEMENT, ("date", "date", ":as_of"), ("reason", "text", "'paid'"),
                    ("amount", "money", "l.ar_cents + l.collections_cents")),
          PLACED, f"{HELD} AND l.ar_cents + l.collections_cents = 0 AND EXISTS (SELECT 1 FROM ledger_txn t "
                  f"WHERE t.line_id = l.id AND {PRACTICE_PAYMENT} AND t.id > :since)",
@@ -239,6 +239,20 @@ def write_kind(uow: UnitOfWork, actor: Actor, practice: Practice, ag: Agency, ki
     audit.record(uow, actor.name, "exchange.out", "agency_file", [r.id for r in records], None,
                  {k: v for k, v in out.items() if k != "paths"}, as_of)
     return out
+
+
+def nightly(uow: UnitOfWork, actor: Actor, practice: Practice, ag: Agency, as_of: dt.date,
+            out_dir: Path) -> list[dict[str, Any]]:
+    """The change files the nightly run writes for an Auto Create File agency (those with records),
+    in the run's transaction."""
+    made = []
+    for name in NIGHTLY:
+        kind = KINDS[name]
+        number = _next_batch(uow, practice, ag, kind, None)
+        params = _params(uow, practice, ag, kind, as_of, number)
+        if _totals(uow, kind, params)[0]:
+            made.append(write_kind(uow, actor, practice, ag, kind, params, number, as_of, out_dir))
+    return made
 
 
 def _rows(uow: UnitOfWork, kind: Kind, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:

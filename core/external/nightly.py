@@ -28,7 +28,7 @@ from sqlmodel import col, select
 
 from core import audit, eligibility, ledger
 from core.eligibility import Rules
-from core.exchange import baa
+from core.exchange import baa, outgoing
 from core.external.admin import rules_in_order, settings
 from core.external.filing import file_agency
 from core.external.moves import FROM_X, Step, history, lock, start, transfer, update
@@ -251,6 +251,8 @@ def file_auto(uow: UnitOfWork, actor: Actor, st: Step, out_dir: Path) -> tuple[l
         f = file_agency(uow, actor, st, agency, out_dir, include_reassigned_today=False)
         if f is not None:
             made.append(f)
+        for change in outgoing.nightly(uow, actor, st.practice, agency, st.as_of, out_dir):
+            made.extend({**change, "path": p} for p in change.pop("paths"))
     st.totals.setdefault("file", (0, 0))
     return made, skipped
 
