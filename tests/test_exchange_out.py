@@ -61,9 +61,8 @@ def test_each_kind_reads_back_with_its_trailer(uow, admin, filed, tmp_path):
         external.reverse(u, admin, p.id, NEXT, ["E1-3"], confirmed=True)   # the practice recalls it
     written = {}
     for kind in ("payment", "update", "recall", "close", "sync", "new"):
-        with uow() as u:
-            with pytest.raises(NeedsConfirmation):
-                outgoing.write(u, admin, p.id, "AG", kind, NEXT, out, batch=1 if kind == "new" else None)
+        with uow() as u, pytest.raises(NeedsConfirmation):
+            outgoing.write(u, admin, p.id, "AG", kind, NEXT, out, batch=1 if kind == "new" else None)
         with uow() as u:
             written[kind] = outgoing.write(u, admin, p.id, "AG", kind, NEXT, out,
                                            batch=1 if kind == "new" else None, confirmed=True)
