@@ -121,7 +121,7 @@ def test_ack_lists_mismatches_and_refuses_unknown_batches(uow, admin, filed, tmp
     assert m == "batch 1: sent 3 records, 165.50; the agency received 2 records, 125.50"
     unknown = tmp_path / "ack3.csv"
     unknown.write_text(exchange_text("P1", "AG", "ack", ("batch", "records", "amount"), ["7,1,1.00"], batch=3))
-    with uow() as u, pytest.raises(BadInput, match="ack3.csv:3: batch: no placement file"):
+    with uow() as u, pytest.raises(BadInput, match=r"ack3\.csv:3: batch: no placement file"):
         incoming.import_file(u, admin, p.id, None, unknown, NEXT)
     with uow(write=False) as u:
         assert u.session.execute(text("SELECT COUNT(*) FROM exchange_import")).scalar_one() == 2
