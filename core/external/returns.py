@@ -36,7 +36,7 @@ from sqlalchemy import insert
 from core import audit, ledger, money
 from core.agency_files import find_agency
 from core.errors import BadInput, Conflict, NeedsConfirmation, Summary, SummaryLine, counted
-from core.exchange import envelope
+from core.exchange import envelope, incoming
 from core.external.moves import Step, history, lock, start, transfer, update
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, AgencyReturn, AgencyReturnImport
@@ -52,6 +52,7 @@ COLUMNS = ("record", "line", "placement", "date", "amount", "fee", "reference")
 REQUIRED = ("record", "line", "placement", "date", "amount", "fee", "reference")
 FEE_CODE = "AGFEE"
 SHOWN = envelope.SHOWN  # problems listed per check
+PREVIEWED = 8  # records listed in the warning (its preview)
 # What each record does to its placement, by the transition table; a payment that leaves nothing
 # in collections closes it ("paid"). All three start from the same states, so one check names
 # the rows whose placement is in another state.
@@ -247,7 +248,21 @@ def _warning(ag: Agency, rows: list[dict[str, Any]]) -> Summary:
         n = sum(1 for r in rows if r["record"] == rec)
         if n:
             lines.append(SummaryLine(n, None, text, noun=rec if rec == "recall" else "closed account"))
-    return Summary(title, lines)
+    shown = [f"file line {r['line_no']}: {r['record']} on "
+             + (f"line {r['line_ref']}" if r["line_ref"] else f"placement {r['placement_ref']}")
+             + (f", {format_plain(r['gross_cents'])} (fee {format_plain(r['fee_cents'])})" if r["record"] == "payment"
+                else "") for r in rows[:PREVIEWED]]
+    more = [f"... and {len(rows) - PREVIEWED} more records"] if len(rows) > PREVIEWED else []
+    return Summary(title, lines, shown + more)
+
+
+def import_agency_file(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str | None, path: Path,
+                       as_of: dt.date, confirmed: bool = False) -> dict[str, Any]:
+    """Any agency file, by the kind its header names: returns post money (after the warning);
+    ack and sync are compared and reported (core.exchange.incoming)."""
+    if incoming.kind_of(Path(path)) == "returns":
+        return import_returns(uow, actor, practice_id, agency, path, as_of, confirmed=confirmed)
+    return incoming.import_file(uow, actor, practice_id, agency, path, as_of)
 
 
 def _summary(r: AgencyReturnImport) -> dict[str, Any]:

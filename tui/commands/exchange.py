@@ -57,15 +57,11 @@ def cmd_out(ctx: Context) -> int:
 
 
 def cmd_in(ctx: Context) -> int:
-    from core.exchange import incoming
+    from core import external
     a = ctx.args
     with ctx.uow() as uow:
-        pid = _practice_id(ctx, uow)
-        if incoming.kind_of(a.file) == "returns":
-            from core import external
-            out = external.import_returns(uow, ctx.actor(uow), pid, a.agency, a.file, ctx.as_of, confirmed=a.yes)
-        else:
-            out = incoming.import_file(uow, ctx.actor(uow), pid, a.agency, a.file, ctx.as_of)
+        out = external.import_agency_file(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, a.file, ctx.as_of,
+                                          confirmed=a.yes)
     if ctx.json:
         ctx.emit_object(out)
         return 0
