@@ -32,7 +32,7 @@ from core.exchange import baa, outgoing
 from core.external.admin import rules_in_order, settings
 from core.external.filing import file_agency
 from core.external.moves import FROM_X, Step, history, lock, start, transfer, update
-from core.external.selection import case_key, eligible, excluded_by_payments, qualify_case
+from core.external.selection import case_key, dos_group_of, eligible, excluded_by_payments, qualify_case
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, AgencyAssignment, ExternalSettings
 from core.models.base import saved_id
@@ -90,7 +90,7 @@ def run(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir
         post_auto(uow, st)
         result.files, result.no_agreement = file_auto(uow, actor, st, out_dir)
         if cfg.reassign:
-            reassign(uow, st, rules)
+            reassign(uow, st, rules, by_dos=cfg.by_dos)
     result.steps = {s: st.totals.get(s, (0, 0)) for s in STEPS}
     _record(uow, st, result)
     audit.record(uow, actor.name, "external.run", "external_run", [practice.source_id, st.run.id], None,
@@ -257,7 +257,7 @@ def file_auto(uow: UnitOfWork, actor: Actor, st: Step, out_dir: Path) -> tuple[l
     return made, skipped
 
 
-def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment]) -> None:
+def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment], by_dos: bool = False) -> None:
     """Posted and filed lines of an automatic agency that now qualify (balance in collections,
     same age) for an agency with a higher age threshold move to it, back to posted for its next file."""
     if not rules:
@@ -274,4 +274,28 @@ def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment]) -> None:
     update(uow, st, "reassign",
            f"agency_id = (SELECT {target} FROM service_line sl WHERE sl.id = external_placement.line_id), "
            "file_id = NULL, batch_no = NULL, reassigned_on = :d", where, params)
+    if by_dos:
+        _keep_dos_groups_together(uow, st)
     history(uow, st, "reassign")
+
+
+def _keep_dos_groups_together(uow: UnitOfWork, st: Step) -> None:
+    """Move all procedures by DOS: the lines of a same-DOS-and-case group reassigned tonight all go
+    to the agency with the highest age threshold among the group's reassigned lines — those
+    reassigned already just change agency (their history keeps the agency they left), the rest of
+    the group (posted or filed with the agency the group had) are reassigned with it."""
+    best = ("(SELECT bx.agency_id FROM external_placement bx JOIN service_line bl ON bl.id = bx.line_id "
+            "JOIN encounter be ON be.id = bl.encounter_id JOIN agency_assignment ba ON ba.practice_id = bx.practice_id "
+            "AND ba.agency_id = bx.agency_id WHERE bx.last_run_id = :run AND bx.last_step = :rstep "
+            f"AND {dos_group_of('bl', 'be', 'sg')} ORDER BY ba.age_gt DESC, bx.agency_id LIMIT 1)")
+    group_best = f"(SELECT {best} FROM service_line sg WHERE sg.id = external_placement.line_id)"
+    params = {**st.params, "rstep": MOVES["reassign"].history_step}
+    uow.session.execute(q(f"UPDATE external_placement SET agency_id = {group_best} WHERE last_run_id = :run "
+                          f"AND last_step = :rstep AND agency_id <> {group_best}", params))
+    left_behind = ("x.practice_id = :p AND EXISTS (SELECT 1 FROM external_placement rx JOIN service_line rl "
+                   "ON rl.id = rx.line_id JOIN encounter re ON re.id = rl.encounter_id WHERE rx.last_run_id = :run "
+                   "AND rx.last_step = :rstep AND rx.prev_agency_id = x.agency_id AND rx.agency_id <> x.agency_id "
+                   f"AND {dos_group_of('rl', 're', 'l')}) AND (x.last_run_id IS NULL OR x.last_run_id <> :run "
+                   "OR x.last_step <> :rstep)")
+    update(uow, st, "reassign", f"agency_id = {group_best}, file_id = NULL, batch_no = NULL, reassigned_on = :d",
+           left_behind, params)
