@@ -37,7 +37,8 @@ from core.uow import UnitOfWork
 PLACED = ("external_placement x JOIN service_line l ON l.id = x.line_id "
           "JOIN guarantor g ON g.id = l.guarantor_id")
 HELD = "x.practice_id = :p AND x.agency_id = :ag AND x.state = 'filed'"  # what the agency holds
-PRACTICE_PAYMENT = "t.kind = 'payment' AND t.source <> 'agency'"
+# A payment the practice received on a line it had placed (not one from before the placement).
+PRACTICE_PAYMENT = "t.kind = 'payment' AND t.source <> 'agency' AND t.date >= x.posted_date"
 
 
 @dataclass(frozen=True)
