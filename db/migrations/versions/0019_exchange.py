@@ -2,8 +2,8 @@
 
 Revision ID: 0019
 Revises: 0015
-Written by hand to match core/models/exchange.py, AgencyFile (kind, through_id) and RosterFile
-(agency_id). Columns are added with plain ALTER TABLE ... ADD COLUMN so a large SQLite file is not
+Written by hand to match core/models/exchange.py, AgencyFile (kind, through_id), RosterFile
+(agency_id) and AgencyReturn's index for the returns checks. Columns are added with plain ALTER TABLE ... ADD COLUMN so a large SQLite file is not
 rebuilt. The identity row is made here, so every database migrated to this revision has one
 (core.identity makes it for a database created from the models alone).
 """
@@ -63,6 +63,7 @@ def upgrade() -> None:
     op.execute("ALTER TABLE agency_file ADD COLUMN kind VARCHAR(10) NOT NULL DEFAULT 'new' CONSTRAINT "
                f"ck_agency_file_kind_values CHECK {_one_of('kind', OUT_KINDS)}")
     op.execute("ALTER TABLE agency_file ADD COLUMN through_id BIGINT")
+    op.create_index("ix_agency_return_import_placement", "agency_return", ["import_id", "placement_id", "record"])
     op.execute("ALTER TABLE roster_file ADD COLUMN agency_id BIGINT CONSTRAINT fk_roster_file_agency_id_agency "
                "REFERENCES agency (id)")
 
@@ -72,6 +73,7 @@ def downgrade() -> None:
         with op.batch_alter_table(table) as batch:
             for name in columns:
                 batch.drop_column(name)
+    op.drop_index("ix_agency_return_import_placement", table_name="agency_return")
     op.drop_index(op.f("ix_exchange_import_agency_id"), table_name="exchange_import")
     op.drop_table("exchange_import")
     op.drop_table("database_identity")
