@@ -35,7 +35,7 @@ from sqlalchemy import insert
 
 from core import audit, ledger, money
 from core.agency_files import find_agency
-from core.errors import BadInput, Conflict, NeedsConfirmation, Summary, SummaryLine, counted
+from core.errors import Conflict, NeedsConfirmation, Summary, SummaryLine, counted
 from core.exchange import envelope, incoming
 from core.external.moves import Step, history, lock, start, transfer, update
 from core.external.states import MOVES, starts
@@ -183,7 +183,7 @@ def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str 
     practice = practice_by_id(uow, practice_id)
     lock(uow, practice)
     path = Path(path)
-    data = read_bytes(path)
+    data = incoming.read_bytes(path)
     sha = hashlib.sha256(data).hexdigest()
     dup = uow.session.execute(q("SELECT business_date FROM agency_return_import WHERE practice_id = :p AND sha256 = :s",
                                 {"p": practice_id, "s": sha})).first()
@@ -211,13 +211,6 @@ def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str 
                  _summary(record), as_of)
     uow.commit()
     return _summary(record)
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"{path.name}: cannot be read ({exc.strerror})", field="file") from None
 
 
 def _agency(uow: UnitOfWork, practice: Practice, agency: str | None, got: envelope.Read) -> Agency:
