@@ -23,17 +23,16 @@ from typing import Any
 from sqlmodel import select
 
 from core import audit, tallies
-from core.errors import BadInput, Conflict
+from core.errors import BadInput
+from core.exchange import names
 from core.models.agencies import FILE_FORMATS, Agency
 from core.models.base import saved_id
 from core.models.ledger import Practice
 from core.models.precollections import AgencyFile
 from core.money import format_plain
 from core.security import Actor, require
-from core.sql import as_date, execute, q
+from core.sql import as_date, q
 from core.uow import UnitOfWork
-
-FILE_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -167,45 +166,41 @@ class Written:
 def export(uow: UnitOfWork, actor: Actor, practice: Practice, agency: Agency, where: str,
            params: dict[str, Any], out_dir: Path, as_of: dt.date, run_id: int | None,
            batch_no: int | None, source: RowSource = TASK_ROWS, name: str | None = None,
-           keys: list[str] | None = None) -> AgencyFile:
+           keys: list[str] | None = None, kind: str = "new") -> AgencyFile:
     """Write the selected rows (SQL over the source's aliases; by default tasks t, e, g) to the
     agency's file and record it. Another workflow passes its own source, file name and keys."""
     keys = keys or profile_columns(agency)
     check_columns(keys, source)
-    name = name or _file_name(practice, agency, as_of, run_id, batch_no)
+    name = name or _file_name(uow, practice, agency, as_of, run_id, batch_no)
     written = write_file(uow, Path(out_dir) / name, agency.file_format, keys, where, params, agency.name, source)
     record = AgencyFile(practice_id=saved_id(practice), agency_id=saved_id(agency), run_id=run_id, batch_no=batch_no,
                         file_format=agency.file_format, path=str(written.path), rows=written.rows,
                         total_cents=written.total_cents, sha256=written.sha256, operator=actor.name,
-                        business_date=as_of, created_at=uow.now())
+                        business_date=as_of, created_at=uow.now(), kind=kind)
     uow.session.add(record)
     uow.session.flush()
     counter = tallies.Counter(uow, "agency_file", saved_id(practice), as_of, actor.name, f"agency_file {record.id}")
     counter.took(f"rows for {agency.source_id}", written.rows, written.total_cents)
     counter.finish()
     audit.record(uow, actor.name, "agency.file", "agency_file", [record.id], None,
-                 {"agency": agency.source_id, "batch": batch_no, "rows": written.rows,
+                 {"agency": agency.source_id, "kind": kind, "batch": batch_no, "rows": written.rows,
                   "dollars": format_plain(written.total_cents), "sha256": written.sha256,
                   "path": str(written.path), "columns": keys}, as_of)
     return record
 
 
-def _file_name(practice: Practice, agency: Agency, as_of: dt.date, run_id: int | None,
+def _file_name(uow: UnitOfWork, practice: Practice, agency: Agency, as_of: dt.date, run_id: int | None,
                batch_no: int | None) -> str:
-    stem = f"{_safe(practice.source_id)}_{_safe(agency.source_id)}_"
-    stem += f"batch{batch_no:06d}" if batch_no is not None else f"notsent-run{run_id}"
-    return f"{stem}_{as_of.isoformat()}.{agency.file_format}"
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9.-]+", "-", text)
+    batch = f"batch{batch_no:06d}" if batch_no is not None else f"notsent-run{run_id}"
+    return names.file_name(uow, [practice.source_id, agency.source_id, batch], as_of, agency.file_format)
 
 
 def write_file(uow: UnitOfWork, path: Path, file_format: str, keys: list[str], where: str,
                params: dict[str, Any], title: str = "Collections", source: RowSource = TASK_ROWS) -> Written:
-    """Create `path` (owner-only, never overwriting) and stream the rows into it."""
+    """Create `path` (owner-only; if taken, the next free name: never overwriting) and stream the
+    rows into it. The path returned is the one written."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new folder of patient files: owner only
-    fd = _create(uow, path)
+    path, fd = names.open_new(path)
     rows = _rows(uow, keys, where, params, source)
     cols = [source.column(k) for k in keys]
     try:
@@ -326,29 +321,6 @@ def _write_csv(fh: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]]) -> 
         count += 1
         total += int(row[-1])
     return count, total
-
-
-def _create(uow: UnitOfWork, path: Path) -> int:
-    """Open a new owner-only file; never overwrite one the database has recorded.
-
-    A file that exists but that no committed agency_file row names is the leftover of a run that
-    was killed after writing it and before committing: the rerun replaces it, so a crash never
-    blocks the next night.
-    """
-    try:
-        return _open_new(path)
-    except FileExistsError:
-        recorded = execute(uow, "SELECT 1 FROM agency_file WHERE path = :p", p=str(path)).first()
-        if recorded:
-            raise Conflict(f"{path} already exists; nothing was written") from None
-        path.unlink()
-        return _open_new(path)
-
-
-def _open_new(path: Path) -> int:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    os.fchmod(fd, FILE_MODE)
-    return fd
 
 
 # A text cell starting with one of these is run as a formula by spreadsheet programs opening the

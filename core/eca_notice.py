@@ -19,7 +19,7 @@ from core.models.compliance import EcaNotice
 from core.models.ledger import Guarantor, Practice
 from core.money import format_display
 from core.practices import find_account, practice_by_id
-from core.private_files import unique_path, write_private
+from core.private_files import new_private
 from core.security import Actor, require
 from core.uow import UnitOfWork
 
@@ -91,13 +91,12 @@ def print_notice(uow: UnitOfWork, actor: Actor, practice_id: int, guarantor: str
         raise BadInput("; ".join(problems), field=problems[0].split(":")[0], problems=problems)
     g, _ = find_account(uow, p, guarantor, None)
     assert g.id is not None and p.id is not None
-    path = unique_path(out, f"eca-notice-{g.source_id}-{as_of.isoformat()}", ".pdf")
     data = render(p, g, notice_text(p, g, action, as_of, deadline))
+    path, sha = new_private(uow, out, f"eca-notice-{g.source_id}-{as_of.isoformat()}", ".pdf", data)
     notice = EcaNotice(practice_id=p.id, guarantor_id=g.id, printed_date=as_of, deadline=deadline, action=action,
                        file_name=path.name, operator=actor.name, created_at=uow.now())
     uow.session.add(notice)
     uow.session.flush()
-    sha = write_private(path, data)
     audit.record(uow, actor.name, "eca.notice", "eca_notice", [notice.id, g.source_id], None,
                  {"deadline": deadline, "action": action, "file": path.name, "sha256": sha}, business_date=as_of)
     uow.commit()

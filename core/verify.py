@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -26,6 +27,7 @@ from core.eligibility import (
     of_line,
     protected_on_record,
 )
+from core.exchange import records
 from core.ledger import LINE_BALANCE_SQL, bucket_sum
 from core.money import format_plain
 from core.protections import protection_params
@@ -366,10 +368,25 @@ REASON_WORDS = {"protected:minor": "its guarantor was a minor with no responsibl
                 "insurance_open": "its insurance was still open"}
 
 
+def check_files(uow: UnitOfWork) -> Check:
+    """Every file Recoup recorded is still where it was written, with the recorded checksum: these
+    files are the record of what patient data left the practice (SPEC 16)."""
+    c = Check("files", "every recorded agency and roster file is present with its recorded checksum")
+    for f in records.recorded(uow):
+        c.checked += 1
+        found = records.state(Path(f.path), f.sha256)
+        if found == "missing":
+            c.problems.append(f"{f.what} {f.id}: missing — {f.path} is no longer there")
+        elif found != "ok":
+            c.problems.append(f"{f.what} {f.id}: {found} — {f.path} no longer has its recorded checksum"
+                              if found == "altered" else f"{f.what} {f.id}: {found} — {f.path}")
+    return c
+
+
 CHECKS: list[Callable[[UnitOfWork], Check]] = [
     check_journals, check_charges, check_line_balances, check_encounter_balances,
     check_guarantor_balances, check_identity, check_one_workflow, check_task_numbers,
-    check_collections_held, check_taken_while_held, check_taken_while_protected, check_audit_chain,
+    check_collections_held, check_files, check_taken_while_held, check_taken_while_protected, check_audit_chain,
     check_coverage, check_operators, check_task_states,
 ]
 

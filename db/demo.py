@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlmodel import col, select
@@ -30,7 +32,7 @@ from core.models.ledger import Journal, Practice
 from core.models.security import Operator
 from core.security import Actor
 from core.uow import UnitOfWork
-from db import demo_compliance, demo_external, demo_holds, demo_precollections, demo_roster
+from db import demo_compliance, demo_exchange, demo_external, demo_holds, demo_precollections, demo_roster
 from db import demo_words as w
 from db.demo_practice import PracticeBuild, Shape
 from db.demo_sql import Sql
@@ -64,10 +66,14 @@ def build_demo(engine: Engine, login: str, as_of: dt.date, size: str = "small", 
     demo_holds.build(engine, actor, as_of)           # holds, protected guarantors, insurance still open
     demo_precollections.build(engine, actor, as_of)  # the Pre-Collections workflow, under way
     demo_roster.build(engine, actor, as_of)          # the patient collections roster, under way
-    demo_external.build(engine, actor, as_of)        # external collection agencies, under way
+    folder = Path(tempfile.mkdtemp(prefix="recoup-demo-agency-files-"))   # owner-only (0700)
+    demo_external.build(engine, actor, as_of, folder)  # external collection agencies, under way
+    waiting = demo_exchange.build(engine, actor, as_of, folder)  # acks, a recall, a sync; returns waiting
     demo_compliance.build(engine, actor, as_of)      # a non-profit hospital under 501(r), at every stage
     _checkpoint(engine)
-    return _report(size, seed, counts, round((time.perf_counter() - started) * 1000))
+    report = _report(size, seed, counts, round((time.perf_counter() - started) * 1000))
+    return report + (f"\nAn agency returns file waits to be imported (External Collections > Files, i): {waiting}"
+                     if waiting else "")
 
 
 def existing_demo(uow: UnitOfWork) -> dict[str, object] | None:

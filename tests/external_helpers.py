@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from core import external, money
+from core import agency_files, external, money
 from core.models.ledger import Encounter, Practice
 from core.security import Actor
 from core.verify import verify
@@ -30,6 +30,8 @@ def agency(uow: Any, admin: Actor, practice: Practice, agency_id: str, balance: 
     with uow() as u:
         external.add_assignment(u, admin, practice.id, external.Assignment(  # type: ignore[arg-type]
             agency_id, money.parse_optional(balance), age, approve, file), TODAY)
+    with uow() as u:  # an agreement on record, as a real agency has (SPEC 16's warning is tested on its own)
+        agency_files.save_agency(u, admin, practice.id, agency_id, TODAY, baa_signed=TODAY)
 
 
 def rules(uow: Any, admin: Actor, practice: Practice, **changes: Any) -> None:

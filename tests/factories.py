@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 from core import ledger
 from core.models.ledger import Encounter, Guarantor, Practice, ServiceLine
@@ -99,3 +100,13 @@ def unapplied(uow: UnitOfWork, g: Guarantor, amount: int, date: dt.date, source:
                 kind="payment", amount_cents=amount, source=source)
     ledger.close_journal(uow, j)
     uow.session.refresh(g)
+
+
+def identity(make_uow: Any) -> str:
+    """The database identity every file name carries (core.exchange.identity), kept: a database
+    emptied by TRUNCATE (the PostgreSQL fixtures) makes it on first use."""
+    from core.exchange.identity import database_identity
+    with make_uow() as u:
+        found = database_identity(u)
+        u.commit()
+    return found

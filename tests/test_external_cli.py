@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from tests import factories as f
 from tests.conftest import TODAY
+from tests.exchange_files import write_returns
 from tests.external_helpers import assert_verified, days_ago, snapshot
 
 
@@ -89,9 +90,12 @@ def test_external_run_list_and_work(cli, uow, admin, tmp_path):
     assert [r["line"] for r in json.loads(out)] == ["E1-1"]
     assert cli("external", "sent", "--batch", str(made["batch"]), "--yes", *day)[0] == 0
     returns = tmp_path / "ag1.csv"
-    returns.write_text(f"record,line,date,amount,fee\npayment,E1-1,{TODAY},50.00,10.00\n", encoding="utf-8")
-    code, out, err = cli("external", "returns", str(returns), "--agency", "AG1", "--json", *day)
-    assert code == 0, err and json.loads(out)["net"] == "40.00"
+    write_returns(returns, [f"payment,E1-1,,{TODAY},50.00,10.00,"], agency="AG1")
+    code, out, err = cli("external", "returns", str(returns), "--agency", "AG1", *day)
+    assert code == 3 and "1 payment, $50.00" in out, out + err  # the validation warning; nothing posted yet
+    code, out, err = cli("external", "returns", str(returns), "--agency", "AG1", "--yes", "--json", *day)
+    assert code == 0, err
+    assert json.loads(out)["net"] == "40.00"
     assert cli("external", "reverse", "--lines", "E1-1", "--yes", *day)[0] == 0
     code, out, _ = cli("verify")
     assert code == 0, out
@@ -101,6 +105,7 @@ def test_nightly_is_idempotent(cli, uow, admin, tmp_path):
     _world(uow)
     day = ["--as-of", TODAY.isoformat()]
     cli("agencies", "add", "--agency", "AG1", "--age-gt", "45", "--auto-approve", "--auto-file")
+    assert cli("agencies", "profile", "--agency", "AG1", "--baa-signed", TODAY.isoformat(), *day)[0] == 0
     code, out, err = cli("nightly", "--out", str(tmp_path), "--json", *day)
     assert code == 0, err
     batches = {r["batch"] for r in json.loads(out)}
@@ -111,7 +116,7 @@ def test_nightly_is_idempotent(cli, uow, admin, tmp_path):
     code, out, err = cli("nightly", "--out", str(tmp_path), "--json", *day)
     assert code == 0, err
     assert snapshot(uow) == before
-    assert len(list(tmp_path.glob("*_external*"))) == 1
+    assert len(list(tmp_path.glob("*_new0*"))) == 1
     with uow(write=False) as u:
         # the run claim: the date is already done, so the second nightly records nothing at all
         assert u.session.execute(text("SELECT COUNT(*) FROM audit_entry")).scalar_one() == roster_before

@@ -7,12 +7,11 @@ import pytest
 from sqlalchemy import text
 
 from core import agency_files, external
-from core.errors import BadInput, Conflict
+from core.errors import BadInput, Conflict, NeedsConfirmation
 from tests import factories as f
 from tests.conftest import TODAY
+from tests.exchange_files import RETURNS_COLUMNS, exchange_text, write_returns
 from tests.external_helpers import agency, assert_verified, days_ago, line_balances, placements, run, snapshot
-
-HEADER = "record,line,placement,date,amount,fee,reference\n"
 
 
 @pytest.fixture
@@ -33,14 +32,13 @@ def placed(uow, admin, tmp_path):
 
 
 def _write(tmp_path, body: str, name: str = "returns.csv"):
-    path = tmp_path / name
-    path.write_text(HEADER + body, encoding="utf-8")
-    return path
+    """The records (one per line of `body`) in an exchange file with a matching trailer."""
+    return write_returns(tmp_path / name, body.splitlines())
 
 
 def _import(uow, admin, p, path):
     with uow() as u:
-        return external.import_returns(u, admin, p.id, "AG", path, TODAY)
+        return external.import_returns(u, admin, p.id, "AG", path, TODAY, confirmed=True)
 
 
 def test_good_returns_file(uow, admin, placed, tmp_path):
@@ -86,20 +84,80 @@ def test_bad_returns_file_changes_nothing(uow, admin, placed, tmp_path):
     with pytest.raises(BadInput) as exc:
         _import(uow, admin, p, path)
     assert exc.value.problems == [
-        "returns.csv:2: fee: 70.00 must be 0.00 to the amount 60.00",
-        "returns.csv:3: record: 'refund' is not payment, recall or closed",
-        "returns.csv:8: date: 2099-01-01 is after the business date 2026-11-23",
-        "returns.csv:9: amount: a recall carries no amount (its whole remaining balance is returned)"]
+        "returns.csv:3: fee: 70.00 must be 0.00 to the amount 60.00",
+        "returns.csv:4: record: 'refund' is not payment, recall or closed",
+        "returns.csv:9: date: 2099-01-01 is after the business date 2026-11-23",
+        "returns.csv:10: amount: a recall carries no amount (its whole remaining balance is returned)"]
     path = _write(tmp_path, f"payment,E2-1,,{TODAY},10.00,,\npayment,NOPE,,{TODAY},10.00,,\n"
                             f"payment,E1-2,,{TODAY},150.00,,\npayment,E1-2,,{TODAY},50.01,,\n"
                             f"recall,E1-3,,{TODAY},,,\nclosed,E1-3,,{TODAY},,,\n", "returns2.csv")
     with pytest.raises(BadInput) as exc:
         _import(uow, admin, p, path)
     assert exc.value.problems == [
-        "returns2.csv:2: line E2-1: not placed with this agency",
-        "returns2.csv:3: line NOPE: not placed in external collections",
-        "returns2.csv:5: line E1-2: payments in this file are more than its balance in collections",
-        "returns2.csv:7: line E1-3: recalled or closed twice in this file"]
+        "returns2.csv:3: line E2-1: not placed with this agency",
+        "returns2.csv:4: line NOPE: not placed in external collections",
+        "returns2.csv:6: line E1-2: payments in this file are more than its balance in collections",
+        "returns2.csv:8: line E1-3: recalled or closed twice in this file"]
     assert snapshot(uow) == before
     with uow(write=False) as u:
         assert u.session.execute(text("SELECT COUNT(*) FROM agency_return_import")).scalar_one() == 0
+
+
+def test_control_totals_spec_18_3(uow, admin, placed, tmp_path):
+    """3 payments of 10.00, 20.00 and 30.00, trailer 3 records / 6000 cents: posted after the warning
+    "3 payments, $60.00"; the same records with a trailer of 5000 cents: rejected whole."""
+    p = placed
+    rows = [f"payment,E1-1,,{TODAY},10.00,0,", f"payment,E1-2,,{TODAY},20.00,0,", f"payment,E1-4,,{TODAY},30.00,0,"]
+    before = snapshot(uow)
+    bad = write_returns(tmp_path / "bad.csv", rows, trailer=(3, 5000))
+    with uow() as u, pytest.raises(BadInput) as exc:
+        external.import_returns(u, admin, p.id, "AG", bad, TODAY, confirmed=True)
+    assert str(exc.value).startswith("bad.csv:6: the trailer says 3 records, 5000 cents; the file holds 3 records, "
+                                     "6000 cents")
+    assert snapshot(uow) == before
+    good = write_returns(tmp_path / "good.csv", rows)
+    with uow() as u, pytest.raises(NeedsConfirmation) as warn:
+        external.import_returns(u, admin, p.id, "AG", good, TODAY)
+    assert "3 payments, $60.00" in warn.value.summary.title
+    assert (warn.value.summary.lines[0].count, warn.value.summary.lines[0].cents) == (3, 6000)
+    assert snapshot(uow) == before
+    out = _import(uow, admin, p, good)
+    assert (out["payments"], out["gross"]) == (3, "60.00")
+    assert line_balances(uow, "E1-1") == (0, 9000)
+    assert_verified(uow)
+
+
+BAD_FILES = {
+    "truncated": (lambda t: t[:t.index("T,")], "no trailer (T) line"),
+    "another practice": (lambda t: t.replace("H,P1,", "H,P9,", 1), "bad.csv:1: practice: this file is for another"),
+    "unknown agency": (lambda t: t.replace(",AG,", ",NOBODY,", 1), "bad.csv:1: agency: this file is from another"),
+    "negative amount": (lambda t: t.replace("10.00", "-10.00").replace("T,1,1000", "T,1,-1000"),
+                        "bad.csv:3: amount: a payment must be more than 0.00"),
+    "malformed amount": (lambda t: t.replace("10.00", "1O.00"), "bad.csv:3: amount:"),
+    "NUL": (lambda t: t.replace("R1", "R\x001"), "bad.csv:3: control characters"),
+    "not this agency's line": (lambda t: t.replace("E1-1", "E2-1"), "bad.csv:3: line E2-1: not placed with this"),
+    "wrong kind": (lambda t: t.replace(",returns,", ",sync,"), "bad.csv:1: kind: this is a 'sync' file"),
+    "extra field": (lambda t: t.replace(",R1", ",R1,x"), "bad.csv:3: 8 fields, the columns line names 7"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_exchange_files_post_nothing(uow, admin, placed, tmp_path, case):
+    change, message = BAD_FILES[case]
+    text_ = exchange_text("P1", "AG", "returns", RETURNS_COLUMNS, [f"payment,E1-1,,{TODAY},10.00,0,R1"])
+    path = tmp_path / "bad.csv"
+    path.write_text(change(text_), encoding="utf-8")
+    before = snapshot(uow)
+    with pytest.raises(BadInput) as exc:
+        _import(uow, admin, placed, path)
+    assert message in str(exc.value)
+    assert "Pat" not in str(exc.value) and snapshot(uow) == before
+    with uow(write=False) as u:
+        assert u.session.execute(text("SELECT COUNT(*) FROM agency_return_import")).scalar_one() == 0
+
+
+def test_a_bom_and_crlf_are_read_like_any_file(uow, admin, placed, tmp_path):
+    text_ = exchange_text("P1", "AG", "returns", RETURNS_COLUMNS, [f"payment,E1-1,,{TODAY},10.00,0,R1"])
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text_.replace("\n", "\r\n").encode())
+    assert _import(uow, admin, placed, path)["gross"] == "10.00"

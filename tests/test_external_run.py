@@ -239,10 +239,18 @@ def test_all_rules_together(uow, admin, tmp_path):
     run(uow, admin, p, TODAY, tmp_path)
     assert snapshot(uow) == before
     r = run(uow, admin, p, TODAY + dt.timedelta(days=40), tmp_path)   # E1 is 90: reassigned to AG2
-    assert r.steps["reassign"] == (1, 20000)  # E1-2's 10.00 is not over 99.00: it stays with AG1
-    assert placements(uow)["E1-1"] == ("posted", "AG2", False)
+    # E1-2's 10.00 is not over 99.00, but it came in with E1-1 by the DOS rule: it goes along
+    assert r.steps["reassign"] == (2, 21000)
+    assert placements(uow)["E1-1"] == placements(uow)["E1-2"] == ("posted", "AG2", False)
     r = run(uow, admin, p, TODAY + dt.timedelta(days=41), tmp_path)   # ... and goes into AG2's next file
-    assert placements(uow)["E1-1"] == ("filed", "AG2", False) and r.steps["file"] == (1, 20000)
+    assert placements(uow)["E1-1"] == ("filed", "AG2", False) and r.steps["file"] == (2, 21000)
+    with uow(write=False) as u:  # the history says where each came from
+        moved = u.session.execute(text(
+            "SELECT l.source_id, fa.source_id, ta.source_id FROM external_history h JOIN external_placement x "
+            "ON x.id = h.placement_id JOIN service_line l ON l.id = x.line_id "
+            "JOIN agency fa ON fa.id = h.from_agency_id JOIN agency ta ON ta.id = h.agency_id "
+            "WHERE h.step = 'reassign' ORDER BY l.source_id")).all()
+    assert [tuple(r) for r in moved] == [("E1-1", "AG1", "AG2"), ("E1-2", "AG1", "AG2")]
     assert_verified(uow)
 
 
@@ -384,3 +392,25 @@ def test_external_off_practice_is_skipped(uow, admin, tmp_path):
     agency(uow, admin, p, "AG", "0.00", 30, approve=True)
     r = run(uow, admin, p, TODAY, tmp_path)
     assert placements(uow) == {} and r.steps["select"] == (0, 0)
+
+
+def test_a_manual_reassign_takes_the_lines_that_came_in_by_dos(uow, admin, tmp_path):
+    """Lines pulled in together by the DOS rule stay with one agency when an operator reassigns one."""
+    p, g = _practice(uow, admin)
+    agency(uow, admin, p, "AG", "99.00", 60, approve=True)
+    agency(uow, admin, p, "AG2", None, None)
+    with uow() as u:
+        e = f.encounter(u, p, g, [15000, 2000], posted=days_ago(70), case_id="C1", source_id="E1")
+        f.encounter(u, p, g, [15000], posted=days_ago(70), dos=e.dos, case_id="C2", source_id="E3")
+        u.commit()
+    rules(uow, admin, p, by_dos=True)
+    run(uow, admin, p, TODAY, tmp_path)
+    with uow() as u, pytest.raises(NeedsConfirmation) as warn:
+        external.reassign(u, admin, p.id, TODAY, "AG2", ["E1-1"])
+    assert (warn.value.summary.lines[0].count, warn.value.summary.lines[0].cents) == (2, 17000)
+    with uow() as u:
+        external.reassign(u, admin, p.id, TODAY, "AG2", ["E1-1"], confirmed=True)
+    got = placements(uow)
+    assert got["E1-1"] == got["E1-2"] == ("posted", "AG2", False)
+    assert got["E3-1"] == ("posted", "AG", False)   # another case: not part of the group
+    assert_verified(uow)

@@ -169,4 +169,4 @@ def test_mark_sent_once(uow, admin, pending, tmp_path):
 def test_no_posted_lines_no_file(uow, admin, pending, tmp_path):
     with uow() as u, pytest.raises(BadInput):
         external.create_file(u, admin, pending.id, "AG1", TODAY, tmp_path, confirmed=True)
-    assert list(tmp_path.glob("*_external*")) == []
+    assert list(tmp_path.glob("*_new0*")) == []

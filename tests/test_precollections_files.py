@@ -35,7 +35,7 @@ def not_sent(uow):
     call(uow, pc.add_tasks, COLLECTOR, p.id, Criteria(), TODAY)
     call(uow, pc.set_action, COLLECTOR, p.id, "send-to-collections", TODAY, tasks=[1, 2, 3])
     call(uow, pc.apply, SUPERVISOR, p.id, TODAY, confirmed=True)
-    call(uow, agency_files.save_agency, SUPPORT, p.id, "AG1", TODAY, name="First Recovery")
+    call(uow, agency_files.save_agency, SUPPORT, p.id, "AG1", TODAY, name="First Recovery", baa_signed=TODAY)
     return p.id
 
 
@@ -70,7 +70,7 @@ def test_spreadsheet_update_as_sent_reads_back_equal_to_the_database(uow, not_se
     assert snapshot(uow) == before and not tmp_path.exists()
     r = call(uow, pc.create_spreadsheet, SUPERVISOR, not_sent, "AG1", TODAY, tmp_path, update_as_sent=True,
              confirmed=True)
-    path = tmp_path / "P1_AG1_batch000001_2026-11-23.xlsx"
+    path = tmp_path / f"P1_AG1_batch000001_2026-11-23_{f.identity(uow)}.xlsx"
     assert r.file.path == str(path) and r.batch_no == 1
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert r.file.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import csv
 import stat
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from core import holds, protections, roster, tallies
+from core import agency_files, holds, protections, roster, tallies
 from core.errors import BadInput, NeedsConfirmation, Refused
 from core.security import Actor
 from core.verify import verify
+from tests import factories as f
 from tests import roster_data as rd
 from tests.roster_data import day
 
@@ -77,7 +79,7 @@ def test_turnover_writes_off_adds_fee_and_keeps_verify_clean(uow, admin, reviewe
     with uow() as u:
         result = roster.turnover(u, admin, p, day(47), tmp_path, confirmed=True)
     assert (result.accounts, result.lines, result.written_off, result.fees) == (2, 2, "300.00", "99.99")
-    path = tmp_path / "turnover-P1-2026-04-17.csv"
+    path = tmp_path / f"turnover-P1-2026-04-17_{f.identity(uow)}.csv"
     assert result.file == str(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     rows = list(csv.DictReader(path.open()))
@@ -154,7 +156,7 @@ def test_print_letters_pdf(uow, admin, reviewed, tmp_path) -> None:
     with uow() as u:
         out = roster.print_letters(u, admin, day(45), out_dir=tmp_path)
     assert out["letters"] == 9
-    pdf = tmp_path / "letters-2026-04-15.pdf"
+    pdf = tmp_path / f"letters-2026-04-15_{f.identity(uow)}.pdf"
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and stat.S_IMODE(pdf.stat().st_mode) == 0o600
     with uow() as u:
@@ -218,3 +220,22 @@ def test_print_letters_business_dates_go_forward(uow, admin, reviewed, tmp_path)
     assert _counts(uow) == before and len(list(tmp_path.glob("*.pdf"))) == 1
     with uow() as u:  # the same date again: allowed
         assert roster.print_letters(u, admin, day(45), out_dir=tmp_path, practice_id=p)["letters"] == 1
+
+
+def test_the_turnover_chooses_its_agency_and_warns_without_agreement(uow, admin, reviewed, tmp_path) -> None:
+    p, a, _b, _c = reviewed
+    with uow() as u:
+        roster.approve(u, admin, p, day(46), [a], confirmed=True)
+    with uow() as u:
+        agency_files.save_agency(u, admin, p, "ABC", day(46), name="ABC Agency")
+    with uow() as u, pytest.raises(NeedsConfirmation) as warn:
+        roster.turnover(u, admin, p, day(47), tmp_path, agency="ABC")
+    assert any("for ABC Agency (ABC)" in n for n in warn.value.summary.notes)
+    assert any("no business associate agreement" in n for n in warn.value.summary.notes)
+    with uow() as u:
+        result = roster.turnover(u, admin, p, day(47), tmp_path, agency="ABC", confirmed=True)
+    assert Path(result.file).name == f"turnover-P1-ABC-2026-04-17_{f.identity(uow)}.csv"
+    with uow(write=False) as u:
+        got = u.session.execute(text("SELECT f.agency_id = a.id FROM roster_file f, agency a "
+                                     "WHERE f.kind = 'turnover' AND a.source_id = 'ABC'")).scalar_one()
+    assert got

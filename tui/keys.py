@@ -154,6 +154,8 @@ KEYMAP: dict[str, KeyAction] = {a.id: a for a in [
     KeyAction("ext.preview", "p", "Preview", "Files: the rows of the highlighted agency's next file, or of the "
               "highlighted batch"),
     KeyAction("ext.mark_sent", "m", "Sent", "Files: mark the highlighted batch as sent to its agency"),
+    KeyAction("ext.import", "i", "Import", "Files: import an agency's file (returns, ack or sync) from its path; "
+              "returns show a preview with counts and dollars and post on Save & Continue (F2)"),
     KeyAction("ext.run", "f9", "Run", "Run external collections now for the business date (asks first)"),
     KeyAction("ext.reload", "ctrl+r", "Reload", "Read the list again", show=False),
     KeyAction("ext.view_pending", "1", "Pending", "Show the Pending work screen", show=False),

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from core import agency_files, audit
 from core.agency_files import Column, RowSource
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
+from core.exchange import baa, names
 from core.external.moves import FROM_X, Step, history, lock, start, totals, update
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, ExternalFile
@@ -75,12 +76,12 @@ def file_agency(uow: UnitOfWork, actor: Actor, st: Step, agency: Agency, out_dir
     batch = next_batch(uow, saved_id(st.practice))
     update(uow, st, "file", "batch_no = :batch", where, {**params, "batch": batch})
     step = MOVES["file"].history_step
-    name = (f"{agency_files._safe(st.practice.source_id)}_{agency_files._safe(agency.source_id)}"
-            f"_external{batch:06d}_{st.as_of.isoformat()}")
+    name = names.file_name(uow, [st.practice.source_id, agency.source_id, f"new{batch:06d}"], st.as_of,
+                           agency.file_format)
     record = agency_files.export(uow, actor, st.practice, agency,
                           "x.practice_id = :p AND x.last_run_id = :run AND x.last_step = :step AND x.batch_no = :batch",
                           {**st.params, "batch": batch, "step": step}, out_dir, st.as_of, None, batch, source=LINE_ROWS,
-                          name=f"{name}.{agency.file_format}", keys=file_keys(agency))
+                          name=name, keys=file_keys(agency))
     uow.session.add(ExternalFile(practice_id=saved_id(st.practice), agency_id=saved_id(agency),
                                  agency_file_id=saved_id(record), run_id=saved_id(st.run), batch_no=batch))
     uow.session.execute(q("UPDATE external_placement SET file_id = :f WHERE practice_id = :p AND last_run_id = :run "
@@ -112,7 +113,8 @@ def create_file(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str, as
         raise BadInput(f"agency: {agency} has no posted lines waiting for a file", field="agency")
     if not confirmed:
         raise NeedsConfirmation(Summary(f"Create the file for {ag.name} ({agency})",
-                                        [SummaryLine(n, cents, "will be filed in a new batch for the agency")]))
+                                        [SummaryLine(n, cents, "will be filed in a new batch for the agency")],
+                                        baa.note(ag)))
     st = start(uow, practice, "file", actor.name, as_of)
     made = file_agency(uow, actor, st, ag, out_dir)
     assert made is not None

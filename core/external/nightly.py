@@ -28,10 +28,11 @@ from sqlmodel import col, select
 
 from core import audit, eligibility, itemization, ledger, tallies
 from core.eligibility import Rules
+from core.exchange import baa, outgoing
 from core.external.admin import rules_in_order, settings
 from core.external.filing import file_agency
 from core.external.moves import FROM_X, Step, history, lock, start, transfer, update
-from core.external.selection import case_key, eligible, excluded_by_payments, qualify_case
+from core.external.selection import case_key, dos_group_of, eligible, excluded_by_payments, qualify_case
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, AgencyAssignment, ExternalSettings
 from core.models.base import saved_id
@@ -53,6 +54,7 @@ class RunResult:
     steps: dict[str, tuple[int, int]] = field(default_factory=dict)  # step -> (lines, cents)
     files: list[dict[str, Any]] = field(default_factory=list)
     tally: tallies.TallyView | None = None  # none when external collections are off
+    no_agreement: list[str] = field(default_factory=list)  # Auto Create File agencies skipped: no BAA on record
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -89,9 +91,9 @@ def run(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir
         release(uow, st)
         met = select_lines(uow, st, cfg, rules)
         post_auto(uow, st)
-        result.files = file_auto(uow, actor, st, out_dir)
+        result.files, result.no_agreement = file_auto(uow, actor, st, out_dir)
         if cfg.reassign:
-            reassign(uow, st, rules)
+            reassign(uow, st, rules, by_dos=cfg.by_dos)
         result.tally = _tally(uow, st, met)
     result.steps = {s: st.totals.get(s, (0, 0)) for s in STEPS}
     _record(uow, st, result)
@@ -270,22 +272,29 @@ def post(uow: UnitOfWork, st: Step, where: str, params: dict[str, Any], journal_
     itemization.lock_placed(uow, st.practice, saved_id(st.journal), "external", "transfer", st.as_of)
 
 
-def file_auto(uow: UnitOfWork, actor: Actor, st: Step, out_dir: Path) -> list[dict[str, Any]]:
-    """Auto Create File: one file per such agency with posted lines (not those reassigned today)."""
+def file_auto(uow: UnitOfWork, actor: Actor, st: Step, out_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Auto Create File: one file per such agency with posted lines (not those reassigned today);
+    agencies with no business associate agreement on record are skipped and named (SPEC 16)."""
     agencies = uow.session.exec(select(Agency).join(AgencyAssignment, col(AgencyAssignment.agency_id) == Agency.id)
                                 .where(AgencyAssignment.practice_id == st.practice.id,
                                        AgencyAssignment.auto_file == True)  # noqa: E712
                                 .order_by(Agency.source_id)).all()
-    made = []
+    made: list[dict[str, Any]] = []
+    skipped: list[str] = []
     for agency in agencies:
+        if baa.missing(agency):  # nobody can confirm the warning at night: the operator files it by hand
+            skipped.append(agency.source_id)
+            continue
         f = file_agency(uow, actor, st, agency, out_dir, include_reassigned_today=False)
         if f is not None:
             made.append(f)
+        for change in outgoing.nightly(uow, actor, st.practice, agency, st.as_of, out_dir):
+            made.extend({**change, "path": p} for p in change.pop("paths"))
     st.totals.setdefault("file", (0, 0))
-    return made
+    return made, skipped
 
 
-def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment]) -> None:
+def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment], by_dos: bool = False) -> None:
     """Posted and filed lines of an automatic agency that now qualify (balance in collections,
     same age) for an agency with a higher age threshold move to it, back to posted for its next file."""
     if not rules:
@@ -302,6 +311,8 @@ def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment]) -> None:
     update(uow, st, "reassign",
            f"agency_id = (SELECT {target} FROM service_line sl WHERE sl.id = external_placement.line_id), "
            "file_id = NULL, batch_no = NULL, reassigned_on = :d", where, params)
+    if by_dos:
+        _keep_dos_groups_together(uow, st)
     history(uow, st, "reassign")
 
 
@@ -314,3 +325,25 @@ def examples(uow: UnitOfWork, run_id: int, limit: int = 20) -> list[dict[str, An
                                  {"run": run_id, "n": limit}))
     return [{"step": r[0], "line": r[1], "guarantor": r[2], "name": r[3], "agency": r[4], "state": r[5],
              "cents": int(r[6])} for r in rows]
+
+
+def _keep_dos_groups_together(uow: UnitOfWork, st: Step) -> None:
+    """Move all procedures by DOS: the lines of a same-DOS-and-case group reassigned tonight all go
+    to the agency with the highest age threshold among the group's reassigned lines — those
+    reassigned already just change agency (their history keeps the agency they left), the rest of
+    the group (posted or filed with the agency the group had) are reassigned with it."""
+    best = ("(SELECT bx.agency_id FROM external_placement bx JOIN service_line bl ON bl.id = bx.line_id "
+            "JOIN encounter be ON be.id = bl.encounter_id JOIN agency_assignment ba ON ba.practice_id = bx.practice_id "
+            "AND ba.agency_id = bx.agency_id WHERE bx.last_run_id = :run AND bx.last_step = :rstep "
+            f"AND {dos_group_of('bl', 'be', 'sg')} ORDER BY ba.age_gt DESC, bx.agency_id LIMIT 1)")
+    group_best = f"(SELECT {best} FROM service_line sg WHERE sg.id = external_placement.line_id)"
+    params = {**st.params, "rstep": MOVES["reassign"].history_step}
+    uow.session.execute(q(f"UPDATE external_placement SET agency_id = {group_best} WHERE last_run_id = :run "
+                          f"AND last_step = :rstep AND agency_id <> {group_best}", params))
+    left_behind = ("x.practice_id = :p AND EXISTS (SELECT 1 FROM external_placement rx JOIN service_line rl "
+                   "ON rl.id = rx.line_id JOIN encounter re ON re.id = rl.encounter_id WHERE rx.last_run_id = :run "
+                   "AND rx.last_step = :rstep AND rx.prev_agency_id = x.agency_id AND rx.agency_id <> x.agency_id "
+                   f"AND {dos_group_of('rl', 're', 'l')}) AND (x.last_run_id IS NULL OR x.last_run_id <> :run "
+                   "OR x.last_step <> :rstep)")
+    update(uow, st, "reassign", f"agency_id = {group_best}, file_id = NULL, batch_no = NULL, reassigned_on = :d",
+           left_behind, params)

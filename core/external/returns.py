@@ -1,6 +1,9 @@
 """Agency returns (SPEC 7, beyond the reference): what an agency reports back, posted to the ledger.
 
-The returns file is CSV with a header row: record, line, placement, date, amount, fee, reference.
+The returns file is an exchange file (core.exchange.envelope, docs/agency-exchange.md): header
+H (this practice, this agency, the agency's batch, kind "returns"), the columns line C (record,
+line, placement, date, amount, fee, reference), the D records and the trailer T with their count
+and the total of `amount` in cents. A trailer that disagrees rejects the file whole.
 - record: payment, recall or closed. Each row names the service line (its source id) or the
   placement number printed in the agency file (or both, which must agree); it must be placed with
   this agency and posted or filed.
@@ -15,16 +18,15 @@ The returns file is CSV with a header row: record, line, placement, date, amount
 - closed: the agency has finished with the line: any remaining balance returns to A/R and the
   line is not sent out again by the nightly run (an operator may select it again).
 Payments are posted before recalls and closings, so one file may pay part and recall the rest.
-All or nothing: every problem is reported as `file:line: reason` and nothing is written. The same
-file (same bytes) is refused a second time, so payments cannot be posted twice.
+All or nothing: every problem is reported as `file:line: reason` and nothing is written. Money is
+posted only past the validation warning (counts and dollars, SPEC 18.3). The same file (same
+bytes) is refused a second time, so payments cannot be posted twice.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,21 +35,24 @@ from sqlalchemy import insert
 
 from core import audit, ledger, money
 from core.agency_files import find_agency
-from core.errors import BadInput, Conflict, counted
+from core.errors import Conflict, NeedsConfirmation, Summary, SummaryLine, counted
+from core.exchange import envelope, incoming
 from core.external.moves import Step, history, lock, start, transfer, update
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, AgencyReturn, AgencyReturnImport
 from core.models.base import saved_id
-from core.money import format_plain
+from core.models.ledger import Practice
+from core.money import format_display, format_plain
 from core.practices import practice_by_id
 from core.security import Actor, require
 from core.sql import q
 from core.uow import UnitOfWork
 
 COLUMNS = ("record", "line", "placement", "date", "amount", "fee", "reference")
-REQUIRED = ("record", "date")
+REQUIRED = ("record", "line", "placement", "date", "amount", "fee", "reference")
 FEE_CODE = "AGFEE"
-SHOWN = 50  # problems listed before "and N more"
+SHOWN = envelope.SHOWN  # problems listed per check
+PREVIEWED = 8  # records listed in the warning (its preview)
 # What each record does to its placement, by the transition table; a payment that leaves nothing
 # in collections closes it ("paid"). All three start from the same states, so one check names
 # the rows whose placement is in another state.
@@ -62,23 +67,16 @@ class Parsed:
     problems: list[str]
 
 
-def parse(name: str, text: str, as_of: dt.date, fee_bp: int) -> Parsed:
-    """Read and check every row on its own (the database checks come after)."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing or not ({"line", "placement"} & set(header)):
-        need = missing[0] if missing else "line or placement"
-        return Parsed([], [f"{name}:1: the header has no {need} column (columns: {', '.join(COLUMNS)})"])
+def parse(name: str, records: list[tuple[int, dict[str, str]]], as_of: dt.date, fee_bp: int) -> Parsed:
+    """Check every record on its own (the database checks come after)."""
     rows, problems = [], []
-    for n, raw in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+    for n, row in records:
         try:
             rows.append(_row(row, n, as_of, fee_bp))
         except ValueError as exc:
             problems.append(f"{name}:{n}: {exc}")
     if not rows and not problems:
-        problems.append(f"{name}:1: the file has no rows")
+        problems.append(f"{name}:3: the file has no records")
     return Parsed(rows, problems)
 
 
@@ -177,28 +175,25 @@ def _problems(uow: UnitOfWork, name: str, imp: int, agency_id: int) -> list[str]
     return [found[n] for n in sorted(found)]
 
 
-def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str, path: Path,
-                   as_of: dt.date) -> dict[str, Any]:
-    """Import one agency returns file; all or nothing; one audit entry."""
+def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str | None, path: Path,
+                   as_of: dt.date, confirmed: bool = False) -> dict[str, Any]:
+    """Import one agency returns file (the agency: as given, else the file header's); all or
+    nothing; warns with counts and dollars before posting; one audit entry."""
     require(actor, "supervisor", "import agency returns")
     practice = practice_by_id(uow, practice_id)
     lock(uow, practice)
-    ag = find_agency(uow, practice_id, agency)
-    assert ag is not None
     path = Path(path)
-    try:
-        data = path.read_bytes()
-        text = data.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path.name}: cannot be read as a UTF-8 CSV file ({exc})", field="file") from None
+    data = incoming.read_bytes(path)
     sha = hashlib.sha256(data).hexdigest()
     dup = uow.session.execute(q("SELECT business_date FROM agency_return_import WHERE practice_id = :p AND sha256 = :s",
                                 {"p": practice_id, "s": sha})).first()
     if dup is not None:
         raise Conflict(f"{path.name}: this returns file was already imported (business date {dup[0]}); "
                        "nothing was posted again")
-    parsed = parse(path.name, text, as_of, ag.fee_bp)
-    _refuse(parsed.problems)
+    got = envelope.read(path.name, data, "returns", "amount", REQUIRED)
+    ag = _agency(uow, practice, agency, got)
+    parsed = parse(path.name, got.records, as_of, ag.fee_bp)
+    envelope.refuse(parsed.problems)
     st = start(uow, practice, "returns", actor.name, as_of)
     record = AgencyReturnImport(practice_id=practice_id, agency_id=saved_id(ag), run_id=saved_id(st.run),
                                 file_name=str(path), sha256=sha, rows=len(parsed.rows), business_date=as_of,
@@ -208,7 +203,9 @@ def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str,
     uow.session.execute(insert(AgencyReturn), [{**r, "import_id": record.id, "practice_id": practice_id}
                                                for r in parsed.rows])
     _resolve(uow, saved_id(record), practice_id)
-    _refuse(_problems(uow, path.name, saved_id(record), saved_id(ag)))
+    envelope.refuse(_problems(uow, path.name, saved_id(record), saved_id(ag)))
+    if not confirmed:
+        raise NeedsConfirmation(_warning(ag, parsed.rows))
     _post(uow, st, record, ag)
     audit.record(uow, actor.name, "external.returns", "agency_return_import", [ag.source_id, record.id], None,
                  _summary(record), as_of)
@@ -216,10 +213,49 @@ def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str,
     return _summary(record)
 
 
-def _refuse(problems: list[str]) -> None:
-    if problems:
-        more = [f"... and {counted(len(problems) - SHOWN, 'more problem')}"] if len(problems) > SHOWN else []
-        raise BadInput(problems[0], field="file", problems=problems[:SHOWN] + more)
+def _agency(uow: UnitOfWork, practice: Practice, agency: str | None, got: envelope.Read) -> Agency:
+    """The file must be this practice's and the agency's (a file from elsewhere is refused whole)."""
+    name, head = got.name, got.header
+    if head.practice != practice.source_id:
+        envelope.refuse([f"{name}:1: practice: this file is for another practice, not {practice.source_id}"])
+    if agency is not None and head.agency != agency:
+        envelope.refuse([f"{name}:1: agency: this file is from another agency, not {agency}"])
+    ag = find_agency(uow, saved_id(practice), head.agency, required=False)
+    if ag is None:
+        envelope.refuse([f"{name}:1: agency: no agency {head.agency[:40]!r} in practice {practice.source_id}"])
+    assert ag is not None
+    return ag
+
+
+def _warning(ag: Agency, rows: list[dict[str, Any]]) -> Summary:
+    """The validation warning (SPEC 18.3): what will be posted, counted and in dollars."""
+    paid = [r for r in rows if r["record"] == "payment"]
+    gross = sum(r["gross_cents"] for r in paid)
+    fees = sum(r["fee_cents"] for r in paid)
+    title = f"Post agency returns from {ag.name} ({ag.source_id}): {counted(len(paid), 'payment')}, " \
+            f"{format_display(gross, symbol=True)}"
+    lines = [SummaryLine(len(paid), gross, "collected by the agency will be posted", noun="payment"),
+             SummaryLine(len(paid), fees, "kept by the agency as its fee (adjustment AGFEE)", noun="payment")]
+    for rec, text in (("recall", "will come back to A/R (recalled by the agency)"),
+                      ("closed", "will come back to A/R (closed by the agency)")):
+        n = sum(1 for r in rows if r["record"] == rec)
+        if n:
+            lines.append(SummaryLine(n, None, text, noun=rec if rec == "recall" else "closed account"))
+    shown = [f"file line {r['line_no']}: {r['record']} on "
+             + (f"line {r['line_ref']}" if r["line_ref"] else f"placement {r['placement_ref']}")
+             + (f", {format_plain(r['gross_cents'])} (fee {format_plain(r['fee_cents'])})" if r["record"] == "payment"
+                else "") for r in rows[:PREVIEWED]]
+    more = [f"... and {len(rows) - PREVIEWED} more records"] if len(rows) > PREVIEWED else []
+    return Summary(title, lines, shown + more)
+
+
+def import_agency_file(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str | None, path: Path,
+                       as_of: dt.date, confirmed: bool = False) -> dict[str, Any]:
+    """Any agency file, by the kind its header names: returns post money (after the warning);
+    ack and sync are compared and reported (core.exchange.incoming)."""
+    if incoming.kind_of(Path(path)) == "returns":
+        return import_returns(uow, actor, practice_id, agency, path, as_of, confirmed=confirmed)
+    return incoming.import_file(uow, actor, practice_id, agency, path, as_of)
 
 
 def _summary(r: AgencyReturnImport) -> dict[str, Any]:

@@ -114,3 +114,22 @@ def case_key(line: str, encounter: str) -> str:
     it; older data may not), '' when neither has one (no case = same case). The caller joins the
     line's encounter as `encounter`, so no correlated lookup is needed per line."""
     return f"COALESCE({line}.case_id, {encounter}.case_id, '')"
+
+
+def dos_group_of(line: str, encounter: str, other: str) -> str:
+    """`line` (with its encounter joined as `encounter`) is in the same-DOS-and-case group as the
+    line aliased `other` (its case looked up, as the caller has no join for it)."""
+    other_case = (f"COALESCE({other}.case_id, (SELECT oe.case_id FROM encounter oe "
+                  f"WHERE oe.id = {other}.encounter_id), '')")
+    return (f"{line}.guarantor_id = {other}.guarantor_id AND {line}.dos = {other}.dos "
+            f"AND {case_key(line, encounter)} = {other_case}")
+
+
+def with_dos_siblings(where: str, from_x: str) -> str:
+    """The chosen placements (condition over x and l) and, for the "move all procedures by DOS"
+    rule, every placement with the same agency in their same-DOS-and-case groups: lines that came
+    in together go to the next agency together."""
+    chosen = f"SELECT x.id FROM {from_x} WHERE {where}"
+    return (f"(({where}) OR EXISTS (SELECT 1 FROM external_placement cx JOIN service_line cl ON cl.id = cx.line_id "
+            f"JOIN encounter ce ON ce.id = cl.encounter_id WHERE cx.id IN ({chosen}) AND cx.agency_id = x.agency_id "
+            f"AND {dos_group_of('cl', 'ce', 'l')}))")

@@ -21,7 +21,7 @@ from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLi
 from core.external.admin import settings
 from core.external.moves import FROM_X, Step, history, lock, refuse_where, start, totals, transfer, update
 from core.external.nightly import post
-from core.external.selection import anchor, eligible
+from core.external.selection import anchor, eligible, with_dos_siblings
 from core.external.states import MOVES, NEW, cannot_start, refused, starts
 from core.models.agencies import ACTIVE_STATES
 from core.models.base import saved_id
@@ -192,6 +192,8 @@ def reassign(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ag
              lines: list[str] | None = None, confirmed: bool = False) -> dict[str, Any]:
     """Posted (or filed) -> posted with another agency; it goes into that agency's next file."""
     practice, where, params = _prepare(uow, actor, "reassign", practice_id, lines)
+    if settings(uow, practice_id).by_dos:  # the lines that came in together move together
+        where = with_dos_siblings(where, FROM_X)
     agency_id, label = _agency_id(uow, practice, agency)
     params["agency"] = agency_id
     refuse_where(uow, f"{where} AND x.agency_id = :agency", params, f"already with {label}", MOVES["reassign"].label)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models.agencies import FILE_FORMATS
 from core.models.base import cents, choice, fk, none_of, one_of, pk
+from core.models.exchange import OUT_KINDS
 
 # On the list: pre (Pre-Collections), not_sent (In Collections/Not Sent), sent (In Collections/Sent).
 # Off the list: removed (Remove from Pre-Collections), written_off, returned (an employer's
@@ -109,3 +110,7 @@ class AgencyFile(SQLModel, table=True):
     operator: str = Field(max_length=64)
     business_date: dt.date
     created_at: dt.datetime
+    # SPEC 16: what the file carries (a placement file is "new"), and for the change files the
+    # last ledger or history id it covered, so the next file of that kind starts after it.
+    kind: str = choice("kind", OUT_KINDS, default="new", length=10)
+    through_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

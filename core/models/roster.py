@@ -251,6 +251,7 @@ class RosterFile(SQLModel, table=True):
     id: int | None = pk()
     practice_id: int | None = fk("practice.id", nullable=True, index=False)
     kind: str = choice("kind", FILE_KINDS, length=10)
+    agency_id: int | None = fk("agency.id", nullable=True, index=False)  # the turnover's agency
     path: str = Field(max_length=500)
     row_count: int = 0
     total_cents: int = cents()

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from core import agency_files, audit, eligibility, ledger, tallies
 from core.eligibility import age_in_days
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine, agree, counted
+from core.exchange import baa
 from core.explain import Reason, Target, Verdict, verdict
 from core.limits import LIMIT, NUMBER, PAGE_AFTER
 from core.models.base import saved_id
@@ -480,6 +481,8 @@ def apply(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, actio
     if any(TRANSITIONS[(s, a)].needs_agency for s, a, _n, _c in groups) and out_dir is None:
         raise BadInput("out: Send to Sent to Agency writes the agency's spreadsheet: give a folder", field="out")
     summary = _summary("Apply Action", groups, agency_row)
+    if agency_row is not None and out_dir is not None:
+        summary.notes += baa.note(agency_row)
     if not confirmed:
         raise NeedsConfirmation(summary)
     return _apply_groups(uow, actor, practice, as_of, groups, where, params, agency_row, out_dir, summary)
@@ -657,8 +660,9 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
     tr = TRANSITIONS[("not_sent", "send-to-agency")]
     # Without "update records as Sent" nothing is sent: the items are only written to the file.
     what = tr.warning if update_as_sent else "will be written to the spreadsheet, still Not Sent, for"
-    summary = Summary("Create spreadsheet", [SummaryLine(n, cents, f"{what} {ag.name} ({ag.source_id})")])
-    if update_as_sent and not confirmed:
+    summary = Summary("Create spreadsheet", [SummaryLine(n, cents, f"{what} {ag.name} ({ag.source_id})")],
+                      baa.note(ag))
+    if (update_as_sent or baa.missing(ag)) and not confirmed:
         raise NeedsConfirmation(summary)
     run = _run(uow, practice, "spreadsheet", actor, as_of)
     result = ApplyResult(run.id)

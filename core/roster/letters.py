@@ -15,7 +15,7 @@ from typing import Any
 from core import audit
 from core.errors import BadInput
 from core.money import format_display
-from core.private_files import record_file, unique_path, write_private
+from core.private_files import new_private, record_file, write_private
 from core.roster.admin import DEFAULT_LETTERS
 from core.runs import latest_business_date, refuse_earlier
 from core.security import Actor, require
@@ -123,8 +123,10 @@ def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | Non
     if not rows:
         raise BadInput("letters: no letters are waiting to be printed", field="letters")
     pdf = render_pdf([(r, render(r, as_of)) for r in rows])
-    path = Path(out) if out else unique_path(Path(out_dir or "."), f"letters-{as_of.isoformat()}", ".pdf")
-    digest = write_private(path, pdf)
+    if out:
+        path, digest = Path(out), write_private(Path(out), pdf)
+    else:
+        path, digest = new_private(uow, Path(out_dir or "."), f"letters-{as_of.isoformat()}", ".pdf", pdf)
     try:
         f = record_file(uow, practice_id=practice_id, kind="letters", path=path, rows=len(rows), total_cents=0,
                         sha256=digest, operator=actor.name, as_of=as_of)

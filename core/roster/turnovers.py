@@ -22,14 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from core import audit, eligibility, itemization, ledger, tallies
+from core.agency_files import find_agency
 from core.eligibility import Rules, account_on_hold, account_protected, age_cutoff, aging_anchor
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.exchange import baa
+from core.models.agencies import Agency
 from core.models.base import saved_id
 from core.models.ledger import Practice
 from core.models.roster import RosterSettings
 from core.money import format_plain
 from core.practices import practice_by_id
-from core.private_files import record_file, unique_path, write_private
+from core.private_files import new_private, record_file
 from core.roster.admin import ensure_defaults
 from core.roster.sql import delinquent_lines, open_guarantor_lines
 from core.runs import latest_business_date, refuse_earlier
@@ -113,8 +116,10 @@ def latest_turnover(uow: UnitOfWork, practice_id: int) -> dt.date | None:
 
 def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir: Path,
              guarantor_ids: list[int] | None = None, fee_bp: int | None = None,
-             confirmed: bool = False) -> TurnoverResult:
-    """Turn approved accounts over to the agency; asks for confirmation with counts and dollars."""
+             confirmed: bool = False, agency: str | None = None) -> TurnoverResult:
+    """Turn approved accounts over to the agency (`agency`, an agency id of the practice; None:
+    the file names none); asks for confirmation with counts and dollars, and warns when the agency
+    has no business associate agreement on record."""
     require(actor, "supervisor", "turn accounts over to an agency")
     practice = practice_by_id(uow, practice_id)
     uow.lock(f"roster.turnover.{practice_id}")
@@ -127,6 +132,7 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
         raise BadInput("fee: must be from 0 to 100 percent", field="fee")
     if bp and not cfg.fee_code:
         raise Refused("set the collection-fee adjustment code in the integration settings first")
+    ag = None if agency is None else find_agency(uow, practice_id, agency)
     params: dict[str, Any] = dict(p=practice_id, approved=cfg.approved_status, as_of=as_of, bp=bp,
                                   cutoff=age_cutoff(as_of, cfg.age_to_enter), op=actor.name,
                                   now=uow.now(), wo=cfg.write_off_code, fee_code=cfg.fee_code)
@@ -146,14 +152,15 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
                         noun="collection fee")],
             [f"billing group -> {cfg.transfer_billing_group or '(unchanged)'}",
              f"internal comment ({cfg.comment_mode}): {cfg.internal_comment or '(none)'}",
-             "an agency file (CSV) will be written"]))
-    path, digest = _write_file(uow, practice, lines, params, Path(out_dir), as_of)
+             "an agency file (CSV) will be written" + (f" for {ag.name} ({ag.source_id})" if ag else ""),
+             *(baa.note(ag) if ag else [])]))
+    path, digest = _write_file(uow, practice, ag, lines, params, Path(out_dir), as_of)
     journal = _post(uow, actor, practice_id, as_of, lines, params, bp)
     _update_guarantors(uow, cfg, accounts, params)
     _leave_roster(uow, accounts, params)
     tally = _tally(uow, guarantor_ids, params, elig, n_acc, cents, n_lines, fee)
     f = record_file(uow, practice_id=practice_id, kind="turnover", path=path, rows=n_lines, total_cents=cents,
-                    sha256=digest, operator=actor.name, as_of=as_of)
+                    sha256=digest, operator=actor.name, as_of=as_of, agency_id=ag.id if ag else None)
     result = TurnoverResult(n_acc, n_lines, format_plain(cents), format_plain(fee), str(path), journal, tally)
     audit.record(uow, actor.name, "roster.turnover", "roster_account", [practice.source_id, f"file:{f.id}"],
                  None, {**result.as_dict(), "sha256": digest}, business_date=as_of)
@@ -165,8 +172,8 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
     return result
 
 
-def _write_file(uow: UnitOfWork, practice: Practice, lines: str, params: dict[str, Any], out_dir: Path,
-                as_of: dt.date) -> tuple[Path, str]:
+def _write_file(uow: UnitOfWork, practice: Practice, agency: Agency | None, lines: str, params: dict[str, Any],
+                out_dir: Path, as_of: dt.date) -> tuple[Path, str]:
     """The agency file, read before the write-off changes the balances. Minimum necessary: no
     procedure or diagnosis codes."""
     rows = execute(uow, f"""
@@ -179,8 +186,9 @@ def _write_file(uow: UnitOfWork, practice: Practice, lines: str, params: dict[st
     out.writerow(FILE_COLUMNS)
     for r in rows:
         out.writerow([*("" if v is None else v for v in r[:10]), str(r[10]), str(r[11]), format_plain(r[12])])
-    path = unique_path(out_dir, f"turnover-{practice.source_id}-{as_of.isoformat()}", ".csv")
-    return path, write_private(path, buf.getvalue().encode())
+    to = f"-{agency.source_id}" if agency else ""
+    return new_private(uow, out_dir, f"turnover-{practice.source_id}{to}-{as_of.isoformat()}", ".csv",
+                         buf.getvalue().encode())
 
 
 def _post(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines: str,

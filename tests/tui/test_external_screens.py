@@ -13,6 +13,7 @@ from sqlalchemy import text
 from textual.widgets import DataTable, Input, Static
 
 from core import agency_files, external, runs
+from tests.exchange_files import write_returns
 from tests.tui.data import AS_OF
 from tests.tui.helpers import settle, text_of
 from tui.screens.external_admin import ExternalAdminScreen
@@ -433,3 +434,36 @@ async def test_run_now_is_refused_while_another_process_holds_the_run_claim(make
     assert states(services) == {}
     with services.uow() as u:
         assert [r.outcome for r in runs.recorded(u, built.practice_id)] == ["running"]
+
+
+async def test_import_a_returns_file_from_the_files_screen(make_app, services, built, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """i, the file's path, F2: the warning previews counts, dollars and the records; F2 posts."""
+    setup_pending(services, built.practice_id, tmp_path, approve=True)
+    with services.uow(write=True) as u:
+        external.create_file(u, services.actor, built.practice_id, "AG1", AS_OF, tmp_path / "out", confirmed=True)
+        practice = u.session.execute(text("SELECT source_id FROM practice WHERE id = :p"),
+                                     {"p": built.practice_id}).scalar_one()
+    line = sorted(k for k, (st, _) in states(services).items() if st == "filed")[0]
+    before = line_money(services, line)
+    returns = write_returns(tmp_path / "returns.csv", [f"payment,{line},,{AS_OF},1.25,0,R1"], practice=practice,
+                            agency="AG1", created=AS_OF)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_screen("external_files")
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)
+        await type_into(pilot, "field-path", str(returns))
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ValidationWarning)
+        assert "1 payment, $1.25" in app.screen.summary.title
+        assert any(line in note for note in app.screen.summary.notes)            # the preview of the records
+        assert line_money(services, line) == before                           # nothing posted yet
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "1 payment posted, 1.25" in app.screen.message
+        assert line_money(services, line) == (before[0], before[1] - 125)

@@ -66,7 +66,8 @@ def _files(ex: Any) -> None:
     p = add_practice_command(ex, "returns", cmd_returns,
                              "import an agency's returns file (payments, recalls, closed accounts)")
     p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("--agency", required=True, metavar="ID")
+    p.add_argument("--agency", metavar="ID", help="the agency it must come from (default: its header's)")
+    _yes(p)
 
 
 def _yes(p: argparse.ArgumentParser) -> None:
@@ -228,6 +229,6 @@ def cmd_returns(ctx: Context) -> int:
     from core import external
     with ctx.uow() as uow:
         out = external.import_returns(uow, ctx.actor(uow), _practice_id(ctx, uow), ctx.args.agency, ctx.args.file,
-                                      ctx.as_of)
+                                      ctx.as_of, confirmed=ctx.args.yes)
     ctx.emit_object(out)
     return 0

@@ -34,7 +34,9 @@ def _summary(kind: str, r: Any) -> str:
     if kind == "external":
         st = r.steps
         return (f"selected {st['select'][0]}, posted {st['post'][0]}, filed {st['file'][0]}, "
-                f"reassigned {st['reassign'][0]}, files {len(r.files)}")
+                f"reassigned {st['reassign'][0]}, files {len(r.files)}"
+                + (f"; no file for {', '.join(r.no_agreement)}: no business associate agreement on record"
+                   if r.no_agreement else ""))
     return f"entered {r.entered[0]}, left {r.left[0]}, moved {r.moved[0]}, letters {r.letters}"
 
 

@@ -137,6 +137,7 @@ def _register_review(r: Any) -> None:
             p.add_argument("--to", required=True, metavar="CODE")
     p = add_command(r, "turnover", cmd_turnover, "turn approved accounts over to the agency (supervisors)")
     p.add_argument("--practice", required=True, metavar="ID")
+    p.add_argument("--agency", metavar="ID", help="the agency the accounts go to (its file is named after it)")
     p.add_argument("--guarantors", metavar="ID,ID,...", help="only these (default: all approved)")
     p.add_argument("--fee-pct", metavar="P", help="collection fee percent (default: the settings')")
     p.add_argument("--out-dir", type=Path, metavar="DIR",
@@ -441,7 +442,8 @@ def cmd_turnover(ctx: Context) -> int:
         pid = _practice_id(uow, ctx.args.practice)
         result = roster.turnover(uow, ctx.actor(uow), pid, ctx.as_of, _roster_folder(ctx),
                                  _guarantor_ids(uow, pid, ctx.args.guarantors),
-                                 _percent_bp(ctx.args.fee_pct, "fee-pct"), confirmed=ctx.args.yes)
+                                 _percent_bp(ctx.args.fee_pct, "fee-pct"), confirmed=ctx.args.yes,
+                                 agency=ctx.args.agency)
     emit_with_tally(ctx, result.as_dict(), result.tally)
     return 0
 

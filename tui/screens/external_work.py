@@ -44,7 +44,7 @@ from tui.keys import binding, bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
 from tui.services import Services
-from tui.widgets.confirm import run_use_case, show_error
+from tui.widgets.confirm import MessageDialog, run_use_case, show_error
 from tui.widgets.form import Field
 from tui.widgets.progress import TaskProgress, run_in_background
 from tui.widgets.vtable import PAGE, Column, VirtualTable
@@ -380,7 +380,7 @@ class FilesScreen(ExternalScreen):
     TITLE_TEXT = "External Collections: Files"
     VIEW = "external_files"
     BINDINGS = bindings(("ext.create_file", "create_file"), ("ext.preview", "preview"),
-                        ("ext.mark_sent", "mark_sent"))
+                        ("ext.mark_sent", "mark_sent"), ("ext.import", "import_file"))
     DEFAULT_CSS = """
     FilesScreen #waiting { height: 7; }
     FilesScreen #files { height: 1fr; }
@@ -393,7 +393,8 @@ class FilesScreen(ExternalScreen):
         yield Static("Waiting for a file (c creates it, p previews) · Tab: files made", classes="ex-status",
                      markup=False)
         yield DataTable(cursor_type="row", id="waiting")
-        yield Static("Files made (p previews, m marks the batch as sent)", classes="ex-status", markup=False)
+        yield Static("Files made (p previews, m marks sent) · i imports an agency's file", classes="ex-status",
+                     markup=False)
         yield DataTable(cursor_type="row", id="files")
         yield TaskProgress()
         yield Footer(compact=True, show_command_palette=False)
@@ -515,3 +516,32 @@ class FilesScreen(ExternalScreen):
             self.app.notify(f"Batch {row.batch} for {row.agency}: marked as sent on {row.sent_date}.")
             self.reload()
         run_use_case(self, "Mark as sent", call, sent)
+
+    def action_import_file(self) -> None:
+        """An agency's returns, ack or sync file, by its path: returns show their warning (counts,
+        dollars and the first records) and post on Save & Continue; ack and sync show their report."""
+        s, pid = self.services, self.practice.id
+
+        def call(values: dict[str, Any], confirmed: bool) -> Any:
+            with s.uow(write=True) as u:
+                return external.import_agency_file(u, s.actor, pid, None, Path(values["path"]).expanduser(), s.as_of,
+                                                   confirmed=confirmed)
+
+        def done(out: Any) -> None:
+            if out is None:
+                return
+            self.app.push_screen(MessageDialog("Agency file imported", _imported(out)))
+            self.reload()
+        fields = [Field("path", "Agency file (path)", required=True, max_length=400)]
+        self.app.push_screen(FormDialog("Import an agency file", fields, call,
+                                        hint="returns, ack or sync (docs/agency-exchange.md)"), done)
+
+
+def _imported(out: dict[str, Any]) -> str:
+    """The import's result in words, parts separated by '; ' (one per line in the dialog)."""
+    if "payments" in out:
+        return (f"{counted(out['payments'], 'payment')} posted, {out['gross']} (fees {out['fees']}, net {out['net']}); "
+                f"{counted(out['recalls'], 'recall')} back to A/R; {counted(out['closed'], 'line')} closed")
+    found = out.get("mismatches") or []
+    head = f"{out['kind']} from {out['agency']}: " + (f"{len(found)} discrepancies" if found else "everything matches")
+    return "; ".join([head, *found[:12], *([f"... and {len(found) - 12} more"] if len(found) > 12 else [])])

@@ -22,6 +22,7 @@ from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog, default_folder, folder_fields, status_fields
 from tui.screens.roster_work import RosterListScreen
 from tui.widgets.confirm import run_use_case
+from tui.widgets.form import Field
 
 
 class DeadEndScreen(RosterListScreen):
@@ -104,7 +105,8 @@ class TurnOverScreen(RosterListScreen):
 
         def submit(v: dict[str, Any], ok: bool) -> Any:
             with s.uow(write=True) as u:
-                return roster.turnover(u, s.actor, pid, s.as_of, Path(v["folder"]), guarantor_ids=ids, confirmed=ok)
+                return roster.turnover(u, s.actor, pid, s.as_of, Path(v["folder"]), guarantor_ids=ids, confirmed=ok,
+                                       agency=v.get("agency") or None)
 
         def done(r: Any) -> None:
             if r is not None:
@@ -112,9 +114,11 @@ class TurnOverScreen(RosterListScreen):
                                 f"agency file {r.file}", timeout=15)
                 self.reload()
         how = "all approved accounts" if ids is None else f"{len(ids)} selected account(s)"
-        self.app.push_screen(FormDialog(f"Turn over {how}", folder_fields(), submit,
+        fields = [*folder_fields(), Field("agency", "Agency", max_length=40)]
+        self.app.push_screen(FormDialog(f"Turn over {how}", fields, submit,
                                         values={"folder": default_folder()},
-                                        hint="The agency file (CSV) is written to this folder."), done)
+                                        hint="The agency file (CSV) is written to this folder, for the agency "
+                                             "given (its id)."), done)
 
 
 class PrintLettersScreen(RecoupScreen):

@@ -1,0 +1,291 @@
+"""Outgoing exchange files (SPEC 16): new, update, payment, recall, close and sync, per agency.
+
+Each kind is data: its columns (name, type, SQL), its rows (FROM and WHERE over the placements
+`x` of one agency, lines `l`, guarantors `g`), the cents its trailer totals, and for the change
+files the event id it has reached (`through`), so the next file of that kind starts after it.
+A file is the documented CSV (core.exchange.envelope) plus the same rows as xlsx for people;
+both are written owner-only under a name carrying the database identity and recorded as agency
+files (kind, batch, rows, cents, checksum), with one audit entry.
+
+Columns the compliance work will fill (dofd, reportable_from, never_report, calls_7d,
+last_conversation) are in the layout now and empty until then; their meaning is documented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core import audit
+from core.agency_files import STREAM_ROWS, Column, _write_xlsx, find_agency
+from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
+from core.exchange import baa, envelope, names
+from core.models.agencies import Agency
+from core.models.base import saved_id
+from core.models.ledger import Practice
+from core.models.precollections import AgencyFile
+from core.money import format_plain
+from core.practices import practice_by_id
+from core.security import Actor, require
+from core.sql import as_date, q
+from core.uow import UnitOfWork
+
+PLACED = ("external_placement x JOIN service_line l ON l.id = x.line_id "
+          "JOIN guarantor g ON g.id = l.guarantor_id")
+HELD = "x.practice_id = :p AND x.agency_id = :ag AND x.state = 'filed'"  # what the agency holds
+# A payment the practice received on a line it had placed (not one from before the placement).
+PRACTICE_PAYMENT = "t.kind = 'payment' AND t.source <> 'agency' AND t.date >= x.posted_date"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    columns: tuple[tuple[str, str, str], ...]  # (column, type: text int date money, SQL)
+    from_sql: str
+    where: str
+    order: str
+    amount: str               # the cents the trailer totals (also the row's "amount" column)
+    through: str | None = None  # the event id a change file has reached
+    needs_batch: bool = False
+
+    def column_names(self) -> list[str]:
+        return [c for c, _, _ in self.columns]
+
+
+PLACEMENT = (("placement", "int", "x.id"), ("line", "text", "l.source_id"))
+UPDATE_EVENTS = f"""(
+    SELECT h.id AS eid, x.id AS pid, 'hold_started' AS change, h.start_date AS day, h.kind AS detail
+    FROM hold h JOIN external_placement x ON x.guarantor_id = h.guarantor_id
+         AND (h.encounter_id IS NULL OR h.encounter_id = x.encounter_id)
+    WHERE {HELD} AND h.business_date > :since_day AND h.business_date <= :as_of
+    UNION ALL
+    SELECT r.id, x.id, 'hold_ended', r.released_on, h.kind
+    FROM hold_release r JOIN hold h ON h.id = r.hold_id JOIN external_placement x
+         ON x.guarantor_id = h.guarantor_id AND (h.encounter_id IS NULL OR h.encounter_id = x.encounter_id)
+    WHERE {HELD} AND r.business_date > :since_day AND r.business_date <= :as_of
+    UNION ALL
+    SELECT t.id, x.id, 'balance', t.date, 'payment at the practice'
+    FROM ledger_txn t JOIN external_placement x ON x.line_id = t.line_id
+    WHERE {HELD} AND {PRACTICE_PAYMENT} AND t.date > :since_day AND t.date <= :as_of
+) u JOIN external_placement x ON x.id = u.pid JOIN service_line l ON l.id = x.line_id"""
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("new", (*PLACEMENT, ("encounter", "text", "(SELECT e.source_id FROM encounter e WHERE e.id = l.encounter_id)"),
+                 ("guarantor", "text", "g.source_id"), ("name", "text", "g.name"),
+                 ("responsible_party", "text", "g.responsible_party_name"),
+                 ("address1", "text", "g.address1"), ("address2", "text", "g.address2"), ("city", "text", "g.city"),
+                 ("state", "text", "g.state"), ("zip", "text", "g.zip"), ("phone", "text", "g.phone"),
+                 ("dos", "date", "l.dos"), ("dofd", "date", "NULL"), ("reportable_from", "date", "NULL"),
+                 ("never_report", "text", "NULL"), ("calls_7d", "int", "NULL"), ("last_conversation", "date", "NULL"),
+                 ("charges", "money", "l.amount_cents"),
+                 ("paid_adjusted", "money", "l.amount_cents - l.ar_cents - l.collections_cents"),
+                 ("amount", "money", "l.collections_cents")),
+         PLACED, "x.practice_id = :p AND x.agency_id = :ag AND x.batch_no = :batch", "l.guarantor_id, l.dos, l.id",
+         "l.collections_cents", needs_batch=True),
+    Kind("update", (*PLACEMENT, ("change", "text", "u.change"), ("date", "date", "u.day"),
+                    ("detail", "text", "u.detail"), ("amount", "money", "l.ar_cents + l.collections_cents")),
+         UPDATE_EVENTS, "1 = 1", "u.day, u.change, x.id, u.eid", "l.ar_cents + l.collections_cents"),
+    Kind("payment", (*PLACEMENT, ("date", "date", "t.date"), ("amount", "money", "t.amount_cents"),
+                     ("balance", "money", "l.ar_cents + l.collections_cents")),
+         "ledger_txn t JOIN external_placement x ON x.line_id = t.line_id JOIN service_line l ON l.id = x.line_id",
+         f"{HELD} AND {PRACTICE_PAYMENT} AND t.id > :since", "t.id", "t.amount_cents", through="t.id"),
+    Kind("recall", (*PLACEMENT, ("date", "date", "h.business_date"), ("status", "text", "'final'"),
+                    ("reason", "text", "'practice'"), ("amount", "money", "h.amount_cents")),
+         "external_history h JOIN external_placement x ON x.id = h.placement_id "
+         "JOIN service_line l ON l.id = x.line_id",
+         "h.practice_id = :p AND h.from_agency_id = :ag AND h.from_state = 'filed' "
+         "AND h.step IN ('reverse', 'reassign') AND h.id > :since", "h.id", "h.amount_cents", through="h.id"),
+    Kind("close", (*PLACEMENT, ("date", "date", ":as_of"), ("reason", "text", "'paid'"),
+                   ("amount", "money", "l.ar_cents + l.collections_cents")),
+         PLACED, f"{HELD} AND l.ar_cents + l.collections_cents = 0 AND EXISTS (SELECT 1 FROM ledger_txn t "
+                 f"WHERE t.line_id = l.id AND {PRACTICE_PAYMENT} AND t.id > :since)",
+         "x.id", "l.ar_cents + l.collections_cents",
+         through=f"(SELECT MAX(t.id) FROM ledger_txn t WHERE t.line_id = l.id AND {PRACTICE_PAYMENT})"),
+    Kind("sync", (*PLACEMENT, ("guarantor", "text", "g.source_id"), ("batch", "int", "x.batch_no"),
+                  ("amount", "money", "l.collections_cents")),
+         PLACED, HELD, "x.id", "l.collections_cents"),
+)}
+NIGHTLY = ("update", "payment", "recall", "close")  # written by the nightly run for Auto Create File agencies
+
+
+@dataclass(frozen=True)
+class Preview:
+    kind: str
+    agency: str
+    batch: int
+    rows: int
+    total_cents: int
+    sample: list[dict[str, Any]]
+
+
+def _kind(name: str) -> Kind:
+    if name not in KINDS:
+        raise BadInput(f"kind: {name!r} is not one of {', '.join(KINDS)}", field="kind")
+    return KINDS[name]
+
+
+def _params(uow: UnitOfWork, practice: Practice, ag: Agency, kind: Kind, as_of: dt.date,
+            batch: int | None) -> dict[str, Any]:
+    """Where the kind starts: after the last file of its kind for this agency."""
+    last = uow.session.execute(q(
+        "SELECT MAX(through_id), MAX(business_date) FROM agency_file WHERE practice_id = :p AND agency_id = :ag "
+        "AND kind = :k", {"p": practice.id, "ag": ag.id, "k": kind.name})).one()
+    return {"p": practice.id, "ag": ag.id, "as_of": as_of, "since": int(last[0] or 0),
+            "since_day": as_date(last[1]) or dt.date(1900, 1, 1), "batch": batch}
+
+
+def _select(kind: Kind, extra: str = "") -> str:
+    cols = ", ".join(sql for _, _, sql in kind.columns)
+    return (f"SELECT {cols}, {kind.amount}, {kind.through or 'NULL'} FROM {kind.from_sql} "
+            f"WHERE {kind.where} ORDER BY {kind.order}{extra}")
+
+
+def _totals(uow: UnitOfWork, kind: Kind, params: dict[str, Any]) -> tuple[int, int]:
+    n, cents = uow.session.execute(q(f"SELECT COUNT(*), COALESCE(SUM({kind.amount}), 0) FROM {kind.from_sql} "
+                                     f"WHERE {kind.where}", params)).one()
+    return int(n), int(cents)
+
+
+def _next_batch(uow: UnitOfWork, practice: Practice, ag: Agency, kind: Kind, batch: int | None) -> int:
+    if kind.needs_batch:
+        if batch is None:
+            raise BadInput("batch: a new (placement) file is made for one batch: give its number", field="batch")
+        return batch
+    last = uow.session.execute(q("SELECT COALESCE(MAX(batch_no), 0) FROM agency_file WHERE practice_id = :p "
+                                 "AND agency_id = :ag AND kind = :k",
+                                 {"p": practice.id, "ag": ag.id, "k": kind.name})).scalar_one()
+    return int(last) + 1
+
+
+def _setup(uow: UnitOfWork, practice_id: int, agency: str, kind_name: str, as_of: dt.date,
+           batch: int | None) -> tuple[Practice, Agency, Kind, dict[str, Any], int]:
+    practice = practice_by_id(uow, practice_id)
+    ag = find_agency(uow, practice_id, agency)
+    assert ag is not None
+    kind = _kind(kind_name)
+    number = _next_batch(uow, practice, ag, kind, batch)
+    return practice, ag, kind, _params(uow, practice, ag, kind, as_of, number), number
+
+
+def preview(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str, kind_name: str, as_of: dt.date,
+            batch: int | None = None, limit: int = 20) -> Preview:
+    """What the next file of this kind would hold: counts, cents and its first rows."""
+    require(actor, "viewer", "preview agency exchange files")
+    _practice, ag, kind, params, number = _setup(uow, practice_id, agency, kind_name, as_of, batch)
+    n, cents = _totals(uow, kind, params)
+    rows = uow.session.execute(q(_select(kind, f" LIMIT {int(limit)}"), params)).all()
+    names_ = kind.column_names()
+    sample = [dict(zip(names_, _texts(kind, r), strict=False)) for r in rows]
+    return Preview(kind.name, ag.source_id, number, n, cents, sample)
+
+
+def write(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str, kind_name: str, as_of: dt.date,
+          out_dir: Path, batch: int | None = None, confirmed: bool = False, commit: bool = True) -> dict[str, Any]:
+    """Write the next file of this kind for the agency (CSV and xlsx), recorded; refuses an empty one."""
+    require(actor, "supervisor", "create agency exchange files")
+    practice, ag, kind, params, number = _setup(uow, practice_id, agency, kind_name, as_of, batch)
+    n, cents = _totals(uow, kind, params)
+    if not n:
+        raise BadInput(f"agency: nothing to send {ag.source_id} in a {kind.name} file", field="agency")
+    if not confirmed:
+        raise NeedsConfirmation(Summary(f"Create the {kind.name} file for {ag.name} ({ag.source_id})",
+                                        [SummaryLine(n, cents, f"will go to the agency in {kind.name} batch {number}",
+                                                     noun="record")], baa.note(ag)))
+    made = write_kind(uow, actor, practice, ag, kind, params, number, as_of, Path(out_dir))
+    if commit:
+        try:
+            uow.commit()
+        except BaseException:
+            for path in made["paths"]:
+                Path(path).unlink(missing_ok=True)
+            raise
+    return made
+
+
+def write_kind(uow: UnitOfWork, actor: Actor, practice: Practice, ag: Agency, kind: Kind, params: dict[str, Any],
+               number: int, as_of: dt.date, out_dir: Path) -> dict[str, Any]:
+    """Both files of one kind and batch, recorded, in the caller's transaction (the nightly run's too)."""
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stem = names.file_name(uow, [practice.source_id, ag.source_id, f"{kind.name}{number:06d}"], as_of, "csv")
+    header = envelope.Header(practice.source_id, ag.source_id, number, kind.name, as_of)
+    path, fd = names.open_new(out_dir / stem)
+    through: list[int] = []
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            count, total = envelope.write(fh, header, kind.column_names(), _csv_rows(uow, kind, params, through))
+        xlsx, xfd = names.open_new(path.with_suffix(".xlsx"))
+        with os.fdopen(xfd, "wb") as xh:
+            cols = [Column(c, t, s) for c, t, s in kind.columns]
+            _write_xlsx(xh, cols, _rows(uow, kind, params), f"{kind.name} {number}")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    from core.agency_files import _sha256
+    records = []
+    for p, fmt in ((path, "csv"), (xlsx, "xlsx")):
+        row = AgencyFile(practice_id=saved_id(practice), agency_id=saved_id(ag), batch_no=number, file_format=fmt,
+                         path=str(p), rows=count, total_cents=total, sha256=_sha256(p), operator=actor.name,
+                         business_date=as_of, created_at=uow.now(), kind=kind.name,
+                         through_id=max(through) if through else None)
+        uow.session.add(row)
+        records.append(row)
+    uow.session.flush()
+    out = {"agency": ag.source_id, "kind": kind.name, "batch": number, "rows": count,
+           "dollars": format_plain(total), "path": str(path), "xlsx": str(xlsx), "paths": [str(path), str(xlsx)],
+           "sha256": records[0].sha256}
+    audit.record(uow, actor.name, "exchange.out", "agency_file", [r.id for r in records], None,
+                 {k: v for k, v in out.items() if k != "paths"}, as_of)
+    return out
+
+
+def nightly(uow: UnitOfWork, actor: Actor, practice: Practice, ag: Agency, as_of: dt.date,
+            out_dir: Path) -> list[dict[str, Any]]:
+    """The change files the nightly run writes for an Auto Create File agency (those with records),
+    in the run's transaction."""
+    made = []
+    for name in NIGHTLY:
+        kind = KINDS[name]
+        number = _next_batch(uow, practice, ag, kind, None)
+        params = _params(uow, practice, ag, kind, as_of, number)
+        if _totals(uow, kind, params)[0]:
+            made.append(write_kind(uow, actor, practice, ag, kind, params, number, as_of, out_dir))
+    return made
+
+
+def _rows(uow: UnitOfWork, kind: Kind, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows, streamed: the shown columns, then the trailer's cents, then the event id."""
+    result = uow.session.execute(q(_select(kind), params).execution_options(yield_per=STREAM_ROWS))
+    while chunk := result.fetchmany(STREAM_ROWS):
+        for r in chunk:
+            yield (*r[:-1],)  # the xlsx writer takes the cents as the last value
+
+
+def _csv_rows(uow: UnitOfWork, kind: Kind, params: dict[str, Any],
+              through: list[int]) -> Iterator[tuple[list[Any], int]]:
+    result = uow.session.execute(q(_select(kind), params).execution_options(yield_per=STREAM_ROWS))
+    top = 0
+    while chunk := result.fetchmany(STREAM_ROWS):
+        for r in chunk:
+            if r[-1] is not None and int(r[-1]) > top:
+                top = int(r[-1])
+            yield _texts(kind, r), int(r[-2] or 0)
+    if top:
+        through.append(top)
+
+
+def _texts(kind: Kind, r: Any) -> list[Any]:
+    out: list[Any] = []
+    for (_, typ, _), v in zip(kind.columns, r, strict=False):
+        if v is None:
+            out.append(None)
+        elif typ == "money":
+            out.append(format_plain(int(v)))
+        elif typ == "date":
+            out.append(as_date(v).isoformat())  # type: ignore[union-attr]
+        else:
+            out.append(str(v))
+    return out

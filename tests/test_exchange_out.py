@@ -1,0 +1,162 @@
+"""Outgoing exchange files (SPEC 16): each kind read back from disk with its trailer recomputed,
+the change files starting after the last one, the nightly writing them for Auto Create File
+agencies, and the agency's ack and sync compared with what was sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import text
+
+from core import external, ledger, money
+from core.errors import BadInput, Conflict, NeedsConfirmation
+from core.exchange import envelope, incoming, outgoing
+from core.models.ledger import ServiceLine
+from tests import factories as f
+from tests.conftest import TODAY
+from tests.exchange_files import exchange_text
+from tests.external_helpers import agency, assert_verified, days_ago, run
+
+NEXT = TODAY + dt.timedelta(days=1)
+
+
+@pytest.fixture
+def filed(uow, admin, tmp_path):
+    """E1's three lines (100.00, 25.50, 40.00) filed with AG in batch 1 by the nightly run."""
+    with uow() as u:
+        p = f.practice(u)
+        g = f.guarantor(u, p, "G1", name="Pat Doe", address1="1 Main St")
+        f.encounter(u, p, g, [10000, 2550, 4000], posted=days_ago(100), source_id="E1")
+        u.commit()
+    agency(uow, admin, p, "AG", "0.00", 60, approve=True, file=True)
+    run(uow, admin, p, TODAY, tmp_path / "nightly")
+    return p
+
+
+def _pay_at_practice(uow, line: str, cents: int, day: dt.date) -> None:
+    with uow() as u:
+        sl = u.session.execute(text("SELECT id FROM service_line WHERE source_id = :s"), {"s": line}).scalar_one()
+        row = u.session.get(ServiceLine, sl)
+        j = ledger.open_journal(u, "test.payment", "test", day, row.practice_id)
+        ledger.post(u, j, practice_id=row.practice_id, guarantor_id=row.guarantor_id, line_id=row.id, date=day,
+                    kind="payment", amount_cents=cents, source="patient", bucket_from="collections", bucket_to="paid")
+        ledger.close_journal(u, j)
+        u.commit()
+
+
+def _read_back(path: str, kind: str, amount: str = "amount") -> envelope.Read:
+    """The file as an agency reads it: the trailer recomputed from the records (envelope.read)."""
+    return envelope.read(Path(path).name, Path(path).read_bytes(), kind, amount, ())
+
+
+def test_each_kind_reads_back_with_its_trailer(uow, admin, filed, tmp_path):
+    p, out = filed, tmp_path / "out"
+    _pay_at_practice(uow, "E1-1", 10000, NEXT)   # paid in full at the practice: payment, update, close
+    _pay_at_practice(uow, "E1-2", 550, NEXT)     # part
+    with uow() as u:
+        external.reverse(u, admin, p.id, NEXT, ["E1-3"], confirmed=True)   # the practice recalls it
+    written = {}
+    for kind in ("payment", "update", "recall", "close", "sync", "new"):
+        with uow() as u, pytest.raises(NeedsConfirmation):
+            outgoing.write(u, admin, p.id, "AG", kind, NEXT, out, batch=1 if kind == "new" else None)
+        with uow() as u:
+            written[kind] = outgoing.write(u, admin, p.id, "AG", kind, NEXT, out,
+                                           batch=1 if kind == "new" else None, confirmed=True)
+    got = {k: _read_back(w["path"], k) for k, w in written.items()}
+    assert {k: (r.count, r.total_cents) for k, r in got.items()} == {
+        "payment": (2, 10550), "update": (2, 2000), "recall": (1, 4000), "close": (1, 0), "sync": (2, 2000),
+        "new": (3, 2000)}  # batch 1's lines as they stand: E1-1 paid, E1-3 recalled
+    for k, w in written.items():
+        assert (w["rows"], money.parse(w["dollars"])) == (got[k].count, got[k].total_cents)
+        assert got[k].header == envelope.Header("P1", "AG", w["batch"], k, NEXT)
+        sheet = openpyxl.load_workbook(w["xlsx"], read_only=True).active
+        assert sheet.max_row == got[k].count + 1
+    assert [(r["line"], r["amount"]) for _, r in got["payment"].records] == [("E1-1", "100.00"), ("E1-2", "5.50")]
+    assert [(r["line"], r["status"], r["reason"]) for _, r in got["recall"].records] == [("E1-3", "final", "practice")]
+    assert [r["line"] for _, r in got["close"].records] == ["E1-1"]
+    assert {r["change"] for _, r in got["update"].records} == {"balance"}
+    new_cols = got["new"].columns
+    assert {"dofd", "reportable_from", "never_report", "calls_7d", "last_conversation", "charges"} <= set(new_cols)
+    assert "procedure" not in " ".join(new_cols)
+    with uow() as u, pytest.raises(BadInput, match="nothing to send"):
+        outgoing.write(u, admin, p.id, "AG", "payment", NEXT, out, confirmed=True)   # starts after the last
+    assert_verified(uow)
+
+
+def test_the_nightly_writes_the_change_files(uow, admin, filed, tmp_path):
+    p = filed
+    _pay_at_practice(uow, "E1-2", 550, NEXT)
+    result = run(uow, admin, p, NEXT, tmp_path / "n2")
+    kinds = sorted({Path(x["path"]).name.split("_")[2][:-6] for x in result.files})
+    assert kinds == ["payment", "update"]
+    csvs = {x["kind"]: _read_back(x["path"], x["kind"]) for x in result.files if x["path"].endswith(".csv")}
+    assert {k: (r.count, r.total_cents) for k, r in csvs.items()} == {"payment": (1, 550), "update": (1, 2000)}
+    assert_verified(uow)
+
+
+def test_preview_writes_nothing(uow, admin, filed, tmp_path):
+    with uow(write=False) as u:
+        pv = outgoing.preview(u, admin, filed.id, "AG", "sync", NEXT)
+    assert (pv.rows, pv.total_cents, pv.batch) == (3, 16550, 1)
+    assert [r["line"] for r in pv.sample] == ["E1-1", "E1-2", "E1-3"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_ack_lists_mismatches_and_refuses_unknown_batches(uow, admin, filed, tmp_path):
+    p = filed
+    ack = tmp_path / "ack.csv"
+    ack.write_text(exchange_text("P1", "AG", "ack", ("batch", "records", "amount"), ["1,3,165.50"]))
+    with uow() as u:
+        assert incoming.import_file(u, admin, p.id, None, ack, NEXT)["mismatches"] == []
+    with uow() as u, pytest.raises(Conflict):
+        incoming.import_file(u, admin, p.id, None, ack, NEXT)
+    short = tmp_path / "ack2.csv"
+    short.write_text(exchange_text("P1", "AG", "ack", ("batch", "records", "amount"), ["1,2,125.50"], batch=2))
+    with uow() as u:
+        [m] = incoming.import_file(u, admin, p.id, None, short, NEXT)["mismatches"]
+    assert m == "batch 1: sent 3 records, 165.50; the agency received 2 records, 125.50"
+    unknown = tmp_path / "ack3.csv"
+    unknown.write_text(exchange_text("P1", "AG", "ack", ("batch", "records", "amount"), ["7,1,1.00"], batch=3))
+    with uow() as u, pytest.raises(BadInput, match=r"ack3\.csv:3: batch: no placement file"):
+        incoming.import_file(u, admin, p.id, None, unknown, NEXT)
+    with uow(write=False) as u:
+        assert u.session.execute(text("SELECT COUNT(*) FROM exchange_import")).scalar_one() == 2
+
+
+def test_sync_reports_one_discrepancy(uow, admin, filed, tmp_path):
+    sync = tmp_path / "sync.csv"
+    sync.write_text(exchange_text("P1", "AG", "sync", ("placement", "line", "amount"),
+                                  [",E1-1,100.00", ",E1-2,25.50", ",E1-3,39.00"]))
+    with uow() as u:
+        report = incoming.import_file(u, admin, filed.id, "AG", sync, NEXT)
+    assert report["mismatches"] == ["line E1-3: our balance 40.00, the agency's 39.00"]
+    assert (report["lines"], report["agency_cents"], report["our_cents"]) == (3, 16450, 16550)
+
+
+def test_the_exchange_commands(cli, uow, admin, filed, tmp_path):
+    day = ["--as-of", NEXT.isoformat()]
+    out = tmp_path / "out"
+    code, text_out, _ = cli("exchange", "out", "sync", "--agency", "AG", "--preview", "--out", str(out), *day)
+    assert code == 0 and "rows: 3" in text_out and "E1-2" in text_out and not out.exists()
+    assert cli("exchange", "out", "sync", "--agency", "AG", "--out", str(out), *day)[0] == 3
+    code, text_out, err = cli("exchange", "out", "sync", "--agency", "AG", "--out", str(out), "--yes", "--json", *day)
+    assert code == 0, err
+    path = Path(json.loads(text_out)["path"])
+    assert _read_back(str(path), "sync").total_cents == 16550
+    returns = tmp_path / "returns.csv"
+    returns.write_text(exchange_text("P1", "AG", "returns", ("record", "line", "placement", "date", "amount", "fee",
+                                                             "reference"), [f"payment,E1-1,,{NEXT},10.00,0,"]))
+    code, text_out, _ = cli("exchange", "in", str(returns), *day)
+    assert code == 3 and "1 payment, $10.00" in text_out
+    assert cli("exchange", "in", str(returns), "--yes", *day)[0] == 0
+    code, _, err = cli("exchange", "in", str(returns), "--yes", *day)
+    assert code == 5 and "already imported" in err
+    sync = tmp_path / "sync.csv"
+    sync.write_text(exchange_text("P1", "AG", "sync", ("placement", "line", "amount"), [",E1-1,90.00"]))
+    code, text_out, _ = cli("exchange", "in", str(sync), *day)
+    assert code == 0 and "2 discrepancies:" in text_out and "line E1-3" in text_out
+    assert cli("verify")[0] == 0
