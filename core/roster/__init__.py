@@ -15,7 +15,6 @@ name to import:
 from core.practices import due_practices
 from core.roster.admin import (
     DEFAULT_STATUSES,
-    MERGE_FIELDS,
     SETTING_RULES,
     ensure_defaults,
     find_loop,
@@ -33,6 +32,7 @@ from core.roster.admin import (
     update_settings,
 )
 from core.roster.explain import explain_account
+from core.roster.letter_content import MERGE_FIELDS
 from core.roster.letters import list_queue, print_letters
 from core.roster.population import PopulateResult, populate
 from core.roster.turnovers import TurnoverResult, turnover

@@ -29,7 +29,7 @@ from core.models.ledger import Practice
 from core.models.roster import RosterSettings
 from core.money import format_plain
 from core.practices import practice_by_id
-from core.private_files import record_file, unique_path, write_private
+from core.private_files import private_folder, record_file, unique_path, write_private
 from core.roster.admin import ensure_defaults
 from core.roster.sql import delinquent_lines, open_guarantor_lines
 from core.runs import latest_business_date, refuse_earlier
@@ -160,7 +160,7 @@ def _write_file(uow: UnitOfWork, practice: Practice, lines: str, params: dict[st
     out.writerow(FILE_COLUMNS)
     for r in rows:
         out.writerow([*("" if v is None else v for v in r[:10]), str(r[10]), str(r[11]), format_plain(r[12])])
-    path = unique_path(out_dir, f"turnover-{practice.source_id}-{as_of.isoformat()}", ".csv")
+    path = unique_path(private_folder(out_dir), f"turnover-{practice.source_id}-{as_of.isoformat()}", ".csv")
     return path, write_private(path, buf.getvalue().encode())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-COMMAND_NAMES = ["system", "users", "audit", "imports", "precollections", "roster", "holds", "protections",
+COMMAND_NAMES = ["system", "users", "audit", "imports", "precollections", "roster", "holds", "protections", "practice",
                  "explain", "dashboard", "agencies", "external", "nightly", "worker", "serve", "app"]
 
 

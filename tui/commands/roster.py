@@ -473,7 +473,7 @@ def cmd_letters_list(ctx: Context) -> int:
         actor = ctx.actor(uow)
         pid = _practice_id(uow, ctx.args.practice) if ctx.args.practice else None
         rows = roster.list_queue(uow, actor, pid, False if ctx.args.unprinted else None)
-    ctx.emit(rows, ["practice", "guarantor", "status", "letter", "queued", "printed"])
+    ctx.emit(rows, ["practice", "guarantor", "status", "letter", "queued", "printed", "superseded"])
     return 0
 
 
@@ -484,5 +484,10 @@ def cmd_letters_print(ctx: Context) -> int:
         pid = _practice_id(uow, ctx.args.practice) if ctx.args.practice else None
         out = roster.print_letters(uow, actor, ctx.as_of, out=ctx.args.out, out_dir=_roster_folder(ctx),
                                    practice_id=pid)
-    ctx.emit_object(out)
+    if ctx.json:
+        ctx.emit_object(out)
+        return 0
+    print(out["message"] + (f" File: {out['file']}" if out["file"] else ""))
+    for reason, n in out["excluded"].items():
+        print(f"  excluded {reason}: {n['count']} ({n['why']}), {n['dollars']}")
     return 0
