@@ -69,11 +69,12 @@ def build(engine: Engine, actor: Actor, as_of: dt.date) -> dict[str, int]:
 PROFILES: dict[str, dict[str, Any]] = {
     "DEMO-FAM": {"address1": "1200 Maple Grove Parkway", "address2": "Suite 210", "city": "Springfield",
                  "state": "IL", "zip": "62704", "phone": "(217) 555-0142",
-                 "remit_to": "Billing Office\nPO Box 4410\nSpringfield, IL 62708"},
+                 "remit_to": "Billing Office | PO Box 4410 | Springfield, IL 62708"},
     "DEMO-ORTHO": {"address1": "85 Riverside Drive", "city": "Peoria", "state": "IL", "zip": "61602",
                    "phone": "(309) 555-0187"},
     "DEMO-OCC": {"address1": "400 Summit Avenue", "city": "Bloomington", "state": "IL", "zip": "61701",
-                 "phone": "(309) 555-0120", "remit_to": "Summit Occupational Health\nPO Box 77\nBloomington, IL 61702"},
+                 "phone": "(309) 555-0120",
+                 "remit_to": "Summit Occupational Health | PO Box 77 | Bloomington, IL 61702"},
 }
 
 

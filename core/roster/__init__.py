@@ -34,6 +34,7 @@ from core.roster.admin import (
 from core.roster.explain import explain_account
 from core.roster.letter_content import MERGE_FIELDS
 from core.roster.letters import list_queue, print_letters
+from core.roster.letters import preview as letters_preview
 from core.roster.population import PopulateResult, populate
 from core.roster.turnovers import TurnoverResult, turnover
 from core.roster.work import (
@@ -73,6 +74,7 @@ __all__ = [
     "find_loop",
     "guarantor_by_source",
     "guarantor_ids",
+    "letters_preview",
     "list_queue",
     "plan_alert",
     "populate",

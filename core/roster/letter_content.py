@@ -42,7 +42,7 @@ class Plan:
 class Letter:
     practice_lines: list[str]      # name, then the address
     phone: str
-    remit_lines: list[str]         # where payments go (the practice address when none is set)
+    remit_lines: list[str]         # where payments go (the practice address when no remit-to is set)
     recipient_lines: list[str]
     holder: str                    # the account holder's name as written (the stub)
     account: str
@@ -58,9 +58,9 @@ class Letter:
     def plan_terms(self) -> str:
         if self.plan is None:
             return ""
-        return (f"Your payment plan: {format_display(self.plan.installment_cents, symbol=True)} "
-                f"{self.plan.frequency}. Your next payment is due on {long_date(self.plan.next_due)}. "
-                f"Your balance is {format_display(self.balance_cents, symbol=True)}.")
+        return (f"Installment: {format_display(self.plan.installment_cents, symbol=True)} {self.plan.frequency}. "
+                f"Next payment due: {long_date(self.plan.next_due)}. "
+                f"Balance: {format_display(self.balance_cents, symbol=True)}.")
 
     @property
     def how_to_pay(self) -> str:
@@ -91,12 +91,12 @@ def address_lines(address1: Any, address2: Any, city: Any, state: Any, zip_code:
 
 
 def free_address(text: str | None) -> list[str]:
-    """A one-field address (the responsible party's): its own lines, or street before the
-    first comma and the rest after it."""
+    """A one-field address (the responsible party's, the remit-to): its own lines (a new line
+    or "|" between them), or the street before the first comma and the rest after it."""
     if not text or not text.strip():
         return []
-    if "\n" in text:
-        return _lines(*text.splitlines())
+    if "\n" in text or "|" in text:
+        return _lines(*text.replace("|", "\n").splitlines())
     street, _, rest = text.partition(",")
     return _lines(street, rest)
 
@@ -141,7 +141,7 @@ def compose(row: Any, as_of: dt.date, default_body: str) -> Letter:
     amount_due = min(plan.installment_cents, balance) if plan else balance
     practice = [row.practice_name, *address_lines(row.p_address1, row.p_address2, row.p_city, row.p_state,
                                                   row.p_zip)]
-    remit = [row.practice_name, *free_address(row.remit_to)] if row.remit_to else practice
+    remit = free_address(row.remit_to) or practice[1:]
     lines, greeting = recipient(row, as_of)
     fields = _Merge(
         guarantor_name=greeting, patient_name=written_name(row.name), guarantor_id=row.guarantor,

@@ -62,10 +62,12 @@ def _stub(page: Page, letter: Letter) -> None:
     page.box(LEFT + 90, y, 130, 22)
     page.text(LEFT + 95, y + 15, "$", size=11)
     x = 340.0
-    page.text(x, STUB_TOP + 34, "Make your check payable to and mail it to:", size=9)
-    y = STUB_TOP + 54
-    for i, line in enumerate(letter.remit_lines):
-        page.text(x, y, line, "F2" if i == 0 else "F1", 11)
+    page.text(x, STUB_TOP + 34, "Make your check payable to", size=9)
+    page.text(x, STUB_TOP + 48, letter.practice_lines[0], "F2", 11)
+    page.text(x, STUB_TOP + 66, "and mail it with this stub to", size=9)
+    y = STUB_TOP + 80
+    for line in letter.remit_lines:
+        page.text(x, y, line, size=11)
         y += 14
 
 

@@ -169,6 +169,15 @@ def summary(tally: dict[str, tuple[int, int]], path: Path | None, sha256: str | 
             "superseded": superseded[0], "excluded": excluded, "message": message}
 
 
+def preview(uow: UnitOfWork, actor: Actor, as_of: dt.date, practice_id: int | None = None) -> dict[str, Any]:
+    """What a print run on `as_of` would do, writing nothing: the same tally it would record."""
+    require(actor, "viewer", "see the letter queue")
+    last = int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one())
+    practices = [p for p in all_practices(uow) if practice_id is None or p.id == practice_id]
+    return summary(_merge([_decide(uow, eligibility.rules_for(uow, p, as_of), as_of, actor.name, last)
+                           for p in practices]), None, None)
+
+
 def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | None = None,
                   out_dir: Path | None = None, practice_id: int | None = None) -> dict[str, Any]:
     """Print the waiting letters (of one practice, or all) into one PDF, one per guarantor.
@@ -181,8 +190,8 @@ def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | Non
     refuse_earlier("Print Collection Letters", as_of, latest_printed(uow, practice_id),
                    "this practice" if practice_id is not None else "any practice")
     last = int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one())
-    practices = [p for p in all_practices(uow) if practice_id is None or p.id == practice_id]
-    rules = [eligibility.rules_for(uow, p, as_of) for p in practices]
+    rules = [eligibility.rules_for(uow, p, as_of) for p in all_practices(uow)
+             if practice_id is None or p.id == practice_id]
     preview = _merge([_decide(uow, r, as_of, actor.name, last) for r in rules])
     if not preview:
         return summary({}, None, None)

@@ -30,7 +30,7 @@ def _changes(ctx: Context) -> dict[str, Any]:
         value = getattr(a, name)
         if value is not None:
             text = None if value.strip().lower() == "none" else value
-            out[name] = text.replace("|", "\n") if text and name == "remit_to" else text
+            out[name] = text
     if a.letter_due_days is not None:
         days = a.letter_due_days.strip()
         if not days.isascii() or not days.isdigit():

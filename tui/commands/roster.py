@@ -88,6 +88,7 @@ def _register_accounts(r: Any) -> None:
     p.add_argument("--start", required=True, metavar="DATE")
     p.add_argument("--non-delinquent", action="store_true", help="a plan for an account that is not past due")
     p.add_argument("--default-status", metavar="CODE", help="status if the plan fails (else the settings')")
+    p.add_argument("--yes", action="store_true", help="go ahead past the warning (an installment above the balance)")
     p = add_command(r, "populate", cmd_populate, "populate the collection roster for the business date")
     p.add_argument("--practice", metavar="ID", help="one practice (default: every practice with the roster on)")
     from tui.commands.runclaim import CLAIM_HELP
@@ -302,7 +303,7 @@ def cmd_plan(ctx: Context) -> int:
     with ctx.uow() as uow:
         plan = roster.set_plan(uow, ctx.actor(uow), _guarantor_id(uow, ctx), amount, ctx.args.every_days, start,
                                ctx.as_of, non_delinquent=ctx.args.non_delinquent,
-                               default_status=ctx.args.default_status)
+                               default_status=ctx.args.default_status, confirmed=ctx.args.yes)
         ctx.emit_object({"plan": plan.id, "guarantor": ctx.args.guarantor, "kind": plan.kind,
                          "amount": format_plain(plan.amount_cents), "every_days": plan.every_days,
                          "start": plan.start_date.isoformat()})
