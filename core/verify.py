@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from core import audit
-from core.eligibility import WORKFLOWS, Workflow, held_by, join_holder, moved_to_collections_by, of_line
+from core.eligibility import (
+    WORKFLOWS,
+    Workflow,
+    held_by,
+    held_on_record,
+    join_holder,
+    moved_to_collections_by,
+    of_line,
+)
 from core.ledger import LINE_BALANCE_SQL, bucket_sum
 from core.money import format_plain
 from core.uow import UnitOfWork
@@ -217,10 +225,38 @@ def check_collections_held(uow: UnitOfWork) -> Check:
     return c
 
 
+# What each batch took, from its own history: what, business_date, guarantor_id, encounter_id, at.
+TAKEN = {
+    "Pre-Collections build": """SELECT 'encounter ' || e.source_id AS what, h.business_date, e.guarantor_id,
+        h.encounter_id, h.at FROM precollection_history h JOIN precollection_run r ON r.id = h.run_id
+        JOIN encounter e ON e.id = h.encounter_id WHERE r.kind = 'build' AND h.to_state = 'pre'""",
+    "external selection": """SELECT 'service line ' || l.source_id AS what, h.business_date, x.guarantor_id,
+        x.encounter_id, h.at FROM external_history h JOIN external_placement x ON x.id = h.placement_id
+        JOIN service_line l ON l.id = x.line_id WHERE h.step = 'select'""",
+    "roster entry or turnover": """SELECT 'guarantor ' || g.source_id AS what, h.business_date, h.guarantor_id,
+        CAST(NULL AS BIGINT) AS encounter_id, h.at FROM roster_history h JOIN guarantor g ON g.id = h.guarantor_id
+        WHERE h.reason IN ('enter', 'turnover')""",
+}
+
+
+def check_taken_while_held(uow: UnitOfWork) -> Check:
+    """No batch took a balance that a hold on record at the time covered on its business date
+    (SPEC 14). Holds are append-only with their recording times, so this is exact; a hold placed
+    or back-dated after the batch is not held against it."""
+    c = Check("holds obeyed", "no batch took a balance on hold on its business date")
+    for batch, taken in TAKEN.items():
+        c.checked += int(uow.session.execute(text(f"SELECT COUNT(*) FROM ({taken}) t")).scalar_one())
+        held = held_on_record("t.guarantor_id", "t.encounter_id", "t.at", "t.business_date")
+        rows = _rows(uow, f"""SELECT t.what, t.business_date FROM ({taken}) t
+            WHERE {held} ORDER BY t.business_date, t.what""")
+        c.problems += [f"{batch} on {day}: took {what} while it was on hold" for what, day in rows]
+    return c
+
+
 CHECKS: list[Callable[[UnitOfWork], Check]] = [
     check_journals, check_charges, check_line_balances, check_encounter_balances,
     check_guarantor_balances, check_identity, check_one_workflow, check_task_numbers,
-    check_collections_held, check_audit_chain,
+    check_collections_held, check_taken_while_held, check_audit_chain,
 ]
 
 

@@ -203,8 +203,8 @@ def _connect(context: Callable[[], Any], as_login: bool = True) -> Services:
     ctx.ensure_schema()
     engine = ctx.engine
 
-    def uow(write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, write=write)
+    def uow(write: bool = False, rehearsal: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, write=write, rehearsal=rehearsal)
 
     with uow() as u:
         actor = ctx.actor(u) if as_login else None

@@ -33,6 +33,7 @@ from core.models.roster import (
     RosterWork,
 )
 from core.models.security import Operator
+from core.models.tallies import Tally, TallyAccount, TallyCount
 
 __all__ = [
     "Agency",
@@ -49,6 +50,9 @@ __all__ = [
     "PrecollectionTask",
     "ServiceLine",
     "Statement",
+    "Tally",
+    "TallyAccount",
+    "TallyCount",
 ]
 __all__ += ["AccountNote", "AdjustmentCode", "BillingGroup", "CollectionStatus", "LetterQueue",
             "LetterTemplate", "PaymentPlan", "RosterAccount", "RosterFile", "RosterHistory", "RosterRun",

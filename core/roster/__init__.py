@@ -36,6 +36,7 @@ from core.roster.letter_content import MERGE_FIELDS
 from core.roster.letters import list_queue, print_letters
 from core.roster.letters import preview as letters_preview
 from core.roster.population import PopulateResult, populate
+from core.roster.population import examples as populate_examples
 from core.roster.turnovers import TurnoverResult, turnover
 from core.roster.work import (
     account,
@@ -78,6 +79,7 @@ __all__ = [
     "list_queue",
     "plan_alert",
     "populate",
+    "populate_examples",
     "print_letters",
     "remove_status",
     "review_list",

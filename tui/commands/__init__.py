@@ -9,8 +9,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-COMMAND_NAMES = ["system", "users", "audit", "imports", "precollections", "roster", "holds", "protections", "practice",
-                 "explain", "dashboard", "agencies", "external", "nightly", "worker", "serve", "app"]
+COMMAND_NAMES = ["system", "users", "audit", "imports", "precollections", "roster", "holds", "protections",
+                 "practice", "explain", "runs", "dashboard", "agencies", "external", "nightly", "worker", "serve",
+                 "app"]
 
 
 def command_modules() -> list[ModuleType]:

@@ -86,10 +86,11 @@ class Context:
         return self._engine
 
     @contextmanager
-    def uow(self, write: bool = True) -> Iterator[Any]:
+    def uow(self, write: bool = True, rehearsal: bool = False) -> Iterator[Any]:
+        """A unit of work; `rehearsal`: everything it does is rolled back (previews)."""
         from db.uow import SqlUnitOfWork
         self.ensure_schema()
-        with SqlUnitOfWork(self.engine, write=write) as uow:
+        with SqlUnitOfWork(self.engine, write=write, rehearsal=rehearsal) as uow:
             yield uow
 
     def ensure_schema(self) -> None:
