@@ -4,7 +4,6 @@ on both databases; the printed PDF is read back with pypdf."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import stat
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import text
 
-from core import practices, roster
+from core import practices, roster, tallies
 from core.errors import BadInput, NeedsConfirmation, Refused
 from core.models import Guarantor
 from core.names import greeting_name, written_name
@@ -78,10 +77,14 @@ def test_spec_18_2_one_letter_per_guarantor(uow, admin, carol, tmp_path) -> None
     assert (rows["2"]["printed"], rows["2"]["superseded"]) == (day(16), None)
     pages = pdf_text(Path(out["file"]))
     assert len(pages) == 1 and "Second Notice" in pages[0] and "Past Due Reminder" not in pages[0]
-    with uow() as u:  # the audit entry carries the tally
-        after = json.loads(u.session.execute(text("SELECT after FROM audit_entry WHERE action = 'letters.print'"))
-                           .scalar_one())
-    assert (after["considered"], after["printed"], after["superseded"]) == (2, 1, 1)
+    with uow() as u:  # the run's tally: considered 2, printed 1 (by letter), superseded 1, opening its account
+        run = tallies.list_tallies(u, admin, p, "letters_print")[0]
+        view = tallies.show(u, admin, run.id)
+        left = tallies.left_out(u, admin, run.id, "superseded")
+    assert (view.considered, view.taken, view.considered_cents, view.taken_cents) == (2, 1, 65150, 32575)
+    assert [(c.code, c.count, c.cents) for c in view.groups] == [("Second Notice", 1, 32575)]
+    assert [(c.code, c.count, c.cents) for c in view.excluded] == [("superseded", 1, 32575)]
+    assert [(x.guarantor, x.cents) for x in left] == [("G100", 32575)]
 
 
 def test_the_letter_carries_everything_a_patient_needs(uow, admin, carol, tmp_path) -> None:
@@ -170,6 +173,12 @@ def test_protected_and_unreachable_accounts_wait_and_are_counted(uow, admin, car
     assert (out["printed"], out["superseded"], out["file"]) == (0, 0, None)
     assert {k: (v["count"], v["dollars"]) for k, v in out["excluded"].items()} == {
         "protected:minor": (1, "325.75"), "returned_mail": (1, "100.00")}
+    with uow() as u:
+        view = tallies.list_tallies(u, admin, p, "letters_print")[0]
+        view = tallies.show(u, admin, view.id)
+    assert (view.considered, view.taken) == (2, 0)
+    assert {(c.code, c.count, c.cents) for c in view.excluded} == {("protected:minor", 1, 32575),
+                                                                  ("returned_mail", 1, 10000)}
     with uow() as u:
         assert len(roster.list_queue(u, admin, printed=False)) == 2
 

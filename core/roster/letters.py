@@ -37,6 +37,7 @@ from core.roster.letter_pdf import write_letters
 from core.runs import latest_business_date, refuse_earlier
 from core.security import Actor, require
 from core.sql import as_date, execute, q
+from core.tallies import Counter
 from core.uow import UnitOfWork
 
 STREAM_ROWS = 500
@@ -114,23 +115,41 @@ def outcome_sql(rules: Rules) -> str:
 
 def _decide(uow: UnitOfWork, rules: Rules, as_of: dt.date, actor: str, last: int, *, mark: bool = False,
             file_id: int | None = None) -> dict[str, tuple[int, int]]:
-    """One practice's waiting letters (up to id `last`) counted by outcome; with `mark`, the
-    superseded ones marked, and with a `file_id` the printable ones marked printed into it."""
+    """One practice's waiting letters (up to id `last`) counted by outcome. With `mark`, the run
+    is recorded: its tally (core.tallies: superseded and excluded letters' accounts by reason,
+    printed ones by letter), the superseded letters marked, and with a `file_id` the printable
+    ones marked printed into it."""
     params = dict(rules.params(), p=rules.practice_id, as_of=as_of, last=last, op=actor, f=file_id)
-    decided = f"""SELECT q.id, {outcome_sql(rules)} AS outcome, g.ar_cents - g.escrow_cents AS cents
+    decided = f"""SELECT q.id, q.guarantor_id, q.template, {outcome_sql(rules)} AS outcome,
+                         g.ar_cents - g.escrow_cents AS cents
                   FROM letter_queue q JOIN guarantor g ON g.id = q.guarantor_id
                   WHERE q.practice_id = :p AND q.id <= :last AND {WAITING}"""
-    rows = execute(uow, f"SELECT d.outcome, COUNT(*), SUM(d.cents) FROM ({decided}) d GROUP BY d.outcome",
-                   **params).all()
-    tally = {str(o): (int(n), int(c or 0)) for o, n, c in rows}
-    if not mark:
+    rows = execute(uow, f"""SELECT d.outcome, d.template, COUNT(*), SUM(d.cents) FROM ({decided}) d
+                        GROUP BY d.outcome, d.template""", **params).all()
+    tally = _merge([{str(o): (int(n), int(c or 0))} for o, _t, n, c in rows])
+    if not mark or not tally:
         return tally
+    _record_tally(uow, rules, as_of, actor, decided, params, [(str(t), int(n), int(c or 0))
+                                                              for o, t, n, c in rows if o == "print"])
     execute(uow, f"""UPDATE letter_queue SET superseded_date = :as_of
                  WHERE id IN (SELECT d.id FROM ({decided}) d WHERE d.outcome = 'superseded')""", **params)
     if file_id is not None:
         execute(uow, f"""UPDATE letter_queue SET printed_date = :as_of, printed_by = :op, file_id = :f
                      WHERE id IN (SELECT d.id FROM ({decided}) d WHERE d.outcome = 'print')""", **params)
     return tally
+
+
+def _record_tally(uow: UnitOfWork, rules: Rules, as_of: dt.date, actor: str, decided: str,
+                  params: dict[str, Any], printed: list[tuple[str, int, int]]) -> None:
+    """The practice's letters_print tally: every letter not printed under its reason (superseded
+    first), one account row each, and the printed letters by letter name."""
+    counter = Counter(uow, "letters_print", rules.practice_id, as_of, actor)
+    candidates = f"""SELECT d.guarantor_id, CAST(NULL AS BIGINT) AS encounter_id, d.cents, d.outcome
+                     FROM ({decided}) d"""
+    counter.exclude(candidates, params, [(code, f"c.outcome = '{code}'") for code in REASONS])
+    for letter, n, cents in printed:
+        counter.took(letter, n, cents)
+    counter.finish()
 
 
 def _printed(uow: UnitOfWork, file_id: int, as_of: dt.date) -> Iterator[Any]:
@@ -151,7 +170,7 @@ def latest_printed(uow: UnitOfWork, practice_id: int | None) -> dt.date | None:
 
 
 def summary(tally: dict[str, tuple[int, int]], path: Path | None, sha256: str | None,
-            pages: int = 0) -> dict[str, Any]:
+            pages: int = 0, runs: list[int] | None = None) -> dict[str, Any]:
     """The run's tally: considered, printed, superseded and excluded by reason (count, dollars)."""
     printed = tally.get("print", (0, 0))
     superseded = tally.get("superseded", (0, 0))
@@ -166,7 +185,7 @@ def summary(tally: dict[str, tuple[int, int]], path: Path | None, sha256: str | 
         message = f"{considered} letter(s) considered: " + ", ".join(parts) + "."
     return {"letters": printed[0], "file": str(path) if path else None, "sha256": sha256, "pages": pages,
             "considered": considered, "printed": printed[0], "printed_dollars": format_plain(printed[1]),
-            "superseded": superseded[0], "excluded": excluded, "message": message}
+            "superseded": superseded[0], "excluded": excluded, "runs": runs or [], "message": message}
 
 
 def preview(uow: UnitOfWork, actor: Actor, as_of: dt.date, practice_id: int | None = None) -> dict[str, Any]:
@@ -196,10 +215,12 @@ def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | Non
     if not preview:
         return summary({}, None, None)
     if "print" not in preview:  # only superseded or excluded letters: mark, write no file
+        before = _last_tally(uow)
         tally = _merge([_decide(uow, r, as_of, actor.name, last, mark=True) for r in rules])
         _audit(uow, actor, as_of, None, tally)
+        runs = _runs_since(uow, before)
         uow.commit()
-        return summary(tally, None, None)
+        return summary(tally, None, None, runs=runs)
     return _print_run(uow, actor, as_of, rules, last, out, out_dir, practice_id)
 
 
@@ -212,7 +233,9 @@ def _print_run(uow: UnitOfWork, actor: Actor, as_of: dt.date, rules: list[Rules]
     row = record_file(uow, practice_id=practice_id, kind="letters", path=path, rows=0, total_cents=0,
                       sha256="", operator=actor.name, as_of=as_of)
     assert row.id is not None
+    before = _last_tally(uow)
     tally = _merge([_decide(uow, r, as_of, actor.name, last, mark=True, file_id=row.id) for r in rules])
+    runs = _runs_since(uow, before)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -226,7 +249,7 @@ def _print_run(uow: UnitOfWork, actor: Actor, as_of: dt.date, rules: list[Rules]
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return summary(tally, path, digest, pages)
+    return summary(tally, path, digest, pages, runs)
 
 
 def _finish(uow: UnitOfWork, row: RosterFile, count: int, tally: dict[str, tuple[int, int]], digest: str) -> None:
@@ -241,6 +264,16 @@ def _audit(uow: UnitOfWork, actor: Actor, as_of: dt.date, row: RosterFile | None
     audit.record(uow, actor.name, "letters.print", "letter_queue", [f"file:{row.id}" if row else "no file"], None,
                  {k: record[k] for k in ("considered", "printed", "superseded", "excluded", "file", "sha256")},
                  business_date=as_of)
+
+
+def _last_tally(uow: UnitOfWork) -> int:
+    return int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM tally").scalar_one())
+
+
+def _runs_since(uow: UnitOfWork, before: int) -> list[int]:
+    """The tallies this run recorded (one per practice): `recoup runs show RUN` opens each."""
+    return [int(i) for i in execute(uow, """SELECT id FROM tally WHERE id > :b AND kind = 'letters_print'
+                                        ORDER BY id""", b=before).scalars()]
 
 
 def _merge(tallies: list[dict[str, tuple[int, int]]]) -> dict[str, tuple[int, int]]:

@@ -497,4 +497,6 @@ def cmd_letters_print(ctx: Context) -> int:
     print(out["message"] + (f" File: {out['file']}" if out["file"] else ""))
     for reason, n in out["excluded"].items():
         print(f"  excluded {reason}: {n['count']} ({n['why']}), {n['dollars']}")
+    for run in out["runs"]:
+        print(f"  tally: recoup runs show {run}")
     return 0
