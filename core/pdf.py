@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import BinaryIO
 
 PAGE_W, PAGE_H = 612.0, 792.0  # US Letter, in points
@@ -35,28 +36,37 @@ def _widths() -> dict[str, dict[str, int]]:
 _WIDTHS: dict[str, dict[str, int]] = {}
 
 
-def width(text: str, font: str = "F1", size: float = 10) -> float:
-    """The printed width of `text` in points."""
+@lru_cache(maxsize=65_536)
+def _units(text: str, font: str) -> int:
+    """Width in thousandths of the font size; letters repeat their words, so each is measured once."""
     if not _WIDTHS:
         _WIDTHS.update(_widths())
     table = _WIDTHS[font]
-    return sum(table.get(ch, 600) for ch in latin1(text)) * size / 1000
+    return sum(table.get(ch, 600) for ch in latin1(text))
+
+
+def width(text: str, font: str = "F1", size: float = 10) -> float:
+    """The printed width of `text` in points."""
+    return _units(text, font) * size / 1000
 
 
 def wrap(text: str, max_width: float, font: str = "F1", size: float = 10) -> list[str]:
     """Lines of `text` no wider than max_width (paragraph breaks kept; a word too long for a
-    line is put on a line of its own)."""
+    line is put on a line of its own). Measured word by word, never a whole line again."""
+    limit = max_width * 1000 / size
+    space = _units(" ", font)
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
+        words: list[str] = []
+        used = 0
         for word in paragraph.split():
-            candidate = f"{line} {word}" if line else word
-            if line and width(candidate, font, size) > max_width:
-                lines.append(line)
-                line = word
-            else:
-                line = candidate
-        lines.append(line)
+            w = _units(word, font)
+            if words and used + space + w > limit:
+                lines.append(" ".join(words))
+                words, used = [], 0
+            used += (space if words else 0) + w
+            words.append(word)
+        lines.append(" ".join(words))
     return lines
 
 

@@ -77,8 +77,8 @@ def test_template_with_an_unknown_merge_field_writes_nothing(cli, data, tmp_path
     code, _, err = cli("roster", "letter", "Odd", "--practice", "P1", "--body-file", str(body))
     assert code == 2 and err.startswith("recoup: body: unknown merge field(s) amount_owed;")
     assert err.count("\n") == 1
-    code, out, _ = cli("roster", "status", "set", "1", "--practice", "P1", "--letter", "Odd")
-    assert code == 2
+    code, _, err = cli("roster", "status", "set", "1", "--practice", "P1", "--letter", "Odd")
+    assert code == 2 and "letter: no letter template named 'Odd'" in err
 
 
 def test_practice_profile_imports(cli, data, tmp_path) -> None:
