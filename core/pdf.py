@@ -36,7 +36,7 @@ def _widths() -> dict[str, dict[str, int]]:
 _WIDTHS: dict[str, dict[str, int]] = {}
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=4096)  # bounded: memory stays flat however many letters
 def _units(text: str, font: str) -> int:
     """Width in thousandths of the font size; letters repeat their words, so each is measured once."""
     if not _WIDTHS:

@@ -32,7 +32,8 @@ def test_print_makes_its_folder_and_nothing_waiting_exits_0(cli, data, tmp_path,
     assert cli("--as-of", day(15).isoformat(), "roster", "populate")[0] == 0
     code, out, err = cli("--as-of", day(16).isoformat(), "letters", "print")
     assert code == 0, err
-    assert out.startswith("2 letter(s) considered: 1 printed, 1 superseded, 0 excluded. File: ")
+    assert out.startswith("2 letter(s) considered: 1 printed, 1 superseded, 0 excluded. Practice P1 has no address "
+                          "or phone in its practice profile: its letters print without them. File: ")
     assert "tally: recoup runs show " in out
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     (pdf,) = folder.glob("letters-2026-03-17.pdf")

@@ -90,6 +90,7 @@ def letter_pages(letter: Letter) -> list[Page]:
     pages, y = [page], 250.0
     for font, line in _paragraphs(letter):
         if y > TEXT_BOTTOM:
+            page.text(LEFT, y + 6, "Continued on the next page; the payment stub is on the last page.", size=9)
             page = Page()
             page.text(LEFT, 54, f"{letter.practice_lines[0]} - account {letter.account} - continued", size=9)
             pages.append(page)

@@ -26,6 +26,7 @@ from typing import Any
 from core import audit, eligibility
 from core.eligibility import Rules
 from core.errors import BadInput
+from core.models.ledger import Practice
 from core.models.roster import RosterFile
 from core.money import format_plain
 from core.practices import all_practices
@@ -185,7 +186,22 @@ def summary(tally: dict[str, tuple[int, int]], path: Path | None, sha256: str | 
         message = f"{considered} letter(s) considered: " + ", ".join(parts) + "."
     return {"letters": printed[0], "file": str(path) if path else None, "sha256": sha256, "pages": pages,
             "considered": considered, "printed": printed[0], "printed_dollars": format_plain(printed[1]),
-            "superseded": superseded[0], "excluded": excluded, "runs": runs or [], "message": message}
+            "superseded": superseded[0], "excluded": excluded, "runs": runs or [], "notes": [], "message": message}
+
+
+def _profile_gaps(practices: list[Practice], result: dict[str, Any]) -> dict[str, Any]:
+    """Notes on practices whose profile lacks what a letter should carry (the letters still
+    print: an admin fills the profile in, Admin > Practice Profile or `recoup practice profile`)."""
+    notes = []
+    for p in practices if result["printed"] else []:
+        missing = [what for what, ok in (("address", p.address1 and p.city and p.zip), ("phone", p.phone)) if not ok]
+        if missing:
+            notes.append(f"Practice {p.source_id} has no {' or '.join(missing)} in its practice profile: its letters "
+                         "print without them.")
+    result["notes"] = notes
+    if notes:
+        result["message"] = " ".join([result["message"], *notes])
+    return result
 
 
 def preview(uow: UnitOfWork, actor: Actor, as_of: dt.date, practice_id: int | None = None) -> dict[str, Any]:
@@ -193,8 +209,8 @@ def preview(uow: UnitOfWork, actor: Actor, as_of: dt.date, practice_id: int | No
     require(actor, "viewer", "see the letter queue")
     last = int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one())
     practices = [p for p in all_practices(uow) if practice_id is None or p.id == practice_id]
-    return summary(_merge([_decide(uow, eligibility.rules_for(uow, p, as_of), as_of, actor.name, last)
-                           for p in practices]), None, None)
+    return _profile_gaps(practices, summary(_merge([
+        _decide(uow, eligibility.rules_for(uow, p, as_of), as_of, actor.name, last) for p in practices]), None, None))
 
 
 def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | None = None,
@@ -209,8 +225,8 @@ def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | Non
     refuse_earlier("Print Collection Letters", as_of, latest_printed(uow, practice_id),
                    "this practice" if practice_id is not None else "any practice")
     last = int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one())
-    rules = [eligibility.rules_for(uow, p, as_of) for p in all_practices(uow)
-             if practice_id is None or p.id == practice_id]
+    practices = [p for p in all_practices(uow) if practice_id is None or p.id == practice_id]
+    rules = [eligibility.rules_for(uow, p, as_of) for p in practices]
     preview = _merge([_decide(uow, r, as_of, actor.name, last) for r in rules])
     if not preview:
         return summary({}, None, None)
@@ -221,7 +237,7 @@ def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | Non
         runs = _runs_since(uow, before)
         uow.commit()
         return summary(tally, None, None, runs=runs)
-    return _print_run(uow, actor, as_of, rules, last, out, out_dir, practice_id)
+    return _profile_gaps(practices, _print_run(uow, actor, as_of, rules, last, out, out_dir, practice_id))
 
 
 def _print_run(uow: UnitOfWork, actor: Actor, as_of: dt.date, rules: list[Rules], last: int,

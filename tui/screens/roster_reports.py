@@ -190,7 +190,7 @@ def preview_text(plan: dict[str, Any]) -> str:
             f"{plan['superseded']:,} superseded (the account moved on)")
     for reason, n in plan["excluded"].items():
         text += f", {n['count']:,} held back: {reason}"
-    return text + " · F2 prints"
+    return " ".join([text + " · F2 prints", *plan.get("notes", [])])
 
 
 def money(cents: int) -> str:
