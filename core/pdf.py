@@ -20,7 +20,7 @@ from typing import BinaryIO
 PAGE_W, PAGE_H = 612.0, 792.0  # US Letter, in points
 FONTS = {"F1": ("Helvetica", "helvetica"), "F2": ("Helvetica-Bold", "helveticaB")}
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                        "\u2014": "-", "\u2026": "...", "\u00a0": " ", "\t": " "})
+                        "\u2014": "-", "\u2026": "...", "\t": " "})
 
 
 def latin1(text: str) -> str:
@@ -52,14 +52,17 @@ def width(text: str, font: str = "F1", size: float = 10) -> float:
 
 def wrap(text: str, max_width: float, font: str = "F1", size: float = 10) -> list[str]:
     """Lines of `text` no wider than max_width (paragraph breaks kept; a word too long for a
-    line is put on a line of its own). Measured word by word, never a whole line again."""
+    line is put on a line of its own; a no-break space keeps its words together). Measured word
+    by word, never a whole line again."""
     limit = max_width * 1000 / size
     space = _units(" ", font)
     lines: list[str] = []
     for paragraph in text.split("\n"):
         words: list[str] = []
         used = 0
-        for word in paragraph.split():
+        for word in paragraph.replace("\t", " ").split(" "):
+            if not word:
+                continue
             w = _units(word, font)
             if words and used + space + w > limit:
                 lines.append(" ".join(words))

@@ -24,6 +24,7 @@ MERGE_FIELDS = ("guarantor_name", "patient_name", "guarantor_id", "account", "ad
                 "amount_due", "due_date", "date", "practice_name", "practice_phone", "status",
                 "status_description", "installment", "frequency", "next_due_date")
 NO_PLAN = "(no payment plan)"
+NO_BREAK = "\u00a0"  # keeps a phone number on one line
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Letter:
                 f"to the address on the stub, and write your account number ({self.account}) on it.")
         if self.phone:
             text += (f" To pay by card, to set up a payment plan, or if you have a question about this "
-                     f"balance, call us at {self.phone}.")
+                     f"balance, call us at {self.phone.replace(' ', NO_BREAK)}.")
         return text + " If you have already sent your payment, thank you."
 
 
