@@ -1,7 +1,13 @@
-"""The audit trail: append-only, each entry chained to the one before by a SHA-256 hash.
+"""The audit trail: append-only, each entry chained to the one before it and signed with a key
+kept outside the database (HMAC-SHA256, SPEC 17).
 
-Changing, deleting or re-ordering any entry breaks the chain from that entry on, and
-`verify_chain` names the first entry where it breaks.
+Changing, deleting or re-ordering any entry breaks the chain from that entry on, and nobody
+without the key file (core.audit_keys) can recompute it. The last entry of each commit also
+vouches for the rows the commit added to the append-only tables (core.audit_cover), so rows
+written, edited or deleted behind Recoup's back are caught too. Entries written before the chain
+was keyed keep their plain SHA-256 hashes; the first keyed entry (a seal) closes them off, and
+from it on an unkeyed entry is a forgery. A new key continues the chain through a hand-over entry
+signed by both keys.
 """
 
 from __future__ import annotations
@@ -10,11 +16,13 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import text
 from sqlmodel import col, func, select
 
+from core import audit_cover, audit_keys
 from core.models.audit import AuditEntry
 from core.uow import UnitOfWork
 
@@ -23,6 +31,9 @@ if TYPE_CHECKING:   # core.security records its changes here, so the check is im
 
 GENESIS = "0" * 64
 _QUEUE = "recoup.audit.pending"
+SEAL = "audit.seal"
+ROTATE = "audit.rotate_key"
+COVER = "audit.cover"
 
 
 def _canonical(value: Any) -> str | None:
@@ -31,15 +42,27 @@ def _canonical(value: Any) -> str | None:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
+def _payload(prev_hash: str, at: dt.datetime, business_date: dt.date | None, operator: str, action: str,
+             entity: str, record_ids: str, before: str | None, after: str | None) -> list[Any]:
+    return [prev_hash, at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            business_date.isoformat() if business_date else None, operator, action, entity, record_ids,
+            before, after]
+
+
 def entry_hash(prev_hash: str, at: dt.datetime, business_date: dt.date | None, operator: str,
                action: str, entity: str, record_ids: str, before: str | None,
                after: str | None) -> str:
-    """The hash of one entry's content together with the hash of the entry before it."""
-    payload = json.dumps([prev_hash, at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-                          business_date.isoformat() if business_date else None,
-                          operator, action, entity, record_ids, before, after],
-                         separators=(",", ":"))
+    """The plain hash of an entry written before the chain was keyed (and checked as such)."""
+    payload = json.dumps(_payload(prev_hash, at, business_date, operator, action, entity, record_ids,
+                                  before, after), separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def entry_mac(key: bytes, e: AuditEntry) -> str:
+    """The keyed hash of an entry: its content, the hash before it, its key id and what it covers."""
+    payload = [*_payload(e.prev_hash, e.at, e.business_date, e.operator, e.action, e.entity, e.record_ids,
+                         e.before, e.after), e.key_id, e.covers]
+    return audit_keys.sign(key, json.dumps(payload, separators=(",", ":")))
 
 
 def record(uow: UnitOfWork, operator: str, action: str, entity: str,
@@ -69,35 +92,285 @@ def _pending(uow: UnitOfWork) -> list[AuditEntry]:
     return queue
 
 
-def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
-    """Chain and insert the queued entries, in the order they were recorded, under the lock that
-    keeps the chain gap-free; the commit that follows releases it."""
-    if not queue:
+def begin_writing(uow: UnitOfWork) -> None:
+    """Called by a writing unit of work at BEGIN: note where the covered tables stood and which
+    settings tables were changed since the last commit, and make sure its commit vouches for
+    whatever it adds or changes, with or without entries of its own."""
+    audit_cover.remember_floors(uow)
+    _pending(uow)
+    head = _last_covering(uow)
+    if head is None or head.key_id is None:
         return
+    try:
+        key = audit_keys.load().get(head.key_id)
+    except audit_keys.KeyProblem:
+        return  # reading goes on; a commit would refuse (core.audit_keys says why)
+    audit_cover.note_foreign_settings(uow, key, audit_cover.parse_settings(head.covers))
+    again = _last_covering(uow)
+    if again is None or again.id != head.id:  # (PostgreSQL) a commit landed meanwhile: no verdict
+        uow.session.info.pop(audit_cover.FOREIGN_SETTINGS, None)
+
+
+def _last_covering(uow: UnitOfWork) -> AuditEntry | None:
+    return uow.session.exec(select(AuditEntry).where(col(AuditEntry.covers).is_not(None))
+                            .order_by(col(AuditEntry.id).desc()).limit(1)).first()
+
+
+def _head(uow: UnitOfWork) -> AuditEntry | None:
+    return uow.session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+
+
+def _covering(uow: UnitOfWork, below: int | None = None) -> Iterator[tuple[int, str]]:
+    """(id, covers) of the entries that carry coverage, newest first, read a page at a time."""
+    while True:
+        stmt = select(AuditEntry.id, AuditEntry.covers).where(col(AuditEntry.covers).is_not(None))
+        if below is not None:
+            stmt = stmt.where(col(AuditEntry.id) < below)
+        page = list(uow.session.exec(stmt.order_by(col(AuditEntry.id).desc()).limit(20)))
+        if not page:
+            return
+        for eid, covers in page:
+            yield int(eid or 0), str(covers)
+        below = int(page[-1][0] or 0)
+
+
+def _added_rows(uow: UnitOfWork, heads: dict[str, audit_cover.Range] | None) -> bool:
+    tops = uow.session.execute(text("SELECT " + ", ".join(
+        f"COALESCE((SELECT MAX(id) FROM {t}), 0)" for t in audit_cover.TABLES))).one()
+    return any(int(top) > (heads[t].hi if heads and t in heads else 0)
+               for t, top in zip(audit_cover.TABLES, tops, strict=True))
+
+
+def _settings_moved(uow: UnitOfWork, key: bytes, covers: str | None) -> bool:
+    was = audit_cover.parse_settings(covers) or {}
+    return any(v[:2] != was.get(t, [0, 0])[:2] for t, v in audit_cover.settings_digests(uow, key).items())
+
+
+def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
+    """Chain, sign and insert the queued entries, in the order they were recorded, under the lock
+    that keeps the chain gap-free; the commit that follows releases it. The last one carries what
+    this commit vouches for; a commit that added covered rows without an entry gets one."""
     uow.lock("audit")
-    prev = uow.session.exec(select(AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)).first()
-    prev = prev or GENESIS
-    for e in queue:
-        e.prev_hash = prev
-        e.hash = prev = entry_hash(prev, e.at, e.business_date, e.operator, e.action, e.entity,
-                                   e.record_ids, e.before, e.after)
+    head = _head(uow)
+    covering = _covering(uow)
+    last = next(covering, None)
+    heads = audit_cover.parse(last[1], last[0]) if last else None
+    keyed = head is not None and head.key_id is not None
+    if not queue and head is None and not _added_rows(uow, heads) and not audit_cover.any_settings(uow):
+        return  # nothing written yet, and no key file made for nothing
+    ring = audit_keys.load(create=not keyed)
+    kid = head.key_id if keyed and head is not None else ring.newest
+    assert kid is not None
+    if not queue and keyed and not _added_rows(uow, heads) \
+            and not _settings_moved(uow, ring.get(kid), last[1] if last else None):
+        return
+    if head is not None and not keyed:
+        queue.insert(0, _system_entry(uow, SEAL, {"plain_entries_before": head.id}))
+    if not queue:
+        queue.append(_system_entry(uow, COVER, {}))
+    restart = any(e.action in (SEAL, ROTATE) for e in queue)
+    prev = head.hash if head is not None else GENESIS
+    for i, e in enumerate(queue):
+        if e.action == ROTATE:
+            kid = _hand_over(ring, e, prev, kid)
+        e.prev_hash, e.key_id = prev, kid
+        if i == len(queue) - 1:
+            earlier = (audit_cover.parse(c, eid) for eid, c in covering)
+            ranges = audit_cover.new_ranges(uow, ring.get(kid), heads, earlier, restart)
+            e.covers = audit_cover.dump(ranges, audit_cover.new_settings(uow, ring.get(kid), restart))
+        e.hash = prev = entry_mac(ring.get(kid), e)
         uow.session.add(e)
         uow.session.flush()  # one at a time: the id order is the chain order
     queue.clear()
 
 
-def verify_chain(uow: UnitOfWork) -> Iterator[str]:
-    """Every break in the chain, as a sentence naming the entry."""
-    prev = GENESIS
+def _system_entry(uow: UnitOfWork, action: str, after: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(at=uow.now(), operator="recoup", action=action, entity="audit", record_ids="[]",
+                      before=None, after=_canonical(after), prev_hash="", hash="")
+
+
+def _hand_over(ring: audit_keys.KeyRing, e: AuditEntry, prev: str, old: str) -> str:
+    """Fill a rotation entry: the new key's id, signed by the old key; returns the new key id."""
+    new = json.loads(e.after or "{}")["to_key"]
+    ring.get(new)
+    e.after = _canonical({"from_key": old, "to_key": new,
+                          "from_signature": audit_keys.sign(ring.get(old), f"hand-over:{prev}:{new}")})
+    return str(new)
+
+
+def rotate_key(uow: UnitOfWork, actor: Actor) -> str:
+    """Continue the chain under a new key: added to the key file, then a hand-over entry signed
+    by the old key and the new. Admins only. Returns the new key's id."""
+    from core.security import require
+    require(actor, "admin", "rotate the audit key")
+    head = _head(uow)
+    if head is None or head.key_id is None:
+        audit_keys.load(create=True)
+    new = audit_keys.add_key()
+    record(uow, actor.name, ROTATE, "audit", [new], None, {"to_key": new})
+    uow.commit()
+    return new
+
+
+def seal(uow: UnitOfWork) -> bool:
+    """Key the chain of a database written before it was keyed (`recoup init` on an upgrade): the
+    first keyed entry vouches for every entry and row before it. False when nothing was needed."""
+    head = _head(uow)
+    if head is None or head.key_id is not None:
+        return False
+    _pending(uow)
+    uow.commit()
+    return True
+
+
+# ----------------------------------------------------------------------------- checking the chain
+
+@dataclass
+class ChainReport:
+    """What reading the whole chain found: its breaks, its head and the ranges it vouches for."""
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+    head_id: int | None = None
+    head_hash: str | None = None
+    keyed: bool = False
+    key: bytes | None = None
+    partition: audit_cover.Partition = field(default_factory=audit_cover.Partition)
+    settings: list[tuple[int, dict[str, list[int]]]] = field(default_factory=list)  # (entry, snapshot)
+
+
+def read_chain(uow: UnitOfWork) -> ChainReport:
+    """Check every entry in id order (streamed): chained, signed by the chain's key, hand-overs
+    signed by both keys, nothing unkeyed after the seal. Without the key file it says so."""
+    report = ChainReport()
+    try:
+        ring: audit_keys.KeyRing | None = audit_keys.load()
+    except audit_keys.KeyProblem as exc:
+        ring = None
+        report.problems.append(f"the chain cannot be checked: {exc.message}")
+    prev, current = GENESIS, None
     stmt = select(AuditEntry).order_by(col(AuditEntry.id))
     for e in uow.session.exec(stmt.execution_options(yield_per=2000)):
+        report.entries += 1
         if e.prev_hash != prev:
-            yield f"audit entry {e.id}: does not follow the entry before it (deleted or re-ordered)"
-        expected = entry_hash(e.prev_hash, e.at, e.business_date, e.operator, e.action, e.entity,
-                              e.record_ids, e.before, e.after)
-        if expected != e.hash:
-            yield f"audit entry {e.id}: its content was changed after it was written"
+            report.problems.append(f"audit entry {e.id}: does not follow the entry before it (deleted or re-ordered)")
+        if e.key_id is None:
+            if current is not None:
+                report.problems.append(f"audit entry {e.id}: not signed with the audit key after the chain was "
+                                       "keyed (written or rewritten by someone without the key)")
+            elif entry_hash(e.prev_hash, e.at, e.business_date, e.operator, e.action, e.entity,
+                            e.record_ids, e.before, e.after) != e.hash:
+                report.problems.append(f"audit entry {e.id}: its content was changed after it was written")
+        elif ring is not None:
+            current = _check_signed(ring, e, prev, current, report.problems)
+            snapshot = audit_cover.parse_settings(e.covers)
+            if snapshot is not None:
+                report.settings.append((int(e.id or 0), snapshot))
+            for table, r in audit_cover.parse(e.covers, int(e.id or 0)).items():
+                overlap = report.partition.add(table, r)
+                if overlap:
+                    report.problems.append(overlap)
         prev = e.hash
+        report.head_id, report.head_hash = e.id, e.hash
+    if report.entries and current is None and ring is not None:
+        report.problems.append("the audit chain is not keyed yet, so it cannot be proved intact: run "
+                               "'recoup init' to seal it with the audit key")
+    report.keyed = current is not None
+    if ring is not None and current is not None and current in ring.keys:
+        report.key = ring.keys[current]
+    return report
+
+
+def _check_signed(ring: audit_keys.KeyRing, e: AuditEntry, prev: str, current: str | None,
+                  problems: list[str]) -> str | None:
+    key = ring.keys.get(str(e.key_id))
+    if key is None:
+        problems.append(f"audit entry {e.id}: signed by key {e.key_id}, which is not in the key file "
+                        f"{ring.path}")
+        return current
+    if entry_mac(key, e) != e.hash:
+        problems.append(f"audit entry {e.id}: its content was changed after it was written (its signature "
+                        "does not match: changed, or written by someone without the audit key)")
+    if e.action == ROTATE:
+        _check_hand_over(ring, e, prev, current, problems)
+    elif current is not None and e.key_id != current:
+        problems.append(f"audit entry {e.id}: signed by another key than the entry before it, with no hand-over")
+    return str(e.key_id)
+
+
+def _check_hand_over(ring: audit_keys.KeyRing, e: AuditEntry, prev: str, current: str | None,
+                     problems: list[str]) -> None:
+    after = json.loads(e.after or "{}")
+    old = ring.keys.get(str(after.get("from_key")))
+    signed = old is not None and audit_keys.sign(old, f"hand-over:{prev}:{e.key_id}") == after.get("from_signature")
+    if not signed or after.get("to_key") != e.key_id or (current is not None and after.get("from_key") != current):
+        problems.append(f"audit entry {e.id}: a key hand-over not signed by the key it hands over from")
+
+
+# ------------------------------------------------------------------------- anchors outside the database
+
+ANCHOR_TAG = "recoup-audit-anchor"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The chain's head at a moment, kept where the database's administrators cannot write: a
+    chain cut back below it, or rewritten, no longer reaches it."""
+    entry_id: int
+    hash: str
+    at: dt.datetime
+
+    def line(self) -> str:
+        return f"{ANCHOR_TAG} entry={self.entry_id} hash={self.hash} at={self.at.isoformat(timespec='seconds')}"
+
+
+def anchor(uow: UnitOfWork) -> Anchor:
+    """The current head of the chain (the chain is sealed first if it is not keyed yet)."""
+    head = _head(uow)
+    if head is None or head.key_id is None:
+        _pending(uow)
+        uow.commit()
+        head = _head(uow)
+    if head is None:
+        from core.errors import Refused
+        raise Refused("the audit trail is empty: there is nothing to anchor yet")
+    return Anchor(int(head.id or 0), head.hash, uow.now())
+
+
+def parse_anchors(lines: Iterable[str], source: str) -> list[Anchor]:
+    """The anchors of an anchor file, one a line; anything else is one clear error naming the line."""
+    from core.errors import BadInput
+    found: list[Anchor] = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        parts = dict(p.split("=", 1) for p in line.split()[1:] if "=" in p)
+        try:
+            if not line.startswith(ANCHOR_TAG):
+                raise ValueError
+            found.append(Anchor(int(parts["entry"]), parts["hash"], dt.datetime.fromisoformat(parts["at"])))
+        except (KeyError, ValueError):
+            raise BadInput(f"{source}:{n}: not an audit anchor line (as written by 'recoup audit anchor')",
+                           field="anchor") from None
+    if not found:
+        raise BadInput(f"{source}: holds no audit anchor", field="anchor")
+    return found
+
+
+def check_anchors(uow: UnitOfWork, anchors: list[Anchor]) -> Iterator[str]:
+    """Each anchor's entry is still in the chain with the same hash."""
+    for a in anchors:
+        e = uow.session.get(AuditEntry, a.entry_id)
+        if e is None:
+            yield (f"anchor of {a.at:%Y-%m-%d %H:%M}: audit entry {a.entry_id} is gone (the chain was cut back "
+                   "or deleted)")
+        elif e.hash != a.hash:
+            yield (f"anchor of {a.at:%Y-%m-%d %H:%M}: audit entry {a.entry_id} has another hash (the chain was "
+                   "rewritten)")
+
+
+def verify_chain(uow: UnitOfWork) -> Iterator[str]:
+    """Every break in the chain, as a sentence naming the entry."""
+    yield from read_chain(uow).problems
 
 
 # ----------------------------------------------------------------------------- reading the trail

@@ -317,6 +317,25 @@ def held_on_record(guarantor: str, encounter: str, at: str, day: str) -> str:
                         AND hr.released_on <= {day}))"""
 
 
+def protected_on_record(guarantor: str, at: str) -> list[tuple[str, str]]:
+    """(reason, SQL) per protection the guarantor row `guarantor` has on :el_d (params of
+    protection_params) by facts unchanged since time `at` (their last change is stamped by the
+    database). For `recoup verify`: a protection recorded after a batch is not held against it.
+    The income exemption is left out: its guideline and threshold are not kept by date."""
+    unchanged = f"({guarantor}.protections_at IS NULL OR {guarantor}.protections_at <= {at})"
+    return [(f"protected:{kind}", f"({sql} AND {unchanged})")
+            for kind, sql in protected_sql(None, guarantor).items() if kind not in AGENCY_ONLY]
+
+
+def insurance_open_on_record(encounter: str, practice: str, at: str) -> str:
+    """SQL: the encounter's insurance status said open or appeal, unchanged since `at`, while its
+    practice waited for insurance, unchanged since `at` too (for `recoup verify`; an open insurance
+    balance is not kept by date, so only the status is checked)."""
+    return (f"({practice}.wait_for_insurance = TRUE AND ({practice}.rules_at IS NULL OR {practice}.rules_at <= {at}) "
+            f"AND {encounter}.insurance_status IN ('open', 'appeal') "
+            f"AND ({encounter}.insurance_at IS NULL OR {encounter}.insurance_at <= {at}))")
+
+
 def collectable(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[str]:
     """Conditions (ANDed) that keep out of `me` everything SPEC 14 forbids on the business date."""
     return [f"NOT ({sql})" for _code, sql in exclusions(me, subject, rules, agency)]

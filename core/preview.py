@@ -2,9 +2,11 @@
 
 A preview runs the very batches the nightly runs, in the same order, on a unit of work that
 rolls everything back (the caller hands one whose commits only flush). Nothing is estimated, so
-a preview followed by the run agrees exactly, as long as nothing changes in between. Each batch
-runs under a savepoint: one refused (a date behind its latest run) or failing leaves the others'
-previews standing, as the nightly leaves their runs.
+a preview followed by the run agrees exactly, as long as nothing changes in between. A batch the
+run would refuse (a date behind its latest run) is refused before it writes anything, so the
+others' previews stand, as the nightly leaves their runs; any other failure ends the preview, as
+it would end the run. (No savepoints: PostgreSQL's journal guard knows the transaction, not its
+subtransactions.)
 
 What it reports per batch: the tally (considered, taken by rule / state / status, left out by
 reason, with dollars), the first examples, and the difference from the practice's previous run
@@ -87,7 +89,6 @@ def _one(uow: UnitOfWork, actor: Actor, as_of: dt.date, p: DuePractice, out_dir:
     if any(r.business_date == as_of and r.outcome == "done" for r in recorded(uow, p.id, p.kind, as_of)):
         out.status = "already done: the run would do nothing"
         return out
-    savepoint = uow.session.begin_nested()
     try:
         if p.kind == "external":
             result: Any = external.run(uow, actor, p.id, as_of, out_dir)
@@ -95,8 +96,7 @@ def _one(uow: UnitOfWork, actor: Actor, as_of: dt.date, p: DuePractice, out_dir:
         else:
             result = roster.populate(uow, actor, p.id, as_of)
             out.examples = roster.populate_examples(uow, result.run_id, EXAMPLES)
-    except RecoupError as exc:
-        savepoint.rollback()
+    except RecoupError as exc:  # refused before it wrote anything (a date behind, a role)
         out.status = f"would not run: {exc.message}"
         return out
     out.tally = result.tally

@@ -7,23 +7,29 @@ a stream), so verify stays fast on a million encounters.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
-from core import audit
+from core import audit, audit_cover
 from core.eligibility import (
     WORKFLOWS,
     Workflow,
     held_by,
     held_on_record,
+    insurance_open_on_record,
     join_holder,
     moved_to_collections_by,
     of_line,
+    protected_on_record,
 )
 from core.ledger import LINE_BALANCE_SQL, bucket_sum
 from core.money import format_plain
+from core.protections import protection_params
+from core.sql import as_date
 from core.uow import UnitOfWork
 
 PROBLEMS_SHOWN = 20
@@ -137,10 +143,89 @@ def check_identity(uow: UnitOfWork) -> Check:
     return c
 
 
+_CHAIN = "recoup.verify.chain"
+
+
+def _chain(uow: UnitOfWork) -> audit.ChainReport:
+    """The chain read once per verify (a stream of every entry), shared by the checks below."""
+    report: audit.ChainReport | None = uow.session.info.get(_CHAIN)
+    if report is None:
+        report = uow.session.info[_CHAIN] = audit.read_chain(uow)
+    return report
+
+
 def check_audit_chain(uow: UnitOfWork) -> Check:
-    c = Check("audit chain", "every audit entry is intact and follows the one before it")
-    c.checked = _count(uow, "audit_entry")
-    c.problems.extend(audit.verify_chain(uow))
+    c = Check("audit chain", "every audit entry is intact, signed with the audit key and follows the one before it")
+    report = _chain(uow)
+    c.checked = report.entries
+    c.problems.extend(report.problems)
+    return c
+
+
+def check_coverage(uow: UnitOfWork) -> Check:
+    """The append-only tables hold exactly the rows the audit chain committed (core.audit_cover)."""
+    c = Check("audit coverage", "journals, transactions, history, holds, operators and settings are exactly what "
+              "the audit chain committed")
+    report = _chain(uow)
+    rows = audit_cover.any_rows(uow)
+    c.checked = sum(rows.values())
+    if report.entries == 0:
+        if rows:
+            held = ", ".join(f"{n} {t} rows" for t, n in rows.items())
+            c.problems.append(f"the audit trail is empty but the database holds {held}: the trail was deleted")
+        return c
+    if report.key is None:
+        c.problems.append("cannot be checked without the audit chain's key (see the audit chain check)")
+        return c
+    for table in audit_cover.TABLES:
+        c.problems.extend(audit_cover.check_table(uow, report.key, table, report.partition.ranges.get(table, [])))
+    c.problems.extend(audit_cover.check_settings(uow, report.key, report.settings))
+    return c
+
+
+def check_operators(uow: UnitOfWork) -> Check:
+    """Each operator's role and active flag are what its audited changes made them: a role raised
+    in the operator table directly has no entry behind it. The entries are few (one per change)."""
+    c = Check("operators", "each operator's role and active flag follow from the audited changes")
+    state: dict[str, dict[str, object]] = {}
+    for ids, after in _rows(uow, "SELECT record_ids, after FROM audit_entry WHERE entity = 'operator' "
+                                 "AND after IS NOT NULL ORDER BY id"):
+        changed = {k: v for k, v in json.loads(after).items() if k in ("role", "active")}
+        for name in json.loads(ids or "[]"):
+            state.setdefault(str(name), {"active": True}).update(changed)
+    ops = _rows(uow, "SELECT name, role, active FROM operator ORDER BY name")
+    c.checked = len(ops)
+    for name, role, active in ops:
+        audited = state.get(name)
+        if audited is None or "role" not in audited:
+            c.problems.append(f"operator {name}: no audit entry added it (role {role}): added behind Recoup's back")
+        elif audited["role"] != role or bool(audited["active"]) != bool(active):
+            c.problems.append(f"operator {name}: is {role}{'' if active else ' (disabled)'} but the audit trail "
+                              f"made it {audited['role']}{'' if audited['active'] else ' (disabled)'}: changed "
+                              "behind Recoup's back")
+    return c
+
+
+def check_task_states(uow: UnitOfWork) -> Check:
+    """A Pre-Collections task is in the state its newest history row moved it to (the history is
+    covered by the audit chain, so a state changed in the task table alone shows here)."""
+    c = Check("task states", "each Pre-Collections task is in the state its history last moved it to")
+    c.checked = _count(uow, "precollection_task")
+    for tid, no, state, last in _rows(uow, """
+        SELECT t.id, t.task_no, t.state, h.to_state FROM precollection_task t
+        LEFT JOIN precollection_history h ON h.id = (SELECT MAX(h2.id) FROM precollection_history h2
+                                                    WHERE h2.task_id = t.id)
+        WHERE h.to_state IS NULL OR h.to_state <> t.state ORDER BY t.id"""):
+        c.problems.append(f"task {no} (id {tid}): is {state} but its history last moved it to {last or 'nothing'}"
+                          " (changed behind Recoup's back)")
+    return c
+
+
+def check_anchors(uow: UnitOfWork, anchors: list[audit.Anchor]) -> Check:
+    """The chain still reaches every anchor kept outside the database (`recoup audit anchor`)."""
+    c = Check("anchors", "the audit chain still reaches every anchor kept outside the database")
+    c.checked = len(anchors)
+    c.problems.extend(audit.check_anchors(uow, anchors))
     return c
 
 
@@ -253,13 +338,46 @@ def check_taken_while_held(uow: UnitOfWork) -> Check:
     return c
 
 
+def check_taken_while_protected(uow: UnitOfWork) -> Check:
+    """No batch took the balance of a guarantor protected on its business date, nor of an
+    encounter whose insurance status was open, by facts unchanged since the batch (the database
+    stamps their changes, so a protection recorded later is not held against it). One statement
+    per batch and business date: a protection depends on the date (a minor comes of age)."""
+    c = Check("protections obeyed", "no batch took a protected guarantor's balance or one waiting for insurance")
+    for batch, taken in TAKEN.items():
+        days = uow.session.execute(text(f"SELECT DISTINCT t.business_date FROM ({taken}) t")).scalars().all()
+        reasons = [*protected_on_record("g", "t.at"),
+                   ("insurance_open", f"(e.id IS NOT NULL AND {insurance_open_on_record('e', 'pr', 't.at')})")]
+        first = " ".join(f"WHEN {sql} THEN '{code}'" for code, sql in reasons)
+        for day in days:
+            c.checked += 1
+            rows = uow.session.execute(text(f"""SELECT t.what, CASE {first} END FROM ({taken}) t
+                JOIN guarantor g ON g.id = t.guarantor_id JOIN practice pr ON pr.id = g.practice_id
+                LEFT JOIN encounter e ON e.id = t.encounter_id
+                WHERE t.business_date = :el_d AND ({' OR '.join(sql for _c, sql in reasons)})
+                ORDER BY t.what"""), protection_params(None, as_date(day) or dt.date.min)).all()
+            c.problems += [f"{batch} on {day}: took {what} while {REASON_WORDS[code]}" for what, code in rows]
+    return c
+
+
+REASON_WORDS = {"protected:minor": "its guarantor was a minor with no responsible party",
+                "protected:deceased": "its guarantor was deceased with no estate representative",
+                "protected:bankruptcy": "its guarantor was in bankruptcy",
+                "insurance_open": "its insurance was still open"}
+
+
 CHECKS: list[Callable[[UnitOfWork], Check]] = [
     check_journals, check_charges, check_line_balances, check_encounter_balances,
     check_guarantor_balances, check_identity, check_one_workflow, check_task_numbers,
-    check_collections_held, check_taken_while_held, check_audit_chain,
+    check_collections_held, check_taken_while_held, check_taken_while_protected, check_audit_chain,
+    check_coverage, check_operators, check_task_states,
 ]
 
 
-def verify(uow: UnitOfWork) -> list[Check]:
-    """Run every check; the caller decides how to report (table, JSON, exit status)."""
-    return [check(uow) for check in CHECKS]
+def verify(uow: UnitOfWork, anchors: list[audit.Anchor] | None = None) -> list[Check]:
+    """Run every check (and the anchors' when given); the caller decides how to report (table,
+    JSON, exit status)."""
+    checks = [check(uow) for check in CHECKS]
+    if anchors is not None:
+        checks.append(check_anchors(uow, anchors))
+    return checks

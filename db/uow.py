@@ -45,6 +45,9 @@ class SqlUnitOfWork:
         self._trans = conn.begin()
         self.session = Session(bind=conn,
                                expire_on_commit=False)
+        if self.write:
+            from core import audit
+            audit.begin_writing(self)  # its commit vouches for the rows it adds (core.audit_cover)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -30,6 +30,9 @@ settings.register_profile("recoup-long", deadline=None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not os.environ.get("RECOUP_AUDIT_KEY"):  # never the key file of whoever runs the tests
+        import tempfile
+        os.environ["RECOUP_AUDIT_KEY"] = str(Path(tempfile.mkdtemp(prefix="recoup-key-")) / "audit.key")
     long = os.environ.get("RECOUP_LONG") or config.getoption("--long", default=False)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("recoup-long" if long else "recoup"))
 
@@ -65,7 +68,8 @@ def _truncate_all(engine: Engine) -> None:
 
     import core.models  # noqa: F401
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # the append-only tables refuse TRUNCATE: reset as a superuser DBA would
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
@@ -113,7 +117,7 @@ def cli(engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     Returns (exit status, stdout, stderr).
     """
     from tui.cli import main
-    monkeypatch.setattr("getpass.getuser", lambda: LOGIN)
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: LOGIN)
     url = engine.url.render_as_string(hide_password=False)
 
     def run(*argv: str) -> tuple[int, str, str]:

@@ -159,14 +159,38 @@ def test_verify_finds_a_balance_taken_while_on_hold_but_not_one_held_afterwards(
                          start=DAY - dt.timedelta(days=5))
     assert problems_of(uow, "holds obeyed") == []
     with uow() as u:
-        u.session.execute(text("""INSERT INTO precollection_task (practice_id, task_no, encounter_id, guarantor_id,
-                on_list, state, state_date, run_id, version)
-            SELECT e.practice_id, 99, e.id, e.guarantor_id, TRUE, 'pre', :d, r.id, 1 FROM encounter e,
-                   precollection_run r WHERE e.source_id = 'E-HELD'"""), {"d": DAY})
-        u.session.execute(text("""INSERT INTO precollection_history (practice_id, task_id, encounter_id, run_id,
-                from_state, to_state, amount_cents, business_date, at, operator)
-            SELECT t.practice_id, t.id, t.encounter_id, t.run_id, NULL, 'pre', 10000, :d, :at, 'x'
-            FROM precollection_task t WHERE t.task_no = 99"""), {"d": DAY, "at": u.now()})
+        forge_task(u, "E-HELD", 99)
         u.commit()
     assert problems_of(uow, "holds obeyed") == [
         "Pre-Collections build on 2026-03-01: took encounter E-HELD while it was on hold"]
+
+
+def forge_task(u: Any, encounter: str, number: int) -> None:
+    """A Pre-Collections take of `encounter` by the last build, as a bug or a hand edit would leave it."""
+    u.session.execute(text("""INSERT INTO precollection_task (practice_id, task_no, encounter_id, guarantor_id,
+            on_list, state, state_date, run_id, version)
+        SELECT e.practice_id, :n, e.id, e.guarantor_id, TRUE, 'pre', :d, MAX(r.id), 1 FROM encounter e,
+               precollection_run r WHERE e.source_id = :e GROUP BY e.practice_id, e.id, e.guarantor_id"""),
+        {"d": DAY, "e": encounter, "n": number})
+    u.session.execute(text("""INSERT INTO precollection_history (practice_id, task_id, encounter_id, run_id,
+            from_state, to_state, amount_cents, business_date, at, operator)
+        SELECT t.practice_id, t.id, t.encounter_id, t.run_id, NULL, 'pre', 10000, :d, :at, 'x'
+        FROM precollection_task t WHERE t.task_no = :n"""), {"d": DAY, "at": u.now(), "n": number})
+
+
+def test_verify_finds_a_balance_taken_while_protected_or_insurance_open_not_one_protected_afterwards(
+        uow, admin, world) -> None:
+    taken_by_precollections(uow, admin, world)
+    assert problems_of(uow, "protections obeyed") == []
+    with uow() as u:  # protected after the build, from a date before it: the build was right when it ran
+        plain = u.session.execute(text("SELECT id FROM guarantor WHERE source_id = 'PLAIN'")).scalar_one()
+        protections.set_protections(u, admin, plain, {"bankruptcy_filed": DAY - dt.timedelta(days=30)},
+                                    DAY + dt.timedelta(days=1))
+    assert problems_of(uow, "protections obeyed") == []
+    with uow() as u:
+        forge_task(u, "E-BANKRUPT", 98)
+        forge_task(u, "E-INSURANCE", 99)
+        u.commit()
+    assert problems_of(uow, "protections obeyed") == [
+        "Pre-Collections build on 2026-03-01: took encounter E-BANKRUPT while its guarantor was in bankruptcy",
+        "Pre-Collections build on 2026-03-01: took encounter E-INSURANCE while its insurance was still open"]

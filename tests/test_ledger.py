@@ -88,7 +88,9 @@ def test_verify_catches_altered_deleted_and_reordered_audit_entries(uow, admin) 
         u.session.execute(text("UPDATE audit_entry SET after = :a WHERE id = 3"), {"a": '{"n":99}'})
         u.commit()
     with uow(write=False) as u:
-        assert _problems(u)["audit chain"] == ["audit entry 3: its content was changed after it was written"]
+        assert _problems(u)["audit chain"] == ["audit entry 3: its content was changed after it was written (its "
+                                               "signature does not match: changed, or written by someone without "
+                                               "the audit key)"]
     with uow() as u:
         drop_append_only_triggers(u.session.connection())  # (PostgreSQL: off for this transaction only)
         u.session.execute(text("UPDATE audit_entry SET after = :a WHERE id = 3"), {"a": '{"n":1}'})

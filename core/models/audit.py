@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit trail."""
+"""The append-only audit trail, chained and signed with a key kept outside the database."""
 
 from __future__ import annotations
 
@@ -23,3 +23,5 @@ class AuditEntry(SQLModel, table=True):
     after: str | None = Field(default=None, sa_column=Column(Text))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    key_id: str | None = Field(default=None, max_length=16)  # None: written before the chain was keyed
+    covers: str | None = Field(default=None, sa_column=Column(Text))  # JSON: core.audit_cover ranges

@@ -49,8 +49,8 @@ def cmd_list(ctx: Context) -> int:
         ctx.emit([tallies.as_dict(t) for t in found])
         return 0
     ctx.emit([{"run": t.id, "kind": t.kind, "practice": t.practice, "business_date": t.business_date,
-               "operator": t.operator, "considered": f"{t.considered} {format_plain(t.considered_cents)}",
-               "taken": f"{t.taken} {format_plain(t.taken_cents)}",
+               "operator": t.operator, "considered": f"{t.considered} ({format_plain(t.considered_cents)})",
+               "taken": f"{t.taken} ({format_plain(t.taken_cents)})",
                "left_out": t.considered - t.taken} for t in found], LIST_COLUMNS)
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from tui.commands.context import Context, add_command
@@ -13,6 +14,8 @@ def register(sub: Any) -> None:
     p = add_command(sub, "verify", cmd_verify,
                     "check that every balance follows from the transactions and the audit chain is intact")
     p.add_argument("--all-problems", action="store_true", help="list every problem, not the first 20 per check")
+    p.add_argument("--anchor", type=Path, metavar="FILE",
+                   help="also check that the audit chain still reaches the anchors in FILE ('recoup audit anchor')")
     p = add_command(sub, "demo", cmd_demo, "create the demo database (and open it)")
     p.add_argument("--size", choices=("small", "medium", "large"), default="small",
                    help="small (a few hundred encounters), medium, or large (1,000,000 encounters)")
@@ -22,6 +25,7 @@ def register(sub: Any) -> None:
 
 def cmd_init(ctx: Context) -> int:
     from db.engine import shown_url
+    ctx.may_create = True
     new = ctx.init_database()
     where = shown_url(ctx.url)
     print(f"{'Created' if new else 'Upgraded'} {where}; {ctx.login} may sign in.")
@@ -30,9 +34,10 @@ def cmd_init(ctx: Context) -> int:
 
 def cmd_verify(ctx: Context) -> int:
     from core.verify import PROBLEMS_SHOWN, verify
+    anchors = _anchors(ctx.args.anchor)
     with ctx.uow(write=False) as uow:
         ctx.actor(uow)
-        checks = verify(uow)
+        checks = verify(uow, anchors)
     ok = all(c.ok for c in checks)
     if ctx.json:
         ctx.emit_object({"ok": ok, "checks": [
@@ -50,8 +55,21 @@ def cmd_verify(ctx: Context) -> int:
     return 0 if ok else 1
 
 
+def _anchors(path: Path | None) -> list[Any] | None:
+    from core import audit
+    from core.errors import BadInput
+    if path is None:
+        return None
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        raise BadInput(f"anchor: {path} cannot be read", field="anchor") from None
+    return audit.parse_anchors(lines, str(path))
+
+
 def cmd_demo(ctx: Context) -> int:
     from db.demo import build_demo
+    ctx.may_create = True
     ctx.ensure_schema()
     report = build_demo(ctx.engine, ctx.login, ctx.as_of, size=ctx.args.size, seed=ctx.args.seed)
     print(report)

@@ -1,14 +1,14 @@
 """letters: the practice profile on letters, superseded letters (SPEC 15, 18.2)
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0018
 Written by hand to match core/models/ledger.py (Practice) and core/models/roster.py (LetterQueue).
 Plain ALTER TABLE ... ADD COLUMN on both databases, so a large SQLite file is not rebuilt.
 """
 from alembic import op
 
 revision = "0020"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,92 @@
+"""Benchmark: what the keyed audit chain's coverage costs a batch, Apply on/off in the same run.
+
+    python bench/audit_chain.py [--encounters 100000] [--repeat 3]
+
+Generates the Pre-Collections bench practice (bench/precollections.py), adds every encounter to the
+list and marks it Send to Collections, then runs Apply on fresh copies of the SQLite file,
+alternating: with the chain as shipped (each commit digests the rows it added, core.audit_cover)
+and with the coverage step turned off (the chain as it was before SPEC 17's coverage). Prints the
+best of each and their ratio; goal (SPEC 17 issue): at most 1.1x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text
+
+from bench.precollections import AS_OF, BOSS, Clock, generate, timed
+from core import audit_cover
+from core import precollections as pc
+from core.precollections.criteria import Criteria
+from db import schema
+from db.engine import make_engine
+from db.uow import SqlUnitOfWork
+
+
+@contextmanager
+def coverage_off():  # type: ignore[no-untyped-def]
+    """The chain without its coverage: no floors at BEGIN, no digest at commit."""
+    floors, ranges = audit_cover.remember_floors, audit_cover.new_ranges
+    audit_cover.remember_floors = lambda uow: None  # type: ignore[assignment]
+    audit_cover.new_ranges = lambda *a, **k: {}  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        audit_cover.remember_floors, audit_cover.new_ranges = floors, ranges
+
+
+def apply_once(path: Path, i: int, off: bool) -> Clock:
+    copy = path.with_suffix(f".apply{i}")
+    shutil.copyfile(path, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    with SqlUnitOfWork(engine) as u:
+        p = int(u.session.execute(text("SELECT id FROM practice WHERE source_id = 'BENCH'")).scalar_one())
+        if off:
+            with coverage_off():
+                t = timed(lambda: pc.apply(u, BOSS, p, AS_OF, confirmed=True))
+        else:
+            t = timed(lambda: pc.apply(u, BOSS, p, AS_OF, confirmed=True))
+    engine.dispose()
+    copy.unlink()
+    return t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--encounters", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-chain-"))
+    path = tmp / "bench.db"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    p = generate(engine, args.encounters)
+    with SqlUnitOfWork(engine) as u:
+        pc.add_tasks(u, BOSS, p, Criteria(balance_for="patient"), AS_OF)
+    with SqlUnitOfWork(engine) as u:
+        pc.set_action(u, BOSS, p, "send-to-collections", AS_OF, filt=pc.TaskFilter())
+    with engine.connect() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    on: list[Clock] = []
+    off: list[Clock] = []
+    for i in range(args.repeat):  # alternating, so a busy spell of the machine hits both alike
+        on.append(apply_once(path, 2 * i, off=False))
+        off.append(apply_once(path, 2 * i + 1, off=True))
+    best_on, best_off = Clock.best(on), Clock.best(off)
+    print(f"Apply Send to Collections ({args.encounters:,} tasks): with coverage {best_on} "
+          f"(CPU {best_on.cpu:.3f} s), without {best_off} (CPU {best_off.cpu:.3f} s): "
+          f"{best_on.wall / best_off.wall:.2f}x, {best_on.cpu / best_off.cpu:.2f}x in CPU time (goal <= 1.1x)")
+    shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    main()
