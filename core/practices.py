@@ -4,12 +4,16 @@ the run commands share)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import col, select
 
-from core.errors import BadInput
+from core import audit
+from core.errors import BadInput, Conflict
 from core.models.ledger import Encounter, Guarantor, Practice
+from core.security import Actor, require
 from core.sql import q
 from core.uow import UnitOfWork
 
@@ -95,3 +99,59 @@ def find_account(uow: UnitOfWork, practice: Practice, guarantor: str | None,
     if found is None:
         raise BadInput(f"guarantor: no guarantor {guarantor!r} in practice {practice.source_id}", field="guarantor")
     return found, None
+
+
+# ------------------------------------------------------------------ the practice profile (SPEC 15)
+
+PROFILE_TEXT = {"name": 120, "address1": 120, "address2": 120, "city": 60, "state": 20, "zip": 12, "phone": 30,
+                "remit_to": 200}
+PROFILE_FIELDS = (*PROFILE_TEXT, "letter_due_days")
+DUE_DAYS = (1, 365)
+
+
+def profile(practice: Practice) -> dict[str, Any]:
+    """What every letter prints of the practice: name, address, phone, remit-to, due days."""
+    return {"practice": practice.source_id, **{k: getattr(practice, k) for k in PROFILE_FIELDS}}
+
+
+def _check_profile(changes: dict[str, Any]) -> dict[str, Any]:
+    """The cleaned changes; every bad field named at once, and nothing changes unless all pass."""
+    problems, clean = [], {}
+    for name, value in changes.items():
+        if name not in PROFILE_FIELDS:
+            problems.append(f"{name}: not a practice profile field")
+        elif name == "letter_due_days":
+            if isinstance(value, bool) or not isinstance(value, int) or not DUE_DAYS[0] <= value <= DUE_DAYS[1]:
+                problems.append(f"letter-due-days: a whole number of days from {DUE_DAYS[0]} to {DUE_DAYS[1]}")
+            clean[name] = value
+        else:
+            text = None if value is None else str(value).strip()
+            field = name.replace("_", "-")
+            if text and any(ord(ch) < 32 and ch != "\n" for ch in text):
+                problems.append(f"{field}: control characters are not allowed")
+            elif text and len(text) > PROFILE_TEXT[name]:
+                problems.append(f"{field}: at most {PROFILE_TEXT[name]} characters")
+            elif name == "name" and not text:
+                problems.append("name: a practice needs a name")
+            clean[name] = text or None
+    if problems:
+        raise BadInput("; ".join(problems), field=problems[0].split(":")[0].replace("-", "_"), problems=problems)
+    return clean
+
+
+def set_profile(uow: UnitOfWork, actor: Actor, practice_id: int, changes: dict[str, Any], as_of: dt.date,
+                expected_version: int | None = None) -> Practice:
+    """Change the practice profile (admins); audited with before and after. None clears a field."""
+    require(actor, "admin", "change the practice profile")
+    clean = _check_profile(changes)
+    p = practice_by_id(uow, practice_id)
+    if expected_version is not None and p.version != expected_version:
+        raise Conflict("the practice profile was changed by someone else - reload")
+    before = {k: getattr(p, k) for k in clean}
+    for name, value in clean.items():
+        setattr(p, name, value)
+    p.version += 1
+    uow.session.add(p)
+    audit.record(uow, actor.name, "practice.profile", "practice", [p.source_id], before, clean, business_date=as_of)
+    uow.commit()
+    return p

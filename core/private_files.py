@@ -48,6 +48,16 @@ def _fill(path: Path, fd: int, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def private_folder(folder: Path) -> Path:
+    """`folder`, made on first use readable by its owner only (files of patient data go in it)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"folder: cannot create {folder}: {exc.strerror}", field="folder") from None
+    return folder
+
+
 def record_file(uow: UnitOfWork, *, practice_id: int | None, kind: str, path: Path, rows: int,
                 total_cents: int, sha256: str, operator: str, as_of: dt.date,
                 agency_id: int | None = None) -> RosterFile:

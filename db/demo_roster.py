@@ -21,6 +21,7 @@ from sqlmodel import col, select
 
 from core import roster
 from core.models.ledger import Practice
+from core.practices import practice_by_id, set_profile
 from core.roster.read import roster_page
 from core.security import Actor
 from db.uow import SqlUnitOfWork
@@ -31,7 +32,7 @@ PLANS = 2                      # failing payment plans per practice, set up afte
 SETTINGS: dict[str, Any] = {"auto_populate": True, "auto_time": "02:00", "letters_in_notes": True,
                             "letters_in_history": True, "letter_adj_code": "LTR", "plan_alert": True,
                             "next_contact_days": 7, "collection_fee_bp": 2500}
-ADDRESS_LETTER = ("{date}\n\n{guarantor_name}\n{address}\n\nAccount {guarantor_id}\n\nDear {guarantor_name},\n\n"
+ADDRESS_LETTER = ("Dear {guarantor_name},\n\n"
                   "Your account with {practice_name} is in status {status} ({status_description}) with a "
                   "balance of {balance}. Please call our billing office to settle it or to set up a "
                   "payment plan.\n\nSincerely,\n{practice_name} Billing Office")
@@ -50,7 +51,7 @@ def build(engine: Engine, actor: Actor, as_of: dt.date) -> dict[str, int]:
                                                  .order_by(col(Practice.id)))]
     totals = {"entered": 0, "moved": 0, "plan_failed": 0, "letters": 0, "plans": 0}
     for pid in ids:
-        _admin(engine, actor, pid)
+        _admin(engine, actor, pid, as_of - dt.timedelta(days=POPULATE_DAYS_AGO[0]))
         for days_ago in POPULATE_DAYS_AGO:
             day = as_of - dt.timedelta(days=days_ago)
             if days_ago == POPULATE_DAYS_AGO[2]:
@@ -64,7 +65,23 @@ def build(engine: Engine, actor: Actor, as_of: dt.date) -> dict[str, int]:
     return totals
 
 
-def _admin(engine: Engine, actor: Actor, pid: int) -> None:
+# Each demo practice's profile: what its letters print at the top and on the payment stub.
+PROFILES: dict[str, dict[str, Any]] = {
+    "DEMO-FAM": {"address1": "1200 Maple Grove Parkway", "address2": "Suite 210", "city": "Springfield",
+                 "state": "IL", "zip": "62704", "phone": "(217) 555-0142",
+                 "remit_to": "Billing Office | PO Box 4410 | Springfield, IL 62708"},
+    "DEMO-ORTHO": {"address1": "85 Riverside Drive", "city": "Peoria", "state": "IL", "zip": "61602",
+                   "phone": "(309) 555-0187"},
+    "DEMO-OCC": {"address1": "400 Summit Avenue", "city": "Bloomington", "state": "IL", "zip": "61701",
+                 "phone": "(309) 555-0120",
+                 "remit_to": "Summit Occupational Health | PO Box 77 | Bloomington, IL 61702"},
+}
+
+
+def _admin(engine: Engine, actor: Actor, pid: int, as_of: dt.date) -> None:
+    with SqlUnitOfWork(engine, write=False) as u:
+        source = practice_by_id(u, pid).source_id
+    _call(engine, set_profile, actor, pid, PROFILES.get(source, {}), as_of)
     _call(engine, roster.update_settings, actor, pid, SETTINGS)
     _call(engine, roster.set_letter_template, actor, pid, "Account Notice", ADDRESS_LETTER)
 

@@ -41,3 +41,21 @@ def test_small_demo_has_a_roster_under_way(demo, uow) -> None:  # type: ignore[n
         assert any(p.active for p in plans) and any(p.failed_date for p in plans)
         assert len(roster.auto_practices(u)) == 3                              # the nightly populates them
         assert [c.name for c in verify(u) if not c.ok] == []
+
+
+def test_demo_letters_print_one_per_guarantor_with_the_practice_profile(demo, uow, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A new user's first print run: guarantors with several letters waiting get one, the rest are
+    superseded and counted, and the letters carry the demo practice's address and phone."""
+    from pypdf import PdfReader
+    with uow(write=False) as u:
+        actor = authenticate(u, LOGIN)
+        waiting = Counter(w["guarantor"] for w in roster.list_queue(u, actor, printed=False))
+    assert max(waiting.values()) >= 2
+    with uow() as u:
+        out = roster.print_letters(u, authenticate(u, LOGIN), TODAY, out_dir=tmp_path / "letters")
+    assert out["superseded"] >= 1 and out["printed"] >= 1 and out["considered"] == sum(waiting.values())
+    assert out["printed"] <= len(waiting)                                      # at most one per guarantor
+    first = PdfReader(out["file"]).pages[0].extract_text()
+    assert "Maple Grove Family Medicine" in first and "(217) 555-0142" in first and "PAYMENT STUB" in first
+    with uow(write=False) as u:
+        assert [c.name for c in verify(u) if not c.ok] == []

@@ -155,16 +155,20 @@ def test_print_letters_pdf(uow, admin, reviewed, tmp_path) -> None:
     assert len(queued) == 9  # A1, B2: 1, 2, 3; C3: 1, 2, 3 (not twice for 2)
     with uow() as u:
         out = roster.print_letters(u, admin, day(45), out_dir=tmp_path)
-    assert out["letters"] == 9
+    # A1 and B2 are in review (no letter), C3 back in status 2: one letter per guarantor, the rest superseded
+    assert (out["considered"], out["letters"], out["superseded"], out["excluded"]) == (9, 1, 8, {})
     pdf = tmp_path / f"letters-2026-04-15_{f.identity(uow)}.pdf"
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and stat.S_IMODE(pdf.stat().st_mode) == 0o600
     with uow() as u:
         rows = roster.list_queue(u, admin)
-        assert all(r["printed"] == day(45) for r in rows)
-        assert u.session.execute(text("SELECT row_count, kind FROM roster_file")).one() == (9, "letters")
-    with uow() as u, pytest.raises(BadInput, match="no letters"):
-        roster.print_letters(u, admin, day(45), out_dir=tmp_path)
+        assert {(r["guarantor"], r["status"]) for r in rows if r["printed"] == day(45)} == {("C3", "2")}
+        assert sum(r["superseded"] == day(45) for r in rows) == 8
+        assert u.session.execute(text("SELECT row_count, kind FROM roster_file")).one() == (1, "letters")
+    with uow() as u:  # nothing waiting: a message, no file
+        again = roster.print_letters(u, admin, day(45), out_dir=tmp_path)
+    assert (again["considered"], again["file"], again["message"]) == (0, None, "No letters are waiting to be printed.")
+    assert len(list(tmp_path.glob("*.pdf"))) == 1
 
 
 def test_letter_merge_fields(uow, admin, reviewed) -> None:
@@ -173,7 +177,7 @@ def test_letter_merge_fields(uow, admin, reviewed) -> None:
         row = u.session.execute(text(QUEUE_SQL + " WHERE g.source_id = 'B2' AND q.status_code = '1'")).one()
         letter = render(row, day(45))
     assert "Dear Guarantor B2" in letter and "$200.00" in letter and "Practice P1" in letter
-    assert "April 15, 2026" in letter
+    assert "May 15, 2026" in letter  # due: the letter date (April 15) + the practice's 30 days
     with uow() as u, pytest.raises(BadInput, match="unknown merge field"):
         roster.set_letter_template(u, admin, reviewed[0], "Odd", "Dear {guarantor_nme}")
 
@@ -210,7 +214,7 @@ def test_print_letters_business_dates_go_forward(uow, admin, reviewed, tmp_path)
         roster.print_letters(u, admin, day(45), out_dir=tmp_path, practice_id=p)
     with uow() as u:  # one more letter waiting (as if queued since)
         u.session.execute(text("UPDATE letter_queue SET printed_date = NULL, printed_by = NULL, file_id = NULL "
-                               "WHERE id = (SELECT MIN(id) FROM letter_queue)"))
+                               "WHERE printed_date IS NOT NULL"))
         u.commit()
     before = _counts(uow)
     refused = r"Print Collection Letters for 2026-04-14 refused: .* dated 2026-04-15"

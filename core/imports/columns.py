@@ -172,6 +172,9 @@ _LID = text(length(ServiceLine, "source_id"))
 
 PRACTICES = FileSpec("practices.csv", (
     _req("practice_id", _PID), _req("name", text(length(Practice, "name"))),
+    # the practice profile letters print (SPEC 15); remit_to: lines separated by "|" or a comma
+    *(_opt(c, text(length(Practice, c))) for c in ("address1", "address2", "city", "state", "zip", "phone",
+                                                  "remit_to")),
 ))
 GUARANTORS = FileSpec("guarantors.csv", (
     _req("guarantor_id", _GID), _req("practice_id", _PID), _req("kind", one_of(GUARANTOR_KINDS)),

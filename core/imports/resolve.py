@@ -79,16 +79,19 @@ def _update(present: frozenset[str], columns: tuple[str, ...], *always: str) -> 
     return tuple(RENAMED.get(c, c) for c in columns if c in present) + always
 
 
+PRACTICE_DATA = ("address1", "address2", "city", "state", "zip", "phone", "remit_to")
+
+
 def _practices(f: ParsedFile, snap: Snapshot, world: World, problems: Problems) -> TableItems:
     seen, items = Seen(f.name, problems), []
     for r in f.rows:
         sid = r.values["practice_id"]
         if seen.duplicate(sid, r.line, "practice_id"):
             continue
-        items.append(Item(sid, r.line, {"source_id": sid, "name": r.values["name"]}, {},
-                          snap.practices.get(sid)))
+        row = {"source_id": sid, "name": r.values["name"], **_data(r, f.present, PRACTICE_DATA)}
+        items.append(Item(sid, r.line, row, {}, snap.practices.get(sid)))
         world.practices.add(sid)
-    return TableItems(f.name, items, ("name",))
+    return TableItems(f.name, items, ("name", *_update(f.present, PRACTICE_DATA)))
 
 
 def _known_practice(f: ParsedFile, r: Row, world: World, problems: Problems) -> str | None:

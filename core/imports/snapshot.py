@@ -51,7 +51,7 @@ class Snapshot:
 # The columns an import compares or needs; reading whole rows would double the time of a large re-import.
 _KEYS = ("id", "practice_id", "source_id")
 COLUMNS = {
-    "practice": ("id", "source_id", "name"),
+    "practice": ("id", "source_id", "name", "address1", "address2", "city", "state", "zip", "phone", "remit_to"),
     "guarantor": (*_KEYS, "kind", "name", "birth_date", "address1", "address2", "city", "state", "zip",
                   "phone", "billing_group", "returned_mail", "date_of_death", "responsible_party_name",
                   "responsible_party_address", "bankruptcy_filed", "bankruptcy_chapter", "bankruptcy_case",

@@ -56,6 +56,15 @@ class Practice(SQLModel, table=True):
     # SPEC 15.4: a debt first placed under this amount is never reported; or none at all
     credit_report_min_cents: int = cents(default=50_000)
     no_medical_credit_reporting: bool = False
+    # the practice profile every letter carries (SPEC 15, migration 0020): where to write, call and pay
+    address1: str | None = Field(default=None, max_length=120)
+    address2: str | None = Field(default=None, max_length=120)
+    city: str | None = Field(default=None, max_length=60)
+    state: str | None = Field(default=None, max_length=20)
+    zip: str | None = Field(default=None, max_length=12)
+    phone: str | None = Field(default=None, max_length=30)
+    remit_to: str | None = Field(default=None, max_length=200)  # payments go here; blank: the address above
+    letter_due_days: int = 30  # a letter's due date is its date plus these days
     version: int = 1
 
 

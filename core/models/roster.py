@@ -192,6 +192,7 @@ class LetterQueue(SQLModel, table=True):
     run_id: int | None = None
     printed_date: dt.date | None = None
     printed_by: str | None = Field(default=None, max_length=64)
+    superseded_date: dt.date | None = None  # a later letter of the account replaced it unprinted (0020)
     file_id: int | None = fk("roster_file.id", nullable=True, index=False)
 
 

@@ -15,7 +15,6 @@ name to import:
 from core.practices import due_practices
 from core.roster.admin import (
     DEFAULT_STATUSES,
-    MERGE_FIELDS,
     SETTING_RULES,
     ensure_defaults,
     find_loop,
@@ -33,7 +32,9 @@ from core.roster.admin import (
     update_settings,
 )
 from core.roster.explain import explain_account
+from core.roster.letter_content import MERGE_FIELDS
 from core.roster.letters import list_queue, print_letters
+from core.roster.letters import preview as letters_preview
 from core.roster.population import PopulateResult, populate
 from core.roster.population import examples as populate_examples
 from core.roster.turnovers import TurnoverResult, turnover
@@ -74,6 +75,7 @@ __all__ = [
     "find_loop",
     "guarantor_by_source",
     "guarantor_ids",
+    "letters_preview",
     "list_queue",
     "plan_alert",
     "populate",

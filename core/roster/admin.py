@@ -39,6 +39,7 @@ from core.models.roster import (
 )
 from core.money import format_display, format_percent, parse_percent
 from core.practices import find_practice, practice_by_id
+from core.roster.letter_content import MERGE_FIELDS
 from core.security import Actor, require
 from core.uow import UnitOfWork
 
@@ -58,35 +59,36 @@ DEFAULT_STATUSES: list[tuple[str, str, int | None, str | None, str | None]] = [
     ("PP", "Partial Payment", 30, "3", "Partial Payment"),
 ]
 
+# The letters' text between the greeting and the signature. The letter around it (letterhead,
+# addressee, account number, amount due and due date, plan terms, how to pay, payment stub) is
+# printed by core.roster.letter_pdf for every letter, whatever the template says.
 DEFAULT_LETTERS: dict[str, str] = {
     "Past Due Reminder": (
-        "{date}\n\nDear {guarantor_name},\n\nOur records show a past-due balance of {balance} on your "
-        "account with {practice_name}. If you have already sent your payment, thank you. Otherwise "
-        "please pay the balance or call our office to arrange a payment plan.\n\nSincerely,\n"
-        "{practice_name} Billing Office"),
+        "Dear {guarantor_name},\n\nOur records show a past-due balance of {balance} on your account with "
+        "{practice_name}. If you have already sent your payment, thank you. Otherwise please pay the amount "
+        "due by {due_date}, or call us to arrange a payment plan.\n\nSincerely,\n{practice_name} Billing Office"),
     "Second Notice": (
-        "{date}\n\nDear {guarantor_name},\n\nThis is our second notice: your balance of {balance} "
-        "with {practice_name} is seriously past due. Please pay it now or call us to discuss a "
-        "payment arrangement.\n\nSincerely,\n{practice_name} Billing Office"),
+        "Dear {guarantor_name},\n\nThis is our second notice: your balance of {balance} with {practice_name} "
+        "is seriously past due. Please pay it by {due_date}, or call us to discuss a payment arrangement."
+        "\n\nSincerely,\n{practice_name} Billing Office"),
     "Final Notice": (
-        "{date}\n\nDear {guarantor_name},\n\nFINAL NOTICE. Your balance of {balance} with "
-        "{practice_name} remains unpaid. Unless we hear from you, your account may be referred to a "
-        "collection agency.\n\nSincerely,\n{practice_name} Billing Office"),
+        "Dear {guarantor_name},\n\nFINAL NOTICE. Your balance of {balance} with {practice_name} remains "
+        "unpaid. Unless we receive your payment or hear from you by {due_date}, your account may be referred "
+        "to a collection agency.\n\nSincerely,\n{practice_name} Billing Office"),
     "Payment Plan Confirmation": (
-        "{date}\n\nDear {guarantor_name},\n\nThank you for setting up a payment plan with "
-        "{practice_name}. Your current balance is {balance}. Please make each payment on time; a "
-        "missed payment ends the plan.\n\nSincerely,\n{practice_name} Billing Office"),
+        "Dear {guarantor_name},\n\nThank you for setting up a payment plan with {practice_name}. You agreed "
+        "to pay {installment} {frequency}; your next payment is due on {next_due_date}. Your current balance "
+        "is {balance}. Please make each payment on time; a missed payment ends the plan.\n\nSincerely,\n"
+        "{practice_name} Billing Office"),
     "Payment Plan Failed": (
-        "{date}\n\nDear {guarantor_name},\n\nWe have not received the payment due under your payment "
-        "plan with {practice_name}. Your balance is {balance}. Please call our office at once.\n\n"
-        "Sincerely,\n{practice_name} Billing Office"),
+        "Dear {guarantor_name},\n\nWe have not received the payment due under your payment plan with "
+        "{practice_name}, so the plan has ended. Your balance of {balance} is now due by {due_date}. "
+        "Please call our office at once.\n\nSincerely,\n{practice_name} Billing Office"),
     "Partial Payment": (
-        "{date}\n\nDear {guarantor_name},\n\nThank you for your recent payment. Your account with "
-        "{practice_name} still has a past-due balance of {balance}. Please pay the rest or call us "
-        "to set up a payment plan.\n\nSincerely,\n{practice_name} Billing Office"),
+        "Dear {guarantor_name},\n\nThank you for your recent payment. Your account with {practice_name} "
+        "still has a past-due balance of {balance}. Please pay the rest by {due_date}, or call us to set up "
+        "a payment plan.\n\nSincerely,\n{practice_name} Billing Office"),
 }
-MERGE_FIELDS = ("guarantor_name", "guarantor_id", "address", "balance", "date", "practice_name",
-                "status", "status_description")
 
 DEFAULT_GROUPS = [("COL", "Turned over to collections", True)]
 DEFAULT_ADJ_CODES = [("WO", "Collections write-off", "write_off"),

@@ -179,10 +179,10 @@ def recent_runs(uow: UnitOfWork, actor: Actor, practice_id: int, limit: int = 8)
 
 
 def letters_waiting(uow: UnitOfWork, actor: Actor, practice_id: int) -> list[tuple[str, str, int]]:
-    """Unprinted letters by status and template: (status, template, count)."""
+    """Letters waiting (neither printed nor superseded) by status and template: (status, template, count)."""
     require(actor, "viewer", "see the letter queue")
     rows = execute(uow, """SELECT status_code, template, COUNT(*) FROM letter_queue
-                       WHERE practice_id = :p AND printed_date IS NULL
+                       WHERE practice_id = :p AND printed_date IS NULL AND superseded_date IS NULL
                        GROUP BY status_code, template ORDER BY status_code, template""", p=practice_id).all()
     return [(r[0], r[1], int(r[2])) for r in rows]
 

@@ -32,7 +32,7 @@ from core.models.ledger import Practice
 from core.models.roster import RosterSettings
 from core.money import format_plain
 from core.practices import practice_by_id
-from core.private_files import new_private, record_file
+from core.private_files import new_private, private_folder, record_file
 from core.roster.admin import ensure_defaults
 from core.roster.sql import delinquent_lines, open_guarantor_lines
 from core.runs import latest_business_date, refuse_earlier
@@ -187,8 +187,8 @@ def _write_file(uow: UnitOfWork, practice: Practice, agency: Agency | None, line
     for r in rows:
         out.writerow([*("" if v is None else v for v in r[:10]), str(r[10]), str(r[11]), format_plain(r[12])])
     to = f"-{agency.source_id}" if agency else ""
-    return new_private(uow, out_dir, f"turnover-{practice.source_id}{to}-{as_of.isoformat()}", ".csv",
-                         buf.getvalue().encode())
+    return new_private(uow, private_folder(out_dir), f"turnover-{practice.source_id}{to}-{as_of.isoformat()}", ".csv",
+                       buf.getvalue().encode())
 
 
 def _post(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, lines: str,

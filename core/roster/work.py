@@ -18,7 +18,7 @@ from core.limits import PLAN_DAYS
 from core.models.base import saved_id
 from core.models.ledger import Guarantor, Practice
 from core.models.roster import AccountNote, PaymentPlan, RosterAccount, RosterHistory
-from core.money import format_plain
+from core.money import format_display, format_plain
 from core.roster.admin import ensure_defaults, status_map
 from core.roster.population import queue_letters
 from core.security import Actor, require
@@ -208,11 +208,12 @@ def plan_alert(uow: UnitOfWork, guarantor_id: int) -> str | None:
 
 def set_plan(uow: UnitOfWork, actor: Actor, guarantor_id: int, amount_cents: int, every_days: int,
              start: dt.date, as_of: dt.date, non_delinquent: bool = False,
-             default_status: str | None = None) -> PaymentPlan:
+             default_status: str | None = None, confirmed: bool = False) -> PaymentPlan:
     """Set up a payment plan (replacing an active one) and move the account to the plan status.
 
     A collection plan is for an account in the roster; a non-delinquent plan is for an account
-    that is not (it enters the roster at the non-delinquent plan status and stays until paid)."""
+    that is not (it enters the roster at the non-delinquent plan status and stays until paid).
+    An installment larger than the balance is most likely a typing slip: a validation warning."""
     require(actor, "collector", "set up payment plans")
     g = _guarantor(uow, guarantor_id)
     cfg = ensure_defaults(uow, g.practice_id)
@@ -232,6 +233,12 @@ def set_plan(uow: UnitOfWork, actor: Actor, guarantor_id: int, amount_cents: int
     if non_delinquent and in_roster and ra.status_code != cfg.nd_plan_status:  # type: ignore[union-attr]
         raise BadInput(f"guarantor: account {g.source_id} is in the collection roster (past due); "
                        "set up a collection plan instead", field="guarantor")
+    balance = g.ar_cents - g.escrow_cents
+    if amount_cents > balance and not confirmed:
+        raise NeedsConfirmation(Summary("Payment plan installment larger than the balance", [SummaryLine(
+            1, None, f"with an installment of {format_display(amount_cents, symbol=True)}, more than the balance "
+                     f"of {format_display(balance, symbol=True)}: the first installment would pay it all",
+            noun="plan")]))
     execute(uow, """UPDATE payment_plan SET active = FALSE, ended_date = :as_of, version = version + 1
                 WHERE guarantor_id = :g AND active = TRUE""", g=guarantor_id, as_of=as_of)
     plan = PaymentPlan(practice_id=g.practice_id, guarantor_id=guarantor_id,

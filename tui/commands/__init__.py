@@ -10,8 +10,8 @@ import importlib
 from types import ModuleType
 
 COMMAND_NAMES = ["system", "users", "audit", "imports", "precollections", "roster", "holds", "protections",
-                 "compliance", "explain", "runs", "dashboard", "agencies", "external", "exchange", "nightly",
-                 "worker", "serve", "app"]
+                 "compliance", "practice", "explain", "runs", "dashboard", "agencies", "external", "exchange",
+                 "nightly", "worker", "serve", "app"]
 
 
 def command_modules() -> list[ModuleType]:

@@ -99,6 +99,7 @@ def _register_accounts(r: Any) -> None:
     p.add_argument("--start", required=True, metavar="DATE")
     p.add_argument("--non-delinquent", action="store_true", help="a plan for an account that is not past due")
     p.add_argument("--default-status", metavar="CODE", help="status if the plan fails (else the settings')")
+    p.add_argument("--yes", action="store_true", help="go ahead past the warning (an installment above the balance)")
     p = add_command(r, "populate", cmd_populate, "populate the collection roster for the business date")
     p.add_argument("--practice", metavar="ID", help="one practice (default: every practice with the roster on)")
     from tui.commands.runclaim import CLAIM_HELP
@@ -312,7 +313,7 @@ def cmd_plan(ctx: Context) -> int:
     with ctx.uow() as uow:
         plan = roster.set_plan(uow, ctx.actor(uow), _guarantor_id(uow, ctx), amount, ctx.args.every_days, start,
                                ctx.as_of, non_delinquent=ctx.args.non_delinquent,
-                               default_status=ctx.args.default_status)
+                               default_status=ctx.args.default_status, confirmed=ctx.args.yes)
         ctx.emit_object({"plan": plan.id, "guarantor": ctx.args.guarantor, "kind": plan.kind,
                          "amount": format_plain(plan.amount_cents), "every_days": plan.every_days,
                          "start": plan.start_date.isoformat()})
@@ -490,7 +491,7 @@ def cmd_letters_list(ctx: Context) -> int:
         actor = ctx.actor(uow)
         pid = _practice_id(uow, ctx.args.practice) if ctx.args.practice else None
         rows = roster.list_queue(uow, actor, pid, False if ctx.args.unprinted else None)
-    ctx.emit(rows, ["practice", "guarantor", "status", "letter", "queued", "printed"])
+    ctx.emit(rows, ["practice", "guarantor", "status", "letter", "queued", "printed", "superseded"])
     return 0
 
 
@@ -501,5 +502,12 @@ def cmd_letters_print(ctx: Context) -> int:
         pid = _practice_id(uow, ctx.args.practice) if ctx.args.practice else None
         out = roster.print_letters(uow, actor, ctx.as_of, out=ctx.args.out, out_dir=_roster_folder(ctx),
                                    practice_id=pid)
-    ctx.emit_object(out)
+    if ctx.json:
+        ctx.emit_object(out)
+        return 0
+    print(out["message"] + (f" File: {out['file']}" if out["file"] else ""))
+    for reason, n in out["excluded"].items():
+        print(f"  excluded {reason}: {n['count']} ({n['why']}), {n['dollars']}")
+    for run in out["runs"]:
+        print(f"  tally: recoup runs show {run}")
     return 0

@@ -28,7 +28,8 @@ from core.models.roster import (
 )
 from core.money import format_percent, format_plain
 from core.roster import read as roster_read
-from core.roster.admin import MERGE_FIELDS, SETTING_RULES
+from core.roster.admin import SETTING_RULES
+from core.roster.letter_content import MERGE_FIELDS
 from core.roster.removals import remove_adjustment_code, remove_billing_group, remove_letter_template
 from tui.screens.tabbed_admin import TabbedAdminScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable, cell

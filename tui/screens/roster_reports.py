@@ -144,6 +144,7 @@ class PrintLettersScreen(RecoupScreen):
         table.add_columns("Status", "Letter", "Waiting")
         table.focus()
         self.waiting: list[tuple[str, str, int]] = []
+        self.plan: dict[str, Any] = {}
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -152,19 +153,17 @@ class PrintLettersScreen(RecoupScreen):
         def read() -> None:
             with s.uow() as u:
                 rows = roster_read.letters_waiting(u, s.actor, pid)
-            self.app.call_from_thread(self._show, rows)
+                plan = roster.letters_preview(u, s.actor, s.as_of, pid)
+            self.app.call_from_thread(self._show, rows, plan)
         self.run_worker(read, thread=True, group="letters", exclusive=True, exit_on_error=False)
 
-    def _show(self, rows: list[tuple[str, str, int]]) -> None:
-        self.waiting = rows
+    def _show(self, rows: list[tuple[str, str, int]], plan: dict[str, Any]) -> None:
+        self.waiting, self.plan = rows, plan
         table = self.query_one(DataTable)
         table.clear()
         for status, letter, n in rows:
             table.add_row(status, letter, f"{n:,}")
-        total = sum(n for *_, n in rows)
-        self.query_one("#letters-status", Static).update(
-            f"{total:,} letter(s) waiting to be printed · F2 prints them all to one PDF and marks them printed"
-            if total else "No letters are waiting to be printed.")
+        self.query_one("#letters-status", Static).update(preview_text(plan))
 
     def action_print(self) -> None:
         if not self.waiting:
@@ -178,12 +177,24 @@ class PrintLettersScreen(RecoupScreen):
 
         def done(r: Any) -> None:
             if r is not None:
-                self.app.notify(f"Printed {r['letters']} letter(s) to {r['file']}", timeout=15)
+                where = f" Printed to {r['file']}" if r["file"] else ""
+                self.app.notify(r["message"] + where, timeout=15)
                 self.action_refresh()
         self.app.push_screen(FormDialog("Print collection letters", folder_fields(), submit,
                                         values={"folder": default_folder()},
                                         hint="The PDF is written to this folder (never over an existing file)."),
                              done)
+
+
+def preview_text(plan: dict[str, Any]) -> str:
+    """What F2 will do, in the run's own tally: one letter per account, the rest superseded."""
+    if not plan["considered"]:
+        return "No letters are waiting to be printed."
+    text = (f"{plan['considered']:,} waiting: {plan['printed']:,} will print (one per account), "
+            f"{plan['superseded']:,} superseded (the account moved on)")
+    for reason, n in plan["excluded"].items():
+        text += f", {n['count']:,} held back: {reason}"
+    return " ".join([text + " · F2 prints", *plan.get("notes", [])])
 
 
 def money(cents: int) -> str:

@@ -98,15 +98,16 @@ class AccountActions:
             cfg = roster.settings(u, self.app.practice.id)
         return cfg.next_contact_days if cfg else None
 
-    def _ask(self, title: str, fields: Any, act: Callable[[Any, dict[str, Any]], Any],
-             said: Callable[[Any], str], **dialog: Any) -> None:
+    def _ask(self, title: str, fields: Any, act: Callable[..., Any],
+             said: Callable[[Any], str], confirmable: bool = False, **dialog: Any) -> None:
         """One dialog about the target account: `act(uow, values)` runs the use case in a write
-        transaction; on success `said(result)` is the notice and the list is read again."""
+        transaction (`act(uow, values, confirmed)` when it may warn first); on success
+        `said(result)` is the notice and the list is read again."""
         s = self.services
 
-        def submit(v: dict[str, Any], _: bool) -> Any:
+        def submit(v: dict[str, Any], ok: bool) -> Any:
             with s.uow(write=True) as u:
-                return act(u, v)
+                return act(u, v, ok) if confirmable else act(u, v)
 
         def done(result: Any) -> None:
             if result is not None:
@@ -140,12 +141,12 @@ class AccountActions:
             return
         s = self.services
         self._ask(f"Payment plan for {t.source_id}", plan_fields(),
-                  lambda u, v: roster.set_plan(u, s.actor, t.guarantor_id, v["amount"], v["every_days"], v["start"],
-                                               s.as_of, non_delinquent=v["non_delinquent"],
-                                               default_status=v["default_status"]),
+                  lambda u, v, ok: roster.set_plan(u, s.actor, t.guarantor_id, v["amount"], v["every_days"],
+                                                   v["start"], s.as_of, non_delinquent=v["non_delinquent"],
+                                                   default_status=v["default_status"], confirmed=ok),
                   lambda plan: f"Payment plan set up for {t.source_id}: {format_display(plan.amount_cents)} "
                                f"every {plan.every_days} days.",
-                  values={"start": s.as_of.isoformat()})
+                  confirmable=True, values={"start": s.as_of.isoformat()})
 
     def action_call(self) -> None:
         """Log a call (SPEC 15.2): a call Regulation F warns about shows the warning first; Save &

@@ -1,7 +1,7 @@
 """compliance: contact log, state time zones, ECA notices, financial assistance, placed debts (SPEC 15)
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Written by hand to match core/models/compliance.py and the new columns of core/models/ledger.py
 (Practice) and core/models/agencies.py (Agency). Columns are added with plain ALTER TABLE ... ADD
 COLUMN, so a large SQLite file is not rebuilt. The time zones of the US states, DC and the
@@ -13,7 +13,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
