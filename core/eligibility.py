@@ -320,7 +320,8 @@ def reasons(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = 
 def _insurance(subject: Subject, rules: Rules) -> list[tuple[str, str]]:
     if not rules.wait_for_insurance:
         return []
-    return [("insurance_open", f"EXISTS (SELECT 1 FROM encounter ex WHERE ex.id = {subject.encounter} "
+    # an uncorrelated set, read once per statement: a lookup of the encounter per line cost more
+    return [("insurance_open", f"{subject.encounter} IN (SELECT ex.id FROM encounter ex WHERE ex.practice_id = :el_p "
                                f"AND {insurance_open_sql('ex')})")]
 
 

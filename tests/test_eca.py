@@ -86,7 +86,7 @@ def test_an_agency_that_takes_no_eca_is_not_guarded(uow, admin, tmp_path) -> Non
 
 def test_the_notice_is_a_private_pdf_with_the_summary_and_a_30_day_deadline(uow, admin, tmp_path) -> None:
     hospital(uow, admin, dt.date(2026, 3, 15), tmp_path, call=None)
-    [pdf] = list(tmp_path.glob("eca-notice-G1-2026-03-15.pdf"))
+    [pdf] = list(tmp_path.glob("eca-notice-G1-2026-03-15_*.pdf"))
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_mode & 0o777 == 0o600
     with uow(write=False) as u:  # the words, through the function that wrote them into the PDF
         from sqlmodel import select
