@@ -22,6 +22,7 @@ from textual.screen import Screen
 from tui.keys import binding, key_display, keys_of, load_overrides
 from tui.screens.home import HomeScreen
 from tui.screens.registry import BY_ID
+from tui.typeahead import KeyGate
 
 if TYPE_CHECKING:
     from core.security import Actor
@@ -34,7 +35,7 @@ def _screens_provider() -> type[Provider]:
     return ScreensProvider
 
 
-class RecoupApp(App[None]):
+class RecoupApp(KeyGate):
     CSS_PATH = "app.tcss"
     TITLE = "Recoup"
     COMMANDS = App.COMMANDS | {_screens_provider}  # Textual's system provider: get_system_commands
@@ -74,6 +75,7 @@ class RecoupApp(App[None]):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        self._watch_screens()
         if self.services is not None:
             self._connected(self.services)
 

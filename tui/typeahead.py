@@ -1,0 +1,141 @@
+"""Type-ahead: keys typed in a burst go where they would have gone had the operator typed slowly.
+
+Why keys were lost: Textual routes a key twice. The App first forwards it to the widget focused
+*when the App reads it*; the widget's own task handles it later and, if it does not consume it,
+bubbles it back up to the App, which then runs the bindings of *whatever screen is current by
+then*. In a burst (`a Tab Tab 5`, or text then Tab over SSH) the App reads every key before the
+first one has had its effect: the Tabs and digits are sent to the list the `a` is still opening a
+form from, and come back to the App after the form was pushed but before it had mounted and
+focused its first field — so they land on nothing. The same happens to text typed while a dialog
+is opening or while a use case runs in a worker.
+
+The cure is one gate in the App (`KeyGate`): a key from the terminal is delivered only when the
+previous one has finished its whole trip (down to the focused widget, back up through every
+parent to the App's bindings), when every screen that was pushed or revealed has mounted and
+settled its focus, and when nobody holds the keys (`hold_keys`, e.g. while a use case's worker
+runs: its answer may open the dialog the next key is meant for). Keys that arrive meanwhile wait
+in order and are then delivered one by one, so each sees the screen and focus its predecessors
+left behind. Quit is never held.
+
+"Finished its trip" is found out without Textual's private state: after forwarding a key to a
+widget the gate posts a marker callback behind it to the same widget; when the marker runs there,
+the key has been consumed or bubbled to the parent's queue, so the marker hops to the parent, and
+so on up to the App. Message queues are first in, first out, so when the marker reaches the App
+the key is done. A safety timer frees the gate should a widget vanish mid-trip (never leaves the
+keyboard stuck).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+from textual.app import App
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
+
+# never held: the operator must always be able to leave
+PASS_THROUGH = frozenset({"ctrl+q", "ctrl+c"})
+# a key whose trip has not ended after this long is given up on (a widget closed under it)
+STUCK_SECONDS = 2.0
+
+
+class KeyGate(App[Any]):
+    """App mixin: holds terminal keys while the previous one, a screen change or a worker is under
+    way, and replays them in order. Subclasses call `super().__init__()` as usual."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiting: deque[events.Key] = deque()
+        self._in_flight: events.Key | None = None
+        self._holds: set[Hashable] = set()
+        self._stuck_timer: Timer | None = None
+
+    # ---- the public part: holding keys while something the next key depends on is under way ----
+
+    def hold_keys(self, token: Hashable) -> None:
+        """Keep keys waiting until `release_keys(token)` (e.g. while a use case's worker runs)."""
+        self._holds.add(token)
+
+    def release_keys(self, token: Hashable) -> None:
+        self._holds.discard(token)
+        self.call_later(self._deliver_waiting)
+
+    @property
+    def keys_waiting(self) -> int:
+        """How many typed keys are waiting (for the status line and tests)."""
+        return len(self._waiting)
+
+    # ---- the gate --------------------------------------------------------------------------------
+
+    def _watch_screens(self) -> None:
+        """Call once mounted: every pushed, popped or switched-to screen holds the keys until it
+        has composed, mounted and run the focus calls of its on_mount."""
+        self.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        token = ("screen", id(screen))
+        self.hold_keys(token)
+
+        def settled() -> None:
+            # runs on the screen after its mount and first refresh; focus() calls made in its
+            # on_mount are already queued on the App, so releasing through the App's queue comes
+            # after them
+            self.call_later(self.release_keys, token)
+
+        if not screen.call_after_refresh(settled):
+            self.release_keys(token)
+        self._arm_stuck_timer()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and event.key not in PASS_THROUGH:
+            self._waiting.append(event)
+            await self._deliver_waiting()
+            return
+        await super().on_event(event)
+
+    async def _deliver_waiting(self) -> None:
+        if self._in_flight is not None or self._holds or not self._waiting:
+            return
+        key = self._waiting.popleft()
+        target = self.focused or self.screen
+        self._in_flight = key
+        self._arm_stuck_timer()
+        await super().on_event(key)
+        if key.is_forwarded:  # sent down to the focused widget (or the screen): follow it up
+            self._follow(target, key)
+        else:  # taken by a priority binding here, or not delivered
+            self._done(key)
+
+    def _follow(self, node: MessagePump, key: events.Key) -> None:
+        """Post the marker behind `key` on `node`; when it runs, hop to the parent."""
+        parent = getattr(node, "parent", None) if node is not self else None
+        if parent is None:
+            self.call_later(self._done, key)
+            return
+        if not node.call_later(self._follow, parent, key):  # node closed: the key went with it
+            self.call_later(self._done, key)
+
+    def _done(self, key: events.Key) -> None:
+        if self._in_flight is key:
+            self._in_flight = None
+            self.call_later(self._deliver_waiting)
+
+    def _arm_stuck_timer(self) -> None:
+        if self._stuck_timer is not None:
+            self._stuck_timer.stop()
+        self._stuck_timer = self.set_timer(STUCK_SECONDS, self._unstick)
+
+    def _unstick(self) -> None:
+        """Safety net only: a screen that never settled or a key whose widget vanished."""
+        self._stuck_timer = None
+        stale = {t for t in self._holds if isinstance(t, tuple) and t and t[0] == "screen"}
+        if self._in_flight is not None or stale:
+            self._in_flight = None
+            self._holds -= stale
+            self.call_later(self._deliver_waiting)
