@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
+from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
 
 # never held: the operator must always be able to leave
 PASS_THROUGH = frozenset({"ctrl+q", "ctrl+c"})
-# a key whose trip has not ended after this long is given up on (a widget closed under it)
-STUCK_SECONDS = 2.0
+# a key, screen or worker that has not finished after this long no longer holds the keys
+STUCK_SECONDS = 3.0
 
 
 class KeyGate(App[Any]):
@@ -61,6 +62,7 @@ class KeyGate(App[Any]):
     def hold_keys(self, token: Hashable) -> None:
         """Keep keys waiting until `release_keys(token)` (e.g. while a use case's worker runs)."""
         self._holds.add(token)
+        self._arm_stuck_timer()
 
     def release_keys(self, token: Hashable) -> None:
         self._holds.discard(token)
@@ -132,10 +134,23 @@ class KeyGate(App[Any]):
         self._stuck_timer = self.set_timer(STUCK_SECONDS, self._unstick)
 
     def _unstick(self) -> None:
-        """Safety net only: a screen that never settled or a key whose widget vanished."""
+        """Safety net: a key whose widget vanished, a screen that never settled, or a worker that
+        is slow (a long apply, a locked database) — after STUCK_SECONDS without progress the keys
+        flow again, so Esc and the rest are never held hostage."""
         self._stuck_timer = None
-        stale = {t for t in self._holds if isinstance(t, tuple) and t and t[0] == "screen"}
-        if self._in_flight is not None or stale:
+        if self._in_flight is not None or self._holds:
             self._in_flight = None
-            self._holds -= stale
+            self._holds.clear()
             self.call_later(self._deliver_waiting)
+
+
+def hold_keys(node: DOMNode, token: Hashable) -> None:
+    """Hold typed keys while `node` waits on a worker whose answer the next key may be meant for
+    (a no-op in an App without the gate)."""
+    if isinstance(node.app, KeyGate):
+        node.app.hold_keys(token)
+
+
+def release_keys(node: DOMNode, token: Hashable) -> None:
+    if isinstance(node.app, KeyGate):
+        node.app.release_keys(token)

@@ -28,6 +28,7 @@ from textual.widgets import Button, DataTable, Static, TextArea
 from core.errors import BadInput, NeedsConfirmation, RecoupError, Summary, SummaryLine
 from tui.keys import binding, bindings
 from tui.protocols import services_of
+from tui.typeahead import hold_keys, release_keys
 from tui.widgets.confirm import run_use_case
 from tui.widgets.form import CriteriaForm, Field
 
@@ -191,6 +192,8 @@ class AdminTable(Vertical):
 
     def reload(self, select: str | None = None) -> None:
         s, spec, pid = services_of(self), self.spec, self.practice_id
+        token = ("admin-table", spec.id, pid)
+        hold_keys(self, token)  # Enter or Del typed now is meant for the rows being read
 
         def read() -> None:
             try:
@@ -200,8 +203,10 @@ class AdminTable(Vertical):
                     rows = spec.read(u, s.actor, pid)
             except Exception as exc:
                 self.app.call_from_thread(self._status, f"Could not read: {exc}")
+                self.app.call_from_thread(release_keys, self, token)
                 return
             self.app.call_from_thread(self._show, rows, select)
+            self.app.call_from_thread(release_keys, self, token)
 
         self.run_worker(read, thread=True, group=f"admin-{spec.id}", exclusive=True, exit_on_error=False)
 

@@ -20,6 +20,7 @@ from textual.widgets import Button, Static
 
 from core.errors import BadInput, Conflict, NeedsConfirmation, RecoupError, Refused
 from tui.keys import binding
+from tui.typeahead import hold_keys, release_keys
 from tui.widgets.warning import ValidationWarning
 
 ErrorHandler = Callable[[RecoupError], bool]   # True: handled (e.g. shown on a form field)
@@ -94,15 +95,21 @@ def run_use_case(owner: Widget, title: str, call: Callable[[bool], Any], done: C
         else:
             app.notify(f"{title}: cancelled, nothing was changed")
 
+    token = ("use-case", object())
+
     def outcome(result: Any, exc: BaseException | None) -> None:
-        if isinstance(exc, NeedsConfirmation):
-            app.push_screen(ValidationWarning(exc.summary), answered)
-        elif exc is not None:
-            failed(exc)
-        else:
-            done(result)
+        try:
+            if isinstance(exc, NeedsConfirmation):
+                app.push_screen(ValidationWarning(exc.summary), answered)
+            elif exc is not None:
+                failed(exc)
+            else:
+                done(result)
+        finally:  # keys typed meanwhile go to the warning, the message or the list, as if typed later
+            release_keys(owner, token)
 
     def start(confirmed: bool) -> None:
+        hold_keys(owner, token)
         def work() -> None:
             try:
                 result = call(confirmed)

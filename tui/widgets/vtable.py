@@ -35,6 +35,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.keys import binding
+from tui.typeahead import hold_keys, release_keys
 
 PAGE = 100
 PLACEHOLDER = "…"
@@ -136,6 +137,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._generation = 0
         self._lock = threading.Lock()
+        self._keys_token = ("vtable", object())  # this table's hold on the keys
 
     # ---- loading ------------------------------------------------------------------------------
 
@@ -147,6 +149,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if not keep_selection:
             self.selection = Selection()
         self.refresh()
+        hold_keys(self, self._keys_token)  # a key typed now is meant for the rows being read
         self.run_worker(lambda: self._load(source, generation), thread=True, group="vtable-load",
                         exclusive=True, exit_on_error=False)
 
@@ -169,11 +172,13 @@ class VirtualTable(ScrollView, can_focus=True):
         self.scroll_to(y=0, animate=False)
         self.refresh()
         self.post_message(self.Loaded(self, total))
+        release_keys(self, self._keys_token)
 
     def _failed(self, generation: int, exc: Exception) -> None:
         if generation == self._generation:
             self.loading, self.error = False, str(exc)
             self.refresh()
+            release_keys(self, self._keys_token)
 
     def _request(self, index: int) -> None:
         """Fetch page `index` unless cached or already asked for."""
@@ -281,6 +286,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def _strip(text: str, width: int, style: Style) -> Strip:
         text = text[:width].ljust(width)
         return Strip([Segment(text, style)], width)
+
+    def on_unmount(self) -> None:
+        release_keys(self, self._keys_token)
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self.total + 1)
