@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 PASS_THROUGH = frozenset({"ctrl+q", "ctrl+c"})
 # a key, screen or worker that has not finished after this long no longer holds the keys
 STUCK_SECONDS = 3.0
+# marker rounds after a key: the key itself, the message its widget posts, one more for its answer
+SETTLE_ROUNDS = 3
 
 
 class KeyGate(App[Any]):
@@ -109,18 +111,23 @@ class KeyGate(App[Any]):
         self._in_flight = key
         self._arm_stuck_timer()
         await super().on_event(key)
-        if key.is_forwarded:  # sent down to the focused widget (or the screen): follow it up
-            self._follow(target, key)
-        else:  # taken by a priority binding here, or not delivered
-            self._done(key)
+        # sent down to the focused widget (or the screen), or taken by a priority binding here:
+        # either way follow it, and what it set off, up to the App
+        self._follow(target if key.is_forwarded else self.focused or self.screen, key)
 
-    def _follow(self, node: MessagePump, key: events.Key) -> None:
-        """Post the marker behind `key` on `node`; when it runs, hop to the parent."""
+    def _follow(self, node: MessagePump, key: events.Key, rounds: int = SETTLE_ROUNDS) -> None:
+        """Post the marker behind `key` on `node`; when it runs, hop to the parent. At the App,
+        start another round from the focused widget: a key often has its effect through a message
+        its widget posts (Enter on a list: OptionSelected, RowSelected), and that message travels
+        the same way one round later — so a few rounds see it handled."""
         parent = getattr(node, "parent", None) if node is not self else None
         if parent is None:
-            self.call_later(self._done, key)
+            if rounds > 1:
+                self.call_later(self._follow, self.focused or self.screen, key, rounds - 1)
+            else:
+                self.call_later(self._done, key)
             return
-        if not node.call_later(self._follow, parent, key):  # node closed: the key went with it
+        if not node.call_later(self._follow, parent, key, rounds):  # node closed: the key went with it
             self.call_later(self._done, key)
 
     def _done(self, key: events.Key) -> None:

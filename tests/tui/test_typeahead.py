@@ -9,6 +9,7 @@ so never shows the problem. A tmux test sends a burst over a real pty.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import os
 import shutil
 import subprocess
@@ -21,9 +22,11 @@ import pytest
 from sqlalchemy import text
 from textual import events
 
-from core import agency_files, holds
-from tests.tui.data import AS_OF
+from core import agency_files, holds, security
+from db.uow import SqlUnitOfWork
+from tests.tui.data import AS_OF, build
 from tests.tui.helpers import settle
+from tui.screens.home import menu_options
 from tui.screens.precollections import PreCollectionsScreen
 from tui.screens.precollections_dialogs import AddTasksDialog, ChooseDialog
 from tui.widgets.admin_table import EditDialog
@@ -168,14 +171,18 @@ async def test_hold_dialog_burst(make_app, services, built) -> None:  # type: ig
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-def test_burst_over_a_real_pty(tmp_path: Path) -> None:
-    """One tmux send-keys: open Agencies, add an agency with two fields, F2 — all in one write."""
-    db = tmp_path / "t.db"
+def test_burst_over_a_real_pty(sqlite_engine: Any, tmp_path: Path) -> None:
+    """One tmux send-keys from the main menu: down to Pre-Collections, Enter, `a Tab Tab 5`, F2 —
+    the whole burst written to the pty at once, as SSH delivers it: the list is built with
+    Encounter balance >= 5.00."""
+    with SqlUnitOfWork(sqlite_engine) as u:
+        security.bootstrap_admin(u, getpass.getuser())
+        build(u)
+        u.commit()
+    db = sqlite_engine.url.database
     env = {**os.environ, "NO_COLOR": "1", "RECOUP_KEYS": str(tmp_path / "none.toml")}
-    recoup = [sys.executable, "-m", "tui.cli", "--db", str(db), "--as-of", "2026-11-23"]
-    subprocess.run([*recoup, "demo"], check=True, env=env, capture_output=True, timeout=600)
     session = f"typeahead-{os.getpid()}"
-    command = " ".join([*recoup, "--no-mouse"])
+    command = f"{sys.executable} -m tui.cli --db {db} --as-of {AS_OF.isoformat()} --no-mouse"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
                    check=True, env=env, cwd=Path(__file__).parents[2])
     try:
@@ -183,25 +190,27 @@ def test_burst_over_a_real_pty(tmp_path: Path) -> None:
             return subprocess.run(["tmux", "capture-pane", "-pt", session], capture_output=True,
                                   text=True).stdout
 
-        _wait_for(lambda: "Main menu" in screen() or "Recoup" in screen())
-        time.sleep(2)  # the database opens after the first paint
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-p", "Agencies", "Enter", "Insert", "PTY", "Tab",
-                        "Over a pty", "F2"], check=True)
-        from db.engine import make_engine
-        engine = make_engine(f"sqlite:///{db}")
+        _wait_for(lambda: "North Clinic" in screen(), screen)             # the database is open
+        downs = [o.id for o in menu_options() if not o.disabled].index("precollections")
+        subprocess.run(["tmux", "send-keys", "-t", session, *["Down"] * downs, "Enter", "a", "Tab", "Tab", "5",
+                        "F2"], check=True)
+        with sqlite_engine.connect() as c:
+            expected = c.execute(text("SELECT COUNT(*) FROM encounter WHERE practice_id = 1 AND ar_cents >= 500 "
+                                      "AND collections_cents = 0 AND guarantor_id IN (SELECT id FROM guarantor "
+                                      "WHERE kind = 'patient')")).scalar()
 
-        def saved() -> bool:
-            with engine.connect() as c:
-                return c.execute(text("SELECT name FROM agency WHERE source_id = 'PTY'")).scalar() == "Over a pty"
-        _wait_for(saved)
+        def built_list() -> bool:
+            with sqlite_engine.connect() as c:
+                return c.execute(text("SELECT COUNT(*) FROM precollection_task")).scalar() == expected
+        _wait_for(built_list, screen)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
 
 
-def _wait_for(check: Any, seconds: float = 60) -> None:
+def _wait_for(check: Any, screen: Any, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
             return
         time.sleep(0.25)
-    raise AssertionError("the screen never got there")
+    raise AssertionError(f"the screen never got there:\n{screen()}")

@@ -11,12 +11,13 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from core.accounts import StatementRow, TxnRow
 from core.money import format_display
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
+from tui.widgets.footer import FitFooter
 
 OTHER_TABS = bindings(("dashboard.transactions", "tab('txns')"), ("dashboard.statements", "tab('statements')"),
                       ("dashboard.collections", "tab('collections')"))
@@ -130,7 +131,7 @@ class AccountDashboard(RecoupScreen):
                 yield DataTable(cursor_type="row", id="statement-table")
             with TabPane("4 Collections", id="collections"):
                 yield VerticalScroll(Static("", id="collection-state", markup=False))
-        yield Footer(compact=True, show_command_palette=False)  # 80 columns: every key shows
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

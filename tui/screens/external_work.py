@@ -25,7 +25,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core import external, runs
 from core.errors import BadInput, Refused, counted
@@ -45,6 +45,7 @@ from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
 from tui.services import Services
 from tui.widgets.confirm import run_use_case, show_error
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
 from tui.widgets.progress import TaskProgress, run_in_background
 from tui.widgets.vtable import PAGE, Column, VirtualTable
@@ -181,7 +182,7 @@ class PlacementScreen(ExternalScreen):
         yield Static("Reading…", classes="ex-status", id="ex-status", markup=False)
         yield VirtualTable(list(self.COLUMNS), id="ex-table")
         yield TaskProgress()
-        yield Footer(compact=True, show_command_palette=False)
+        yield FitFooter()
 
     @property
     def table(self) -> VirtualTable:
@@ -396,7 +397,7 @@ class FilesScreen(ExternalScreen):
         yield Static("Files made (p previews, m marks the batch as sent)", classes="ex-status", markup=False)
         yield DataTable(cursor_type="row", id="files")
         yield TaskProgress()
-        yield Footer(compact=True, show_command_palette=False)
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

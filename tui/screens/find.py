@@ -8,7 +8,7 @@ the first one).
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core import accounts
@@ -16,6 +16,7 @@ from core.accounts import Match
 from tui.keys import bindings
 from tui.protocols import recoup_app
 from tui.screens.base import RecoupScreen
+from tui.widgets.footer import FitFooter
 
 
 class FindScreen(RecoupScreen):
@@ -35,7 +36,7 @@ class FindScreen(RecoupScreen):
         yield Input(placeholder="id or part of a name, e.g. G001 or lovelace", id="find-input")
         yield Static("Type an id or a name; Enter opens.", id="find-status", markup=False)
         yield OptionList(id="find-results")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

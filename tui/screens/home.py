@@ -71,8 +71,8 @@ class HomeScreen(Screen[Any]):
 
     async def _mount_footer(self) -> None:
         """After the first paint: the footer's widgets and styles are a tenth of a bare start."""
-        from textual.widgets import Footer
-        await self.mount(Footer())
+        from tui.widgets.footer import FitFooter
+        await self.mount(FitFooter())
         self.refresh_bindings()  # a footer fills in when the bindings are announced
 
     def _title(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core import precollections as pc
 from core.errors import RecoupError, counted
@@ -40,6 +40,7 @@ from tui.screens.precollections_dialogs import (
 )
 from tui.services import Services
 from tui.widgets.confirm import run_use_case, show_error
+from tui.widgets.footer import FitFooter
 from tui.widgets.progress import TaskProgress
 from tui.widgets.vtable import PAGE, Column, VirtualTable
 
@@ -128,7 +129,7 @@ class PreCollectionsScreen(RecoupScreen):
         yield Static("", id="pc-status", markup=False)
         yield VirtualTable(COLUMNS[self.view], id="pc-table")
         yield TaskProgress()
-        yield Footer(compact=True, show_command_palette=False)  # 80 columns: every key fits
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core import roster
 from core.money import format_display
@@ -22,6 +22,7 @@ from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog, default_folder, folder_fields, status_fields
 from tui.screens.roster_work import RosterListScreen
 from tui.widgets.confirm import run_use_case
+from tui.widgets.footer import FitFooter
 
 
 class DeadEndScreen(RosterListScreen):
@@ -131,7 +132,7 @@ class PrintLettersScreen(RecoupScreen):
         yield Header()
         yield Static("Reading the letter queue…", id="letters-status", markup=False)
         yield DataTable(cursor_type="row", id="letters-table")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
