@@ -40,7 +40,7 @@ class RecoupApp(KeyGate):
     TITLE = "Recoup"
     COMMANDS = App.COMMANDS | {_screens_provider}  # Textual's system provider: get_system_commands
     BINDINGS = [binding("app.help", "help"), binding("app.menu", "menu"), binding("app.find", "find"),
-                binding("app.quit", "quit"),
+                binding("app.quit", "quit"), binding("menu.practice", "choose_practice"),
                 # shown at the footer's right end by Textual's Footer (show_command_palette)
                 binding("app.palette", "command_palette", show=False)]
 
@@ -112,6 +112,9 @@ class RecoupApp(KeyGate):
                 self.practice = p
                 self.sub_title = p.name
                 self.notify(f"Working in {p.name}")
+                for screen in self.screen_stack:
+                    if isinstance(screen, HomeScreen) and screen.is_mounted:
+                        screen.refresh_practices()
 
     # ---- navigation ---------------------------------------------------------------------------
 
@@ -145,6 +148,28 @@ class RecoupApp(KeyGate):
             return
         title = getattr(self.screen, "TITLE_TEXT", "") or "Main menu"
         self.push_screen(HelpScreen(title, help_entries(self.screen)))
+
+    def action_choose_practice(self) -> None:
+        """Ctrl+O from any screen (the main menu answers it itself with its drop-down): a short
+        list of the practices; choosing another one goes back to the main menu, since every open
+        screen shows the old practice's figures."""
+        from tui.screens.precollections_dialogs import ChooseDialog
+        practices = self.services.practices if self.services is not None else []
+        if len(practices) < 2:
+            self.notify("There is only one practice." if practices else "There is no practice yet.")
+            return
+        current = self.practice.id if self.practice is not None else None
+        options = [(str(p.id), f"{p.name} ({p.source_id}){'  (current)' if p.id == current else ''}")
+                   for p in practices]
+
+        def chosen(value: str | None) -> None:
+            if value is None or int(value) == current:
+                return
+            self.action_menu()
+            self.set_practice(int(value))
+
+        self.push_screen(ChooseDialog("Choose the practice", options, "Open screens show one practice: "
+                                      "choosing another goes back to the main menu."), chosen)
 
     def action_menu(self) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):

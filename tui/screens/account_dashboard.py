@@ -18,6 +18,7 @@ from core.money import format_display
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.widgets.footer import FitFooter
+from tui.widgets.marked import MarkedDataTable
 
 OTHER_TABS = bindings(("dashboard.transactions", "tab('txns')"), ("dashboard.statements", "tab('statements')"),
                       ("dashboard.collections", "tab('collections')"))
@@ -123,12 +124,12 @@ class AccountDashboard(RecoupScreen):
         yield Balances()
         with TabbedContent(initial="lines"):
             with TabPane(label, id="lines"):
-                yield DataTable(cursor_type="row", id=table_id)
+                yield MarkedDataTable(cursor_type="row", id=table_id)
             with TabPane("2 Transactions", id="txns"):
-                yield DataTable(cursor_type="row", id="transactions")
+                yield MarkedDataTable(cursor_type="row", id="transactions")
             with TabPane("3 Statements", id="statements"):
                 yield Static("", id="dunning", markup=False)
-                yield DataTable(cursor_type="row", id="statement-table")
+                yield MarkedDataTable(cursor_type="row", id="statement-table")
             with TabPane("4 Collections", id="collections"):
                 yield VerticalScroll(Static("", id="collection-state", markup=False))
         yield FitFooter()

@@ -28,6 +28,7 @@ from tui.screens.base import RecoupScreen
 from tui.screens.registry import BY_ID
 from tui.widgets.bars import Bar, BarGraph
 from tui.widgets.footer import FitFooter
+from tui.widgets.marked import MarkedDataTable
 
 STATES = ("pre", "not_sent", "sent")
 SHORT = {"pre": "Pre-Collections", "not_sent": "Not Sent", "sent": "Sent"}
@@ -63,7 +64,7 @@ class CollectionsDashboardScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="top"):
-            yield DataTable(id="totals", cursor_type="row", zebra_stripes=False)
+            yield MarkedDataTable(id="totals", cursor_type="row", zebra_stripes=False)
             yield Static("", id="controls", markup=False)
         yield DataTable(id="breakdown", cursor_type="cell")
         yield Static("Computing…", id="status", markup=False)

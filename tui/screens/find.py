@@ -17,6 +17,7 @@ from tui.keys import bindings
 from tui.protocols import recoup_app
 from tui.screens.base import RecoupScreen
 from tui.widgets.footer import FitFooter
+from tui.widgets.marked import MarkedOptionList
 
 
 class FindScreen(RecoupScreen):
@@ -35,7 +36,7 @@ class FindScreen(RecoupScreen):
         yield Header()
         yield Input(placeholder="id or part of a name, e.g. G001 or lovelace", id="find-input")
         yield Static("Type an id or a name; Enter opens.", id="find-status", markup=False)
-        yield OptionList(id="find-results")
+        yield MarkedOptionList(id="find-results")
         yield FitFooter()
 
     def on_mount(self) -> None:

@@ -23,6 +23,7 @@ from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
 from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
+from tui.widgets.marked import MarkedDataTable
 
 LIMIT = 1000
 COLUMNS = ("Hold", "Kind", "Guarantor", "Enc.", "Start", "Last day", "State", "By", "Reason")
@@ -95,7 +96,7 @@ class HoldsScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="holds-summary", markup=False)
-        yield DataTable(id="holds", cursor_type="row", zebra_stripes=False)
+        yield MarkedDataTable(id="holds", cursor_type="row", zebra_stripes=False)
         yield FitFooter()
 
     def on_mount(self) -> None:

@@ -142,11 +142,12 @@ class PreCollectionsScreen(RecoupScreen):
 
     # ---- reading ------------------------------------------------------------------------------
 
-    def reload(self, keep_selection: bool = False) -> None:
+    def reload(self, keep_selection: bool = False, keep_cursor: bool = False) -> None:
         """Re-read the view (and the three totals) in workers; the keys stay responsive."""
         self.table.columns = COLUMNS[self.view]
         self.query_one(TaskProgress).start("Reading the list")
-        self.table.load(TaskSource(self.services, self.practice.id, self.filt), keep_selection=keep_selection)
+        self.table.load(TaskSource(self.services, self.practice.id, self.filt), keep_selection=keep_selection,
+                        keep_cursor=keep_cursor)
         services, practice_id = self.services, self.practice.id
 
         def read_totals() -> None:
@@ -273,7 +274,7 @@ class PreCollectionsScreen(RecoupScreen):
         what = ACTION_LABELS[action] if action else "no action"
         self.app.notify(f"Set Action: {counted(n, 'task')} now {'has' if n == 1 else 'have'} {what}. "
                         "Apply Action (F2) carries it out.")
-        self.reload()
+        self.reload(keep_cursor=True)
 
     def action_apply(self) -> None:
         s, pid = self.services, self.practice.id
@@ -307,7 +308,7 @@ class PreCollectionsScreen(RecoupScreen):
             file = f" File: {r.file.path}" if r.file is not None else ""
             batch = f" Batch {r.batch_no}." if r.batch_no is not None else ""
             self.app.notify(f"Applied: {done}.{batch}{file}", timeout=10)
-        self.reload()
+        self.reload(keep_cursor=True)
 
     # ---- spreadsheet, explain -----------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.widgets.confirm import show_error
 from tui.widgets.footer import FitFooter
+from tui.widgets.marked import MarkedDataTable
 from tui.widgets.progress import TaskProgress
 
 RUN_COLUMNS = ("Date", "Entered", "Left", "Plan fail", "Partial", "Moved", "Letters", "By")
@@ -51,7 +52,7 @@ class PopulateScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="populate-text", markup=False)
-        yield DataTable(cursor_type="row", id="runs")
+        yield MarkedDataTable(cursor_type="row", id="runs")
         yield TaskProgress()
         yield FitFooter()
 

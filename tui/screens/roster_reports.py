@@ -23,6 +23,7 @@ from tui.screens.roster_dialogs import FormDialog, default_folder, folder_fields
 from tui.screens.roster_work import RosterListScreen
 from tui.widgets.confirm import run_use_case
 from tui.widgets.footer import FitFooter
+from tui.widgets.marked import MarkedDataTable
 
 
 class DeadEndScreen(RosterListScreen):
@@ -131,7 +132,7 @@ class PrintLettersScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the letter queue…", id="letters-status", markup=False)
-        yield DataTable(cursor_type="row", id="letters-table")
+        yield MarkedDataTable(cursor_type="row", id="letters-table")
         yield FitFooter()
 
     def on_mount(self) -> None:

@@ -32,6 +32,7 @@ class FitFooter(Footer):
     """See the module docstring. Always compact; the command palette key is on F1, not here."""
 
     def __init__(self, **kwargs: Any) -> None:
+        """`show_command_palette=True` (the main menu) adds the palette key after the others."""
         kwargs.setdefault("compact", True)
         kwargs.setdefault("show_command_palette", False)
         super().__init__(**kwargs)
@@ -44,7 +45,11 @@ class FitFooter(Footer):
         navigation: list[tuple[Binding, bool, str]] = []
         first: list[tuple[Binding, bool, str]] = []
         seen: set[str] = set()
-        for node, binding, enabled, tooltip in self.screen.active_bindings.values():
+        active = self.screen.active_bindings
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING) if self.show_command_palette else None
+        for node, binding, enabled, tooltip in active.values():
+            if palette is not None and binding is palette.binding:
+                continue
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
@@ -55,6 +60,8 @@ class FitFooter(Footer):
                 (navigation if node is self.app else own).append(entry)
         out: list[tuple[Binding, bool, str]] = []
         used = 0
+        if palette is not None:
+            navigation.append((palette.binding, palette.enabled, palette.tooltip))
         for entry in [*first[:1], *own, *navigation]:
             needed = key_width(self.app.get_key_display(entry[0]), entry[0].description)
             if used + needed - GAP > width:
