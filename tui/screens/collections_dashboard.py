@@ -28,7 +28,6 @@ from tui.screens.base import RecoupScreen
 from tui.screens.registry import BY_ID
 from tui.widgets.bars import Bar, BarGraph
 from tui.widgets.footer import FitFooter
-from tui.widgets.marked import MarkedDataTable
 
 STATES = ("pre", "not_sent", "sent")
 SHORT = {"pre": "Pre-Collections", "not_sent": "Not Sent", "sent": "Sent"}
@@ -64,7 +63,7 @@ class CollectionsDashboardScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="top"):
-            yield MarkedDataTable(id="totals", cursor_type="row", zebra_stripes=False)
+            yield DataTable(id="totals", cursor_type="row", zebra_stripes=False)  # its own ">" column
             yield Static("", id="controls", markup=False)
         yield DataTable(id="breakdown", cursor_type="cell")
         yield Static("Computing…", id="status", markup=False)
@@ -132,7 +131,7 @@ class CollectionsDashboardScreen(RecoupScreen):
 
     def _show_totals(self) -> None:
         table = self.query_one("#totals", DataTable)
-        row = table.cursor_row
+        row = STATES.index(self.state)  # the cursor on the ">" row: the type the figures are for
         table.clear()
         for s in STATES:
             f = self.data.totals[s]
