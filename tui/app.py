@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import Provider
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from tui.keys import binding, key_display, keys_of, load_overrides
 from tui.screens.home import HomeScreen
@@ -76,6 +76,7 @@ class RecoupApp(KeyGate):
 
     def on_mount(self) -> None:
         self._watch_screens()
+        self.screen_change_signal.subscribe(self, self._clear_toasts_under_dialogs)
         if self.services is not None:
             self._connected(self.services)
 
@@ -103,6 +104,12 @@ class RecoupApp(KeyGate):
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen) and screen.is_mounted:
                 screen.refresh_practices()
+
+    def _clear_toasts_under_dialogs(self, screen: Screen[Any]) -> None:
+        """A dialog opening takes away the toasts of the step before, which would cover it for
+        seconds; what the dialog itself reports still shows."""
+        if isinstance(screen, ModalScreen):
+            self.clear_notifications()
 
     def set_practice(self, practice_id: int) -> None:
         if self.services is None:

@@ -10,7 +10,7 @@ from core.precollections.criteria import TaskFilter
 from tests.tui.helpers import settle, text_of
 from tui.screens.help import EVERYWHERE, SCREEN, HelpScreen
 from tui.screens.home import HomeScreen
-from tui.screens.precollections import PreCollectionsScreen
+from tui.screens.precollections import PreCollectionsScreen, views_line
 from tui.screens.precollections_dialogs import ChooseDialog, FilterDialog, describe_filter
 from tui.widgets.confirm import DiscardChanges
 from tui.widgets.form import CriteriaForm
@@ -198,3 +198,12 @@ async def test_cursor_marks_are_text(make_app, built) -> None:  # type: ignore[n
         options = app.screen.query_one(MarkedOptionList)
         rows = [options.render_line(y).text for y in range(options.option_count)]
         assert [r.startswith(MARK) for r in rows] == [i == options.highlighted for i in range(len(rows))]
+
+
+def test_the_views_header_shortens_instead_of_losing_the_sent_dollars() -> None:
+    totals = {"pre": (12_345, 123_456_789), "not_sent": (2_345, 98_765_432), "sent": (34_567, 1_234_567_890)}
+    wide = views_line(totals, "pre", 200)
+    assert "Pre-Collections" in wide and "$12,345,678.90" in wide
+    narrow = views_line(totals, "pre", 78)
+    assert len(narrow) <= 78 and "…" not in narrow
+    assert narrow.endswith("3 Sent 34,567 $12.3M ") and "[1 Pre 12,345 $1.2M]" in narrow

@@ -39,6 +39,7 @@ from tui.screens.precollections_dialogs import (
     set_action_dialog,
 )
 from tui.services import Services
+from tui.widgets.cells import fit
 from tui.widgets.confirm import run_use_case, show_error
 from tui.widgets.footer import FitFooter
 from tui.widgets.progress import TaskProgress
@@ -76,6 +77,39 @@ COLUMNS = {
              Column("agency", "Agency", 8, lambda r: r.agency or "-"),
              Column("batch", "Batch", 5, lambda r: "" if r.batch_no is None else str(r.batch_no), right=True), _ACT],
 }
+
+
+SHORT_VIEW_NAMES = {"pre": "Pre", "not_sent": "Not Sent", "sent": "Sent"}
+
+
+def views_line(totals: dict[str, tuple[int, int]], view: str, width: int) -> str:
+    """The three views with their counts and dollars, shortened rather than cut to fit `width`:
+    full names, then short names, then whole dollars — the Sent dollars at the end never drop."""
+    def line(names: dict[str, str], money: Any) -> str:
+        views = []
+        for i, v in enumerate(VIEWS, start=1):
+            n, cents = totals.get(v, (0, 0))
+            label = f"{i} {names[v]} {n:,} {money(cents)}"
+            views.append(f"[{label}]" if v == view else f" {label} ")
+        return " ".join(views)
+
+    full = line(VIEW_NAMES, lambda c: format_display(c, symbol=True))
+    short = line(SHORT_VIEW_NAMES, lambda c: format_display(c, symbol=True))
+    whole = line(SHORT_VIEW_NAMES, lambda c: "$" + format_display(c - c % 100 if c >= 0 else c, symbol=False)[:-3])
+    rounded = line(SHORT_VIEW_NAMES, _rounded_dollars)
+    return next((text for text in (full, short, whole, rounded) if len(text) <= width), fit(rounded, width))
+
+
+def _rounded_dollars(cents: int) -> str:
+    """$12.3M, $987k: the last resort of a narrow header (integer arithmetic, rounded down)."""
+    dollars = abs(cents) // 100
+    sign = "-" if cents < 0 else ""
+    if dollars >= 1_000_000:
+        tenths = dollars // 100_000
+        return f"{sign}${tenths // 10}.{tenths % 10}M"
+    if dollars >= 10_000:
+        return f"{sign}${dollars // 1000}k"
+    return f"{sign}${dollars:,}"
 
 
 class TaskSource:
@@ -166,12 +200,7 @@ class PreCollectionsScreen(RecoupScreen):
         self._status()
 
     def _status(self) -> None:
-        views = []
-        for i, v in enumerate(VIEWS, start=1):
-            n, cents = self.totals.get(v, (0, 0))
-            label = f"{i} {VIEW_NAMES[v]} {n:,} {format_display(cents, symbol=True)}"
-            views.append(f"[{label}]" if v == self.view else f" {label} ")
-        self.query_one("#pc-views", Static).update(" ".join(views))
+        self.query_one("#pc-views", Static).update(views_line(self.totals, self.view, self.size.width - 2))
         t = self.table
         count = "reading…" if t.loading else f"{t.total:,} shown"
         selected = t.selection.count(t.total)
