@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
+from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 PASS_THROUGH = frozenset({"ctrl+q", "ctrl+c"})
 # a key, screen or worker that has not finished after this long no longer holds the keys
 STUCK_SECONDS = 3.0
+PALETTE = ("palette",)
 # marker rounds after a key: the key itself, the message its widget posts, one more for its answer
 SETTLE_ROUNDS = 3
 
@@ -133,7 +135,15 @@ class KeyGate(App[Any]):
     def _done(self, key: events.Key) -> None:
         if self._in_flight is key:
             self._in_flight = None
+            if key.key == "enter" and isinstance(self.screen, CommandPalette):
+                # Textual's palette runs its choice through messages between its own widgets and
+                # then a callback: wait for it to close (the command's callback comes right after)
+                self.hold_keys(PALETTE)
             self.call_later(self._deliver_waiting)
+
+    def on_command_palette_closed(self, _: CommandPalette.Closed) -> None:
+        if PALETTE in self._holds:
+            self.call_later(self.release_keys, PALETTE)  # after the chosen command's callback
 
     def _arm_stuck_timer(self) -> None:
         if self._stuck_timer is not None:

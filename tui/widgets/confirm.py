@@ -124,7 +124,8 @@ def run_use_case(owner: Widget, title: str, call: Callable[[bool], Any], done: C
 
 
 class DiscardChanges(ModalScreen[bool]):
-    """Esc on a form the operator has edited: True leaves (the edits are lost), False goes back."""
+    """Esc on a form the operator has edited: True leaves (the edits are lost), False goes back.
+    The focus starts on "Back to the form", so Enter — like Esc — keeps the edits; F2 discards."""
 
     BINDINGS = [binding("warning.continue", "leave"), binding("screen.cancel", "stay"),
                 binding("app.help", "app.help")]
@@ -143,7 +144,7 @@ class DiscardChanges(ModalScreen[bool]):
             yield Static("Discard your changes?", classes="title", markup=False)
             yield Static("You have edited this form. Leaving now throws the edits away.", markup=False)
             with Horizontal():
-                yield Button("Discard (F2/Enter)", variant="warning", id="leave")
+                yield Button("Discard (F2)", variant="warning", id="leave")
                 yield Button("Back to the form (Esc)", id="stay")
 
     def on_mount(self) -> None:

@@ -27,7 +27,12 @@ def marked(strip: Strip) -> Strip:
 
 
 class MarkedOptionList(OptionList):
-    """An OptionList whose highlighted option starts with `>`."""
+    """An OptionList whose highlighted option starts with `>` (in a left padding of two, so the
+    marker never covers a letter)."""
+
+    DEFAULT_CSS = """
+    MarkedOptionList > .option-list--option { padding: 0 1 0 2; }
+    """
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
