@@ -207,3 +207,33 @@ def test_the_views_header_shortens_instead_of_losing_the_sent_dollars() -> None:
     narrow = views_line(totals, "pre", 78)
     assert len(narrow) <= 78 and "…" not in narrow
     assert narrow.endswith("3 Sent 34,567 $12.3M ") and "[1 Pre 12,345 $1.2M]" in narrow
+
+
+async def test_the_agencies_tab_is_read_again_when_shown(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
+    """An agency added behind the tab's back (here: by another session) is listed on showing it."""
+    from core import agency_files
+    from tests.tui.data import AS_OF
+    from tui.widgets.admin_table import AdminTable
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_screen("external_collections")
+        await settle(pilot)
+        profiles = app.screen.query_one("#profiles-table", AdminTable)
+        before = len(profiles.rows)
+        with services.uow(write=True) as u:
+            agency_files.save_agency(u, services.actor, built.practice_id, "NEW1", AS_OF, name="New One")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert len(profiles.rows) == before + 1 and "NEW1" in [profiles.spec.key(r) for r in profiles.rows]
+
+
+async def test_a_dialog_opening_clears_the_toasts_of_the_step_before(make_app, built) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(app, pilot)
+        assert app._notifications                        # "List built: …"
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FilterDialog)
+        assert not app._notifications

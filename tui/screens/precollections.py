@@ -200,7 +200,7 @@ class PreCollectionsScreen(RecoupScreen):
         self._status()
 
     def _status(self) -> None:
-        self.query_one("#pc-views", Static).update(views_line(self.totals, self.view, self.size.width - 2))
+        self.query_one("#pc-views", Static).update(views_line(self.totals, self.view, self.app.size.width - 2))
         t = self.table
         count = "reading…" if t.loading else f"{t.total:,} shown"
         selected = t.selection.count(t.total)
