@@ -76,3 +76,19 @@ def test_removing_what_is_still_named_is_refused(uow, admin, many) -> None:  # t
         remove_billing_group(u, admin, p, "TMP")
     with uow(write=False) as u:
         assert "TMP" not in {g.code for g in roster_read.billing_groups(u, p)}
+
+
+def test_past_due_is_never_more_than_the_balance(uow, admin, many) -> None:  # type: ignore[no-untyped-def]
+    """Past due is measured at the populate; a payment since lowers the balance below it, and the
+    list shows no more past due than is still owed."""
+    p, gs = many
+    with uow() as u:
+        d.pay(u, p, gs[3], 2000, d.day(71))
+        u.commit()
+    with uow(write=False) as u:
+        rows = {r.id: r for r in roster_read.roster_page(u, admin, p, d.day(72), limit=100)}
+    paid = rows[gs[3]]
+    assert paid.balance_cents == 3300 - 2000
+    assert paid.past_due_cents == paid.balance_cents
+    assert all(r.past_due_cents <= max(r.balance_cents, 0) for r in rows.values())
+    assert rows[gs[4]].past_due_cents == 3400           # untouched accounts keep their past due

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import Provider
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from tui.keys import binding, key_display, keys_of, load_overrides
 from tui.screens.home import HomeScreen
 from tui.screens.registry import BY_ID
+from tui.typeahead import KeyGate
 
 if TYPE_CHECKING:
     from core.security import Actor
@@ -34,12 +35,12 @@ def _screens_provider() -> type[Provider]:
     return ScreensProvider
 
 
-class RecoupApp(App[None]):
+class RecoupApp(KeyGate):
     CSS_PATH = "app.tcss"
     TITLE = "Recoup"
     COMMANDS = App.COMMANDS | {_screens_provider}  # Textual's system provider: get_system_commands
     BINDINGS = [binding("app.help", "help"), binding("app.menu", "menu"), binding("app.find", "find"),
-                binding("app.quit", "quit"),
+                binding("app.quit", "quit"), binding("menu.practice", "choose_practice"),
                 # shown at the footer's right end by Textual's Footer (show_command_palette)
                 binding("app.palette", "command_palette", show=False)]
 
@@ -74,6 +75,8 @@ class RecoupApp(App[None]):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        self._watch_screens()
+        self.screen_change_signal.subscribe(self, self._clear_toasts_under_dialogs)
         if self.services is not None:
             self._connected(self.services)
 
@@ -102,6 +105,12 @@ class RecoupApp(App[None]):
             if isinstance(screen, HomeScreen) and screen.is_mounted:
                 screen.refresh_practices()
 
+    def _clear_toasts_under_dialogs(self, screen: Screen[Any]) -> None:
+        """A dialog opening takes away the toasts of the step before, which would cover it for
+        seconds; what the dialog itself reports still shows."""
+        if isinstance(screen, ModalScreen):
+            self.clear_notifications()
+
     def set_practice(self, practice_id: int) -> None:
         if self.services is None:
             return
@@ -110,6 +119,9 @@ class RecoupApp(App[None]):
                 self.practice = p
                 self.sub_title = p.name
                 self.notify(f"Working in {p.name}")
+                for screen in self.screen_stack:
+                    if isinstance(screen, HomeScreen) and screen.is_mounted:
+                        screen.refresh_practices()
 
     # ---- navigation ---------------------------------------------------------------------------
 
@@ -143,6 +155,28 @@ class RecoupApp(App[None]):
             return
         title = getattr(self.screen, "TITLE_TEXT", "") or "Main menu"
         self.push_screen(HelpScreen(title, help_entries(self.screen)))
+
+    def action_choose_practice(self) -> None:
+        """Ctrl+O from any screen (the main menu answers it itself with its drop-down): a short
+        list of the practices; choosing another one goes back to the main menu, since every open
+        screen shows the old practice's figures."""
+        from tui.screens.precollections_dialogs import ChooseDialog
+        practices = self.services.practices if self.services is not None else []
+        if len(practices) < 2:
+            self.notify("There is only one practice." if practices else "There is no practice yet.")
+            return
+        current = self.practice.id if self.practice is not None else None
+        options = [(str(p.id), f"{p.name} ({p.source_id}){'  (current)' if p.id == current else ''}")
+                   for p in practices]
+
+        def chosen(value: str | None) -> None:
+            if value is None or int(value) == current:
+                return
+            self.action_menu()
+            self.set_practice(int(value))
+
+        self.push_screen(ChooseDialog("Choose the practice", options, "Open screens show one practice: "
+                                      "choosing another goes back to the main menu."), chosen)
 
     def action_menu(self) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):

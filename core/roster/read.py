@@ -108,8 +108,10 @@ def roster_page(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
               {FROM} WHERE {where} ORDER BY {desc if before is not None else order}
               LIMIT :limit OFFSET :offset"""
     rows = execute(uow, sql, **params, limit=limit, offset=offset or 0).all()
+    # past due was measured at the last populate; payments since lower the balance, and what is
+    # past due can never be more than what is still owed
     out = [RosterRow(int(r[0]), r[1], r[2], r[3] or "", r[4] or "", as_date(r[5]), int(r[6] or 0),  # type: ignore[arg-type]
-                     as_date(r[7]), int(r[8]), int(r[9]), int(r[10])) for r in rows]
+                     as_date(r[7]), min(int(r[8]), max(int(r[9]), 0)), int(r[9]), int(r[10])) for r in rows]
     return out[::-1] if before is not None else out
 
 

@@ -201,7 +201,7 @@ async def test_filter_select_unselect_and_explain(make_app, services, built) -> 
         await settle(pilot)
         assert isinstance(app.screen, FilterDialog)
         assert "Balance >=" in str(app.screen.query_one("#error-balance_min").render())
-        await pilot.press("escape")
+        await pilot.press("escape", "f2")             # the form was edited: Esc asks, F2 discards
         await settle(pilot)
         # clear the filter, explain the highlighted row
         await pilot.press("x")

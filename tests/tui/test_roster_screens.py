@@ -123,7 +123,7 @@ async def test_status_table_refusals_show_the_cores_message(make_app, services, 
         assert isinstance(app.screen, EditDialog)                           # still open, at the field
         assert "'ZZ' does not exist" in text_of(app.screen.query_one("#error-transfer_to", Static))
         assert app.focused is app.screen.query_one("#field-transfer_to", Input)
-        await pilot.press("escape")
+        await pilot.press("escape", "f2")                                   # edited: Esc asks, F2 discards
         await settle(pilot)
         assert "X9" not in status_codes(services, built)
         await _focus_row(pilot, "1")                                      # named by the settings

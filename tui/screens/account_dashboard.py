@@ -11,12 +11,14 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from core.accounts import StatementRow, TxnRow
 from core.money import format_display
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
+from tui.widgets.footer import FitFooter
+from tui.widgets.marked import MarkedDataTable
 
 OTHER_TABS = bindings(("dashboard.transactions", "tab('txns')"), ("dashboard.statements", "tab('statements')"),
                       ("dashboard.collections", "tab('collections')"))
@@ -122,15 +124,15 @@ class AccountDashboard(RecoupScreen):
         yield Balances()
         with TabbedContent(initial="lines"):
             with TabPane(label, id="lines"):
-                yield DataTable(cursor_type="row", id=table_id)
+                yield MarkedDataTable(cursor_type="row", id=table_id)
             with TabPane("2 Transactions", id="txns"):
-                yield DataTable(cursor_type="row", id="transactions")
+                yield MarkedDataTable(cursor_type="row", id="transactions")
             with TabPane("3 Statements", id="statements"):
                 yield Static("", id="dunning", markup=False)
-                yield DataTable(cursor_type="row", id="statement-table")
+                yield MarkedDataTable(cursor_type="row", id="statement-table")
             with TabPane("4 Collections", id="collections"):
                 yield VerticalScroll(Static("", id="collection-state", markup=False))
-        yield Footer(compact=True, show_command_palette=False)  # 80 columns: every key shows
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

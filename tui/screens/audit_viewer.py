@@ -15,7 +15,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core import audit
 from core.audit import AuditFilter, AuditRow
@@ -24,6 +24,7 @@ from tui.keys import binding, bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.precollections_dialogs import Dialog
 from tui.services import Services
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
 from tui.widgets.vtable import PAGE, Column, VirtualTable
 
@@ -162,7 +163,7 @@ class AuditScreen(RecoupScreen):
         yield Header()
         yield Static("", id="audit-status", markup=False)
         yield VirtualTable(COLUMNS, id="audit-table")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import Screen
 
 from tui.keys import binding
+from tui.widgets.confirm import leave_form
 
 if TYPE_CHECKING:
     from tui.services import Services
@@ -33,4 +34,5 @@ class RecoupScreen(Screen[Any]):
         self.sub_title = self.TITLE_TEXT
 
     def action_cancel(self) -> None:
-        self.app.pop_screen()
+        """Back; a settings form the operator has edited asks first."""
+        leave_form(self, self.app.pop_screen)

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.money import format_display
 from core.precollections.states import STATE_LABELS
@@ -27,6 +27,7 @@ from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.registry import BY_ID
 from tui.widgets.bars import Bar, BarGraph
+from tui.widgets.footer import FitFooter
 
 STATES = ("pre", "not_sent", "sent")
 SHORT = {"pre": "Pre-Collections", "not_sent": "Not Sent", "sent": "Sent"}
@@ -63,13 +64,13 @@ class CollectionsDashboardScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="top"):
-            yield DataTable(id="totals", cursor_type="row", zebra_stripes=False)
+            yield DataTable(id="totals", cursor_type="row", zebra_stripes=False)  # its own ">" column
             yield Static("", id="controls", markup=False)
         yield DataTable(id="breakdown", cursor_type="cell")
         yield Static("Computing…", id="status", markup=False)
         yield Static("", id="credit", markup=False)
         yield BarGraph(id="graph")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -134,7 +135,7 @@ class CollectionsDashboardScreen(RecoupScreen):
 
     def _show_totals(self) -> None:
         table = self.query_one("#totals", DataTable)
-        row = table.cursor_row
+        row = STATES.index(self.state)  # the cursor on the ">" row: the type the figures are for
         table.clear()
         for s in STATES:
             f = self.data.totals[s]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 
 from core import agency_files, external
 from core.errors import Refused
@@ -28,6 +28,7 @@ from tui.protocols import services_of
 from tui.screens.tabbed_admin import TabbedAdminScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable, cell
 from tui.widgets.confirm import run_use_case
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
 from tui.widgets.settings_form import SettingsForm
 
@@ -227,7 +228,7 @@ class ExternalAdminScreen(TabbedAdminScreen):
                 yield RulesForm(pid, id="rules")
             with TabPane("Agencies", id="agencies"):
                 yield ProfileTable(profile_spec(as_of), pid, id="profiles-table")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FitFooter()
 
     def _focus_tab(self, tab: str) -> None:
         table = "#assignment-table" if tab == "external" else "#profiles-table"

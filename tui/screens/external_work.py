@@ -25,7 +25,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core import external, runs
 from core.errors import BadInput, Refused, counted
@@ -44,8 +44,11 @@ from tui.keys import binding, bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
 from tui.services import Services
+from tui.widgets.cells import fit
 from tui.widgets.confirm import MessageDialog, run_use_case, show_error
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
+from tui.widgets.marked import MarkedDataTable
 from tui.widgets.progress import TaskProgress, run_in_background
 from tui.widgets.vtable import PAGE, Column, VirtualTable
 
@@ -181,7 +184,7 @@ class PlacementScreen(ExternalScreen):
         yield Static("Reading…", classes="ex-status", id="ex-status", markup=False)
         yield VirtualTable(list(self.COLUMNS), id="ex-table")
         yield TaskProgress()
-        yield Footer(compact=True, show_command_palette=False)
+        yield FitFooter()
 
     @property
     def table(self) -> VirtualTable:
@@ -192,9 +195,9 @@ class PlacementScreen(ExternalScreen):
         self.table.focus()
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, keep_cursor: bool = False) -> None:
         self.totals: tuple[int, int] | None = None
-        self.table.load(PlacementSource(self.services, self.practice.id, self.STATES))
+        self.table.load(PlacementSource(self.services, self.practice.id, self.STATES), keep_cursor=keep_cursor)
         s, pid, states = self.services, self.practice.id, self.STATES
 
         def read_totals() -> None:
@@ -271,7 +274,7 @@ class PlacementScreen(ExternalScreen):
             n = out["count"]
             self.app.notify(f"{title}: {n:,} line{'' if n == 1 else 's'} ({dollars(_cents(out['dollars']))}) {verb}.",
                             timeout=8)
-            self.reload()
+            self.reload(keep_cursor=True)  # on the same line, or the next when this one left the list
 
         if not agency:
             run_use_case(self, title, lambda ok: call({}, ok), done)
@@ -362,14 +365,17 @@ class PreviewDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(f"{self.title_text} (Esc closes)", classes="title", markup=False)
-            yield DataTable(cursor_type="row", id="preview-table")
+            yield MarkedDataTable(cursor_type="row", id="preview-table")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in (("Line", 8), ("Encounter", 9), ("Guarantor", 18), ("DOS", 10), ("Balance", 11)):
+        # the line id whole ("10000001-1": the agency quotes it back); names cut with an ellipsis
+        widths = {"Line": 12, "Encounter": 10, "Guarantor": 15, "DOS": 10, "Balance": 11}
+        for label, width in widths.items():
             table.add_column(label, width=width)
         for r in self.rows:
-            table.add_row(r.line, r.encounter, r.name, str(r.dos), format_display(r.balance_cents).rjust(11))
+            table.add_row(fit(r.line, 12), fit(r.encounter, 10), fit(r.name, 15), str(r.dos),
+                          format_display(r.balance_cents).rjust(11))
         table.focus()
 
     def action_close(self) -> None:
@@ -392,12 +398,12 @@ class FilesScreen(ExternalScreen):
         yield Static(_views_line(self.VIEW), classes="ex-views", markup=False)
         yield Static("Waiting for a file (c creates it, p previews) · Tab: files made", classes="ex-status",
                      markup=False)
-        yield DataTable(cursor_type="row", id="waiting")
+        yield MarkedDataTable(cursor_type="row", id="waiting")
         yield Static("Files made (p previews, m marks sent) · i imports an agency's file", classes="ex-status",
                      markup=False)
-        yield DataTable(cursor_type="row", id="files")
+        yield MarkedDataTable(cursor_type="row", id="files")
         yield TaskProgress()
-        yield Footer(compact=True, show_command_palette=False)
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

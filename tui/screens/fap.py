@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core import fap
 from core.errors import counted
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
 
 VIEWS = {"applications": ("Applications", ("App.", "Guarantor", "Received", "Complete", "Decision", "Disc. %",
@@ -53,7 +54,7 @@ class FapScreen(RecoupScreen):
         yield Header()
         yield Static("", id="fap-summary", markup=False)
         yield DataTable(id="fap", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

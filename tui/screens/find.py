@@ -8,7 +8,7 @@ the first one).
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core import accounts
@@ -16,6 +16,8 @@ from core.accounts import Match
 from tui.keys import bindings
 from tui.protocols import recoup_app
 from tui.screens.base import RecoupScreen
+from tui.widgets.footer import FitFooter
+from tui.widgets.marked import MarkedOptionList
 
 
 class FindScreen(RecoupScreen):
@@ -34,8 +36,8 @@ class FindScreen(RecoupScreen):
         yield Header()
         yield Input(placeholder="id or part of a name, e.g. G001 or lovelace", id="find-input")
         yield Static("Type an id or a name; Enter opens.", id="find-status", markup=False)
-        yield OptionList(id="find-results")
-        yield Footer()
+        yield MarkedOptionList(id="find-results")
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -12,7 +12,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from core import accounts
 from core.accounts import GuarantorFilter, GuarantorRow
@@ -22,6 +22,7 @@ from tui.keys import binding, bindings
 from tui.protocols import recoup_app
 from tui.screens.base import RecoupScreen
 from tui.services import UowFactory
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import CriteriaForm, Field
 from tui.widgets.progress import TaskProgress
 from tui.widgets.vtable import PAGE, Column, VirtualTable
@@ -109,7 +110,7 @@ class GuarantorsScreen(RecoupScreen):
         yield Static("", id="list-status", markup=False)
         yield VirtualTable(COLUMNS, id="guarantor-table")
         yield TaskProgress()
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from tui.keys import KEYMAP, binding, describe
+from tui.keys import KEYMAP, binding, key_display
+
+SCREEN, EVERYWHERE = "This screen", "Everywhere"
 
 
 @dataclass(frozen=True)
@@ -22,21 +25,41 @@ class HelpEntry:
     keys: tuple[str, ...]
     label: str
     description: str
+    group: str = SCREEN
+
+
+def is_ours(binding: Binding) -> bool:
+    """A key of Recoup's keymap, or one a widget shows in its footer — not Textual's scrolling
+    and editing keys (arrows, PgUp, Home in a list or a field), which every list has anyway."""
+    return (binding.id or "") in KEYMAP or binding.show
 
 
 def help_entries(screen: Screen[Any]) -> list[HelpEntry]:
-    """One entry per action the screen answers to, with all of its keys."""
+    """One entry per action the screen answers to, with all of its keys: this screen's actions
+    first, then the ones that work everywhere, each group sorted by its label."""
     grouped: dict[tuple[str, str], list[str]] = {}
-    texts: dict[tuple[str, str], tuple[str, str]] = {}
+    texts: dict[tuple[str, str], tuple[str, str, str]] = {}
     for key, active in screen.active_bindings.items():
         b = active.binding
+        if not is_ours(b):
+            continue
         ident = (b.id or b.action, b.action)
         grouped.setdefault(ident, []).append(key)
         action = KEYMAP.get(b.id or "")
+        group = EVERYWHERE if active.node is screen.app else SCREEN
         texts[ident] = (b.description or b.action,
-                        action.description if action else (b.tooltip or b.description or b.action))
+                        action.description if action else (b.tooltip or b.description or b.action), group)
     entries = [HelpEntry(tuple(keys), *texts[ident]) for ident, keys in grouped.items()]
-    return sorted(entries, key=lambda e: (not e.keys[0].startswith("f"), e.label.lower()))
+    return sorted(entries, key=lambda e: (e.group != SCREEN, e.label.lower(), e.keys))
+
+
+def help_key(key: str) -> str:
+    """One key as the footer writes it ("f" stays "f", "ctrl+a" is "^a", "f3" is "F3"), with the
+    Alt+Shift twins the footer leaves implied."""
+    if key.startswith("alt+shift+"):
+        return f"A-S-{key[len('alt+shift+'):]}"
+    return {"question_mark": "?", "ctrl+right": "^Right", "ctrl+left": "^Left", "down": "Down",
+            "up": "Up", "tab": "Tab"}.get(key) or key_display(key)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -50,6 +73,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen .title { text-style: bold; padding: 0 1; }
     HelpScreen VerticalScroll { height: 1fr; }
     HelpScreen .row { height: auto; }
+    HelpScreen .group { text-style: bold underline; padding: 0 1; }
     HelpScreen .keys { width: 22; padding: 0 1; text-style: bold; }
     HelpScreen .entry { width: 1fr; padding-right: 1; }
     """
@@ -63,8 +87,12 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             yield Static(f"Keys: {self.title_text}  (Esc closes)", classes="title", markup=False)
             with VerticalScroll(id="help-list"):
+                group = ""
                 for e in self.entries:
-                    keys = " / ".join(describe(k) for k in e.keys)
+                    if e.group != group:
+                        group = e.group
+                        yield Static(group, classes="group", markup=False)
+                    keys = " / ".join(help_key(k) for k in e.keys)
                     text = e.label if e.description.lower() == e.label.lower() else f"{e.label}: {e.description}"
                     with Horizontal(classes="row"):
                         yield Static(keys, classes="keys", markup=False)
@@ -78,5 +106,12 @@ class HelpScreen(ModalScreen[None]):
 
     def text(self) -> str:
         """Everything the screen lists (for tests and screen readers)."""
-        pairs = zip(self.query(".keys"), self.query(".entry"), strict=False)
-        return "\n".join(f"{k.render()} {e.render()}" for k, e in pairs)
+        lines = []
+        for static in self.query("#help-list Static"):
+            if static.has_class("group"):
+                lines.append(f"-- {static.render()}")
+            elif static.has_class("keys"):
+                lines.append(str(static.render()))
+            elif static.has_class("entry"):
+                lines[-1] += f" {static.render()}"
+        return "\n".join(lines)

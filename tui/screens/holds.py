@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core import holds
 from core.errors import counted
@@ -21,7 +21,9 @@ from tui.keys import bindings
 from tui.protocols import recoup_app
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
+from tui.widgets.marked import MarkedDataTable
 
 LIMIT = 1000
 COLUMNS = ("Hold", "Kind", "Guarantor", "Enc.", "Start", "Last day", "State", "By", "Reason")
@@ -127,8 +129,8 @@ class HoldsScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="holds-summary", markup=False)
-        yield DataTable(id="holds", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield MarkedDataTable(id="holds", cursor_type="row", zebra_stripes=False)
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from tui.keys import binding, first_key
 from tui.protocols import recoup_app
 from tui.screens.registry import SCREENS
+from tui.widgets.marked import MarkedOptionList
 
 HEADINGS = ("Patients", "Statements", "Patient Collections", "Admin")
 
@@ -60,7 +61,7 @@ class HomeScreen(Screen[Any]):
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="title", markup=False)
         yield Static("Opening the database…", id="practice-name", markup=False)
-        yield OptionList(*menu_options(), id="menu", markup=False)  # titles are text, not markup
+        yield MarkedOptionList(*menu_options(), id="menu", markup=False)  # titles are text, not markup
         yield Static(self._hint(), id="status", markup=False)
 
     def on_mount(self) -> None:
@@ -71,8 +72,8 @@ class HomeScreen(Screen[Any]):
 
     async def _mount_footer(self) -> None:
         """After the first paint: the footer's widgets and styles are a tenth of a bare start."""
-        from textual.widgets import Footer
-        await self.mount(Footer())
+        from tui.widgets.footer import FitFooter
+        await self.mount(FitFooter(show_command_palette=True))
         self.refresh_bindings()  # a footer fills in when the bindings are announced
 
     def _title(self) -> str:
@@ -118,7 +119,8 @@ class HomeScreen(Screen[Any]):
             shown[0].set_options(options)
             shown[0].value = value
             return
-        select = Select[int](options, prompt="Choose a practice", allow_blank=True, value=value,
+        # no blank entry once a practice is chosen: "Choose a practice" is not a practice
+        select = Select[int](options, prompt="Choose a practice", allow_blank=current is None, value=value,
                              id="practice", compact=True)
         self.mount(Horizontal(Label("Practice"), select, id="practice-row"), before="#menu")
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from core import practices
 from tui.screens.base import RecoupScreen
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
 from tui.widgets.settings_form import SettingsForm
 
@@ -59,7 +60,7 @@ class PracticeProfileScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ProfileForm(self.practice.id, id="profile-tab")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

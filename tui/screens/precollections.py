@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core import precollections as pc
 from core.errors import RecoupError, counted
@@ -39,7 +39,9 @@ from tui.screens.precollections_dialogs import (
     set_action_dialog,
 )
 from tui.services import Services
+from tui.widgets.cells import fit
 from tui.widgets.confirm import run_use_case, show_error
+from tui.widgets.footer import FitFooter
 from tui.widgets.progress import TaskProgress
 from tui.widgets.vtable import PAGE, Column, VirtualTable
 
@@ -75,6 +77,39 @@ COLUMNS = {
              Column("agency", "Agency", 8, lambda r: r.agency or "-"),
              Column("batch", "Batch", 5, lambda r: "" if r.batch_no is None else str(r.batch_no), right=True), _ACT],
 }
+
+
+SHORT_VIEW_NAMES = {"pre": "Pre", "not_sent": "Not Sent", "sent": "Sent"}
+
+
+def views_line(totals: dict[str, tuple[int, int]], view: str, width: int) -> str:
+    """The three views with their counts and dollars, shortened rather than cut to fit `width`:
+    full names, then short names, then whole dollars — the Sent dollars at the end never drop."""
+    def line(names: dict[str, str], money: Any) -> str:
+        views = []
+        for i, v in enumerate(VIEWS, start=1):
+            n, cents = totals.get(v, (0, 0))
+            label = f"{i} {names[v]} {n:,} {money(cents)}"
+            views.append(f"[{label}]" if v == view else f" {label} ")
+        return " ".join(views)
+
+    full = line(VIEW_NAMES, lambda c: format_display(c, symbol=True))
+    short = line(SHORT_VIEW_NAMES, lambda c: format_display(c, symbol=True))
+    whole = line(SHORT_VIEW_NAMES, lambda c: "$" + format_display(c - c % 100 if c >= 0 else c, symbol=False)[:-3])
+    rounded = line(SHORT_VIEW_NAMES, _rounded_dollars)
+    return next((text for text in (full, short, whole, rounded) if len(text) <= width), fit(rounded, width))
+
+
+def _rounded_dollars(cents: int) -> str:
+    """$12.3M, $987k: the last resort of a narrow header (integer arithmetic, rounded down)."""
+    dollars = abs(cents) // 100
+    sign = "-" if cents < 0 else ""
+    if dollars >= 1_000_000:
+        tenths = dollars // 100_000
+        return f"{sign}${tenths // 10}.{tenths % 10}M"
+    if dollars >= 10_000:
+        return f"{sign}${dollars // 1000}k"
+    return f"{sign}${dollars:,}"
 
 
 class TaskSource:
@@ -128,7 +163,7 @@ class PreCollectionsScreen(RecoupScreen):
         yield Static("", id="pc-status", markup=False)
         yield VirtualTable(COLUMNS[self.view], id="pc-table")
         yield TaskProgress()
-        yield Footer(compact=True, show_command_palette=False)  # 80 columns: every key fits
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -141,11 +176,12 @@ class PreCollectionsScreen(RecoupScreen):
 
     # ---- reading ------------------------------------------------------------------------------
 
-    def reload(self, keep_selection: bool = False) -> None:
+    def reload(self, keep_selection: bool = False, keep_cursor: bool = False) -> None:
         """Re-read the view (and the three totals) in workers; the keys stay responsive."""
         self.table.columns = COLUMNS[self.view]
         self.query_one(TaskProgress).start("Reading the list")
-        self.table.load(TaskSource(self.services, self.practice.id, self.filt), keep_selection=keep_selection)
+        self.table.load(TaskSource(self.services, self.practice.id, self.filt), keep_selection=keep_selection,
+                        keep_cursor=keep_cursor)
         services, practice_id = self.services, self.practice.id
 
         def read_totals() -> None:
@@ -164,12 +200,7 @@ class PreCollectionsScreen(RecoupScreen):
         self._status()
 
     def _status(self) -> None:
-        views = []
-        for i, v in enumerate(VIEWS, start=1):
-            n, cents = self.totals.get(v, (0, 0))
-            label = f"{i} {VIEW_NAMES[v]} {n:,} {format_display(cents, symbol=True)}"
-            views.append(f"[{label}]" if v == self.view else f" {label} ")
-        self.query_one("#pc-views", Static).update(" ".join(views))
+        self.query_one("#pc-views", Static).update(views_line(self.totals, self.view, self.app.size.width - 2))
         t = self.table
         count = "reading…" if t.loading else f"{t.total:,} shown"
         selected = t.selection.count(t.total)
@@ -272,7 +303,7 @@ class PreCollectionsScreen(RecoupScreen):
         what = ACTION_LABELS[action] if action else "no action"
         self.app.notify(f"Set Action: {counted(n, 'task')} now {'has' if n == 1 else 'have'} {what}. "
                         "Apply Action (F2) carries it out.")
-        self.reload()
+        self.reload(keep_cursor=True)
 
     def action_apply(self) -> None:
         s, pid = self.services, self.practice.id
@@ -306,7 +337,7 @@ class PreCollectionsScreen(RecoupScreen):
             file = f" File: {r.file.path}" if r.file is not None else ""
             batch = f" Batch {r.batch_no}." if r.batch_no is not None else ""
             self.app.notify(f"Applied: {done}.{batch}{file}", timeout=10)
-        self.reload()
+        self.reload(keep_cursor=True)
 
     # ---- spreadsheet, explain -----------------------------------------------------------------
 

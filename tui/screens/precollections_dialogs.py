@@ -21,7 +21,9 @@ from core.precollections.criteria import Criteria, TaskFilter
 from core.precollections.states import ACTION_LABELS
 from tui import folders
 from tui.keys import binding
+from tui.widgets.confirm import leave_form
 from tui.widgets.form import CriteriaForm, Field
+from tui.widgets.marked import MarkedOptionList
 
 STATE_CHOICES = {"pre": "pre", "not-sent": "not_sent", "sent": "sent"}
 
@@ -91,7 +93,7 @@ class Dialog(ModalScreen[Any]):
         raise NotImplementedError
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        leave_form(self, lambda: self.dismiss(None))
 
 
 # ------------------------------------------------------------------- Add Pre-Collection Tasks
@@ -190,14 +192,26 @@ class FilterDialog(Dialog):
 
 
 def describe_filter(f: TaskFilter) -> str:
+    """The filter in a few words for the status line: ranges as "age 61-90", one side as
+    "age>=91" — every field the filter holds, so a drill-down says what it shows."""
     parts = []
-    for name, label in (("balance_min", "bal>="), ("balance_max", "bal<="), ("guarantor_balance_min", "g.bal>="),
-                        ("guarantor_balance_max", "g.bal<="), ("escrow_min", "escrow>=")):
-        value = getattr(f, name)
-        if value is not None:
-            parts.append(f"{label}{format_display(value)}")
-    for name, label in (("age_min", "age>="), ("dunning_min", "dun>="), ("statement_profile", "profile "),
-                        ("guarantor", "guar "), ("action", "")):
+    for low, high, label, money in (("balance_min", "balance_max", "bal", True),
+                                    ("guarantor_balance_min", "guarantor_balance_max", "g.bal", True),
+                                    ("escrow_min", None, "escrow", True), ("age_min", "age_max", "age", False),
+                                    ("days_min", "days_max", "days", False),
+                                    ("dunning_min", "dunning_max", "dun", False),
+                                    ("statements_min", "statements_max", "stmts", False)):
+        lo, hi = getattr(f, low), getattr(f, high) if high else None
+        show = (lambda v: format_display(v)) if money else str
+        if lo is not None and hi is not None:
+            parts.append(f"{label} {show(lo)}-{show(hi)}")
+        elif lo is not None:
+            parts.append(f"{label}>={show(lo)}")
+        elif hi is not None:
+            parts.append(f"{label}<={show(hi)}")
+    if f.age_none:
+        parts.append("age none (paid)")
+    for name, label in (("statement_profile", "profile "), ("guarantor", "guar "), ("action", "")):
         value = getattr(f, name)
         if value is not None:
             parts.append(f"{label}{ACTION_LABELS.get(str(value), value) if name == 'action' else value}")
@@ -219,7 +233,7 @@ class ChooseDialog(Dialog):
     def top(self) -> ComposeResult:
         if self.hint:
             yield Static(self.hint, classes="hint", markup=False)
-        yield OptionList(*(Option(label, id=value) for value, label in self.options), id="choices")
+        yield MarkedOptionList(*(Option(label, id=value) for value, label in self.options), id="choices")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -284,7 +298,7 @@ class ApplyDialog(Dialog):
         total = sum(n for _, n in self.pending)
         yield Static("Every task with the action set is applied, selected or displayed or not.",
                      classes="hint", markup=False)
-        yield OptionList(Option(f"All set actions ({counted(total, 'task')})", id="*"),
+        yield MarkedOptionList(Option(f"All set actions ({counted(total, 'task')})", id="*"),
                          *(Option(f"{ACTION_LABELS[a]} ({counted(n, 'task')})", id=a) for a, n in self.pending),
                          id="choices")
 

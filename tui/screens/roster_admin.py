@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 
 from core import roster
 from core.eligibility import AGING_BASES
@@ -33,6 +33,7 @@ from core.roster.letter_content import MERGE_FIELDS
 from core.roster.removals import remove_adjustment_code, remove_billing_group, remove_letter_template
 from tui.screens.tabbed_admin import TabbedAdminScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable, cell
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
 from tui.widgets.settings_form import SettingsForm
 
@@ -240,7 +241,7 @@ class CollectionsAdminScreen(TabbedAdminScreen):
                         yield IntegrationForm(pid, id="integration-tab")
                     else:
                         yield AdminTable(TABLES[tab], pid, id=f"{tab}-table")
-        yield Footer()
+        yield FitFooter()
 
     def _focus_tab(self, tab: str) -> None:
         if tab == "integration":

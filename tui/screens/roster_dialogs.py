@@ -20,7 +20,7 @@ from textual.widgets import Button, Static
 from core.errors import BadInput, RecoupError
 from tui import folders
 from tui.keys import binding
-from tui.widgets.confirm import run_use_case
+from tui.widgets.confirm import leave_form, run_use_case
 from tui.widgets.form import CriteriaForm, Field
 
 Submit = Callable[[dict[str, Any], bool], Any]     # (values, confirmed) -> result; opens its own uow
@@ -92,7 +92,7 @@ class FormDialog(ModalScreen[Any]):
         run_use_case(self, self.TITLE_TEXT, lambda ok: submit(values, ok), self.dismiss, on_error=at_field)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        leave_form(self, lambda: self.dismiss(None))
 
 
 def note_fields(days: int | None) -> list[Field]:

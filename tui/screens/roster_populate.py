@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core import roster, runs
 from core.errors import RecoupError
@@ -26,6 +26,8 @@ from core.roster.population import PopulateResult
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.widgets.confirm import show_error
+from tui.widgets.footer import FitFooter
+from tui.widgets.marked import MarkedDataTable
 from tui.widgets.progress import TaskProgress
 
 RUN_COLUMNS = ("Date", "Entered", "Left", "Plan fail", "Partial", "Moved", "Letters", "By")
@@ -50,9 +52,9 @@ class PopulateScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="populate-text", markup=False)
-        yield DataTable(cursor_type="row", id="runs")
+        yield MarkedDataTable(cursor_type="row", id="runs")
         yield TaskProgress()
-        yield Footer()
+        yield FitFooter()
 
     run_claim: runs.RunRecord | None = None   # the populate running now for this date, in any process
     run_step = ""                              # its step, while this screen's own run reports it

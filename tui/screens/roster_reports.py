@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core import roster
 from core.money import format_display
@@ -22,7 +22,9 @@ from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog, default_folder, folder_fields, status_fields
 from tui.screens.roster_work import RosterListScreen
 from tui.widgets.confirm import run_use_case
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
+from tui.widgets.marked import MarkedDataTable
 
 
 class DeadEndScreen(RosterListScreen):
@@ -134,8 +136,8 @@ class PrintLettersScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the letter queue…", id="letters-status", markup=False)
-        yield DataTable(cursor_type="row", id="letters-table")
-        yield Footer()
+        yield MarkedDataTable(cursor_type="row", id="letters-table")
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -16,7 +16,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core import holds, roster
 from core.money import format_display
@@ -26,6 +26,7 @@ from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog, note_fields, plan_fields, status_fields
 from tui.services import Services
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
 from tui.widgets.progress import TaskProgress
 from tui.widgets.vtable import PAGE, Column, VirtualTable
@@ -213,7 +214,7 @@ class RosterListScreen(AccountActions, RecoupScreen):
         yield Static(self.hint(), id="list-hint", markup=False)
         yield VirtualTable(COLUMNS, id="roster-table")
         yield TaskProgress()
-        yield Footer()
+        yield FitFooter()
 
     def hint(self) -> str:
         return "Enter opens the account"
@@ -334,7 +335,7 @@ class AccountScreen(AccountActions, RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield VerticalScroll(Static("Loading…", id="account-text", markup=False), id="account-scroll")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -7,6 +7,7 @@ from textual.widgets import TabbedContent
 
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
+from tui.widgets.admin_table import AdminTable
 
 
 class TabbedAdminScreen(RecoupScreen):
@@ -28,6 +29,11 @@ class TabbedAdminScreen(RecoupScreen):
         self.call_after_refresh(self._focus_tab, self.INITIAL)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Read the tab's tables again (a save on another tab may have added rows to them), then
+        put the focus there."""
+        for table in event.pane.query(AdminTable):
+            if table.is_mounted:
+                table.reload()
         self._focus_tab(event.pane.id or "")
 
     def action_next_tab(self, step: int) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from core import contacts
 from tui.screens.base import RecoupScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
 
 
@@ -40,7 +41,7 @@ class TimeZonesScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield AdminTable(zone_spec(self.services.as_of), self.practice.id, id="zones-table")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

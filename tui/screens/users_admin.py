@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from core import operators
 from core.auth import PASSWORD_MIN
@@ -21,6 +21,7 @@ from core.models.security import ROLES
 from core.security import list_users
 from tui.screens.base import RecoupScreen
 from tui.widgets.admin_table import AdminSpec, AdminTable
+from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
 
 
@@ -74,7 +75,7 @@ class UsersScreen(RecoupScreen):
         yield Header()
         pid = self.practice.id if self.practice is not None else 0
         yield AdminTable(users_spec(self.seen), pid, id="users-table")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

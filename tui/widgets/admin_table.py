@@ -28,8 +28,11 @@ from textual.widgets import Button, DataTable, Static, TextArea
 from core.errors import BadInput, NeedsConfirmation, RecoupError, Summary, SummaryLine
 from tui.keys import binding, bindings
 from tui.protocols import services_of
-from tui.widgets.confirm import run_use_case
+from tui.typeahead import hold_keys, release_keys
+from tui.widgets.cells import fit
+from tui.widgets.confirm import leave_form, run_use_case
 from tui.widgets.form import CriteriaForm, Field
+from tui.widgets.marked import MarkedDataTable
 
 Row = Any
 Values = dict[str, Any]
@@ -154,7 +157,7 @@ class EditDialog(ModalScreen[bool]):
         return False
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        leave_form(self, lambda: self.dismiss(False))
 
 
 class AdminTable(Vertical):
@@ -174,7 +177,7 @@ class AdminTable(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Reading…", classes="admin-status", markup=False)
-        yield DataTable(cursor_type="row", zebra_stripes=False)
+        yield MarkedDataTable(cursor_type="row", zebra_stripes=False)
 
     @property
     def table(self) -> DataTable[Any]:
@@ -191,6 +194,8 @@ class AdminTable(Vertical):
 
     def reload(self, select: str | None = None) -> None:
         s, spec, pid = services_of(self), self.spec, self.practice_id
+        token = ("admin-table", spec.id, pid)
+        hold_keys(self, token)  # Enter or Del typed now is meant for the rows being read
 
         def read() -> None:
             try:
@@ -200,8 +205,10 @@ class AdminTable(Vertical):
                     rows = spec.read(u, s.actor, pid)
             except Exception as exc:
                 self.app.call_from_thread(self._status, f"Could not read: {exc}")
+                self.app.call_from_thread(release_keys, self, token)
                 return
             self.app.call_from_thread(self._show, rows, select)
+            self.app.call_from_thread(release_keys, self, token)
 
         self.run_worker(read, thread=True, group=f"admin-{spec.id}", exclusive=True, exit_on_error=False)
 
@@ -213,8 +220,10 @@ class AdminTable(Vertical):
         keep = select if select is not None else (self.current_key() or "")
         self.rows = rows
         table.clear()
+        widths = [w for _, w in self.spec.columns]
         for row in rows:
-            table.add_row(*self.spec.cells(row), key=self.spec.key(row))
+            table.add_row(*(fit(c, w) for c, w in zip(self.spec.cells(row), widths, strict=False)),
+                          key=self.spec.key(row))
         keys = [self.spec.key(r) for r in rows]
         if keep in keys:
             table.move_cursor(row=keys.index(keep))

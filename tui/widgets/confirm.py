@@ -14,12 +14,14 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from core.errors import BadInput, Conflict, NeedsConfirmation, RecoupError, Refused
 from tui.keys import binding
+from tui.typeahead import hold_keys, release_keys
+from tui.widgets.form import CriteriaForm
 from tui.widgets.warning import ValidationWarning
 
 ErrorHandler = Callable[[RecoupError], bool]   # True: handled (e.g. shown on a form field)
@@ -94,15 +96,21 @@ def run_use_case(owner: Widget, title: str, call: Callable[[bool], Any], done: C
         else:
             app.notify(f"{title}: cancelled, nothing was changed")
 
+    token = ("use-case", object())
+
     def outcome(result: Any, exc: BaseException | None) -> None:
-        if isinstance(exc, NeedsConfirmation):
-            app.push_screen(ValidationWarning(exc.summary), answered)
-        elif exc is not None:
-            failed(exc)
-        else:
-            done(result)
+        try:
+            if isinstance(exc, NeedsConfirmation):
+                app.push_screen(ValidationWarning(exc.summary), answered)
+            elif exc is not None:
+                failed(exc)
+            else:
+                done(result)
+        finally:  # keys typed meanwhile go to the warning, the message or the list, as if typed later
+            release_keys(owner, token)
 
     def start(confirmed: bool) -> None:
+        hold_keys(owner, token)
         def work() -> None:
             try:
                 result = call(confirmed)
@@ -113,3 +121,52 @@ def run_use_case(owner: Widget, title: str, call: Callable[[bool], Any], done: C
         owner.run_worker(work, thread=True, group=f"use-case-{title}", exit_on_error=False)
 
     start(False)
+
+
+class DiscardChanges(ModalScreen[bool]):
+    """Esc on a form the operator has edited: True leaves (the edits are lost), False goes back.
+    The focus starts on "Back to the form", so Enter — like Esc — keeps the edits; F2 discards."""
+
+    BINDINGS = [binding("warning.continue", "leave"), binding("screen.cancel", "stay"),
+                binding("app.help", "app.help")]
+    TITLE_TEXT = "Discard changes?"
+    DEFAULT_CSS = """
+    DiscardChanges { align: center middle; }
+    DiscardChanges > Vertical { width: 60; max-width: 100%; height: auto; border: thick $warning;
+        background: $surface; padding: 0 1; }
+    DiscardChanges .title { text-style: bold; }
+    DiscardChanges Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    DiscardChanges Button { margin-left: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Discard your changes?", classes="title", markup=False)
+            yield Static("You have edited this form. Leaving now throws the edits away.", markup=False)
+            with Horizontal():
+                yield Button("Discard (F2)", variant="warning", id="leave")
+                yield Button("Back to the form (Esc)", id="stay")
+
+    def on_mount(self) -> None:
+        self.query_one("#stay", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "leave")
+
+    def action_leave(self) -> None:
+        self.dismiss(True)
+
+    def action_stay(self) -> None:
+        self.dismiss(False)
+
+
+def leave_form(screen: Screen[Any], leave: Callable[[], object]) -> None:
+    """Esc on a screen or dialog with forms: leave at once when nothing was edited, else ask."""
+    if any(form.changed for form in screen.query(CriteriaForm)):
+        def answered(ok: bool | None) -> None:
+            if ok:
+                leave()
+        screen.app.push_screen(DiscardChanges(), answered)
+    else:
+        leave()

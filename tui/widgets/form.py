@@ -50,16 +50,29 @@ def parse_field(field: Field, raw: str | bool) -> Any:
     return _PARSERS[field.kind](field, text)
 
 
+# the largest amount and whole number a field takes: far above any real balance or count, far
+# below what the database's integers hold (a bigger one was a raw OverflowError, or a list that
+# stayed at "reading…" for ever)
+MONEY_MAX_CENTS = 10**13          # 100,000,000,000.00
+INT_MAX = 10**9
+
+
 def _money(field: Field, text: str) -> int:
     try:
-        return money.parse(text)
+        cents = money.parse(text)
     except money.AmountError as exc:
         raise BadInput(f"{field.label}: {exc}", field=field.name) from None
+    if abs(cents) > MONEY_MAX_CENTS:
+        raise BadInput(f"{field.label}: too large (at most {money.format_display(MONEY_MAX_CENTS)})",
+                       field=field.name)
+    return cents
 
 
 def _int(field: Field, text: str) -> int:
     if not text.lstrip("-").isdigit():
         raise BadInput(f"{field.label}: not a whole number: {text!r}", field=field.name)
+    if len(text.lstrip("-")) > len(str(INT_MAX)) or abs(int(text)) > INT_MAX:
+        raise BadInput(f"{field.label}: too large (at most {INT_MAX:,})", field=field.name)
     value = int(text)
     if field.minimum is not None and value < field.minimum:
         raise BadInput(f"{field.label}: must be at least {field.minimum}", field=field.name)
@@ -129,6 +142,15 @@ class CriteriaForm(VerticalScroll):
     def __init__(self, fields: Iterable[Field], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.fields = list(fields)
+        self._as_filled: dict[str, str | bool] = {}
+
+    def on_mount(self) -> None:
+        self._as_filled = self.raw()
+
+    @property
+    def changed(self) -> bool:
+        """Has the operator edited a field since the form was filled (Esc then asks first)?"""
+        return bool(self._as_filled) and self.raw() != self._as_filled
 
     def compose(self) -> ComposeResult:
         for f in self.fields:
@@ -157,6 +179,7 @@ class CriteriaForm(VerticalScroll):
             widget.value = value  # type: ignore[attr-defined]
             if isinstance(widget, Input) and widget.has_focus and widget.select_on_focus:
                 widget.select_all()
+        self._as_filled = self.raw()  # what was filled in is not an edit
 
     def values(self) -> dict[str, Any]:
         """Parsed values; on the first bad field, show its message, focus it, raise BadInput."""
@@ -183,6 +206,12 @@ class CriteriaForm(VerticalScroll):
         field = self.query_one(f"#field-{name}")
         field.focus()
         self.scroll_to_widget(field)
+
+    def on_descendant_focus(self, event: Any) -> None:
+        """Tab or an error moving to a field below the fold scrolls it into view (with its label)."""
+        widget = event.widget
+        target = widget.parent if widget.parent is not None and widget.parent.has_class("field") else widget
+        self.scroll_to_widget(target, animate=False)
 
     def clear_errors(self) -> None:
         for error in self.query(".error"):

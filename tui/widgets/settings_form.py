@@ -18,6 +18,7 @@ from textual.widgets import Static
 from core.errors import BadInput
 from tui.keys import binding
 from tui.protocols import services_of
+from tui.typeahead import hold_keys, release_keys
 from tui.widgets.confirm import run_use_case
 from tui.widgets.form import CriteriaForm, Field
 
@@ -65,10 +66,17 @@ class SettingsForm(Vertical):
 
     def reload(self) -> None:
         services = services_of(self)
+        token = ("settings", self.NAME, self.practice_id)
+        hold_keys(self, token)  # what is typed now must land in the fields as read, not be overwritten
 
         def read() -> None:
-            values, state = self.read(services)
+            try:
+                values, state = self.read(services)
+            except Exception:
+                self.app.call_from_thread(release_keys, self, token)
+                raise
             self.app.call_from_thread(self._show, values, state)
+            self.app.call_from_thread(release_keys, self, token)
 
         self.run_worker(read, thread=True, group=self.NAME, exclusive=True, exit_on_error=False)
 

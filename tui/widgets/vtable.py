@@ -35,6 +35,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.keys import binding
+from tui.typeahead import hold_keys, release_keys
+from tui.widgets.cells import fit
 
 PAGE = 100
 PLACEHOLDER = "…"
@@ -136,17 +138,23 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._generation = 0
         self._lock = threading.Lock()
+        self._keys_token = ("vtable", object())
+        self._keep_cursor: int | None = None  # this table's hold on the keys
 
     # ---- loading ------------------------------------------------------------------------------
 
-    def load(self, source: RowSource, keep_selection: bool = False) -> None:
-        """Show rows from `source`: count and first page in a worker; the old rows stay until then."""
+    def load(self, source: RowSource, keep_selection: bool = False, keep_cursor: bool = False) -> None:
+        """Show rows from `source`: count and first page in a worker; the old rows stay until then.
+        `keep_cursor` (a reload after an action): the cursor stays on its line number, which shows
+        the next row when the action took the highlighted one off the list."""
         self._generation += 1
+        self._keep_cursor = self.cursor if keep_cursor else None
         generation = self._generation
         self.source, self.loading, self.error = source, True, None
         if not keep_selection:
             self.selection = Selection()
         self.refresh()
+        hold_keys(self, self._keys_token)  # a key typed now is meant for the rows being read
         self.run_worker(lambda: self._load(source, generation), thread=True, group="vtable-load",
                         exclusive=True, exit_on_error=False)
 
@@ -165,15 +173,20 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pages, self._pending = ({0: first} if first else {}), set()
         self.total, self.loading = total, False
         self.virtual_size = Size(self.size.width, total + 1)
-        self.cursor = 0
-        self.scroll_to(y=0, animate=False)
+        if self._keep_cursor is not None and total:
+            self.cursor = min(self._keep_cursor, total - 1)  # scrolls to it (watch_cursor)
+        else:
+            self.cursor = 0
+            self.scroll_to(y=0, animate=False)
         self.refresh()
         self.post_message(self.Loaded(self, total))
+        release_keys(self, self._keys_token)
 
     def _failed(self, generation: int, exc: Exception) -> None:
         if generation == self._generation:
             self.loading, self.error = False, str(exc)
             self.refresh()
+            release_keys(self, self._keys_token)
 
     def _request(self, index: int) -> None:
         """Fetch page `index` unless cached or already asked for."""
@@ -248,7 +261,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self._request(index // PAGE)
             return self._strip(f"  {PLACEHOLDER}", width, Style(dim=True))
         self._prefetch(index)
-        return self._strip(self._row_text(row), width, self._row_style(index, row))
+        return self._strip(self._row_text(row, index == self.cursor), width, self._row_style(index, row))
 
     def _prefetch(self, index: int) -> None:
         page, offset = divmod(index, PAGE)
@@ -266,21 +279,27 @@ class VirtualTable(ScrollView, can_focus=True):
         return style
 
     def _header_text(self) -> str:
-        return " " + " ".join(self._cell(c.label, c) for c in self.columns)
+        return "  " + " ".join(self._cell(c.label, c) for c in self.columns)
 
-    def _row_text(self, row: Any) -> str:
-        mark = "*" if self.source is not None and self.selection.contains(self.source.row_id(row)) else " "
-        return mark + " ".join(self._cell(c.text(row), c) for c in self.columns)
+    def _row_text(self, row: Any, at_cursor: bool = False) -> str:
+        """Two marks before the cells: `>` on the cursor row, `*` on a selected one — in text, so a
+        monochrome terminal shows both."""
+        selected = self.source is not None and self.selection.contains(self.source.row_id(row))
+        return (">" if at_cursor else " ") + ("*" if selected else " ") + " ".join(
+            self._cell(c.text(row), c) for c in self.columns)
 
     @staticmethod
     def _cell(value: str, column: Column) -> str:
-        value = value if len(value) <= column.width else value[: column.width - 1] + "…"
+        value = fit(value, column.width)
         return value.rjust(column.width) if column.right else value.ljust(column.width)
 
     @staticmethod
     def _strip(text: str, width: int, style: Style) -> Strip:
         text = text[:width].ljust(width)
         return Strip([Segment(text, style)], width)
+
+    def on_unmount(self) -> None:
+        release_keys(self, self._keys_token)
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self.total + 1)
