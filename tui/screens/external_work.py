@@ -43,6 +43,7 @@ from tui import folders
 from tui.keys import binding, bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
+from tui.screens.tally import show_tally
 from tui.services import Services
 from tui.widgets.confirm import run_use_case, show_error
 from tui.widgets.form import Field
@@ -166,6 +167,8 @@ class ExternalScreen(RecoupScreen):
         files = f"; {len(r.files)} file(s) written" if r.files else ""
         self.app.notify(f"External collections run for {r.business_date}: {', '.join(parts)}{files}.", timeout=12)
         self.reload()
+        if self.is_current:
+            show_tally(self.app, r.tally)
 
 
 class PlacementScreen(ExternalScreen):

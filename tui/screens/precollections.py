@@ -38,6 +38,7 @@ from tui.screens.precollections_dialogs import (
     describe_filter,
     set_action_dialog,
 )
+from tui.screens.tally import show_tally
 from tui.services import Services
 from tui.widgets.confirm import run_use_case, show_error
 from tui.widgets.progress import TaskProgress
@@ -224,6 +225,7 @@ class PreCollectionsScreen(RecoupScreen):
                         f"{format_display(r.dollars, symbol=True)}", timeout=8)
         self.filt = TaskFilter(states=("pre",))
         self.reload()
+        show_tally(self.app, r.tally)
 
     # ---- set and apply actions ----------------------------------------------------------------
 

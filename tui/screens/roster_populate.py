@@ -25,6 +25,7 @@ from core.roster import read as roster_read
 from core.roster.population import PopulateResult
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
+from tui.screens.tally import show_tally
 from tui.widgets.confirm import show_error
 from tui.widgets.progress import TaskProgress
 
@@ -151,6 +152,8 @@ def start(app: Any, screen: PopulateScreen | None, practice_id: int, name: str) 
         elif result is not None:
             app.notify(f"Populate Collection Roster of {name} ({result.business_date}) is done: {summary(result)}.",
                        title="Roster populated", timeout=20)
+            if attached() is not None and app.screen is screen:   # the operator is watching: its tally
+                show_tally(app, result.tally)
         for shown in (attached(), app.screen):
             if isinstance(shown, PopulateScreen) and shown.is_attached and shown.practice is not None \
                     and shown.practice.id == practice_id:

@@ -21,6 +21,7 @@ from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog, default_folder, folder_fields, status_fields
 from tui.screens.roster_work import RosterListScreen
+from tui.screens.tally import show_tally
 from tui.widgets.confirm import run_use_case
 
 
@@ -111,6 +112,7 @@ class TurnOverScreen(RosterListScreen):
                 self.app.notify(f"Turned over {r.accounts} account(s), {r.written_off} written off; "
                                 f"agency file {r.file}", timeout=15)
                 self.reload()
+                show_tally(self.app, r.tally)
         how = "all approved accounts" if ids is None else f"{len(ids)} selected account(s)"
         self.app.push_screen(FormDialog(f"Turn over {how}", folder_fields(), submit,
                                         values={"folder": default_folder()},
