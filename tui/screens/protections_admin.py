@@ -63,6 +63,9 @@ def guideline_spec(as_of: Any) -> AdminSpec:
 class GuidelineTable(AdminTable):
     """Add and update; Remove says why a year stays."""
 
+    def _status(self, text: str) -> None:
+        super()._status(text.replace(" · F8 next tab", ""))   # one screen, no tabs
+
     def action_remove(self) -> None:
         self.app.notify("A year's poverty guideline is not removed: correct it with Update (Alt+U or Enter).",
                         severity="warning", timeout=8)

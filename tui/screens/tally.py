@@ -194,8 +194,8 @@ class LeftOutScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         t, r = self.tally, self.reason
         yield Header()
-        yield Static(f"Run {t.id}: {t.title}\nLeft out for {r.words} [{r.code}]: "
-                     f"{counted(r.count, 'account')}, {dollars(r.cents)}", id="left-text", markup=False)
+        yield Static(f"Run {t.id}: {t.title}\nReason: {r.words} [{r.code}] · {counted(r.count, 'account')} "
+                     f"left out, {dollars(r.cents)}", id="left-text", markup=False)
         yield AccountsTable(ACCOUNT_COLUMNS, id="left-table")
         yield Footer()
 
