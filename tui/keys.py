@@ -163,6 +163,8 @@ KEYMAP: dict[str, KeyAction] = {a.id: a for a in [
     KeyAction("runs.reload", "ctrl+r", "Reload", "Read the list again", show=False),
     KeyAction("tally.accounts", "enter", "Accounts", "Open the accounts the highlighted reason left out"),
     KeyAction("tally.guarantor", "enter", "Open", "Open the highlighted account's guarantor"),
+    KeyAction("runs.last_tally", "ctrl+t", "Tally", "The tally of the batch last run here: taken, left out by "
+              "reason, each reason's accounts"),
     KeyAction("preview.again", "f5", "Again", "Rehearse the nightly run again (writes nothing)"),
     # validation warning
     KeyAction("warning.continue", "f2", "Save & Continue", "Go ahead with everything listed",

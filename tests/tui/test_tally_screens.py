@@ -188,20 +188,30 @@ async def test_preview_refused_to_a_collector_says_so(demo_engine: Engine) -> No
         assert "supervisor" in text_of(app.screen.query_one("#preview-status"))
 
 
-async def test_populate_on_screen_opens_its_tally(demo_engine: Engine) -> None:
+def notices(app: Any) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_populate_on_screen_opens_its_tally_on_ctrl_t(demo_engine: Engine) -> None:
     app = demo_app(demo_engine, NEXT)
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_screen("populate_roster")
         await settle(pilot)
+        await pilot.press("ctrl+t")                                   # nothing run here yet
+        assert any("Batch Runs lists every run" in m for m in notices(app))
         await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, TallyScreen))
+        await wait_for(pilot, lambda: any("is done" in m for m in notices(app)))
+        done = next(m for m in notices(app) if "is done" in m)
+        assert "Ctrl+T: its tally (run " in done
+        await pilot.press("ctrl+t")
         await settle(pilot)
+        assert isinstance(app.screen, TallyScreen)
         tally = app.screen.tally
         assert tally is not None and tally.kind == "roster_populate" and tally.business_date == NEXT
         assert "roster populate" in text_of(app.screen.query_one("#tally-text"))
 
 
-async def test_external_run_on_screen_opens_its_tally(demo_engine: Engine, tmp_path: Path) -> None:
+async def test_external_run_on_screen_opens_its_tally_on_ctrl_t(demo_engine: Engine, tmp_path: Path) -> None:
     app = demo_app(demo_engine, NEXT)
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_screen("external_pending")
@@ -210,7 +220,10 @@ async def test_external_run_on_screen_opens_its_tally(demo_engine: Engine, tmp_p
         await pilot.pause()
         app.screen.query_one("#field-folder").value = str(tmp_path)
         await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, TallyScreen))
+        await wait_for(pilot, lambda: any("External collections run for" in m for m in notices(app)))
+        await settle(pilot)
+        assert any("Ctrl+T: its tally" in m for m in notices(app))
+        await pilot.press("ctrl+t")
         await settle(pilot)
         tally = app.screen.tally
         assert tally is not None and tally.kind == "external_run" and tally.business_date == NEXT

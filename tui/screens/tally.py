@@ -5,8 +5,8 @@ operator scrolls (`tallies.left_out` by offset), so a reason that kept out 100,0
 at once. Enter on an account opens its guarantor's dashboard.
 
 Every batch started on screen (Add Pre-Collection Tasks, the external run, Populate Collection
-Roster, Turn Over) opens its tally here when it ends (`show_tally`), and Batch Runs opens any
-earlier one.
+Roster, Turn Over) remembers its tally when it ends and opens it on Ctrl+T (`LastTally`), and
+Batch Runs opens any earlier one.
 """
 
 from __future__ import annotations
@@ -226,7 +226,26 @@ class LeftOutScreen(RecoupScreen):
         self.run_worker(find, thread=True, group="left-out-open", exclusive=True, exit_on_error=False)
 
 
-def show_tally(app: Any, tally: tallies.TallyView | None) -> None:
-    """After a batch on screen: its tally, at once."""
-    if tally is not None:
-        app.push_screen(TallyScreen(tally.id))
+class LastTally:
+    """What a screen that starts a batch adds: Ctrl+T opens the tally of the batch it last ran
+    (the notification of the batch's end says so). A mixin of RecoupScreen subclasses, which
+    list `LAST_TALLY` in their BINDINGS."""
+
+    last_tally: tallies.TallyView | None = None
+
+    def remember_tally(self, tally: tallies.TallyView | None) -> str:
+        """Keep the batch's tally; the words its notification ends with."""
+        if tally is None:
+            return ""
+        self.last_tally = tally
+        return f" Ctrl+T: its tally (run {tally.id})."
+
+    def action_last_tally(self) -> None:
+        screen: Any = self
+        if self.last_tally is None:
+            screen.app.notify("No batch has run from this screen yet: Admin > Batch Runs lists every run.")
+            return
+        screen.app.push_screen(TallyScreen(self.last_tally.id))
+
+
+LAST_TALLY = binding("runs.last_tally", "last_tally")
