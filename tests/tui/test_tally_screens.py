@@ -14,6 +14,7 @@ from core import protections, tallies
 from core.practices import find_practice, practice_by_id
 from tests.tui.helpers import settle, text_of
 from tests.tui.tally_data import DEMO_DAY, NEXT, demo_app, demo_services
+from tests.tui.test_roster_screens import messages, wait_until
 from tui.screens.batch_runs import BatchRunsScreen
 from tui.screens.guarantor import GuarantorScreen
 from tui.screens.nightly_preview import PreviewScreen
@@ -42,14 +43,6 @@ def read(engine: Engine, fn: Any, *args: Any, **kw: Any) -> Any:
 
 def guidelines(engine: Engine) -> list[Any]:
     return read(engine, lambda u, _actor: protections.guidelines(u))
-
-
-async def wait_for(pilot: Any, cond: Any, tries: int = 500) -> None:
-    for _ in range(tries):
-        if cond():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached")
 
 
 async def open_runs(pilot: Any) -> BatchRunsScreen:
@@ -188,20 +181,16 @@ async def test_preview_refused_to_a_collector_says_so(demo_engine: Engine) -> No
         assert "supervisor" in text_of(app.screen.query_one("#preview-status"))
 
 
-def notices(app: Any) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
 async def test_populate_on_screen_opens_its_tally_on_ctrl_t(demo_engine: Engine) -> None:
     app = demo_app(demo_engine, NEXT)
     async with app.run_test(size=(80, 24)) as pilot:
         app.open_screen("populate_roster")
         await settle(pilot)
         await pilot.press("ctrl+t")                                   # nothing run here yet
-        assert any("Batch Runs lists every run" in m for m in notices(app))
+        assert any("Batch Runs lists every run" in m for m in messages(app))
         await pilot.press("f2")
-        await wait_for(pilot, lambda: any("is done" in m for m in notices(app)))
-        done = next(m for m in notices(app) if "is done" in m)
+        await wait_until(pilot, lambda: any("is done" in m for m in messages(app)))
+        done = next(m for m in messages(app) if "is done" in m)
         assert "Ctrl+T: its tally (run " in done
         await pilot.press("ctrl+t")
         await settle(pilot)
@@ -220,9 +209,9 @@ async def test_external_run_on_screen_opens_its_tally_on_ctrl_t(demo_engine: Eng
         await pilot.pause()
         app.screen.query_one("#field-folder").value = str(tmp_path)
         await pilot.press("f2")
-        await wait_for(pilot, lambda: any("External collections run for" in m for m in notices(app)))
+        await wait_until(pilot, lambda: any("External collections run for" in m for m in messages(app)))
         await settle(pilot)
-        assert any("Ctrl+T: its tally" in m for m in notices(app))
+        assert any("Ctrl+T: its tally" in m for m in messages(app))
         await pilot.press("ctrl+t")
         await settle(pilot)
         tally = app.screen.tally
