@@ -18,6 +18,7 @@ from tests.tui.test_roster_screens import messages, wait_until
 from tui.screens.batch_runs import BatchRunsScreen
 from tui.screens.guarantor import GuarantorScreen
 from tui.screens.nightly_preview import PreviewScreen
+from tui.screens.precollections import PreCollectionsScreen
 from tui.screens.protections_admin import ProtectionsScreen
 from tui.screens.tally import LeftOutScreen, TallyScreen
 from tui.widgets.vtable import PAGE, VirtualTable
@@ -264,3 +265,27 @@ async def test_protections_screen_guidelines_and_practice_settings(demo_engine: 
         assert (now.wait_for_insurance, now.income_threshold_pct) == (not was.wait_for_insurance, 150)
         await pilot.press("escape")
         assert not isinstance(app.screen, ProtectionsScreen)
+
+
+async def test_add_pre_collection_tasks_on_screen_opens_its_tally_on_ctrl_t(demo_engine: Engine) -> None:
+    app = demo_app(demo_engine, NEXT)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_screen("precollections")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        for _ in range(2):                                            # any validation warning: Save & Continue
+            if not isinstance(app.screen, PreCollectionsScreen):
+                await pilot.press("f2")
+                await settle(pilot)
+        assert isinstance(app.screen, PreCollectionsScreen)
+        built = next(m for m in messages(app) if m.startswith("List built"))
+        assert "Ctrl+T: its tally (run " in built
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        tally = app.screen.tally
+        assert isinstance(app.screen, TallyScreen) and tally is not None
+        assert (tally.kind, tally.business_date, tally.practice) == ("precollections_add", NEXT, "DEMO-FAM")
+        assert f"(run {tally.id})" in built
