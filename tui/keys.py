@@ -166,6 +166,16 @@ KEYMAP: dict[str, KeyAction] = {a.id: a for a in [
     KeyAction("audit.clear_filter", "x", "Clear", "Clear the filter", show=False),
     KeyAction("audit.open", "enter", "Detail", "The highlighted entry in full, with before and after"),
     KeyAction("audit.reload", "ctrl+r", "Reload", "Read the trail again", show=False),
+    # batch runs, their tallies and the nightly preview (SPEC 14)
+    KeyAction("runs.open", "enter", "Tally", "Open the highlighted run's tally: taken by group, left out by reason"),
+    KeyAction("runs.kind", "k", "Kind", "Show one kind of batch; again: the next kind, then every kind"),
+    KeyAction("runs.preview", "p", "Preview", "Nightly preview: what tonight's run would do, writing nothing"),
+    KeyAction("runs.reload", "ctrl+r", "Reload", "Read the list again", show=False),
+    KeyAction("tally.accounts", "enter", "Accounts", "Open the accounts the highlighted reason left out"),
+    KeyAction("tally.guarantor", "enter", "Open", "Open the highlighted account's guarantor"),
+    KeyAction("runs.last_tally", "ctrl+t", "Tally", "The tally of the batch last run here: taken, left out by "
+              "reason, each reason's accounts"),
+    KeyAction("preview.again", "f5", "Again", "Rehearse the nightly run again (writes nothing)"),
     # validation warning
     KeyAction("warning.continue", "f2", "Save & Continue", "Go ahead with everything listed",
               fallback="enter"),

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from core import accounts, security
 from db.uow import SqlUnitOfWork
 from tests.tui.data import AS_OF, Built, build
+from tests.tui.tally_data import demo_engine, demo_template  # noqa: F401  (fixtures: the small demo)
 from tui.app import RecoupApp
 from tui.services import Services
 
@@ -25,8 +26,8 @@ def built(sqlite_engine: Engine) -> Built:
 
 @pytest.fixture
 def services(sqlite_engine: Engine, built: Built) -> Services:
-    def uow(write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(sqlite_engine, write=write)
+    def uow(write: bool = False, rehearsal: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(sqlite_engine, write=write, rehearsal=rehearsal)
     with uow() as u:
         practices = accounts.list_practices(u)
         actor = security.authenticate(u, "tester")

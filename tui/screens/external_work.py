@@ -43,6 +43,7 @@ from tui import folders
 from tui.keys import binding, bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog
+from tui.screens.tally import LAST_TALLY, LastTally
 from tui.services import Services
 from tui.widgets.cells import fit
 from tui.widgets.confirm import MessageDialog, run_use_case, show_error
@@ -109,12 +110,12 @@ _NOTE = Column("note", "Note", 9, _note)
 
 # --- the shared parts ------------------------------------------------------------------------------
 
-class ExternalScreen(RecoupScreen):
+class ExternalScreen(LastTally, RecoupScreen):
     """What the three work screens share: views 1/2/3, run now (F9), reload."""
 
     VIEW = ""
-    BINDINGS = bindings(("ext.run", "run_now"), ("ext.reload", "reload"), ("ext.view_pending", "view(0)"),
-                        ("ext.view_posted", "view(1)"), ("ext.view_files", "view(2)"))
+    BINDINGS = [*bindings(("ext.run", "run_now"), ("ext.reload", "reload"), ("ext.view_pending", "view(0)"),
+                          ("ext.view_posted", "view(1)"), ("ext.view_files", "view(2)")), LAST_TALLY]
     DEFAULT_CSS = """
     ExternalScreen .ex-views { height: 1; padding: 0 1; }
     ExternalScreen .ex-status { height: 1; padding: 0 1; background: $panel; }
@@ -167,7 +168,9 @@ class ExternalScreen(RecoupScreen):
         if st["release"][0]:
             parts.append(f"released {st['release'][0]:,}")
         files = f"; {len(r.files)} file(s) written" if r.files else ""
-        self.app.notify(f"External collections run for {r.business_date}: {', '.join(parts)}{files}.", timeout=12)
+        tally = self.remember_tally(r.tally)
+        self.app.notify(f"External collections run for {r.business_date}: {', '.join(parts)}{files}.{tally}",
+                        timeout=12)
         self.reload()
 
 

@@ -38,6 +38,7 @@ from tui.screens.precollections_dialogs import (
     describe_filter,
     set_action_dialog,
 )
+from tui.screens.tally import LAST_TALLY, LastTally
 from tui.services import Services
 from tui.widgets.cells import fit
 from tui.widgets.confirm import run_use_case, show_error
@@ -137,12 +138,12 @@ class TaskSource:
         return row.task
 
 
-class PreCollectionsScreen(RecoupScreen):
+class PreCollectionsScreen(LastTally, RecoupScreen):
     TITLE_TEXT = "Pre-Collections"
-    BINDINGS = bindings(("pc.apply", "apply"), ("pc.add", "add_tasks"), ("pc.set_action", "set_action"),
-                        ("pc.filter", "filter"), ("pc.spreadsheet", "spreadsheet"), ("pc.explain", "explain"),
-                        ("pc.clear_filter", "clear_filter"), ("pc.view_pre", "view('pre')"),
-                        ("pc.view_not_sent", "view('not_sent')"), ("pc.view_sent", "view('sent')"))
+    BINDINGS = [*bindings(("pc.apply", "apply"), ("pc.add", "add_tasks"), ("pc.set_action", "set_action"),
+                          ("pc.filter", "filter"), ("pc.spreadsheet", "spreadsheet"), ("pc.explain", "explain"),
+                          ("pc.clear_filter", "clear_filter"), ("pc.view_pre", "view('pre')"),
+                          ("pc.view_not_sent", "view('not_sent')"), ("pc.view_sent", "view('sent')")), LAST_TALLY]
     DEFAULT_CSS = """
     PreCollectionsScreen #pc-views { height: 1; padding: 0 1; }
     PreCollectionsScreen #pc-status { height: 1; padding: 0 1; background: $panel; }
@@ -252,7 +253,7 @@ class PreCollectionsScreen(RecoupScreen):
     def _built(self, r: pc.BuildResult) -> None:
         self.app.notify(f"List built: {r.added:,} added, {r.returned:,} back with their old task numbers, "
                         f"{r.dropped:,} dropped; {r.on_list:,} in Pre-Collections, "
-                        f"{format_display(r.dollars, symbol=True)}", timeout=8)
+                        f"{format_display(r.dollars, symbol=True)}.{self.remember_tally(r.tally)}", timeout=8)
         self.filt = TaskFilter(states=("pre",))
         self.reload()
 

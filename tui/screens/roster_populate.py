@@ -25,6 +25,7 @@ from core.roster import read as roster_read
 from core.roster.population import PopulateResult
 from tui.keys import bindings
 from tui.screens.base import RecoupScreen
+from tui.screens.tally import LAST_TALLY, LastTally
 from tui.widgets.confirm import show_error
 from tui.widgets.footer import FitFooter
 from tui.widgets.marked import MarkedDataTable
@@ -41,9 +42,9 @@ def summary(r: PopulateResult) -> str:
                       f"letters queued {r.letters}"])
 
 
-class PopulateScreen(RecoupScreen):
+class PopulateScreen(LastTally, RecoupScreen):
     TITLE_TEXT = "Populate Roster"
-    BINDINGS = bindings(("roster.run", "populate"), ("roster.refresh", "refresh"))
+    BINDINGS = [*bindings(("roster.run", "populate"), ("roster.refresh", "refresh")), LAST_TALLY]
     DEFAULT_CSS = """
     PopulateScreen #populate-text { height: auto; padding: 0 1; }
     PopulateScreen #runs { height: 1fr; }
@@ -151,8 +152,10 @@ def start(app: Any, screen: PopulateScreen | None, practice_id: int, name: str) 
                 show_error(app.screen, error)
             app.notify(f"Populate Collection Roster of {name} failed: {error}", severity="error", timeout=15)
         elif result is not None:
-            app.notify(f"Populate Collection Roster of {name} ({result.business_date}) is done: {summary(result)}.",
-                       title="Roster populated", timeout=20)
+            shown = attached()
+            more = shown.remember_tally(result.tally) if shown is not None else ""
+            app.notify(f"Populate Collection Roster of {name} ({result.business_date}) is done: {summary(result)}."
+                       f"{more}", title="Roster populated", timeout=20)
         for shown in (attached(), app.screen):
             if isinstance(shown, PopulateScreen) and shown.is_attached and shown.practice is not None \
                     and shown.practice.id == practice_id:

@@ -21,6 +21,7 @@ from tui.keys import bindings
 from tui.screens.base import RecoupScreen
 from tui.screens.roster_dialogs import FormDialog, default_folder, folder_fields, status_fields
 from tui.screens.roster_work import RosterListScreen
+from tui.screens.tally import LAST_TALLY, LastTally
 from tui.widgets.confirm import run_use_case
 from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
@@ -87,12 +88,12 @@ class ReviewScreen(RosterListScreen):
         return done
 
 
-class TurnOverScreen(RosterListScreen):
+class TurnOverScreen(LastTally, RosterListScreen):
     """Turn over to agency: the approved accounts; F2 turns them over after the warning."""
 
     VIEW = "approved"
     TITLE_TEXT = "Turn Over to Agency"
-    BINDINGS = bindings(("roster.run", "turnover"), ("roster.refresh", "refresh"))
+    BINDINGS = [*bindings(("roster.run", "turnover"), ("roster.refresh", "refresh")), LAST_TALLY]
 
     def hint(self) -> str:
         return "Approved accounts · F2 turns over the selected (else all) after a warning"
@@ -113,7 +114,7 @@ class TurnOverScreen(RosterListScreen):
         def done(r: Any) -> None:
             if r is not None:
                 self.app.notify(f"Turned over {r.accounts} account(s), {r.written_off} written off; "
-                                f"agency file {r.file}", timeout=15)
+                                f"agency file {r.file}.{self.remember_tally(r.tally)}", timeout=15)
                 self.reload()
         how = "all approved accounts" if ids is None else f"{len(ids)} selected account(s)"
         fields = [*folder_fields(), Field("agency", "Agency", max_length=40)]
