@@ -34,6 +34,8 @@ _QUEUE = "recoup.audit.pending"
 SEAL = "audit.seal"
 ROTATE = "audit.rotate_key"
 COVER = "audit.cover"
+UPGRADE = "audit.upgrade"
+RESTARTS = (SEAL, ROTATE, UPGRADE)  # entries after which the chain vouches for every row afresh
 
 
 def _canonical(value: Any) -> str | None:
@@ -168,7 +170,7 @@ def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
         queue.insert(0, _system_entry(uow, SEAL, {"plain_entries_before": head.id}))
     if not queue:
         queue.append(_system_entry(uow, COVER, {}))
-    restart = any(e.action in (SEAL, ROTATE) for e in queue)
+    restart = any(e.action in RESTARTS for e in queue)
     prev = head.hash if head is not None else GENESIS
     for i, e in enumerate(queue):
         if e.action == ROTATE:
@@ -212,13 +214,19 @@ def rotate_key(uow: UnitOfWork, actor: Actor) -> str:
     return new
 
 
-def seal(uow: UnitOfWork) -> bool:
-    """Key the chain of a database written before it was keyed (`recoup init` on an upgrade): the
-    first keyed entry vouches for every entry and row before it. False when nothing was needed."""
+def seal(uow: UnitOfWork, upgraded: bool = False) -> bool:
+    """After `recoup init`: key the chain of a database written before it was keyed (the first
+    keyed entry vouches for every entry and row before it); after a schema upgrade of a keyed
+    one, vouch afresh for what the migrations changed (they write outside any unit of work).
+    False when nothing was needed."""
     head = _head(uow)
-    if head is None or head.key_id is not None:
+    if head is None or (head.key_id is not None and not upgraded):
         return False
-    _pending(uow)
+    if head.key_id is not None:
+        queue = _pending(uow)
+        queue.append(_system_entry(uow, UPGRADE, {}))
+    else:
+        _pending(uow)
     uow.commit()
     return True
 
