@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import tempfile
 from pathlib import Path
 
@@ -21,6 +20,7 @@ def _services(db: Path):  # type: ignore[no-untyped-def]
     from core import accounts, security
     from db.engine import make_engine
     from db.uow import SqlUnitOfWork
+    from tui.commands.context import os_login
     from tui.services import Services
 
     engine = make_engine(f"sqlite:///{db}")
@@ -31,7 +31,7 @@ def _services(db: Path):  # type: ignore[no-untyped-def]
     with uow() as u:
         practices = accounts.list_practices(u)
         counts = {p.id: accounts.count_guarantors(u, p.id, accounts.GuarantorFilter()) for p in practices}
-        actor = security.authenticate(u, getpass.getuser())
+        actor = security.authenticate(u, os_login())
     biggest = max(practices, key=lambda p: counts[p.id])
     return Services(uow, actor, AS_OF, [biggest] + [p for p in practices if p is not biggest])
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from core import audit
+from core import audit, tallies
 from core.errors import BadInput, Conflict
 from core.models.agencies import FILE_FORMATS, Agency
 from core.models.base import saved_id
@@ -180,6 +180,9 @@ def export(uow: UnitOfWork, actor: Actor, practice: Practice, agency: Agency, wh
                         business_date=as_of, created_at=uow.now())
     uow.session.add(record)
     uow.session.flush()
+    counter = tallies.Counter(uow, "agency_file", saved_id(practice), as_of, actor.name, f"agency_file {record.id}")
+    counter.took(f"rows for {agency.source_id}", written.rows, written.total_cents)
+    counter.finish()
     audit.record(uow, actor.name, "agency.file", "agency_file", [record.id], None,
                  {"agency": agency.source_id, "batch": batch_no, "rows": written.rows,
                   "dollars": format_plain(written.total_cents), "sha256": written.sha256,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.holds import any_hold_sql, held_days_sql
+from core.models.holds import HOLD_KINDS
 from core.models.ledger import AGING_BASES, Practice
 from core.protections import (
     AGENCY_ONLY,
@@ -247,9 +248,16 @@ def account_held_days(rules: Rules, since: str, guarantor: str) -> str:
 def account_protected(guarantor: str, rules: Rules, agency: bool) -> str:
     """SQL: the guarantor is protected on :el_d (an uncorrelated set, computed once per statement);
     `agency` adds the income exemption, which only stops placement and turnover."""
+    return _protected_in(guarantor, " OR ".join(sql for _kind, sql in _protections(rules, agency)))
+
+
+def _protections(rules: Rules, agency: bool) -> list[tuple[str, str]]:
     checks = protected_sql(rules.income, "gx")
-    protected = " OR ".join(checks[k] for k in PROTECTIONS if k not in AGENCY_ONLY or agency)
-    return f"{guarantor} IN (SELECT gx.id FROM guarantor gx WHERE gx.practice_id = :el_p AND ({protected}))"
+    return [(k, checks[k]) for k in PROTECTIONS if k not in AGENCY_ONLY or agency]
+
+
+def _protected_in(guarantor: str, condition: str) -> str:
+    return f"{guarantor} IN (SELECT gx.id FROM guarantor gx WHERE gx.practice_id = :el_p AND ({condition}))"
 
 
 def on_hold(subject: Subject) -> str:
@@ -271,10 +279,61 @@ def exclusions(me: Workflow, subject: Subject, rules: Rules, agency: bool | None
     found = _on_hold(subject) if rules.any_holds else []
     found.append(("protected", account_protected(subject.guarantor, rules,
                                                  me in AGENCY_WORKFLOWS if agency is None else agency)))
-    if rules.wait_for_insurance:
-        found.append(("insurance_open", f"EXISTS (SELECT 1 FROM encounter ex WHERE ex.id = {subject.encounter} "
-                                        f"AND {insurance_open_sql('ex')})"))
-    return found
+    return found + _insurance(subject, rules)
+
+
+def reasons(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[tuple[str, str]]:
+    """`exclusions` one kind at a time (`hold:dispute`, `protected:minor`, `insurance_open`), in
+    the same order, for the tallies: a batch keeps its one condition per reason in its WHERE and
+    names the kind only for the accounts it left out."""
+    found = []
+    if rules.any_holds:
+        for kind in HOLD_KINDS:
+            on = f"{_HELD} AND h.kind = '{kind}'"
+            found.append((f"hold:{kind}",
+                          f"({subject.guarantor} IN (SELECT h.guarantor_id {on} AND h.encounter_id IS NULL) OR "
+                          f"{subject.encounter} IN (SELECT h.encounter_id {on} AND h.encounter_id IS NOT NULL))"))
+    protections = _protections(rules, me in AGENCY_WORKFLOWS if agency is None else agency)
+    found += [(f"protected:{kind}", _protected_in(subject.guarantor, sql)) for kind, sql in protections]
+    return found + _insurance(subject, rules)
+
+
+def _insurance(subject: Subject, rules: Rules) -> list[tuple[str, str]]:
+    if not rules.wait_for_insurance:
+        return []
+    return [("insurance_open", f"EXISTS (SELECT 1 FROM encounter ex WHERE ex.id = {subject.encounter} "
+                               f"AND {insurance_open_sql('ex')})")]
+
+
+def held_on_record(guarantor: str, encounter: str, at: str, day: str) -> str:
+    """SQL: a hold already on record at time `at` covered the subject on business date `day` (its
+    guarantor's account, or its encounter; pass encounter "NULL" for account holds only), and no
+    release recorded by then had ended it. `recoup verify` asks this of every line a batch took:
+    a hold placed (or back-dated) after the batch does not make the batch wrong."""
+    return f"""EXISTS (SELECT 1 FROM hold hh WHERE hh.guarantor_id = {guarantor}
+        AND (hh.encounter_id IS NULL OR hh.encounter_id = {encounter}) AND hh.created_at <= {at}
+        AND hh.start_date <= {day} AND (hh.end_date IS NULL OR hh.end_date >= {day})
+        AND NOT EXISTS (SELECT 1 FROM hold_release hr WHERE hr.hold_id = hh.id AND hr.created_at <= {at}
+                        AND hr.released_on <= {day}))"""
+
+
+def protected_on_record(guarantor: str, at: str) -> list[tuple[str, str]]:
+    """(reason, SQL) per protection the guarantor row `guarantor` has on :el_d (params of
+    protection_params) by facts unchanged since time `at` (their last change is stamped by the
+    database). For `recoup verify`: a protection recorded after a batch is not held against it.
+    The income exemption is left out: its guideline and threshold are not kept by date."""
+    unchanged = f"({guarantor}.protections_at IS NULL OR {guarantor}.protections_at <= {at})"
+    return [(f"protected:{kind}", f"({sql} AND {unchanged})")
+            for kind, sql in protected_sql(None, guarantor).items() if kind not in AGENCY_ONLY]
+
+
+def insurance_open_on_record(encounter: str, practice: str, at: str) -> str:
+    """SQL: the encounter's insurance status said open or appeal, unchanged since `at`, while its
+    practice waited for insurance, unchanged since `at` too (for `recoup verify`; an open insurance
+    balance is not kept by date, so only the status is checked)."""
+    return (f"({practice}.wait_for_insurance = TRUE AND ({practice}.rules_at IS NULL OR {practice}.rules_at <= {at}) "
+            f"AND {encounter}.insurance_status IN ('open', 'appeal') "
+            f"AND ({encounter}.insurance_at IS NULL OR {encounter}.insurance_at <= {at}))")
 
 
 def collectable(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None) -> list[str]:

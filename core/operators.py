@@ -10,7 +10,7 @@ from core import audit
 from core.errors import BadInput, Refused
 from core.models.audit import AuditEntry
 from core.models.security import Operator
-from core.security import Actor, require
+from core.security import Actor, keep_an_admin, require
 from core.uow import UnitOfWork
 
 
@@ -22,6 +22,7 @@ def set_active(uow: UnitOfWork, actor: Actor, name: str, active: bool,
     op = uow.session.exec(select(Operator).where(Operator.name == name)).first()
     if op is None:
         raise BadInput(f"name: no operator {name!r}", field="name")
+    keep_an_admin(uow, op, op.role, active)
     if name == actor.name and not active:
         raise Refused("you may not disable yourself; ask another admin")
     if op.role == "support" and not actor.can("support"):
@@ -75,6 +76,8 @@ def save_user(uow: UnitOfWork, actor: Actor, name: str, role: str, active: bool 
             raise Refused(f"{actor.name} ({actor.role}) may not change a support operator")
     if role == "support":
         require(actor, "support", "grant the support role")
+    if op is not None:
+        keep_an_admin(uow, op, role, active)
     if name == actor.name and (not active or role != actor.role):
         raise Refused("you may not disable yourself or change your own role; ask another admin")
     before = {"role": op.role, "active": op.active} if op is not None else None

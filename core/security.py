@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core import audit
 from core.errors import BadInput, Refused
@@ -34,12 +34,33 @@ def require(actor: Actor, role: str, what: str) -> None:
 
 
 def authenticate(uow: UnitOfWork, name: str) -> Actor:
-    """The operator with this name, or one clear refusal if there is none (or it is disabled)."""
+    """The operator with this name, or one clear refusal: not an operator, or disabled."""
     op = uow.session.exec(select(Operator).where(Operator.name == name)).first()
-    if op is None or not op.active:
+    if op is None:
         raise Refused(f"{name!r} is not a Recoup operator here; ask an admin to run "
                       f"'recoup users add {name} --role collector'")
+    if not op.active:
+        raise Refused(f"{name!r} is disabled in Recoup; ask an admin to run 'recoup users enable {name}'")
     return Actor(op.name, op.role)
+
+
+def keep_an_admin(uow: UnitOfWork, op: Operator, role: str, active: bool) -> None:
+    """The last active admin may be neither demoted nor disabled (SPEC 17): nobody would be left
+    to manage operators. Under the "operators" lock, so two admins demoting each other at once
+    cannot both see the other one still there."""
+    if not (op.active and _is_admin(op.role)) or (active and _is_admin(role)):
+        return
+    uow.lock("operators")
+    admins = [r for r in ROLES if _is_admin(r)]
+    other = uow.session.exec(select(Operator.id).where(Operator.active).where(Operator.name != op.name)
+                             .where(col(Operator.role).in_(admins)).limit(1)).first()
+    if other is None:
+        raise Refused(f"{op.name} is the only admin: make another operator an admin first "
+                      "(an admin may be neither demoted nor disabled while no other is left)")
+
+
+def _is_admin(role: str) -> bool:
+    return ROLES.index(role) >= ROLES.index("admin")
 
 
 def has_operators(uow: UnitOfWork) -> bool:
@@ -71,6 +92,7 @@ def add_user(uow: UnitOfWork, actor: Actor, name: str, role: str) -> None:
     else:
         if op.role == "support" and not actor.can("support"):
             raise Refused(f"{actor.name} ({actor.role}) may not change a support operator")
+        keep_an_admin(uow, op, role, True)
         op.role, op.active, op.version = role, True, op.version + 1
     uow.session.add(op)
     audit.record(uow, actor.name, "users.add" if before is None else "users.update", "operator",

@@ -14,7 +14,7 @@ from typing import Any
 from core import external, precollections, roster
 from core.explain import Target, Verdict, find_target
 from core.money import format_plain
-from core.practices import find_practice
+from core.practices import find_practice, practice_by_id
 from core.security import Actor
 from core.uow import UnitOfWork
 
@@ -28,10 +28,11 @@ class Explained:
     verdicts: list[Verdict]
 
 
-def explain(uow: UnitOfWork, actor: Actor, practice: str | None, as_of: dt.date, *, guarantor: str | None = None,
-            encounter: str | None = None) -> Explained:
-    """Why each workflow may or may not take the guarantor's (or the encounter's) balance on `as_of`."""
-    p = find_practice(uow, practice)
+def explain(uow: UnitOfWork, actor: Actor, practice: str | int | None, as_of: dt.date, *,
+            guarantor: str | None = None, encounter: str | None = None) -> Explained:
+    """Why each workflow may or may not take the guarantor's (or the encounter's) balance on `as_of`.
+    `practice`: the practice system's id (the command line), or the database id (the dashboards)."""
+    p = practice_by_id(uow, practice) if isinstance(practice, int) else find_practice(uow, practice)
     t: Target = find_target(uow, actor, p, as_of, guarantor=guarantor, encounter=encounter)
     verdicts = [precollections.explain_reasons(uow, t), external.explain_lines(uow, t), roster.explain_account(uow, t)]
     return Explained(p.source_id, t.guarantor.source_id, t.encounter.source_id if t.encounter else None, as_of,

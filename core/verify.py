@@ -7,6 +7,7 @@ a stream), so verify stays fast on a million encounters.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,9 +15,21 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from core import audit, audit_cover
-from core.eligibility import WORKFLOWS, Workflow, held_by, join_holder, moved_to_collections_by, of_line
+from core.eligibility import (
+    WORKFLOWS,
+    Workflow,
+    held_by,
+    held_on_record,
+    insurance_open_on_record,
+    join_holder,
+    moved_to_collections_by,
+    of_line,
+    protected_on_record,
+)
 from core.ledger import LINE_BALANCE_SQL, bucket_sum
 from core.money import format_plain
+from core.protections import protection_params
+from core.sql import as_date
 from core.uow import UnitOfWork
 
 PROBLEMS_SHOWN = 20
@@ -297,10 +310,67 @@ def check_collections_held(uow: UnitOfWork) -> Check:
     return c
 
 
+# What each batch took, from its own history: what, business_date, guarantor_id, encounter_id, at.
+TAKEN = {
+    "Pre-Collections build": """SELECT 'encounter ' || e.source_id AS what, h.business_date, e.guarantor_id,
+        h.encounter_id, h.at FROM precollection_history h JOIN precollection_run r ON r.id = h.run_id
+        JOIN encounter e ON e.id = h.encounter_id WHERE r.kind = 'build' AND h.to_state = 'pre'""",
+    "external selection": """SELECT 'service line ' || l.source_id AS what, h.business_date, x.guarantor_id,
+        x.encounter_id, h.at FROM external_history h JOIN external_placement x ON x.id = h.placement_id
+        JOIN service_line l ON l.id = x.line_id WHERE h.step = 'select'""",
+    "roster entry or turnover": """SELECT 'guarantor ' || g.source_id AS what, h.business_date, h.guarantor_id,
+        CAST(NULL AS BIGINT) AS encounter_id, h.at FROM roster_history h JOIN guarantor g ON g.id = h.guarantor_id
+        WHERE h.reason IN ('enter', 'turnover')""",
+}
+
+
+def check_taken_while_held(uow: UnitOfWork) -> Check:
+    """No batch took a balance that a hold on record at the time covered on its business date
+    (SPEC 14). Holds are append-only with their recording times, so this is exact; a hold placed
+    or back-dated after the batch is not held against it."""
+    c = Check("holds obeyed", "no batch took a balance on hold on its business date")
+    for batch, taken in TAKEN.items():
+        c.checked += int(uow.session.execute(text(f"SELECT COUNT(*) FROM ({taken}) t")).scalar_one())
+        held = held_on_record("t.guarantor_id", "t.encounter_id", "t.at", "t.business_date")
+        rows = _rows(uow, f"""SELECT t.what, t.business_date FROM ({taken}) t
+            WHERE {held} ORDER BY t.business_date, t.what""")
+        c.problems += [f"{batch} on {day}: took {what} while it was on hold" for what, day in rows]
+    return c
+
+
+def check_taken_while_protected(uow: UnitOfWork) -> Check:
+    """No batch took the balance of a guarantor protected on its business date, nor of an
+    encounter whose insurance status was open, by facts unchanged since the batch (the database
+    stamps their changes, so a protection recorded later is not held against it). One statement
+    per batch and business date: a protection depends on the date (a minor comes of age)."""
+    c = Check("protections obeyed", "no batch took a protected guarantor's balance or one waiting for insurance")
+    for batch, taken in TAKEN.items():
+        days = uow.session.execute(text(f"SELECT DISTINCT t.business_date FROM ({taken}) t")).scalars().all()
+        reasons = [*protected_on_record("g", "t.at"),
+                   ("insurance_open", f"(e.id IS NOT NULL AND {insurance_open_on_record('e', 'pr', 't.at')})")]
+        first = " ".join(f"WHEN {sql} THEN '{code}'" for code, sql in reasons)
+        for day in days:
+            c.checked += 1
+            rows = uow.session.execute(text(f"""SELECT t.what, CASE {first} END FROM ({taken}) t
+                JOIN guarantor g ON g.id = t.guarantor_id JOIN practice pr ON pr.id = g.practice_id
+                LEFT JOIN encounter e ON e.id = t.encounter_id
+                WHERE t.business_date = :el_d AND ({' OR '.join(sql for _c, sql in reasons)})
+                ORDER BY t.what"""), protection_params(None, as_date(day) or dt.date.min)).all()
+            c.problems += [f"{batch} on {day}: took {what} while {REASON_WORDS[code]}" for what, code in rows]
+    return c
+
+
+REASON_WORDS = {"protected:minor": "its guarantor was a minor with no responsible party",
+                "protected:deceased": "its guarantor was deceased with no estate representative",
+                "protected:bankruptcy": "its guarantor was in bankruptcy",
+                "insurance_open": "its insurance was still open"}
+
+
 CHECKS: list[Callable[[UnitOfWork], Check]] = [
     check_journals, check_charges, check_line_balances, check_encounter_balances,
     check_guarantor_balances, check_identity, check_one_workflow, check_task_numbers,
-    check_collections_held, check_audit_chain, check_coverage, check_operators, check_task_states,
+    check_collections_held, check_taken_while_held, check_taken_while_protected, check_audit_chain,
+    check_coverage, check_operators, check_task_states,
 ]
 
 

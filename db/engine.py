@@ -1,6 +1,7 @@
 """From a URL to a configured SQLAlchemy engine.
 
-SQLite is the embedded default: a file in the user's data directory, in WAL mode with a busy
+SQLite is the embedded default: a file in the user's data directory (owner-only: create_sqlite_file;
+opening one never creates folders), in WAL mode with a busy
 timeout and foreign keys on; writers start with BEGIN IMMEDIATE so two writers queue instead of
 failing half-way. PostgreSQL is reached with psycopg 3 from the plain URL people write.
 """
@@ -53,10 +54,28 @@ def make_engine(url: str | None = None) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def create_sqlite_file(path: Path) -> None:
+    """Make an empty database file readable by its owner only (0600), in a folder of the owner's
+    only (0700) where Recoup makes the folder; SQLite gives its -wal and -shm files the database
+    file's mode. Only `init` and `demo` create a database (tui.commands.context)."""
+    missing = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+        folder.chmod(0o700)   # whatever the umask
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    path.chmod(0o600)
+
+
 def _sqlite_engine(url: str) -> Engine:
-    path = make_url(url).database
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

@@ -26,9 +26,21 @@ def head_revisions() -> set[str]:
 
 
 def current_revisions(engine: Engine) -> set[str]:
+    """The schema's revisions; a database that cannot be opened (server down, wrong password, no
+    such database) is one BadInput naming it (password hidden), not a driver traceback."""
     from alembic.runtime.migration import MigrationContext
-    with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+    from sqlalchemy.exc import DBAPIError
+
+    from core.errors import BadInput
+    try:
+        with engine.connect() as conn:
+            return set(MigrationContext.configure(conn).get_current_heads())
+    except DBAPIError as exc:
+        if exc.connection_invalidated or not isinstance(exc.orig, Exception) or exc.statement:
+            raise
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        shown = engine.url.render_as_string(hide_password=True)
+        raise BadInput(f"--db: cannot open {shown}: {reason}", field="--db") from None
 
 
 def is_current(engine: Engine) -> bool:

@@ -20,12 +20,18 @@ class SqlUnitOfWork:
 
     `write=True` makes SQLite take its write lock at BEGIN (BEGIN IMMEDIATE), so a second writer
     waits for the first instead of failing at its first write.
+
+    `rehearsal=True` is the preview's unit of work: use cases run exactly as they would, one after
+    another in one transaction (each sees what the ones before it wrote, as the real nightly
+    does), their commits only flush, and everything is rolled back at the end. So a preview and
+    the run it previews execute the same code on the same data, and the preview writes nothing.
     """
 
     def __init__(self, engine: Engine, write: bool = True,
-                 clock: Callable[[], dt.datetime] = _utcnow) -> None:
+                 clock: Callable[[], dt.datetime] = _utcnow, rehearsal: bool = False) -> None:
         self.engine = engine
         self.write = write
+        self.rehearsal = rehearsal
         self.dialect = engine.dialect.name
         self._clock = clock
         self._conn: Connection | None = None
@@ -58,6 +64,9 @@ class SqlUnitOfWork:
         self.session.flush()
         for step in self._before_commit:
             step()
+        if self.rehearsal:
+            self.session.flush()
+            return
         self._trans.commit()
         self._committed = True
 

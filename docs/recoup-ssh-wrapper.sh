@@ -5,7 +5,15 @@
 # Anything the client asked to run (SSH_ORIGINAL_COMMAND) is ignored: an operator gets the
 # application and nothing else.
 set -eu
-: "${RECOUP:=/opt/recoup/venv/bin/recoup}"
+# Every RECOUP* setting comes from the admin's env file below, none from the session: a variable
+# the client or its login files can set (AcceptEnv, ~/.ssh/environment) must not choose what
+# runs or where. The program and the env file are fixed here; edit these two lines when Recoup
+# is installed elsewhere.
+for name in $(env | sed -n 's/^\(RECOUP[A-Za-z0-9_]*\)=.*/\1/p'); do
+  unset "$name"
+done
+program=/opt/recoup/venv/bin/recoup
+env_file=/etc/recoup/env
 # Terminals that announce nothing useful get a sane default; a real xterm/tmux keeps its own.
 case "${TERM:-dumb}" in
   dumb|unknown|"") TERM=xterm-256color ;;
@@ -13,11 +21,11 @@ esac
 export TERM
 export COLORTERM="${COLORTERM:-truecolor}"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
-# The database every operator shares; set it here (or in /etc/recoup/env) so operators need no flags.
-if [ -r /etc/recoup/env ]; then
-  # shellcheck disable=SC1091
-  . /etc/recoup/env
+# The database every operator shares, from the env file, so operators need no flags.
+if [ -r "$env_file" ]; then
+  # shellcheck disable=SC1090
+  . "$env_file"
   export RECOUP_DATABASE_URL
 fi
 unset SSH_ORIGINAL_COMMAND
-exec "$RECOUP" "$@"
+exec "$program" "$@"

@@ -117,7 +117,7 @@ def cli(engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     Returns (exit status, stdout, stderr).
     """
     from tui.cli import main
-    monkeypatch.setattr("getpass.getuser", lambda: LOGIN)
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: LOGIN)
     url = engine.url.render_as_string(hide_password=False)
 
     def run(*argv: str) -> tuple[int, str, str]:

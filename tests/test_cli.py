@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from tui.cli import build_parser, main
 
 
 def test_init_creates_database_and_first_admin(tmp_path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr("getpass.getuser", lambda: "founder")
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: "founder")
     db = tmp_path / "new.db"
     assert main(["init", "--db", str(db)]) == 0
     assert "Created" in capsys.readouterr().out
@@ -24,11 +25,43 @@ def test_init_creates_database_and_first_admin(tmp_path, monkeypatch, capsys) ->
     assert [(u["name"], u["role"]) for u in users] == [("founder", "admin")]
 
 
-def test_embedded_database_is_created_on_first_use(tmp_path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr("getpass.getuser", lambda: "founder")
-    monkeypatch.setenv("RECOUP_DATABASE_URL", str(tmp_path / "auto.db"))
+def test_only_init_and_demo_create_a_database(tmp_path, monkeypatch, capsys) -> None:
+    """A mistyped path is one line (exit 2) and creates nothing; verify there does not exit 0."""
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: "founder")
+    typo = tmp_path / "no-such-folder" / "recoup.db"
+    monkeypatch.setenv("RECOUP_DATABASE_URL", str(typo))
+    for argv in (["verify"], ["users", "list"], ["import", str(tmp_path)], ["nightly"], ["dashboard"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "no database at" in err and "recoup init" in err, argv
+    assert not typo.parent.exists()
+    assert main(["init"]) == 0
+    capsys.readouterr()
     assert main(["verify"]) == 0
     assert "all checks passed" in capsys.readouterr().out
+
+
+def test_the_embedded_database_is_readable_by_its_owner_only(tmp_path, monkeypatch) -> None:
+    import stat
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: "founder")
+    old = os.umask(0o022)
+    try:
+        folder = tmp_path / "data" / "recoup"
+        assert main(["--db", str(folder / "recoup.db"), "init"]) == 0
+        assert main(["--db", str(tmp_path / "demo" / "demo.db"), "demo", "--no-tui"]) == 0
+    finally:
+        os.umask(old)
+    from db.engine import make_engine
+    for path in (folder / "recoup.db", tmp_path / "demo" / "demo.db"):
+        engine = make_engine(str(path))
+        with engine.begin() as conn:   # open: SQLite has its -wal and -shm files now
+            conn.exec_driver_sql("UPDATE operator SET version = version")
+            files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+            assert {p.name[len(path.name):] for p in files} == {"", "-wal", "-shm"}
+            assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o600}, files
+        engine.dispose()
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
 
 
 def test_json_before_or_after_the_subcommand(cli, admin) -> None:
@@ -47,7 +80,7 @@ def test_users_add_and_refusals(cli, admin) -> None:
 
 
 def test_unknown_operator_is_refused_clearly(cli, admin, monkeypatch) -> None:
-    monkeypatch.setattr("getpass.getuser", lambda: "stranger")
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: "stranger")
     code, out, err = cli("users", "list")
     assert code == 4 and "'stranger' is not a Recoup operator" in err and "Traceback" not in err + out
 
@@ -132,3 +165,12 @@ def test_files_go_to_the_data_folder_unless_told_otherwise(monkeypatch, tmp_path
     assert folders.roster_files() == tmp_path / "data" / "recoup" / "roster-files"
     monkeypatch.setenv("RECOUP_AGENCY_FILES", "~/agency")
     assert folders.agency_files() == Path("~/agency").expanduser()
+
+
+def test_a_database_that_cannot_be_opened_is_one_line(monkeypatch, capsys) -> None:
+    from tests.ops._procs import free_port
+    monkeypatch.setattr("tui.commands.context.os_login", lambda: "founder")
+    url = f"postgresql://someone:hunter22@127.0.0.1:{free_port()}/recoup"
+    assert main(["--db", url, "verify"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("recoup: --db: cannot open") and "hunter22" not in err

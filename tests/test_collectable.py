@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from core import holds, protections, roster
+from core import holds, protections, roster, tallies
 from core import precollections as pc
 from core.precollections import Criteria
 from tests import factories as f
@@ -46,9 +46,26 @@ def world(uow, admin):  # type: ignore[no-untyped-def]
     return p
 
 
+LEFT_OUT = {"hold:dispute": "HELD", "protected:bankruptcy": "BANKRUPT", "protected:minor": "MINOR",
+            "insurance_open": "INSURANCE"}
+
+
+def assert_tally(uow: Any, admin: Any, tally: tallies.TallyView, left_out: dict[str, str], taken: int) -> None:
+    """The batch's tally names each account it left out under its reason, with its 100.00, and
+    considered = taken + left out; each reason opens exactly its account."""
+    assert {c.code: (c.count, c.cents) for c in tally.excluded} == {code: (1, 10_000) for code in left_out}
+    assert (tally.taken, tally.considered) == (taken, taken + len(left_out))
+    with uow() as u:
+        assert tallies.show(u, admin, tally.id) == tally  # stored as returned
+        for code, sid in left_out.items():
+            assert [a.guarantor for a in tallies.left_out(u, admin, tally.id, code)] == [sid]
+
+
 def taken_by_precollections(uow, admin, p) -> set[str]:  # type: ignore[no-untyped-def]
     with uow() as u:
-        pc.add_tasks(u, admin, p.id, Criteria(), DAY, confirmed=True)
+        built = pc.add_tasks(u, admin, p.id, Criteria(), DAY, confirmed=True)
+    assert built.tally is not None
+    assert_tally(uow, admin, built.tally, LEFT_OUT, 2)
     with uow() as u:
         return set(u.session.execute(text("SELECT e.source_id FROM precollection_task t JOIN encounter e "
                                           "ON e.id = t.encounter_id WHERE t.on_list = TRUE")).scalars())
@@ -61,13 +78,15 @@ def test_precollections_leaves_out_held_protected_and_insurance_open(uow, admin,
 def test_the_external_run_leaves_out_held_protected_income_exempt_and_insurance_open(
         uow, admin, world, tmp_path: Path) -> None:
     agency(uow, admin, world, "AG1", "0.00", 60)
-    run(uow, admin, world, DAY, tmp_path)
+    result = run(uow, admin, world, DAY, tmp_path)
     assert {line for line in placements(uow)} == {"E-PLAIN-1"}
+    assert_tally(uow, admin, result.tally, {**LEFT_OUT, "protected:income_exempt": "POOR"}, 1)
 
 
 def test_the_roster_leaves_out_held_protected_and_insurance_open(uow, admin, world) -> None:
     with uow() as u:
-        roster.populate(u, admin, world.id, DAY)
+        result = roster.populate(u, admin, world.id, DAY)
+    assert_tally(uow, admin, result.tally, LEFT_OUT, 2)
     with uow() as u:
         entered = set(u.session.execute(text("SELECT g.source_id FROM roster_account ra JOIN guarantor g "
                                              "ON g.id = ra.guarantor_id WHERE ra.active = TRUE")).scalars())
@@ -121,3 +140,57 @@ def test_the_roster_freezes_an_account_on_hold(uow, admin) -> None:
         assert populate(day) == first, day  # still there, same status, same past-due
     moved = populate(25)
     assert moved["status"] != first["status"] and moved["active"]
+
+
+def problems_of(uow: Any, name: str) -> list[str]:
+    from core.verify import verify
+    with uow(write=False) as u:
+        return {c.name: c.problems for c in verify(u)}[name]
+
+
+def test_verify_finds_a_balance_taken_while_on_hold_but_not_one_held_afterwards(uow, admin, world) -> None:
+    """Every workflow's take is checked against the holds on record at the time. A batch that
+    took the held encounter (a forged task and its history, as a bug or a hand edit would leave)
+    is found; a hold placed after the batch, back-dated over its date, is not held against it."""
+    taken_by_precollections(uow, admin, world)
+    assert problems_of(uow, "holds obeyed") == []
+    with uow() as u:  # back-dated after the build: the build was right when it ran
+        holds.place_hold(u, admin, world.id, "appeal", "appealed", DAY + dt.timedelta(days=1), guarantor="PLAIN",
+                         start=DAY - dt.timedelta(days=5))
+    assert problems_of(uow, "holds obeyed") == []
+    with uow() as u:
+        forge_task(u, "E-HELD", 99)
+        u.commit()
+    assert problems_of(uow, "holds obeyed") == [
+        "Pre-Collections build on 2026-03-01: took encounter E-HELD while it was on hold"]
+
+
+def forge_task(u: Any, encounter: str, number: int) -> None:
+    """A Pre-Collections take of `encounter` by the last build, as a bug or a hand edit would leave it."""
+    u.session.execute(text("""INSERT INTO precollection_task (practice_id, task_no, encounter_id, guarantor_id,
+            on_list, state, state_date, run_id, version)
+        SELECT e.practice_id, :n, e.id, e.guarantor_id, TRUE, 'pre', :d, MAX(r.id), 1 FROM encounter e,
+               precollection_run r WHERE e.source_id = :e GROUP BY e.practice_id, e.id, e.guarantor_id"""),
+        {"d": DAY, "e": encounter, "n": number})
+    u.session.execute(text("""INSERT INTO precollection_history (practice_id, task_id, encounter_id, run_id,
+            from_state, to_state, amount_cents, business_date, at, operator)
+        SELECT t.practice_id, t.id, t.encounter_id, t.run_id, NULL, 'pre', 10000, :d, :at, 'x'
+        FROM precollection_task t WHERE t.task_no = :n"""), {"d": DAY, "at": u.now(), "n": number})
+
+
+def test_verify_finds_a_balance_taken_while_protected_or_insurance_open_not_one_protected_afterwards(
+        uow, admin, world) -> None:
+    taken_by_precollections(uow, admin, world)
+    assert problems_of(uow, "protections obeyed") == []
+    with uow() as u:  # protected after the build, from a date before it: the build was right when it ran
+        plain = u.session.execute(text("SELECT id FROM guarantor WHERE source_id = 'PLAIN'")).scalar_one()
+        protections.set_protections(u, admin, plain, {"bankruptcy_filed": DAY - dt.timedelta(days=30)},
+                                    DAY + dt.timedelta(days=1))
+    assert problems_of(uow, "protections obeyed") == []
+    with uow() as u:
+        forge_task(u, "E-BANKRUPT", 98)
+        forge_task(u, "E-INSURANCE", 99)
+        u.commit()
+    assert problems_of(uow, "protections obeyed") == [
+        "Pre-Collections build on 2026-03-01: took encounter E-BANKRUPT while its guarantor was in bankruptcy",
+        "Pre-Collections build on 2026-03-01: took encounter E-INSURANCE while its insurance was still open"]

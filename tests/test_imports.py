@@ -282,20 +282,20 @@ def test_a_line_naming_another_practice_than_its_encounters_is_refused(uow, admi
 BAD_ROWS = [
     ("service_lines.csv", 1, "L2,E1,,80053,12,50,2026-01-12,insurance,",
      "service_lines.csv:3: has 9 fields, the header has 8"),
-    ("service_lines.csv", 1, 'L2,E1,,80053,"12,50",2026-01-12,insurance,', "service_lines.csv:3: amount: not an amount: '12,50'"),
-    ("transactions.csv", 2, "T2,G1,,2026-02-02,payment,patient,ten,", "transactions.csv:4: amount: not an amount: 'ten'"),
+    ("service_lines.csv", 1, 'L2,E1,,80053,"12,50",2026-01-12,insurance,', "service_lines.csv:3: amount: not an amount (write it like 1234.56"),
+    ("transactions.csv", 2, "T2,G1,,2026-02-02,payment,patient,ten,", "transactions.csv:4: amount: not an amount (write it like 1234.56"),
     ("transactions.csv", 2, "T2,G1,,2026-02-02,payment,patient,1.005,", "transactions.csv:4: amount: not an amount"),
-    ("encounters.csv", 0, "E1,P1,G1,Ada,2026-02-30,,,", "encounters.csv:2: dos: not a date: '2026-02-30'"),
-    ("encounters.csv", 0, "E1,P1,G1,Ada,01/10/2026,,,", "encounters.csv:2: dos: not a date: '01/10/2026'"),
-    ("guarantors.csv", 1, "G2,P1,company,Acme Corp,,,,,,", "guarantors.csv:3: kind: 'company' is not one of: patient, employer"),
-    ("guarantors.csv", 1, "G2,P1,employer,Acme Corp,,,,,,maybe", "guarantors.csv:3: returned_mail: 'maybe' is not Y or N"),
+    ("encounters.csv", 0, "E1,P1,G1,Ada,2026-02-30,,,", "encounters.csv:2: dos: not a date (no such day)"),
+    ("encounters.csv", 0, "E1,P1,G1,Ada,01/10/2026,,,", "encounters.csv:2: dos: not a date (write it as YYYY-MM-DD)"),
+    ("guarantors.csv", 1, "G2,P1,company,Acme Corp,,,,,,", "guarantors.csv:3: kind: not one of: patient, employer"),
+    ("guarantors.csv", 1, "G2,P1,employer,Acme Corp,,,,,,maybe", "guarantors.csv:3: returned_mail: not Y or N"),
     ("guarantors.csv", 1, "G2,P1,employer," + "x" * 121 + ",,,,,,", "guarantors.csv:3: name: is 121 characters long; at most 120 fit"),
     ("guarantors.csv", 1, "G2,P1,employer,,,,,,,", "guarantors.csv:3: name: a value is required"),
     ("guarantors.csv", 2, "G3,P9,patient,Grace Hopper,,,,,,", "guarantors.csv:4: practice_id: unknown practice 'P9'"),
-    ("transactions.csv", 2, "T2,G1,,2026-02-02,refund,patient,15.00,", "transactions.csv:4: kind: 'refund' is not one of: payment, adjustment"),
-    ("transactions.csv", 2, "T2,G1,,2026-02-02,payment,bank,15.00,", "transactions.csv:4: source: 'bank' is not one of"),
-    ("service_lines.csv", 2, "L3,E2,,,80,2026-02-05,patient,", "service_lines.csv:4: responsibility: 'patient' is not one of: guarantor, insurance"),
-    ("encounters.csv", 1, "E2,P1,G2,Bob,2026-02-03,,-1,", "encounters.csv:3: dunning_count: not a whole number: '-1'"),
+    ("transactions.csv", 2, "T2,G1,,2026-02-02,refund,patient,15.00,", "transactions.csv:4: kind: not one of: payment, adjustment"),
+    ("transactions.csv", 2, "T2,G1,,2026-02-02,payment,bank,15.00,", "transactions.csv:4: source: not one of"),
+    ("service_lines.csv", 2, "L3,E2,,,80,2026-02-05,patient,", "service_lines.csv:4: responsibility: not one of: guarantor, insurance"),
+    ("encounters.csv", 1, "E2,P1,G2,Bob,2026-02-03,,-1,", "encounters.csv:3: dunning_count: not a whole number (write it like 0, 1, 2)"),
     ("encounters.csv", 1, "E2,P1,G7,Bob,2026-02-03,,,", "encounters.csv:3: guarantor_id: unknown guarantor 'G7' in practice 'P1'"),
     ("service_lines.csv", 3, "L4,E8,,,1.00,2026-03-16,guarantor,", "service_lines.csv:5: encounter_id: unknown encounter 'E8'"),
     ("transactions.csv", 0, "T1,G1,L8,2026-02-01,payment,patient,30.00,", "transactions.csv:2: line_id: unknown line 'L8' in practice 'P1'"),
@@ -407,4 +407,4 @@ def test_cli_import_exit_0_then_exit_2_with_file_and_line(cli, admin, tmp_path: 
     bad = write_folder(tmp_path / "bad", with_row("service_lines.csv", 1, 'L2,E1,,80053,"12,50",2026-01-12,insurance,'))
     code, out, err = cli("import", str(bad))
     assert code == 2
-    assert "service_lines.csv:3: amount: not an amount: '12,50'" in err
+    assert "service_lines.csv:3: amount: not an amount (write it like 1234.56" in err

@@ -9,7 +9,7 @@ import stat
 import pytest
 from sqlalchemy import text
 
-from core import roster
+from core import holds, protections, roster, tallies
 from core.errors import BadInput, NeedsConfirmation, Refused
 from core.security import Actor
 from core.verify import verify
@@ -102,6 +102,31 @@ def test_turnover_writes_off_adds_fee_and_keeps_verify_clean(uow, admin, reviewe
         assert r.entered == (0, 0)
     with uow() as u, pytest.raises(Refused, match="nothing to turn over"):
         roster.turnover(u, admin, p, day(48), tmp_path)
+
+
+def test_turnover_keeps_back_held_and_protected_accounts_and_tallies_them(uow, admin, reviewed, tmp_path) -> None:
+    """SPEC 14: an approved account on hold, or protected, is not turned over; it stays approved
+    and the turnover's tally names it under its reason."""
+    p, a, _b, _c = reviewed
+    with uow() as u:
+        roster.approve(u, admin, p, day(46), None, confirmed=True)
+    with uow() as u:
+        holds.place_hold(u, admin, p, "dispute", "disputes the bill", day(46), guarantor="B2")
+    with uow() as u:
+        protections.set_protections(u, admin, a, {"bankruptcy_filed": day(40)}, day(46))
+    with uow() as u, pytest.raises(Refused, match="nothing to turn over"):
+        roster.turnover(u, admin, p, day(47), tmp_path, confirmed=True)
+    with uow() as u:
+        holds.release_hold(u, admin, holds.list_holds(u, admin, p, day(47))[0].id, "resolved", day(47))
+    with uow() as u:
+        result = roster.turnover(u, admin, p, day(47), tmp_path, confirmed=True)
+    assert (result.accounts, result.written_off) == (1, "200.00")
+    with uow() as u:
+        tally = tallies.show(u, admin, result.tally.id)
+        assert (tally.kind, tally.taken, tally.considered) == ("turnover", 1, 2)
+        assert [(c.code, c.count) for c in tally.excluded] == [("protected:bankruptcy", 1)]
+        assert [x.guarantor for x in tallies.left_out(u, admin, tally.id, "protected:bankruptcy")] == ["A1"]
+        assert roster.account(u, a).status_code == "A"  # still approved
 
 
 def test_turnover_all_charges(uow, admin, reviewed, tmp_path) -> None:

@@ -166,11 +166,10 @@ def run_app_for_args(args: argparse.Namespace) -> int:
 def _context_for(args: argparse.Namespace) -> Any:
     """What `run_command` makes for a subcommand, for the application (in the connect worker)."""
     import datetime as dt
-    import getpass
 
     from core.clock import parse_business_date
-    from tui.commands.context import Context
-    return Context(args=args, url=getattr(args, "db", None), json=False, login=getpass.getuser(),
+    from tui.commands.context import Context, os_login
+    return Context(args=args, url=getattr(args, "db", None), json=False, login=os_login(),
                    as_of=parse_business_date(getattr(args, "as_of", None), dt.date.today()))
 
 
@@ -203,8 +202,8 @@ def _connect(context: Callable[[], Any], as_login: bool = True) -> Services:
     ctx.ensure_schema()
     engine = ctx.engine
 
-    def uow(write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, write=write)
+    def uow(write: bool = False, rehearsal: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, write=write, rehearsal=rehearsal)
 
     with uow() as u:
         actor = ctx.actor(u) if as_login else None

@@ -133,6 +133,8 @@ KEYMAP: dict[str, KeyAction] = {a.id: a for a in [
     KeyAction("holds.clear_filter", "x", "Clear", "Clear the filter", show=False),
     KeyAction("holds.open", "enter", "Open", "Open the highlighted hold's guarantor"),
     KeyAction("dashboard.hold", "h", "Hold", "Place a hold: collecting pauses, the days do not age"),
+    KeyAction("dashboard.release", "r", "Release", "Release one of this account's holds (it ends early)"),
+    KeyAction("dashboard.explain", "e", "Explain", "Why each workflow may or may not take this balance"),
     KeyAction("admin.next_tab", "f8", "Next tab", "Next Collections Admin tab", fallback="ctrl+right"),
     KeyAction("admin.prev_tab", "f7", "Prev tab", "Previous Collections Admin tab", fallback="ctrl+left", show=False),
     # External Collections work screens: Pending, Posted, Files (SPEC 5)

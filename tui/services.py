@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the real imports pull in the ORM, which must wait for the f
     from core.accounts import PracticeRow
     from core.security import Actor
 
-UowFactory = Callable[..., AbstractContextManager[Any]]   # uow(write=False) -> context manager
+UowFactory = Callable[..., AbstractContextManager[Any]]   # uow(write=False, rehearsal=False) -> context manager
 
 
 @dataclass

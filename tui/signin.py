@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from textual import events
 from textual.actions import SkipAction
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
 from tui.app import RecoupApp
@@ -87,45 +88,113 @@ class SignInScreen(ModalScreen[None]):
         name = self.query_one("#signin-name", Input).value.strip()
         password_input = self.query_one("#signin-password", Input)
         try:
-            with self._services.uow(write=True) as uow:
-                actor = auth.sign_in(uow, name, password_input.value)
+            actor = auth.sign_in(self._services.uow, name, password_input.value,
+                                 client=os.environ.get("RECOUP_CLIENT"))
         except RecoupError as exc:
             password_input.value = ""
             self.query_one("#signin-message", Static).update(exc.message)
             return
         self._services.actor = actor
+        self._done(self._services)   # signed in first: until then the screen cannot be popped
         self.dismiss(None)
-        self._done(self._services)
 
 
 class SignInApp(RecoupApp):
-    """The application as a browser session: sign in first, log off when idle."""
+    """The application as a browser session: sign in first, log off when idle.
 
-    def __init__(self, *args: Any, idle_minutes: int = 15, **kwargs: Any) -> None:
+    Until the sign-in screen has accepted a password nothing else runs: no app action but quit
+    (check_action), no command palette, no screen pushed or popped but the sign-in screen
+    (push_screen/pop_screen, the one door every key, palette entry and click goes through), and
+    no Services for the screens (open_screen refuses without them). tests/tui/test_sign_in_screen.py
+    presses every key and runs every palette entry to show it.
+    """
+
+    BEFORE_SIGN_IN = frozenset({"quit", "help_quit"})   # the app's actions allowed on the sign-in screen
+
+    def __init__(self, *args: Any, idle_minutes: int = 15, clock: Callable[[], float] = time.monotonic,
+                 services: Services | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._given = services   # Services given up front (tests) wait for sign-in like connected ones
         self.idle_minutes = idle_minutes
-        self.last_activity = time.monotonic()
+        self._clock = clock
+        self.last_activity = clock()
         self.signed_in = False
+        self.use_command_palette = False
+
+    def on_mount(self) -> None:
+        if self._given is not None:
+            self._connected(self._given)
 
     def _connected(self, services: Services) -> None:
-        if services.actor is None:
+        if not self.signed_in:
             self.push_screen(SignInScreen(services, self._signed_in))
             return
         super()._connected(services)
 
     def _signed_in(self, services: Services) -> None:
         self.signed_in = True
-        self.last_activity = time.monotonic()
+        self.use_command_palette = True
+        self.last_activity = self._clock()
         if self.idle_minutes > 0:
-            self.set_interval(min(30.0, self.idle_minutes * 60 / 4), self._check_idle)
+            self.set_interval(min(30.0, self.idle_minutes * 60 / 4), self.log_off_if_idle)
         super()._connected(services)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.signed_in and action not in self.BEFORE_SIGN_IN:
+            return False
+        return super().check_action(action, parameters)
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self.signed_in and not isinstance(screen, SignInScreen):
+            return _nothing(self)
+        return super().push_screen(screen, *args, **kwargs)
+
+    def pop_screen(self) -> AwaitComplete:
+        if not self.signed_in and isinstance(self.screen, SignInScreen):
+            return _nothing(self)
+        return super().pop_screen()
+
+    def switch_screen(self, screen: Any) -> AwaitComplete:
+        if not self.signed_in:
+            return _nothing(self)
+        return super().switch_screen(screen)
+
+    def switch_mode(self, mode: str) -> Any:
+        if not self.signed_in:
+            return _nothing(self)
+        return super().switch_mode(mode)
+
+    def open_screen(self, screen_id: str, **kwargs: Any) -> None:
+        if self.signed_in:
+            super().open_screen(screen_id, **kwargs)
+
+    def action_menu(self) -> None:
+        if self.signed_in:
+            super().action_menu()
+
+    def action_help(self) -> None:
+        if self.signed_in:
+            super().action_help()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        commands = super().get_system_commands(screen)
+        return commands if self.signed_in else [c for c in commands if c.callback == self.action_quit]
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
-            self.last_activity = time.monotonic()
+            self.last_activity = self._clock()
         await super().on_event(event)
 
-    def _check_idle(self) -> None:
+    def log_off_if_idle(self) -> None:
+        """Log the session off once it has seen no key or click for the idle limit (the timer
+        calls this; tests call it after moving the injected clock)."""
         from core.auth import idle_expired
-        if idle_expired(int(time.monotonic() - self.last_activity), self.idle_minutes):
+        if idle_expired(int(self._clock() - self.last_activity), self.idle_minutes):
             self.exit(None, 0, f"recoup: logged off after {self.idle_minutes} minutes without activity")
+
+
+def _nothing(app: RecoupApp) -> AwaitComplete:
+    """What a refused push or pop returns: an awaitable that has nothing to wait for."""
+    async def done() -> None:
+        return None
+    return AwaitComplete(done()).call_next(app)

@@ -26,14 +26,14 @@ from core.external.admin import (
 )
 from core.external.explain import explain_lines
 from core.external.filing import create_file, list_files, mark_sent, preview
-from core.external.nightly import RunResult, run
+from core.external.nightly import RunResult, examples, run
 from core.external.returns import import_returns
 from core.external.work import PlacementRow, approve, assign, deny, list_placements, reassign, reverse, select_manual
 from core.money import format_percent, parse_percent
 from core.practices import find_practice
 
 __all__ = ["Assignment", "AssignmentRow", "PlacementRow", "RunResult", "add_assignment", "approve", "assign",
-           "assignments", "create_file", "deny", "explain_lines", "find_practice", "format_percent", "import_returns",
-           "list_files", "list_placements", "mark_sent", "normalise", "parse_percent",
+           "assignments", "create_file", "deny", "examples", "explain_lines", "find_practice", "format_percent",
+           "import_returns", "list_files", "list_placements", "mark_sent", "normalise", "parse_percent",
            "preview", "reassign", "remove_assignment", "reverse", "run", "select_manual", "settings",
            "settings_dict", "update_assignment", "update_rules"]

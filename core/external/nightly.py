@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core import audit, eligibility, ledger
+from core import audit, eligibility, ledger, tallies
 from core.eligibility import Rules
 from core.external.admin import rules_in_order, settings
 from core.external.filing import file_agency
@@ -52,15 +52,18 @@ class RunResult:
     business_date: dt.date
     steps: dict[str, tuple[int, int]] = field(default_factory=dict)  # step -> (lines, cents)
     files: list[dict[str, Any]] = field(default_factory=list)
+    tally: tallies.TallyView | None = None  # none when external collections are off
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        out["tally"] = tallies.as_dict(self.tally) if self.tally else None
         out["steps"] = {k: {"count": n, "dollars": format_plain(c)} for k, (n, c) in self.steps.items()}
         return out
 
     def run_record(self) -> dict[str, Any]:
         """What the run claim keeps of this run (core.runs): counts and dollars, no patient data."""
-        out: dict[str, Any] = {"run": self.run_id, "files": len(self.files)}
+        out: dict[str, Any] = {"run": self.run_id, "files": len(self.files),
+                               "tally": self.tally.id if self.tally else None}
         for step, (n, c) in self.steps.items():
             out[step], out[f"{step}_dollars"] = n, format_plain(c)
         return out
@@ -84,11 +87,12 @@ def run(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir
     result = RunResult(saved_id(st.run), practice.source_id, as_of)
     if practice.external_on:
         release(uow, st)
-        select_lines(uow, st, cfg, rules)
+        met = select_lines(uow, st, cfg, rules)
         post_auto(uow, st)
         result.files = file_auto(uow, actor, st, out_dir)
         if cfg.reassign:
             reassign(uow, st, rules)
+        result.tally = _tally(uow, st, met)
     result.steps = {s: st.totals.get(s, (0, 0)) for s in STEPS}
     _record(uow, st, result)
     audit.record(uow, actor.name, "external.run", "external_run", [practice.source_id, st.run.id], None,
@@ -164,8 +168,9 @@ def _fenced(uow: UnitOfWork, select_sql: str) -> str:
     return f"SELECT s.* FROM (SELECT sel.*, COUNT(*) OVER () AS n_sel FROM ({select_sql}) sel) s WHERE s.n_sel > 0"
 
 
-def select_lines(uow: UnitOfWork, st: Step, cfg: ExternalSettings, rules: list[AgencyAssignment]) -> None:
-    """Qualifying lines, then their same-DOS siblings (rule), then returned-mail accounts (rule)."""
+def select_lines(uow: UnitOfWork, st: Step, cfg: ExternalSettings, rules: list[AgencyAssignment]) -> Candidates:
+    """Qualifying lines, then their same-DOS siblings (rule), then returned-mail accounts (rule).
+    Returns the lines that met the practice's rules before SPEC 14, for the run's tally."""
     params: dict[str, Any] = {}
     elig = eligibility.rules_for(uow, st.practice, st.as_of)
     params.update(elig.params())
@@ -174,15 +179,46 @@ def select_lines(uow: UnitOfWork, st: Step, cfg: ExternalSettings, rules: list[A
     keep = f" AND NOT {excluded}" if excluded else ""
     returned = ("(SELECT gr.returned_mail FROM guarantor gr WHERE gr.id = l.guarantor_id)"
                 if cfg.returned_mail else "FALSE")
+    met = []
     if rules:
-        _upsert(uow, st, f"{agency} IS NOT NULL{keep}", agency, "rule", returned, params, elig)
+        met.append(f"{agency} IS NOT NULL{keep}")
+        _upsert(uow, st, met[-1], agency, "rule", returned, params, elig)
     if cfg.by_dos:
         _upsert(uow, st, "1 = 1", "dg.agency_id", "dos", returned, params, elig, join=dos_groups(rules))
     if cfg.returned_mail:
-        flagged = ("l.guarantor_id IN (SELECT gr.id FROM guarantor gr WHERE gr.practice_id = :p "
+        met.append("l.guarantor_id IN (SELECT gr.id FROM guarantor gr WHERE gr.practice_id = :p "
                    f"AND gr.returned_mail = TRUE){keep}")
-        _upsert(uow, st, flagged, agency, "returned_mail", "TRUE", params, elig)
+        _upsert(uow, st, met[-1], agency, "returned_mail", "TRUE", params, elig)
     history(uow, st, "select")
+    return Candidates(" OR ".join(f"({m})" for m in met) or "1 = 0", params, elig)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The run's qualifying condition over line l (placement x LEFT JOINed), its parameters, and
+    the SPEC 14 rules it was read with."""
+    condition: str
+    params: dict[str, Any]
+    elig: Rules
+
+
+def _tally(uow: UnitOfWork, st: Step, met: Candidates) -> tallies.TallyView:
+    """Lines that met a rule but a SPEC 14 reason kept out (still eligible but for it once the
+    run is done), and what each step took, by rule and agency."""
+    counter = tallies.Counter(uow, "external_run", saved_id(st.practice), st.as_of, st.operator,
+                              f"external_run {st.run.id}")
+    counter.exclude(f"""SELECT l.guarantor_id, l.encounter_id, l.ar_cents AS cents
+        FROM service_line l LEFT JOIN external_placement x ON x.line_id = l.id
+        WHERE {eligible()} AND ({met.condition})""", {**st.params, **met.params},
+        eligibility.reasons("external", tallies.CANDIDATE, met.elig))
+    for step, reason, agency, n, cents in uow.session.execute(q("""
+            SELECT h.step, x.reason, a.source_id, COUNT(*), COALESCE(SUM(h.amount_cents), 0)
+            FROM external_history h JOIN external_placement x ON x.id = h.placement_id
+            LEFT JOIN agency a ON a.id = h.agency_id WHERE h.run_id = :run
+            GROUP BY h.step, x.reason, a.source_id""", st.params)):
+        name = f"{step}:{reason}" if step == MOVES["select"].history_step else step
+        counter.took(f"{name} {agency}" if agency else name, n, int(cents))
+    return counter.finish(st.totals.get(MOVES["select"].history_step, (0, 0)))
 
 
 def dos_groups(rules: list[AgencyAssignment]) -> str:
@@ -266,3 +302,14 @@ def reassign(uow: UnitOfWork, st: Step, rules: list[AgencyAssignment]) -> None:
            f"agency_id = (SELECT {target} FROM service_line sl WHERE sl.id = external_placement.line_id), "
            "file_id = NULL, batch_no = NULL, reassigned_on = :d", where, params)
     history(uow, st, "reassign")
+
+
+def examples(uow: UnitOfWork, run_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """The first lines a run changed, step by step, for the nightly preview."""
+    rows = uow.session.execute(q("""SELECT h.step, l.source_id, g.source_id, g.name, a.source_id, h.to_state,
+            h.amount_cents FROM external_history h JOIN external_placement x ON x.id = h.placement_id
+        JOIN service_line l ON l.id = x.line_id JOIN guarantor g ON g.id = x.guarantor_id
+        LEFT JOIN agency a ON a.id = h.agency_id WHERE h.run_id = :run ORDER BY h.id LIMIT :n""",
+                                 {"run": run_id, "n": limit}))
+    return [{"step": r[0], "line": r[1], "guarantor": r[2], "name": r[3], "agency": r[4], "state": r[5],
+             "cents": int(r[6])} for r in rows]

@@ -67,7 +67,7 @@ def _check_and_write(uow: UnitOfWork, actor: Actor, found: list[tuple[FileSpec, 
                      as_of: dt.date) -> ImportResult:
     """Read and check every file, then write; the rows are freed when this returns."""
     problems = Problems()
-    parsed: dict[str, ParsedFile] = {spec.name: read_file(path, spec, problems) for spec, path in found}
+    parsed: dict[str, ParsedFile] = {spec.name: read_file(path, spec, problems, as_of) for spec, path in found}
     _stop_if(problems)
     snap = snapshot.load(uow, resolve.wanted(parsed))
     plan = resolve.plan(parsed, snap, problems)
@@ -81,7 +81,13 @@ def _files_in(folder: Path) -> list[tuple[FileSpec, Path]]:
     if not folder.is_dir():
         raise BadInput(f"{folder}: not a folder", field="dir")
     known = {spec.name: spec for spec in FILES}
-    names = sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+    entries = [p for p in folder.iterdir() if p.suffix.lower() == ".csv"]
+    not_files = sorted(p.name for p in entries if not p.is_file())
+    if not_files:
+        problems = [f"{n}: is a folder (or not a regular file), not an import file; move it away "
+                    "and import again" for n in not_files]
+        raise BadInput(problems[0], field="dir", problems=problems)
+    names = sorted(p.name for p in entries)
     strangers = [n for n in names if n not in known]
     if strangers:
         problems = [f"{n}: not an import file (the files are: {', '.join(known)})" for n in strangers]

@@ -29,8 +29,19 @@ from core.models.ledger import (
 
 Reader = Callable[[str], Any]
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_COUNT = re.compile(r"\d{1,9}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_COUNT = re.compile(r"[0-9]{1,9}")
+# An amount as a practice system writes it: ASCII digits (thousands commas allowed), an optional
+# minus, at most two decimals. No currency sign, no other script's digits, no odd spaces: a
+# reader must never guess what "$12.00" or fullwidth or Arabic-Indic digits meant.
+_AMOUNT = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?|-?\.[0-9]{1,2}")
+# What no cell may hold: NUL and the other control characters (C0, DEL, C1). They are invisible,
+# break the fixed-width agency files and letters, and PostgreSQL refuses NUL outright.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Dates outside these windows are typos (9999-12-31, a birth date next year), not history.
+EARLIEST = dt.date(1900, 1, 1)
+FUTURE_DAYS = 366
+PAST, EVENT = "past", "event"   # Column.window: not after the business date / at most a year after it
 # Larger than any real charge or payment; keeps a typo like "1000000000000" out of the ledger.
 MAX_AMOUNT_CENTS = 100_000_000_00
 IMPORT_TXN_KINDS = ("payment", "adjustment")
@@ -41,6 +52,19 @@ BANKRUPTCY_CHAPTERS = ("7", "11", "12", "13")
 def length(model: Any, column: str) -> int:
     """The declared length of a model's text column."""
     return int(model.__table__.c[column].type.length)
+
+
+def in_window(day: dt.date, window: str, as_of: dt.date) -> str | None:
+    """Why a date is not believable for its column, or None. Birth and death dates (PAST) lie
+    from 1900 to the business date; service, posting, payment and statement dates (EVENT) from
+    1900 to FUTURE_DAYS after it."""
+    latest = as_of if window == PAST else as_of + dt.timedelta(days=FUTURE_DAYS)
+    if day < EARLIEST:
+        return f"before {EARLIEST.isoformat()}; check the year"
+    if day > latest:
+        return ("after the business date; it cannot be in the future" if window == PAST
+                else f"more than {FUTURE_DAYS} days after the business date; check the year")
+    return None
 
 
 def text(max_len: int) -> Reader:
@@ -54,40 +78,43 @@ def text(max_len: int) -> Reader:
 @lru_cache(maxsize=8192)  # an export repeats its dates thousands of times: one object each
 def iso_date(value: str) -> dt.date:
     if not _ISO_DATE.fullmatch(value):
-        raise ValueError(f"not a date: {value!r} (write it as YYYY-MM-DD)")
+        raise ValueError("not a date (write it as YYYY-MM-DD)")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"not a date: {value!r} (no such day)") from None
+        raise ValueError("not a date (no such day)") from None
 
+
+# The messages below never repeat the cell: it may be a patient's birth date, name or phone
+# typed into the wrong column. The file, line and column name where to look.
 
 def amount(value: str) -> int:
-    try:
-        cents = money.parse(value)
-    except money.AmountError as exc:
-        raise ValueError(str(exc)) from None
+    if not _AMOUNT.fullmatch(value):
+        raise ValueError("not an amount (write it like 1234.56: digits 0-9, an optional minus, "
+                         "no currency sign)")
+    cents = money.parse(value)
     if abs(cents) >= MAX_AMOUNT_CENTS:
-        raise ValueError(f"{value!r} is larger than any amount Recoup accepts")
+        raise ValueError("larger than any amount Recoup accepts")
     return cents
 
 
 def count(value: str) -> int:
     if not _COUNT.fullmatch(value):
-        raise ValueError(f"not a whole number: {value!r} (write it like 0, 1, 2)")
+        raise ValueError("not a whole number (write it like 0, 1, 2)")
     return int(value)
 
 
 def income(value: str) -> int:
     cents = amount(value)
     if cents < 0:
-        raise ValueError(f"{value!r} is negative; a household income is 0.00 or more")
+        raise ValueError("negative; a household income is 0.00 or more")
     return cents
 
 
 def household(value: str) -> int:
     size = count(value)
     if not 1 <= size <= 99:
-        raise ValueError(f"{value!r} is not a household size from 1 to 99")
+        raise ValueError("not a household size from 1 to 99")
     return size
 
 
@@ -96,7 +123,7 @@ def one_of(values: tuple[str, ...]) -> Reader:
 
     def read(value: str) -> str:
         if value not in canonical:
-            raise ValueError(f"{value!r} is not one of: {', '.join(values)}")
+            raise ValueError(f"not one of: {', '.join(values)}")
         return canonical[value]
     return read
 
@@ -104,7 +131,7 @@ def one_of(values: tuple[str, ...]) -> Reader:
 def yes_no(value: str) -> bool:
     upper = value.upper()
     if upper not in ("Y", "N"):
-        raise ValueError(f"{value!r} is not Y or N")
+        raise ValueError("not Y or N")
     return upper == "Y"
 
 
@@ -113,6 +140,7 @@ class Column:
     name: str
     read: Reader
     required: bool = False
+    window: str | None = None   # a date column's window around the business date (in_window)
 
 
 @dataclass(frozen=True)
@@ -129,12 +157,12 @@ class FileSpec:
         return tuple(c.name for c in self.columns if c.required)
 
 
-def _req(name: str, read: Reader) -> Column:
-    return Column(name, read, required=True)
+def _req(name: str, read: Reader, window: str | None = None) -> Column:
+    return Column(name, read, required=True, window=window)
 
 
-def _opt(name: str, read: Reader) -> Column:
-    return Column(name, read)
+def _opt(name: str, read: Reader, window: str | None = None) -> Column:
+    return Column(name, read, window=window)
 
 
 _PID = text(length(Practice, "source_id"))
@@ -147,12 +175,12 @@ PRACTICES = FileSpec("practices.csv", (
 ))
 GUARANTORS = FileSpec("guarantors.csv", (
     _req("guarantor_id", _GID), _req("practice_id", _PID), _req("kind", one_of(GUARANTOR_KINDS)),
-    _req("name", text(length(Guarantor, "name"))), _opt("birth_date", iso_date),
+    _req("name", text(length(Guarantor, "name"))), _opt("birth_date", iso_date, PAST),
     *(_opt(c, text(length(Guarantor, c)))
       for c in ("address1", "address2", "city", "state", "zip", "phone", "billing_group")),
-    _opt("returned_mail", yes_no), _opt("date_of_death", iso_date),
+    _opt("returned_mail", yes_no), _opt("date_of_death", iso_date, PAST),
     *(_opt(c, text(length(Guarantor, c))) for c in ("responsible_party_name", "responsible_party_address")),
-    _opt("bankruptcy_filed", iso_date), _opt("bankruptcy_chapter", one_of(BANKRUPTCY_CHAPTERS)),
+    _opt("bankruptcy_filed", iso_date, EVENT), _opt("bankruptcy_chapter", one_of(BANKRUPTCY_CHAPTERS)),
     _opt("bankruptcy_case", text(length(Guarantor, "bankruptcy_case"))),
     _opt("household_income", income), _opt("household_size", household),
 ))
@@ -161,7 +189,7 @@ PROTECTION_COLUMNS = ("date_of_death", "responsible_party_name", "responsible_pa
                       "bankruptcy_chapter", "bankruptcy_case", "household_income", "household_size")
 ENCOUNTERS = FileSpec("encounters.csv", (
     _req("encounter_id", _EID), _req("practice_id", _PID), _req("guarantor_id", _GID),
-    _opt("patient_name", text(length(Encounter, "patient_name"))), _req("dos", iso_date),
+    _opt("patient_name", text(length(Encounter, "patient_name"))), _req("dos", iso_date, EVENT),
     _opt("case_id", text(length(Encounter, "case_id"))),
     _opt("statement_profile", text(length(Encounter, "statement_profile"))),
     _opt("dunning_count", count), _opt("statements_sent", count),
@@ -171,20 +199,20 @@ ENCOUNTERS = FileSpec("encounters.csv", (
 # practice: it is needed only when the same encounter or guarantor id exists in two practices.
 SERVICE_LINES = FileSpec("service_lines.csv", (
     _req("line_id", _LID), _req("encounter_id", _EID), _opt("practice_id", _PID),
-    _opt("dos", iso_date), _opt("procedure_code", text(length(ServiceLine, "procedure_code"))),
-    _req("amount", amount), _req("posted_date", iso_date),
-    _req("responsibility", one_of(RESPONSIBILITIES)), _opt("responsibility_date", iso_date),
+    _opt("dos", iso_date, EVENT), _opt("procedure_code", text(length(ServiceLine, "procedure_code"))),
+    _req("amount", amount), _req("posted_date", iso_date, EVENT),
+    _req("responsibility", one_of(RESPONSIBILITIES)), _opt("responsibility_date", iso_date, EVENT),
     _opt("billing_group", text(length(ServiceLine, "billing_group"))),
 ))
 TRANSACTIONS = FileSpec("transactions.csv", (
     _req("transaction_id", text(length(LedgerTxn, "source_id"))), _req("guarantor_id", _GID),
-    _opt("practice_id", _PID), _opt("line_id", _LID), _req("date", iso_date),
+    _opt("practice_id", _PID), _opt("line_id", _LID), _req("date", iso_date, EVENT),
     _req("kind", one_of(IMPORT_TXN_KINDS)), _opt("source", one_of(IMPORT_TXN_SOURCES)),
     _req("amount", amount), _opt("adjustment_code", text(length(LedgerTxn, "adjustment_code"))),
 ))
 STATEMENTS = FileSpec("statements.csv", (
     _req("statement_id", text(length(Statement, "source_id"))), _req("guarantor_id", _GID),
-    _opt("practice_id", _PID), _opt("encounter_id", _EID), _req("date", iso_date),
+    _opt("practice_id", _PID), _opt("encounter_id", _EID), _req("date", iso_date, EVENT),
     _opt("dunning_level", count),
 ))
 

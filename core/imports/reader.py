@@ -8,12 +8,13 @@ lines does not shift the numbers an operator sees in an editor.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.imports.columns import FileSpec
+from core.imports.columns import CONTROL, FileSpec, in_window
 
 PROBLEMS_SHOWN = 100
 
@@ -55,8 +56,9 @@ class ParsedFile:
         return self.spec.name
 
 
-def read_file(path: Path, spec: FileSpec, problems: Problems) -> ParsedFile:
-    """The file's rows with typed values (blank optional cells are None); problems go to `problems`."""
+def read_file(path: Path, spec: FileSpec, problems: Problems, as_of: dt.date) -> ParsedFile:
+    """The file's rows with typed values (blank optional cells are None); problems go to `problems`.
+    Dates are checked against their column's window around the business date `as_of`."""
     parsed = ParsedFile(spec)
     content = _decode(path.read_bytes(), spec.name, problems)
     if content is None:
@@ -71,7 +73,7 @@ def read_file(path: Path, spec: FileSpec, problems: Problems) -> ParsedFile:
         if columns is None:
             return parsed
         parsed.present = frozenset(columns)
-        _read_rows(reader, columns, parsed, problems)
+        _read_rows(reader, columns, parsed, problems, as_of)
     except csv.Error as exc:
         problems.add(spec.name, reader.line_num, f"not readable as CSV: {exc}")
     return parsed
@@ -105,10 +107,10 @@ def _check_header(header: list[str], spec: FileSpec, problems: Problems) -> list
     return columns if ok else None
 
 
-def _read_rows(reader: Any, columns: list[str], parsed: ParsedFile, problems: Problems) -> None:
+def _read_rows(reader: Any, columns: list[str], parsed: ParsedFile, problems: Problems, as_of: dt.date) -> None:
     spec = parsed.spec
     by_name = {c.name: c for c in spec.columns}
-    cells_of = [(name, by_name[name].read, by_name[name].required) for name in columns]
+    cells_of = [(name, by_name[name].read, by_name[name].required, by_name[name].window) for name in columns]
     width = len(columns)
     start = reader.line_num + 1
     for cells in reader:
@@ -119,8 +121,12 @@ def _read_rows(reader: Any, columns: list[str], parsed: ParsedFile, problems: Pr
             problems.add(spec.name, line, f"has {len(cells)} fields, the header has {width}")
             continue
         values: dict[str, Any] = {}
-        for (name, read, required), raw in zip(cells_of, cells, strict=True):  # both `width` long (checked above)
-            cell = raw.strip()
+        for (name, read, required, window), raw in zip(cells_of, cells, strict=True):  # both `width` long
+            if CONTROL.search(raw):
+                problems.add(spec.name, line, f"{name}: holds a control character (NUL, tab, line break "
+                                              "or another invisible one); remove it and import again")
+                continue
+            cell = raw.strip(" ")   # not str.strip(): a no-break space is no blank to ignore
             if not cell:
                 values[name] = None
                 if required:
@@ -130,4 +136,8 @@ def _read_rows(reader: Any, columns: list[str], parsed: ParsedFile, problems: Pr
                 values[name] = read(cell)
             except ValueError as exc:
                 problems.add(spec.name, line, f"{name}: {exc}")
+                continue
+            why = in_window(values[name], window, as_of) if window else None
+            if why:
+                problems.add(spec.name, line, f"{name}: {why}")
         parsed.rows.append(Row(line, values))

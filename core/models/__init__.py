@@ -32,7 +32,8 @@ from core.models.roster import (
     RosterSettings,
     RosterWork,
 )
-from core.models.security import Operator
+from core.models.security import Operator, SignInClient
+from core.models.tallies import Tally, TallyAccount, TallyCount
 
 __all__ = [
     "Agency",
@@ -49,6 +50,9 @@ __all__ = [
     "PrecollectionTask",
     "ServiceLine",
     "Statement",
+    "Tally",
+    "TallyAccount",
+    "TallyCount",
 ]
 __all__ += ["AccountNote", "AdjustmentCode", "BillingGroup", "CollectionStatus", "LetterQueue",
             "LetterTemplate", "PaymentPlan", "RosterAccount", "RosterFile", "RosterHistory", "RosterRun",
@@ -58,3 +62,4 @@ __all__ += ["AgencyAssignment", "AgencyReturn", "AgencyReturnImport", "ExternalF
 __all__ += ["RunLock"]
 __all__ += ["Hold", "HoldRelease"]
 __all__ += ["PovertyGuideline"]
+__all__ += ["SignInClient"]

@@ -44,6 +44,7 @@ class Practice(SQLModel, table=True):
     wait_for_insurance: bool = True
     # SPEC 14: household income under this % of the poverty guideline is never placed or turned over
     income_threshold_pct: int | None = None
+    rules_at: dt.datetime | None = None  # last change of the two rules above (a trigger: 0016)
     version: int = 1
 
 
@@ -78,6 +79,7 @@ class Guarantor(SQLModel, table=True):
     bankruptcy_case: str | None = Field(default=None, max_length=40)
     household_income_cents: int | None = cents(default=None, nullable=True)  # a year's income
     household_size: int | None = None
+    protections_at: dt.datetime | None = None  # last change of a protection fact (a trigger: 0016)
     version: int = 1
     # caches of the ledger (guarantor-responsibility A/R, insurance A/R, collections, unapplied)
     ar_cents: int = cents()
@@ -99,6 +101,7 @@ class Encounter(SQLModel, table=True):
     dunning_count: int = 0
     statements_sent: int = 0
     insurance_status: str | None = choice("insurance_status", INSURANCE_STATUSES, nullable=True, length=10)
+    insurance_at: dt.datetime | None = None  # last change of insurance_status (a trigger: 0016)
     version: int = 1
     ar_cents: int = cents()
     ins_ar_cents: int = cents()

@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 from core.models.base import choice, pk
 from core.roles import ROLES
 
-__all__ = ["ROLES", "Operator"]
+__all__ = ["ROLES", "Operator", "SignInClient"]
 
 
 class Operator(SQLModel, table=True):
@@ -23,3 +23,12 @@ class Operator(SQLModel, table=True):
     version: int = 1
     failed_logins: int = 0                      # browser sign-in failures in a row (core.auth)
     locked_until: dt.datetime | None = None     # signed-in access refused until then
+
+
+class SignInClient(SQLModel, table=True):
+    """Failed browser sign-ins from one client address (core.auth), whatever name was tried: the
+    per-client limit, so one client can neither guess on forever nor keep an admin locked out."""
+    __tablename__ = "sign_in_client"
+    client: str = Field(max_length=64, primary_key=True)
+    failures: int = 0
+    window_start: dt.datetime                   # the window of CLIENT_WINDOW_MINUTES these count in

@@ -106,12 +106,13 @@ def oldest_anchor_sql(basis: str, rules: Rules | None = None) -> str:
     return f"(SELECT MIN({aging_anchor(basis, 'l', rules)}) FROM service_line l WHERE {OPEN_LINE_SQL})"
 
 
-def qualifies_sql(rules: Rules | None = None) -> list[str]:
+def qualifies_sql(rules: Rules | None = None, spec14: bool = True) -> list[str]:
     """The rules every list entry must meet whatever the criteria (over encounter e, guarantor g);
-    with `rules`, also nothing SPEC 14 forbids on the business date (holds, protections, insurance)."""
+    with `rules`, also nothing SPEC 14 forbids on the business date (holds, protections, insurance)
+    unless `spec14` is False (the tally's candidates, which it then sorts by reason)."""
     me = of_encounter("e")
     return ["e.ar_cents > 0", "g.kind = :balance_kind", *free_for("precollections", me),
-            *(collectable("precollections", me, rules) if rules else [])]
+            *(collectable("precollections", me, rules) if rules and spec14 else [])]
 
 
 def _bind(values: Any, rules: tuple[tuple[str, str, str], ...], where: list[str],
@@ -125,10 +126,10 @@ def _bind(values: Any, rules: tuple[tuple[str, str, str], ...], where: list[str]
 
 
 def matching_sql(c: Criteria, basis: str, as_of: dt.date, ids: dict[str, int | None],
-                 kind: str, rules: Rules | None = None) -> tuple[str, dict[str, Any]]:
+                 kind: str, rules: Rules | None = None, spec14: bool = True) -> tuple[str, dict[str, Any]]:
     """FROM ... WHERE ... over encounter e and guarantor g selecting every encounter of practice :p
-    the build takes (prefix it with SELECT), and its parameters."""
-    where = ["e.practice_id = :p", *qualifies_sql(rules)]
+    the build takes (prefix it with SELECT), and its parameters (`spec14`: see qualifies_sql)."""
+    where = ["e.practice_id = :p", *qualifies_sql(rules, spec14)]
     params: dict[str, Any] = {"balance_kind": kind, **(rules.params() if rules else {})}
     _bind(c, (("guarantor_balance_min", "g.ar_cents", ">="),
               ("guarantor_balance_max", "g.ar_cents", "<="),

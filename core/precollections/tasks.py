@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core import agency_files, audit, eligibility, ledger
+from core import agency_files, audit, eligibility, ledger, tallies
 from core.eligibility import age_in_days
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.explain import Reason, Target, Verdict, verdict
@@ -121,6 +121,7 @@ class BuildResult:
     actions_cleared: int = 0
     on_list: int = 0  # Pre-Collections tasks after the build
     dollars: int = 0
+    tally: tallies.TallyView | None = None  # considered, taken, and left out by reason (SPEC 14)
 
 
 def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteria, as_of: dt.date,
@@ -140,8 +141,8 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
     kind = _balance_for(practice, criteria.balance_for)
     ids = {"encounter": _encounter(uow, practice, criteria.encounter).id if criteria.encounter else None,
            "guarantor": _guarantor(uow, practice, criteria.guarantor).id if criteria.guarantor else None}
-    match, params = matching_sql(criteria, practice.aging_basis, as_of, ids, kind,
-                                 eligibility.rules_for(uow, practice, as_of))
+    rules = eligibility.rules_for(uow, practice, as_of)
+    match, params = matching_sql(criteria, practice.aging_basis, as_of, ids, kind, rules)
     params["p"] = practice.id
     pending = _count(uow, "t.practice_id = :p AND t.on_list AND t.action IS NOT NULL", params) if clear else 0
     if pending and not confirmed:
@@ -159,12 +160,30 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
         result.dropped = _drop_unmatched(uow, match, p)
     result.returned = _return_matched(uow, match, p)
     result.added = _insert_new(uow, practice, match, p)
+    result.tally = _tally(uow, actor, practice, criteria, rules, as_of, ids, kind, p)
     result.on_list, result.dollars = _count_and_dollars(uow, "t.practice_id = :p AND t.on_list AND t.state = 'pre'", p)
     audit.record(uow, actor.name, "precollections.build", "precollection_run", [run.id], None,
                  {**json.loads(run.criteria or "{}"), "added": result.added, "returned": result.returned,
                   "dropped": result.dropped, "actions_cleared": result.actions_cleared}, as_of)
     uow.commit()
     return result
+
+
+def _tally(uow: UnitOfWork, actor: Actor, practice: Practice, criteria: Criteria, rules: eligibility.Rules,
+           as_of: dt.date, ids: dict[str, int | None], kind: str, p: dict[str, Any]) -> tallies.TallyView:
+    """The build's tally: the encounters it added or brought back, and the matching encounters
+    not on the list that a SPEC 14 reason kept off it."""
+    counter = tallies.Counter(uow, "precollections_add", saved_id(practice), as_of, actor.name,
+                              f"precollection_run {p['run']}")
+    every, _ = matching_sql(criteria, practice.aging_basis, as_of, ids, kind, rules, spec14=False)
+    counter.exclude(f"""SELECT e.guarantor_id, e.id AS encounter_id, e.ar_cents AS cents {every}
+        AND NOT EXISTS (SELECT 1 FROM precollection_task x WHERE x.encounter_id = e.id AND x.on_list)""", p,
+                    eligibility.reasons("precollections", tallies.CANDIDATE, rules))
+    for group, n, cents in uow.session.execute(q("""SELECT CASE WHEN t.version = 1 THEN 'added' ELSE 'returned' END,
+            COUNT(*), COALESCE(SUM(e.ar_cents), 0) FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id
+        WHERE t.practice_id = :p AND t.run_id = :run AND t.on_list AND t.state = 'pre' GROUP BY 1""", p)):
+        counter.took(group, n, int(cents))
+    return counter.finish()
 
 
 def _balance_for(practice: Practice, wanted: str | None) -> str:

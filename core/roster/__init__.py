@@ -35,6 +35,7 @@ from core.roster.admin import (
 from core.roster.explain import explain_account
 from core.roster.letters import list_queue, print_letters
 from core.roster.population import PopulateResult, populate
+from core.roster.population import examples as populate_examples
 from core.roster.turnovers import TurnoverResult, turnover
 from core.roster.work import (
     account,
@@ -76,6 +77,7 @@ __all__ = [
     "list_queue",
     "plan_alert",
     "populate",
+    "populate_examples",
     "print_letters",
     "remove_status",
     "review_list",

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from core import audit, eligibility, ledger
-from core.eligibility import Rules, account_held_days, account_on_hold, age_cutoff
+from core import audit, eligibility, ledger, tallies
+from core.eligibility import Rules, account_held_days, account_on_hold, age_cutoff, of_line
 from core.models.base import saved_id
 from core.models.roster import RosterRun, RosterSettings
 from core.money import format_plain
@@ -54,9 +54,12 @@ class PopulateResult:
     letters: int = 0
     notes: int = 0
     history_adjustments: int = 0
+    tally: tallies.TallyView | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["tally"] = tallies.as_dict(self.tally) if self.tally else None
+        return out
 
     def run_record(self) -> dict[str, Any]:
         """What the run claim keeps of this run (core.runs): counts and dollars, no patient data."""
@@ -338,12 +341,40 @@ def populate(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
                             partial_payment=counts.get("partial_payment", (0, 0)),
                             moved=counts.get("transfer", (0, 0)), letters=letters, notes=notes,
                             history_adjustments=adjustments)
+    result.tally = _tally(uow, cfg, params, elig, counts)
     _record_run(uow, run_row, result)
     report("done", len(steps) + 2, len(steps) + 2)
     audit.record(uow, actor.name, "roster.populate", "roster_run", [practice.source_id, run_row.id], None,
                  result.as_dict(), business_date=as_of)
     uow.commit()
     return result
+
+
+def _tally(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: Rules,
+           counts: dict[str, tuple[int, int]]) -> tallies.TallyView:
+    """Accounts that would have entered the roster but for SPEC 14 (their delinquent charges,
+    counted without the rules, reach the minimum, yet they are not in the roster after the run),
+    each under the first reason found on one of its delinquent lines; and what each step did."""
+    counter = tallies.Counter(uow, "roster_populate", params["p"], params["as_of"], params["op"],
+                              f"roster_run {params['run']}")
+    suppressed = account_suppressed("g") if cfg.suppress_by == "account" else "FALSE"
+    lines = delinquent_lines(cfg.aging_basis, cfg.suppress_by, "l2", elig, guard=False)
+    on_line = delinquent_lines(cfg.aging_basis, cfg.suppress_by, "l3", elig, guard=False)
+    counter.exclude_accounts(f"""SELECT g.id AS guarantor_id, d.cents FROM guarantor g
+        JOIN (SELECT l2.guarantor_id, SUM(l2.ar_cents) AS cents FROM service_line l2 WHERE {lines}
+              GROUP BY l2.guarantor_id) d ON d.guarantor_id = g.id
+        WHERE g.practice_id = :p AND g.kind = 'patient' AND d.cents > 0 AND d.cents >= :min
+          AND g.ar_cents - g.escrow_cents > 0 AND NOT {suppressed}
+          AND NOT EXISTS (SELECT 1 FROM roster_account ra WHERE ra.guarantor_id = g.id
+                          AND (ra.active = TRUE OR ra.turned_over = TRUE))""", on_line, params,
+        eligibility.reasons("roster", of_line("l3"), elig))
+    for step, (n, cents) in counts.items():
+        counter.took(STEP_WORDS.get(step, step), n, cents)
+    return counter.finish(counts.get("enter", (0, 0)))
+
+
+STEP_WORDS = {"leave": "left", "enter": "entered", "plan_failed": "plan failed", "partial_payment": "partial payment",
+              "transfer": "moved to the next status"}
 
 
 def _record_run(uow: UnitOfWork, row: RosterRun, r: PopulateResult) -> None:
@@ -356,3 +387,13 @@ def _record_run(uow: UnitOfWork, row: RosterRun, r: PopulateResult) -> None:
     row.ended_at = uow.now()
     row.outcome = "done"
     uow.session.add(row)
+
+
+def examples(uow: UnitOfWork, run_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """The first accounts a populate moved (entered, left, changed status), for the nightly preview."""
+    rows = execute(uow, """SELECT h.reason, g.source_id, g.name, h.from_status, h.to_status, ra.past_due_cents
+        FROM roster_history h JOIN guarantor g ON g.id = h.guarantor_id
+        JOIN roster_account ra ON ra.guarantor_id = h.guarantor_id
+        WHERE h.run_id = :run ORDER BY h.id LIMIT :n""", run=run_id, n=limit)
+    return [{"step": r[0], "guarantor": r[1], "name": r[2], "from": r[3], "to": r[4], "cents": int(r[5])}
+            for r in rows]

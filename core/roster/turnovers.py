@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from core import audit, eligibility, ledger
+from core import audit, eligibility, ledger, tallies
 from core.eligibility import Rules, account_on_hold, account_protected, age_cutoff, aging_anchor
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
 from core.models.base import saved_id
@@ -49,9 +49,27 @@ class TurnoverResult:
     fees: str
     file: str
     journal_id: int
+    tally: tallies.TallyView  # what the batch took and left out (core.tallies)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "tally": tallies.as_dict(self.tally)}
+
+
+def _tally(uow: UnitOfWork, guarantor_ids: list[int] | None, params: dict[str, Any], elig: Rules,
+           n_acc: int, cents: int, n_lines: int, fee: int) -> tallies.TallyView:
+    """Approved accounts a hold or a protection kept back (they stay approved), and what went."""
+    counter = tallies.Counter(uow, "turnover", params["p"], params["as_of"], params["op"])
+    chosen = " AND ra.guarantor_id IN :ids" if guarantor_ids is not None else ""
+    counter.exclude(f"""SELECT ra.guarantor_id, CAST(NULL AS BIGINT) AS encounter_id, g.ar_cents AS cents
+        FROM roster_account ra JOIN guarantor g ON g.id = ra.guarantor_id
+        WHERE ra.practice_id = :p AND ra.active = TRUE AND ra.turned_over = FALSE
+          AND ra.status_code = :approved{chosen}""", params,
+        [(code, sql) for code, sql in eligibility.reasons("roster", tallies.ACCOUNT, elig, agency=True)
+         if not code.startswith("insurance")])
+    counter.took("accounts turned over", n_acc, cents)
+    counter.took("charges written off", n_lines, cents)
+    counter.took("collection fees added", n_acc if fee else 0, fee)
+    return counter.finish((n_acc, cents))
 
 
 def _accounts_where(guarantor_ids: list[int] | None, params: dict[str, Any], elig: Rules) -> str:
@@ -133,9 +151,10 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
     journal = _post(uow, actor, practice_id, as_of, lines, params, bp)
     _update_guarantors(uow, cfg, accounts, params)
     _leave_roster(uow, accounts, params)
+    tally = _tally(uow, guarantor_ids, params, elig, n_acc, cents, n_lines, fee)
     f = record_file(uow, practice_id=practice_id, kind="turnover", path=path, rows=n_lines, total_cents=cents,
                     sha256=digest, operator=actor.name, as_of=as_of)
-    result = TurnoverResult(n_acc, n_lines, format_plain(cents), format_plain(fee), str(path), journal)
+    result = TurnoverResult(n_acc, n_lines, format_plain(cents), format_plain(fee), str(path), journal, tally)
     audit.record(uow, actor.name, "roster.turnover", "roster_account", [practice.source_id, f"file:{f.id}"],
                  None, {**result.as_dict(), "sha256": digest}, business_date=as_of)
     try:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 RECOUP = str(Path(sys.executable).with_name("recoup"))
+WRAPPER = Path(__file__).resolve().parents[2] / "docs" / "recoup-ssh-wrapper.sh"
 
 
 def free_port() -> int:
@@ -59,3 +60,26 @@ def practice_db(folder: Path, env: dict[str, str]) -> None:
     (folder / "import" / "practices.csv").write_text("practice_id,name\nP1,Loopback Clinic\n")
     done = recoup("import", str(folder / "import"), env=env)
     assert done.returncode == 0, done.stderr
+
+
+def installed_wrapper(folder: Path, program: str, env_text: str) -> Path:
+    """The shipped SSH wrapper as an install edits it: its program and env-file lines pointed here."""
+    env_file = folder / "recoup.env"
+    env_file.write_text(env_text)
+    text = WRAPPER.read_text()
+    program_line, env_line = "program=/opt/recoup/venv/bin/recoup\n", "env_file=/etc/recoup/env\n"
+    assert text.count(program_line) == 1 and text.count(env_line) == 1
+    forced = folder / "recoup-ssh"
+    forced.write_text(text.replace(program_line, f"program={program}\n").replace(env_line, f"env_file={env_file}\n"))
+    forced.chmod(0o755)
+    return forced
+
+
+def stop(*procs: subprocess.Popen[bytes]) -> None:
+    """Terminate processes a test started, killing any that do not end within 10 seconds."""
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

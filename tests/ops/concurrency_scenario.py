@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing as mp
-import os
 import random
 import tempfile
 import time
@@ -218,8 +217,8 @@ def operator_main(url: str, pid: int, proc: int, actions: int, seed: int, start:
 
 def nightly_main(url: str, login: str, start: Any, results: Any) -> None:
     """`recoup nightly` for each night in order, as `login` (the worker, or an operator by hand)."""
-    os.environ["LOGNAME"] = login
-    os.environ["USER"] = login
+    import tui.commands.context
+    tui.commands.context.os_login = lambda: login   # this process runs as that system user
     from tui.cli import main
     from tui.commands import external, nightly, roster  # noqa: F401  (warm, as the operators are)
     out_dir = tempfile.mkdtemp(prefix="recoup-nightly-")

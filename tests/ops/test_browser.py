@@ -23,7 +23,7 @@ import aiohttp
 import pytest
 
 from tests.ops._cdp import Page
-from tests.ops._procs import RECOUP, free_port, practice_db, recoup, shared_dir, wait_for
+from tests.ops._procs import RECOUP, free_port, practice_db, recoup, shared_dir, stop, wait_for
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")]
@@ -86,10 +86,5 @@ def test_sign_in_in_a_browser_opens_the_main_menu(tmp_path: Path) -> None:
         done = recoup("audit", "--action", "auth.sign_in", "--json", env=env)
         assert json.loads(done.stdout)[0]["operator"] == "webop"
     finally:
-        for proc in (browser, server):
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(browser, server)
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""Batch-run claims, the worker's schedule, and browser sign-in rules, on both back ends."""
+"""Batch-run claims, the worker's schedule, and the idle rules, on both back ends (sign-in and its
+lockout: tests/ops/test_sign_in.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from typing import Any
 import pytest
 
 from core import auth, practices, roster, runs, worker
-from core.errors import BadInput, Refused
-from core.security import Actor
+from core.errors import BadInput
 from tests.conftest import TODAY
 from tests.factories import practice as make_practice
 
@@ -106,24 +106,6 @@ def test_a_first_run_does_not_replay_history_and_catch_up_is_capped() -> None:
 def test_bad_times_are_named() -> None:
     with pytest.raises(ValueError, match="external-time"):
         worker.parse_time("25:99x", "external-time")
-
-
-def test_five_failed_sign_ins_lock_the_operator_out_and_are_audited(uow, admin: Actor) -> None:
-    from core.audit import entries
-    with uow() as u:
-        auth.set_password(u, admin, admin.name, "a long password")
-    for _ in range(auth.LOCK_AFTER):
-        with uow() as u, pytest.raises(Refused, match="do not match"):
-            auth.sign_in(u, admin.name, "wrong")
-    with uow() as u, pytest.raises(Refused, match="locked out"):
-        auth.sign_in(u, admin.name, "a long password")
-    with uow(write=False) as u:
-        actions = [e.action for e in entries(u, operator=admin.name, action="auth")]
-    assert actions[:2] == ["auth.refused_locked", "auth.locked"]
-    with uow() as u:   # an admin resetting the password lifts the lockout
-        auth.set_password(u, admin, admin.name, "another long password")
-    with uow() as u:
-        assert auth.sign_in(u, admin.name, "another long password") == admin
 
 
 def test_idle_rules() -> None:

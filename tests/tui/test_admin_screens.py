@@ -93,10 +93,10 @@ async def test_users_refusal_and_conflict_are_shown_in_the_cores_words(make_app,
         await settle(pilot)
         app.open_screen("users")
         await settle(pilot)
-        await _focus(pilot, "tester")                                   # nobody disables themselves
+        await _focus(pilot, "tester")                                   # the only admin cannot be disabled
         await pilot.press("delete", "f2")
         await settle(pilot)
-        assert isinstance(app.screen, MessageDialog) and "may not disable yourself" in app.screen.text()
+        assert isinstance(app.screen, MessageDialog) and "tester is the only admin" in app.screen.text()
         await pilot.press("escape")
         await settle(pilot)
         assert _ops(services)["tester"].active

@@ -103,3 +103,36 @@ async def test_h_on_the_patient_dashboard_places_a_hold_shown_in_its_collections
         await pilot.press("4")
         await settle(pilot)
         assert "promise" in text_of(app.screen.query_one("#collection-state", Static))
+        await pilot.press("r")                                  # release it from the dashboard
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        await type_into(pilot, "field-reason", "paid in full")
+        await pilot.press("f2")
+        await settle(pilot, 8)
+        [row] = listed(services, built)
+        assert row.state == "ended" and row.released_on == AS_OF
+        await pilot.press("r")                                  # nothing left to release: told so, no dialog
+        await settle(pilot)
+        assert not isinstance(app.screen, FormDialog)
+
+
+async def test_e_on_the_dashboards_explains_each_workflow(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.explain import ExplainDialog
+    with services.uow(write=True) as u:
+        holds.place_hold(u, services.actor, built.practice_id, "dispute", "disputes the visit", AS_OF,
+                         guarantor="G001")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_screen("guarantor", guarantor_id=built.ada_id)
+        await settle(pilot, 6)
+        await pilot.press("e")
+        await settle(pilot, 6)
+        assert isinstance(app.screen, ExplainDialog)
+        text = text_of(app.screen.query_one("#explain-text", Static))
+        for workflow in ("Pre-Collections", "External collections", "Patient collections roster"):
+            assert f"{workflow}: MAY NOT BE TAKEN" in text
+        assert text.count("NO  hold:dispute") == 3 and "disputes the visit" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExplainDialog)

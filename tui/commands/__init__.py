@@ -10,7 +10,7 @@ import importlib
 from types import ModuleType
 
 COMMAND_NAMES = ["system", "users", "audit", "imports", "precollections", "roster", "holds", "protections",
-                 "explain", "dashboard", "agencies", "external", "nightly", "worker", "serve", "app"]
+                 "explain", "runs", "dashboard", "agencies", "external", "nightly", "worker", "serve", "app"]
 
 
 def command_modules() -> list[ModuleType]:

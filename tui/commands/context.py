@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +32,22 @@ def GLOBAL_OPTIONS(suppress: bool = True) -> argparse.ArgumentParser:
                    help="act for another operator (admins only; default: the logged-in user)")
     g.add_argument("--json", action="store_true", default=d(False), help="print JSON instead of a table")
     return p
+
+
+def os_login() -> str:
+    """Who runs this process: the name of its effective uid in the system's user database.
+
+    Not $LOGNAME or $USER (getpass.getuser reads those first): they are the caller's to set, and
+    `LOGNAME=root recoup ...` acted as whichever operator it named. --operator is the way for an
+    admin to act for someone else.
+    """
+    import pwd
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        raise Refused(f"this system account (uid {uid}) has no user name, so Recoup cannot tell "
+                      "which operator it is; run Recoup as a named user") from None
 
 
 def add_command(sub: Any, name: str, handler: Callable[[Context], int | None], help: str,
@@ -75,29 +91,41 @@ class Context:
     as_of: dt.date
     json: bool
     login: str  # the logged-in system user
+    may_create: bool = False   # only `init` and `demo` create a database (SPEC 17)
 
     _engine: Any = None
 
     @property
     def engine(self) -> Any:
+        """The database; a SQLite file that is not there is one clear line (a mistyped --db in a
+        cron job must not quietly make folders and an empty database that verifies clean)."""
         if self._engine is None:
-            from db.engine import make_engine
-            self._engine = make_engine(self.url)
+            from db.engine import create_sqlite_file, make_engine, resolve_url, sqlite_file
+            url = resolve_url(self.url)
+            path = sqlite_file(url)
+            if path is not None and not path.exists():
+                if not self.may_create:
+                    raise BadInput(f"no database at {path}: check --db or RECOUP_DATABASE_URL, or create "
+                                   "one with 'recoup init'", field="--db")
+                create_sqlite_file(path)
+            self._engine = make_engine(url)
         return self._engine
 
     @contextmanager
-    def uow(self, write: bool = True) -> Iterator[Any]:
+    def uow(self, write: bool = True, rehearsal: bool = False) -> Iterator[Any]:
+        """A unit of work; `rehearsal`: everything it does is rolled back (previews)."""
         from db.uow import SqlUnitOfWork
         self.ensure_schema()
-        with SqlUnitOfWork(self.engine, write=write) as uow:
+        with SqlUnitOfWork(self.engine, write=write, rehearsal=rehearsal) as uow:
             yield uow
 
     def ensure_schema(self) -> None:
-        """The embedded database is created and migrated on first use; others need `recoup init`."""
+        """`init` and `demo` create or upgrade; an older embedded database is upgraded on first
+        use; anything else not set up for this version needs `recoup init`."""
         from db import schema
         if schema.is_current(self.engine):
             return
-        if self.engine.dialect.name == "sqlite":
+        if self.may_create or (self.engine.dialect.name == "sqlite" and not schema.is_new(self.engine)):
             self.init_database()
             return
         raise Refused("this database is not set up for this version of Recoup: run 'recoup init'")
@@ -181,7 +209,7 @@ def run_command(args: argparse.Namespace, handler: Callable[[Context], int | Non
     try:
         ctx = Context(args=args, url=getattr(args, "db", None),
                       as_of=parse_business_date(getattr(args, "as_of", None), dt.date.today()),
-                      json=bool(getattr(args, "json", False)), login=getpass.getuser())
+                      json=bool(getattr(args, "json", False)), login=os_login())
         return handler(ctx) or 0
     except NeedsConfirmation as exc:
         print_warning(exc)

@@ -87,12 +87,14 @@ def _lines(ctx: Context) -> list[str] | None:
     return refs
 
 
-def run_external(ctx: Context, practice: str | None, refused: list[str] | None = None) -> list[dict[str, Any]]:
+def run_external(ctx: Context, practice: str | None, refused: list[str] | None = None,
+                 tallies: list[Any] | None = None) -> list[dict[str, Any]]:
     """The run for one practice or every practice with external collections on (also for nightly);
     a practice refused for a date behind its latest run is added to `refused` (see runclaim.claimed)."""
     from core.models.base import saved_id
     from core.practices import due_practices, find_practice
     from tui.commands.runclaim import claimed
+    from tui.commands.runs import tally_field
     with ctx.uow(write=False) as uow:
         ctx.actor(uow)
         found = ([(saved_id(find_practice(uow, practice)), practice)] if practice is not None
@@ -108,16 +110,22 @@ def run_external(ctx: Context, practice: str | None, refused: list[str] | None =
             row[step] = n
         row.update({f"{s}_dollars": v["dollars"] for s, v in r.as_dict()["steps"].items()})
         row["files"] = [f["path"] for f in r.files]
+        row["tally"] = tally_field(ctx, r.tally)
+        if tallies is not None:
+            tallies.append(r.tally)
         rows.append(row)
     return rows
 
 
 def cmd_run(ctx: Context) -> int:
     from tui.commands.runclaim import exit_status
+    from tui.commands.runs import print_tallies
     refused: list[str] = []
-    rows = [r for r in run_external(ctx, ctx.args.practice, refused) if "already" not in r]
+    found: list[Any] = []
+    rows = [r for r in run_external(ctx, ctx.args.practice, refused, found) if "already" not in r]
     ctx.emit(rows, ["practice", "run", "date", "release", "select", "select_dollars", "post", "post_dollars",
-                    "file", "file_dollars", "reassign", "files"])
+                    "file", "file_dollars", "reassign", "files", "tally"])
+    print_tallies(ctx, found)
     return exit_status(refused)
 
 

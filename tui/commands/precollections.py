@@ -115,6 +115,7 @@ def cmd_add(ctx: Context) -> int:
     from core import precollections as pc
     from core.money import format_plain
     from core.precollections.criteria import Criteria
+    from tui.commands.runs import emit_with_tally
     a = ctx.args
     criteria = Criteria(guarantor_balance_min=_money(ctx, "guarantor-balance-min"),
                         guarantor_balance_max=_money(ctx, "guarantor-balance-max"),
@@ -126,9 +127,9 @@ def cmd_add(ctx: Context) -> int:
     with ctx.uow() as uow:
         r = pc.add_tasks(uow, ctx.actor(uow), _practice_id(ctx, uow), criteria, ctx.as_of, clear=a.clear,
                          confirmed=a.yes)
-    ctx.emit_object({"added": r.added, "returned": r.returned, "dropped": r.dropped,
-                     "actions_cleared": r.actions_cleared, "pre": r.on_list, "dollars": format_plain(r.dollars),
-                     "balance_for": r.balance_for})
+    emit_with_tally(ctx, {"added": r.added, "returned": r.returned, "dropped": r.dropped,
+                          "actions_cleared": r.actions_cleared, "pre": r.on_list, "dollars": format_plain(r.dollars),
+                          "balance_for": r.balance_for}, r.tally)
     return 0
 
 

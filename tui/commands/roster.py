@@ -319,8 +319,10 @@ def cmd_populate(ctx: Context) -> int:
             ids = [_practice_id(uow, ctx.args.practice)]
         else:
             ids = [p.id for p in due_practices(uow, "roster", automatic=False)]
+    from tui.commands.runs import print_tallies, tally_field
     rows = []
     refused: list[str] = []
+    found: list[Any] = []
     for pid in ids:
         r, already = claimed(ctx, pid, "roster", refused)
         if already is not None:
@@ -331,9 +333,12 @@ def cmd_populate(ctx: Context) -> int:
             row[step] = n
             row[f"{step}_dollars"] = format_plain(cents)
         row["letters"] = r.letters
+        row["tally"] = tally_field(ctx, r.tally)
+        found.append(r.tally)
         rows.append(row)
     ctx.emit(rows, ["practice", "run", "date", "left", "entered", "plan_failed", "partial_payment", "moved",
-                    "moved_dollars", "letters"])
+                    "moved_dollars", "letters", "tally"])
+    print_tallies(ctx, found)
     return exit_status(refused)
 
 
@@ -422,12 +427,13 @@ def _roster_folder(ctx: Context) -> Path:
 
 def cmd_turnover(ctx: Context) -> int:
     from core import roster
+    from tui.commands.runs import emit_with_tally
     with ctx.uow() as uow:
         pid = _practice_id(uow, ctx.args.practice)
         result = roster.turnover(uow, ctx.actor(uow), pid, ctx.as_of, _roster_folder(ctx),
                                  _guarantor_ids(uow, pid, ctx.args.guarantors),
                                  _percent_bp(ctx.args.fee_pct, "fee-pct"), confirmed=ctx.args.yes)
-    ctx.emit_object(result.as_dict())
+    emit_with_tally(ctx, result.as_dict(), result.tally)
     return 0
 
 

@@ -25,6 +25,7 @@ def register(sub: Any) -> None:
 
 def cmd_init(ctx: Context) -> int:
     from db.engine import shown_url
+    ctx.may_create = True
     new = ctx.init_database()
     where = shown_url(ctx.url)
     print(f"{'Created' if new else 'Upgraded'} {where}; {ctx.login} may sign in.")
@@ -68,6 +69,7 @@ def _anchors(path: Path | None) -> list[Any] | None:
 
 def cmd_demo(ctx: Context) -> int:
     from db.demo import build_demo
+    ctx.may_create = True
     ctx.ensure_schema()
     report = build_demo(ctx.engine, ctx.login, ctx.as_of, size=ctx.args.size, seed=ctx.args.seed)
     print(report)

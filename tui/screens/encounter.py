@@ -25,7 +25,14 @@ from tui.screens.account_dashboard import (
     statement_rows,
     txn_rows,
 )
-from tui.screens.holds import hold_lines, place_hold_dialog, placed_message
+from tui.screens.explain import open_explain
+from tui.screens.holds import (
+    choose_hold_to_release,
+    hold_lines,
+    place_hold_dialog,
+    placed_message,
+    released_message,
+)
 from tui.widgets.confirm import run_use_case
 
 LINE_COLUMNS = ("Line", "DOS", "Proc", "Amount", "Resp", "Resp date", "A/R", "Collect.")
@@ -37,7 +44,8 @@ class EncounterScreen(AccountDashboard):
     FIRST_TAB = ("1 Lines", "line-table")
     BINDINGS = (bindings(("dashboard.lines", "tab('lines')")) + OTHER_TABS
                 + bindings(("dashboard.guarantor", "open_guarantor"), ("dashboard.to_collections", "to_collections"),
-                           ("dashboard.hold", "hold")))
+                           ("dashboard.hold", "hold"), ("dashboard.release", "release"),
+                           ("dashboard.explain", "explain")))
 
     def __init__(self, encounter_id: int) -> None:
         super().__init__()
@@ -101,6 +109,20 @@ class EncounterScreen(AccountDashboard):
         """Place a hold on this encounter only."""
         if self.detail is not None:
             place_hold_dialog(self, self._held, self.detail.practice_id, encounter=self.detail.encounter.source_id)
+
+    def action_release(self) -> None:
+        """Release one of the holds shown here (it ends early; its held days stay held)."""
+        if self.detail is not None:
+            choose_hold_to_release(self, self.holds, self._released, encounter=self.detail.encounter.source_id)
+
+    def _released(self, row: Any) -> None:
+        self.app.notify(released_message(row))
+        self.reload()
+
+    def action_explain(self) -> None:
+        """Why each workflow may or may not take this balance (SPEC 14), as `recoup explain` says."""
+        if self.detail is not None:
+            open_explain(self, self.detail.practice_id, encounter=self.detail.encounter.source_id)
 
     def _held(self, row: Any) -> None:
         self.app.notify(placed_message(row))

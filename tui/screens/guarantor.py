@@ -27,7 +27,14 @@ from tui.screens.account_dashboard import (
     txn_rows,
 )
 from tui.screens.encounter import pc_lines
-from tui.screens.holds import hold_lines, place_hold_dialog, placed_message
+from tui.screens.explain import open_explain
+from tui.screens.holds import (
+    choose_hold_to_release,
+    hold_lines,
+    place_hold_dialog,
+    placed_message,
+    released_message,
+)
 from tui.screens.precollections_dialogs import ChooseDialog
 from tui.screens.roster_work import roster_section
 from tui.widgets.confirm import run_use_case
@@ -41,7 +48,8 @@ class GuarantorScreen(AccountDashboard):
     FIRST_TAB = ("1 Encounters", "encounters")
     BINDINGS = (bindings(("dashboard.encounters", "tab('lines')")) + OTHER_TABS
                 + bindings(("dashboard.open", "open_encounter"), ("dashboard.select_action", "select_action"),
-                           ("dashboard.hold", "hold")))
+                           ("dashboard.hold", "hold"), ("dashboard.release", "release"),
+                           ("dashboard.explain", "explain")))
 
     def __init__(self, guarantor_id: int) -> None:
         super().__init__()
@@ -126,6 +134,20 @@ class GuarantorScreen(AccountDashboard):
         """Place a hold on this guarantor: every line stops being collected while it runs."""
         if self.detail is not None:
             place_hold_dialog(self, self._held, self.detail.practice_id, guarantor=self.detail.source_id)
+
+    def action_release(self) -> None:
+        """Release one of the holds shown here (it ends early; its held days stay held)."""
+        if self.detail is not None:
+            choose_hold_to_release(self, self.holds, self._released, encounter=None)
+
+    def _released(self, row: Any) -> None:
+        self.app.notify(released_message(row))
+        self.reload()
+
+    def action_explain(self) -> None:
+        """Why each workflow may or may not take this balance (SPEC 14), as `recoup explain` says."""
+        if self.detail is not None:
+            open_explain(self, self.detail.practice_id, guarantor=self.detail.source_id)
 
     def _held(self, row: Any) -> None:
         self.app.notify(placed_message(row))

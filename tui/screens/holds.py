@@ -67,6 +67,39 @@ def place_hold_dialog(screen: RecoupScreen, done: Callable[[holds.HoldRow], None
                            lambda row: done(row) if row is not None else None)
 
 
+def release_hold_dialog(screen: RecoupScreen, row: holds.HoldRow, done: Callable[[holds.HoldRow], None]) -> None:
+    """Open the release dialog for one hold; `done` gets the released hold."""
+    s = screen.services
+
+    def submit(v: dict[str, Any], _ok: bool) -> holds.HoldRow:
+        with s.uow(write=True) as u:
+            return holds.release_hold(u, s.actor, row.id, v["reason"], s.as_of, v.get("released_on"))
+    screen.app.push_screen(FormDialog(f"Release hold {row.id} ({row.kind}, {row.guarantor})", RELEASE_FIELDS, submit),
+                           lambda r: done(r) if r is not None else None)
+
+
+def choose_hold_to_release(screen: RecoupScreen, rows: list[holds.HoldRow], done: Callable[[holds.HoldRow], None],
+                           encounter: str | None = None) -> None:
+    """From a dashboard: the account's holds that have not ended (this encounter's and the whole
+    account's, on the Encounter dashboard); one is released directly, several are chosen first."""
+    from tui.screens.precollections_dialogs import ChooseDialog
+    open_ = [r for r in rows if r.state != "ended" and (encounter is None or r.encounter in (None, encounter))]
+    if not open_:
+        screen.app.notify("No hold to release: none is scheduled or active here.")
+        return
+    if len(open_) == 1:
+        release_hold_dialog(screen, open_[0], done)
+        return
+    by_id = {str(r.id): r for r in open_}
+    choices = [(str(r.id), f"{r.id} {r.kind} {r.encounter or 'whole account'} from {r.start}") for r in open_]
+    screen.app.push_screen(ChooseDialog("Release which hold?", choices, "Enter releases the highlighted hold."),
+                           lambda key: release_hold_dialog(screen, by_id[key], done) if key else None)
+
+
+def released_message(row: holds.HoldRow) -> str:
+    return f"Hold {row.id} released: no longer held from {row.released_on}."
+
+
 def hold_lines(rows: list[holds.HoldRow], encounter: str | None = None) -> list[str]:
     """The holds part of a dashboard's Collections tab (an encounter's: its own and its guarantor's)."""
     rows = [r for r in rows if encounter is None or r.encounter in (None, encounter)]
@@ -142,18 +175,11 @@ class HoldsScreen(RecoupScreen):
         if row is None:
             self.app.notify("No hold to release.")
             return
-        s = self.services
+        release_hold_dialog(self, row, self._released)
 
-        def submit(v: dict[str, Any], _ok: bool) -> holds.HoldRow:
-            with s.uow(write=True) as u:
-                return holds.release_hold(u, s.actor, row.id, v["reason"], s.as_of, v.get("released_on"))
-
-        def released(r: holds.HoldRow | None) -> None:
-            if r is not None:
-                self.app.notify(f"Hold {r.id} released: no longer held from {r.released_on}.")
-                self.reload()
-        self.app.push_screen(FormDialog(f"Release hold {row.id} ({row.kind}, {row.guarantor})",
-                                        RELEASE_FIELDS, submit), released)
+    def _released(self, row: holds.HoldRow) -> None:
+        self.app.notify(released_message(row))
+        self.reload()
 
     def action_filter(self) -> None:
         def submit(v: dict[str, Any], _ok: bool) -> dict[str, Any]:

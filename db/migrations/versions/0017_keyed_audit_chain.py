@@ -1,7 +1,7 @@
 """keyed audit chain: entries carry their key id and what they cover; PostgreSQL refuses TRUNCATE
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Written by hand to match core/models/audit.py (SPEC 17). Two nullable columns on audit_entry:
 key_id (the key that signed the entry; NULL for entries written before the chain was keyed, which
 keep their plain hashes) and covers (the rows of the append-only tables the entry vouches for,
@@ -17,7 +17,7 @@ covered by no audit entry).
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
