@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ _QUEUE = "recoup.audit.pending"
 SEAL = "audit.seal"
 ROTATE = "audit.rotate_key"
 COVER = "audit.cover"
+UPGRADE = "audit.upgrade"
+RESTARTS = (SEAL, ROTATE, UPGRADE)  # entries after which the chain vouches for every row afresh
 
 
 def _canonical(value: Any) -> str | None:
@@ -106,18 +109,23 @@ def begin_writing(uow: UnitOfWork) -> None:
     except audit_keys.KeyProblem:
         return  # reading goes on; a commit would refuse (core.audit_keys says why)
     audit_cover.note_foreign_settings(uow, key, audit_cover.parse_settings(head.covers))
-    again = _last_covering(uow)
-    if again is None or again.id != head.id:  # (PostgreSQL) a commit landed meanwhile: no verdict
-        uow.session.info.pop(audit_cover.FOREIGN_SETTINGS, None)
-
-
-def _last_covering(uow: UnitOfWork) -> AuditEntry | None:
-    return uow.session.exec(select(AuditEntry).where(col(AuditEntry.covers).is_not(None))
-                            .order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    if uow.dialect == "postgresql":  # a commit may have landed meanwhile: then no verdict
+        again = _last_covering(uow)
+        if again is None or again.id != head.id:
+            uow.session.info.pop(audit_cover.FOREIGN_SETTINGS, None)
 
 
 def _head(uow: UnitOfWork) -> AuditEntry | None:
     return uow.session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+
+
+def _last_covering(uow: UnitOfWork) -> AuditEntry | None:
+    """The newest entry that carries coverage: the head, but for a chain not keyed yet."""
+    head = _head(uow)
+    if head is None or head.covers is not None:
+        return head
+    return uow.session.exec(select(AuditEntry).where(col(AuditEntry.covers).is_not(None))
+                            .order_by(col(AuditEntry.id).desc()).limit(1)).first()
 
 
 def _covering(uow: UnitOfWork, below: int | None = None) -> Iterator[tuple[int, str]]:
@@ -141,9 +149,9 @@ def _added_rows(uow: UnitOfWork, heads: dict[str, audit_cover.Range] | None) -> 
                for t, top in zip(audit_cover.TABLES, tops, strict=True))
 
 
-def _settings_moved(uow: UnitOfWork, key: bytes, covers: str | None) -> bool:
+def _settings_moved(settings: dict[str, list[int]], covers: str | None) -> bool:
     was = audit_cover.parse_settings(covers) or {}
-    return any(v[:2] != was.get(t, [0, 0])[:2] for t, v in audit_cover.settings_digests(uow, key).items())
+    return any(v[:2] != was.get(t, [0, 0])[:2] for t, v in settings.items())
 
 
 def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
@@ -152,32 +160,35 @@ def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
     this commit vouches for; a commit that added covered rows without an entry gets one."""
     uow.lock("audit")
     head = _head(uow)
-    covering = _covering(uow)
-    last = next(covering, None)
-    heads = audit_cover.parse(last[1], last[0]) if last else None
+    last = _last_covering(uow) if head is not None and head.covers is None else head
+    covering = _covering(uow, below=last.id) if last is not None else iter(())
+    heads = audit_cover.parse(last.covers, int(last.id or 0)) if last is not None else None
     keyed = head is not None and head.key_id is not None
     if not queue and head is None and not _added_rows(uow, heads) and not audit_cover.any_settings(uow):
         return  # nothing written yet, and no key file made for nothing
     ring = audit_keys.load(create=not keyed)
     kid = head.key_id if keyed and head is not None else ring.newest
     assert kid is not None
+    settings = audit_cover.settings_digests(uow, ring.get(kid))
     if not queue and keyed and not _added_rows(uow, heads) \
-            and not _settings_moved(uow, ring.get(kid), last[1] if last else None):
+            and not _settings_moved(settings, last.covers if last is not None else None):
         return
     if head is not None and not keyed:
         queue.insert(0, _system_entry(uow, SEAL, {"plain_entries_before": head.id}))
     if not queue:
         queue.append(_system_entry(uow, COVER, {}))
-    restart = any(e.action in (SEAL, ROTATE) for e in queue)
+    restart = any(e.action in RESTARTS for e in queue)
     prev = head.hash if head is not None else GENESIS
     for i, e in enumerate(queue):
         if e.action == ROTATE:
             kid = _hand_over(ring, e, prev, kid)
         e.prev_hash, e.key_id = prev, kid
         if i == len(queue) - 1:
-            earlier = (audit_cover.parse(c, eid) for eid, c in covering)
+            earlier = itertools.chain([heads] if heads else [], (audit_cover.parse(c, eid) for eid, c in covering))
             ranges = audit_cover.new_ranges(uow, ring.get(kid), heads, earlier, restart)
-            e.covers = audit_cover.dump(ranges, audit_cover.new_settings(uow, ring.get(kid), restart))
+            if restart:  # a rotation signs them with the new key
+                settings = audit_cover.settings_digests(uow, ring.get(kid))
+            e.covers = audit_cover.dump(ranges, audit_cover.new_settings(uow, settings, restart))
         e.hash = prev = entry_mac(ring.get(kid), e)
         uow.session.add(e)
         uow.session.flush()  # one at a time: the id order is the chain order
@@ -212,13 +223,19 @@ def rotate_key(uow: UnitOfWork, actor: Actor) -> str:
     return new
 
 
-def seal(uow: UnitOfWork) -> bool:
-    """Key the chain of a database written before it was keyed (`recoup init` on an upgrade): the
-    first keyed entry vouches for every entry and row before it. False when nothing was needed."""
+def seal(uow: UnitOfWork, upgraded: bool = False) -> bool:
+    """After `recoup init`: key the chain of a database written before it was keyed (the first
+    keyed entry vouches for every entry and row before it); after a schema upgrade of a keyed
+    one, vouch afresh for what the migrations changed (they write outside any unit of work).
+    False when nothing was needed."""
     head = _head(uow)
-    if head is None or head.key_id is not None:
+    if head is None or (head.key_id is not None and not upgraded):
         return False
-    _pending(uow)
+    if head.key_id is not None:
+        queue = _pending(uow)
+        queue.append(_system_entry(uow, UPGRADE, {}))
+    else:
+        _pending(uow)
     uow.commit()
     return True
 

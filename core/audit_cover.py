@@ -17,6 +17,7 @@ written behind Recoup's back, and the entry says so ("foreign" rows) for verify 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -104,6 +105,7 @@ def _columns(table: str) -> list[tuple[str, str]]:
     return out
 
 
+@functools.lru_cache(maxsize=256)
 def row_digest_sql(dialect: str, key: bytes, table: str) -> str:
     """SQL for one row's keyed digest (a value in [0, P)), over the table's own columns.
 
@@ -207,10 +209,15 @@ def _reach_down(starts: dict[str, int], mine: dict[str, int], earlier: Iterable[
         starts[t] = 0
 
 
+@functools.lru_cache(maxsize=8)
+def _settings_sql(dialect: str, key: bytes) -> str:
+    return " UNION ALL ".join(f"SELECT '{t}', COUNT(*), COALESCE(SUM({row_digest_sql(dialect, key, t)}), 0) "
+                              f"FROM {t}" for t in SETTINGS)
+
+
 def settings_digests(uow: UnitOfWork, key: bytes) -> dict[str, list[int]]:
     """table -> [rows, digest] of every settings table, in one statement (one snapshot)."""
-    sql = " UNION ALL ".join(f"SELECT '{t}', COUNT(*), COALESCE(SUM({row_digest_sql(uow.dialect, key, t)}), 0) "
-                             f"FROM {t}" for t in SETTINGS)
+    sql = _settings_sql(uow.dialect, key)
     return {str(t): [int(n), int(d) % P] for t, n, d in uow.session.execute(text(sql)).all()}
 
 
@@ -228,10 +235,10 @@ def note_foreign_settings(uow: UnitOfWork, key: bytes, head: dict[str, list[int]
     uow.session.info[FOREIGN_SETTINGS] = sorted(t for t in SETTINGS if t in head and now[t][:2] != head[t][:2])
 
 
-def new_settings(uow: UnitOfWork, key: bytes, restart: bool) -> dict[str, list[int]]:
+def new_settings(uow: UnitOfWork, digests: dict[str, list[int]], restart: bool) -> dict[str, list[int]]:
     """This commit's settings digests, each with 1 when the table had been changed outside Recoup."""
     foreign = set() if restart else set(uow.session.info.get(FOREIGN_SETTINGS) or ())
-    return {t: [*v, int(t in foreign)] for t, v in settings_digests(uow, key).items()}
+    return {t: [*v[:2], int(t in foreign)] for t, v in digests.items()}
 
 
 def check_settings(uow: UnitOfWork, key: bytes, found: list[tuple[int, dict[str, list[int]]]]) -> list[str]:

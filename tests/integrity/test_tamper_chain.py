@@ -216,3 +216,16 @@ def test_key_file_path_comes_from_the_environment(tmp_path, monkeypatch) -> None
     ring = audit_keys.load(create=True)
     assert ring.path == tmp_path / "k" / "audit.key" and len(ring.keys) == 1
     assert stat.S_IMODE(os.stat(ring.path).st_mode) == 0o600
+
+
+def test_init_after_an_upgrade_vouches_for_what_the_migrations_changed(engine, cli, seeded) -> None:
+    """Migrations write settings outside any unit of work (0015 loads poverty guidelines): the
+    `recoup init` that ran them records an audit.upgrade entry, from which the chain vouches afresh."""
+    as_dba(engine, "INSERT INTO poverty_guideline (year, base_cents, per_person_cents) VALUES (2031, 1, 1)",
+           drop=False)
+    _verify_fails(cli, "poverty_guideline: changed since audit entry")
+    with SqlUnitOfWork(engine) as u:
+        assert audit.seal(u, upgraded=True)
+    assert _entries(engine)[-1].action == "audit.upgrade"
+    code, out, _err = cli("verify")
+    assert code == 0, out

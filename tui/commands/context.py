@@ -140,13 +140,14 @@ class Context:
         from db import schema
         from db.uow import SqlUnitOfWork
         new = schema.is_new(self.engine)
+        upgraded = not new and not schema.is_current(self.engine)
         schema.upgrade(self.engine)
         with SqlUnitOfWork(self.engine) as uow:
             if not security.has_operators(uow):
                 security.bootstrap_admin(uow, self.login)
                 uow.commit()
         with SqlUnitOfWork(self.engine) as uow:
-            audit.seal(uow)
+            audit.seal(uow, upgraded)
         return new
 
     def actor(self, uow: Any) -> Any:
