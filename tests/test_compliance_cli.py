@@ -28,7 +28,7 @@ def test_fap_from_the_command_line(cli, uow, admin, engine) -> None:
     assert code == 0 and json.loads(out)["note"] == "held while pending"
     app = json.loads(out)["application"]
     code, _, err = cli("--as-of", "2026-02-10", "fap", "decide", str(app), "approved", "--discount", "150")
-    assert code == 2 and "discount: must be from 0 to 100" in err
+    assert code == 2 and "discount: must be a percentage from 0 to 100" in err
     code, _, err = cli("--as-of", "2026-02-10", "fap", "decide", str(app), "approved", "--discount", "50",
                        "--decided", "2026-01-30")
     assert code == 2 and "decided: 2026-01-30 is before the application was received" in err

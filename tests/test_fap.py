@@ -89,7 +89,7 @@ def test_a_denial_ends_the_hold_and_posts_nothing(engine, uow, admin, world) -> 
 
 @pytest.mark.parametrize(("kw", "message"), [
     ({"decided_on": dt.date(2026, 1, 31)}, "decided: 2026-01-31 is before the application was received"),
-    ({"discount": "100.5"}, "discount: must be from 0 to 100"),
+    ({"discount": "100.5"}, "discount: must be a percentage from 0 to 100"),
     ({"discount": None}, "discount: an approval needs the discount percent"),
 ])
 def test_bad_decisions_name_the_field_and_change_nothing(engine, uow, admin, world, kw, message) -> None:

@@ -34,7 +34,8 @@ GOOD = {"practice": "DEMO-FAM", "agency": "CBA", "guarantor": "G0000001", "encou
         "amount": "10.00", "every_days": "30", "start": "2026-12-01", "tasks": "1", "lines": "10000001-1",
         "base": "15000", "per_person": "5000", "text": "called", "status": "R", "to": "R", "batch": "1",
         "code": "ZZ", "name": "someone", "year": "2026", "hold": "1", "file": "returns.csv", "dir": "import",
-        "body_file": "letter.txt", "role": "viewer", "switch": "on", "action": "remove", "ACTION": "remove"}
+        "body_file": "letter.txt", "role": "viewer", "run": "1", "application": "1",
+        "switch": "on", "action": "remove", "ACTION": "remove"}
 
 BAD = {  # per kind of flag: values it must refuse with exit 2
     "whole": ["-1", "", "x", "1.5", "1e309", "NaN", "0x10", "99999999999999999999999", "100000000000000000"],

@@ -82,7 +82,7 @@ async def test_financial_assistance_add_decide_and_the_worklist_view(make_app, s
         await pilot.press("f2")
         await settle(pilot, 6)
         assert isinstance(app.screen, FormDialog)                       # refused at its field
-        assert "must be from 0 to 100" in text_of(app.screen.query_one("#error-discount", Static))
+        assert "must be a percentage from 0 to 100" in text_of(app.screen.query_one("#error-discount", Static))
         await type_into(pilot, "field-discount", "25")
         await pilot.press("f2")
         await settle(pilot, 6)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from core.limits import NUMBER
 from tui.commands.context import Context, add_command, add_group, add_practice_command, optional_date
+from tui.commands.options import amount, percent, whole
 
 FAP_COLUMNS = ["application", "guarantor", "name", "received", "complete", "decision", "discount_pct", "decided",
                "hold", "adjusted", "refund_due", "note"]
@@ -29,9 +31,9 @@ def _register_fap(sub: Any) -> None:
     p.add_argument("--received", metavar="DATE", help="the day it was received (default: the business date)")
     p.add_argument("--incomplete", action="store_true", help="information is missing")
     p = add_practice_command(fap, "decide", cmd_fap_decide, "approve (with a discount) or deny an application")
-    p.add_argument("application", type=int, metavar="APPLICATION")
+    p.add_argument("application", type=whole(NUMBER), metavar="APPLICATION")
     p.add_argument("decision", choices=("approved", "denied"))
-    p.add_argument("--discount", metavar="PCT", help="the approved discount, 0 to 100 percent")
+    p.add_argument("--discount", type=percent, metavar="PCT", help="the approved discount, 0 to 100 percent")
     p.add_argument("--decided", metavar="DATE", help="the day it was decided (default: the business date)")
     p = add_practice_command(fap, "list", cmd_fap_list, "list applications")
     p.add_argument("--decision", choices=("pending", "approved", "denied"))
@@ -53,7 +55,8 @@ def _register_eca(sub: Any) -> None:
     p.add_argument("--nonprofit-501r", choices=("on", "off"))
     p.add_argument("--fap-summary", metavar="TEXT", help="the plain-language summary of the assistance policy")
     p.add_argument("--itemization-basis", choices=("last_statement", "placement", "last_payment", "service"))
-    p.add_argument("--credit-report-min", metavar="AMOUNT", help="never report a debt first placed under this")
+    p.add_argument("--credit-report-min", type=amount, metavar="AMOUNT",
+                   help="never report a debt first placed under this")
     p.add_argument("--no-medical-credit-reporting", choices=("on", "off"))
     p = add_practice_command(eca, "agency", cmd_eca_agency, "what an agency does that makes placing with it an ECA")
     p.add_argument("agency", metavar="AGENCY")

@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from core.limits import NUMBER
 from tui.commands.context import Context, add_group, add_out_option, add_practice_command
+from tui.commands.options import whole
 
 
 def register(sub: Any) -> None:
@@ -20,7 +22,7 @@ def register(sub: Any) -> None:
     p = add_practice_command(ex, "out", cmd_out, "write the next file of a kind for an agency")
     p.add_argument("kind", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS))
     p.add_argument("--agency", required=True, metavar="ID")
-    p.add_argument("--batch", type=int, metavar="N", help="for a new (placement) file: the batch it lists")
+    p.add_argument("--batch", type=whole(NUMBER), metavar="N", help="for a new (placement) file: the batch it lists")
     p.add_argument("--preview", action="store_true", help="show what the file would hold; write nothing")
     add_out_option(p)
     p.add_argument("--yes", action="store_true", help="go ahead past the warning")

@@ -59,6 +59,17 @@ def amount(text: str) -> str:
     return text
 
 
+def percent(text: str) -> str:
+    """An argparse type: a percentage from 0 to 100 as core.money reads it (the text is kept)."""
+    from core import money
+    from core.errors import BadInput
+    try:
+        money.parse_percent(text, allow_zero=True)
+    except BadInput as exc:
+        raise argparse.ArgumentTypeError("must be a percentage from 0 to 100, like 10 or 12.5") from exc
+    return text
+
+
 def number_list(limit: Limit) -> Callable[[str], list[int]]:
     """An argparse type: numbers separated by commas ("7,12,30"), each within `limit`."""
     def read(text: str) -> list[int]:
