@@ -19,6 +19,7 @@ from core.external.states import MOVES, NEW, refusal, transition
 from core.models.agencies import PLACEMENT_STATES
 from core.models.ledger import Encounter, Practice
 from tests import factories as f
+from tests.exchange_files import write_returns
 from tests.external_helpers import agency, assert_verified, line_aged, placements, run, snapshot
 
 D = dt.date(2026, 11, 23)  # the business date of the walk
@@ -64,9 +65,8 @@ def _call(uow: Any, fn: Any, *args: Any, **kw: Any) -> Any:
 
 
 def _returns(uow: Any, admin: Any, p: Practice, tmp: Path, records: list[str], name: str) -> dict[str, Any]:
-    path = tmp / f"{name}.csv"
-    path.write_text("record,line,placement,date,amount,fee,reference\n" + "\n".join(records) + "\n", encoding="utf-8")
-    return _call(uow, external.import_returns, admin, p.id, "AG1", path, D)
+    path = write_returns(tmp / f"{name}.csv", records, practice=p.source_id, agency="AG1")
+    return _call(uow, external.import_returns, admin, p.id, "AG1", path, D, confirmed=True)
 
 
 def _pay_off(uow: Any, encounters: list[str]) -> None:

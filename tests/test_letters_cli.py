@@ -36,7 +36,7 @@ def test_print_makes_its_folder_and_nothing_waiting_exits_0(cli, data, tmp_path,
                           "or phone in its practice profile: its letters print without them. File: ")
     assert "tally: recoup runs show " in out
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    (pdf,) = folder.glob("letters-2026-03-17.pdf")
+    (pdf,) = folder.glob("letters-2026-03-17_*.pdf")
     assert stat.S_IMODE(pdf.stat().st_mode) == 0o600
     code, out, _ = cli("letters", "list", "--json")
     assert [(r["status"], r["printed"], r["superseded"]) for r in json.loads(out)] == [
@@ -54,7 +54,7 @@ def test_practice_profile_command(cli, data) -> None:
     assert (shown["address1"], shown["remit_to"], shown["letter_due_days"]) == \
         ("1 Clinic Way", "PO Box 9 | Peoria, IL 61601", 21)
     code, _, err = cli("practice", "profile", "--letter-due-days", "soon")
-    assert code == 2 and err.strip() == "recoup: letter-due-days: a whole number of days from 1 to 365"
+    assert code == 2 and err.strip() == "recoup: --letter-due-days: a whole number of days from 1 to 365"
     code, _, err = cli("practice", "profile", "--phone", "1" * 31)
     assert code == 2 and "phone: at most 30 characters" in err
     code, out, _ = cli("practice", "profile", "--address2", "none", "--json")
