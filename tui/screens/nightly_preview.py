@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
 from core import preview
+from core.errors import counted
 from core.practices import BATCH_KINDS, due_practices
 from tui.commands.nightly import preview_lines
 from tui.keys import bindings
@@ -88,6 +89,6 @@ class PreviewScreen(RecoupScreen):
             return
         would = sum(1 for b in found if b.tally is not None)
         self.query_one("#preview-status", Static).update(
-            f"{s.as_of}: {would} of {len(found)} due batch(es) would run · nothing written · F5 again")
+            f"{s.as_of}: {would} of {counted(len(found), 'due batch')} would run · nothing written · F5 again")
         self.query_one("#preview-text", Static).update(report(found, s.as_of))
         self.query_one("#preview-scroll", VerticalScroll).scroll_home(animate=False)
