@@ -117,7 +117,7 @@ APPENDED = ["roster_run", "roster_history", "letter_queue", "account_note", "jou
             "tally_count", "tally_account", "audit_entry"]
 
 
-def same_writes(engine, p: int, on: dt.date) -> tuple[float, float, str]:  # type: ignore[no-untyped-def]
+def same_writes(engine, p: int, on: dt.date) -> tuple[float, float, str, int]:  # type: ignore[no-untyped-def]
     """The populate's own writes done bare (bench/replay.py), then the populate: (run, floor, what)."""
     params = {"p": p, **replay.maxima(engine, APPENDED)}
     tables = {t: (f"id > :{t}_max" if t in APPENDED else "practice_id = :p") for t in ["roster_run", *UPDATED,
@@ -125,7 +125,7 @@ def same_writes(engine, p: int, on: dt.date) -> tuple[float, float, str]:  # typ
     written = replay.rehearse(engine, tables, params, lambda u: roster.populate(u, BOSS, p, on))
     bare_writes = replay.floor(engine, written)
     t, _ = populate(engine, p, on)
-    return t, bare_writes.wall, replay.describe(written)
+    return t, bare_writes.wall, replay.describe(written), sum(w.rows for w in written.values())
 
 
 def large_demo(source: Path, runs: int) -> None:
@@ -143,7 +143,7 @@ def large_demo(source: Path, runs: int) -> None:
                 "ON r.practice_id = p.id WHERE p.roster_on GROUP BY p.id, p.source_id ORDER BY p.id")).all()
         for p, source_id, last in practices:
             on = (dt.date.fromisoformat(str(last)) if last else DAY0) + dt.timedelta(days=1)
-            t, floor, what = same_writes(engine, p, on)
+            t, floor, what, _rows = same_writes(engine, p, on)
             print(f"run {i + 1}, {source_id} on {on}: populate {t:.3f} s vs its writes bare {floor:.3f} s = "
                   f"{t / floor:.1f}x (goal <= 15x) {'✔' if t <= 15 * floor else '✘'}  [{what}]")
         engine.dispose()
@@ -152,7 +152,8 @@ def large_demo(source: Path, runs: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--guarantors", type=int, default=100_000)
+    ap.add_argument("--guarantors", type=int, nargs="+", default=[10_000, 100_000],
+                    help="practice sizes (each in a new database); cost must grow linearly")
     ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file)")
     ap.add_argument("--large", type=Path, metavar="DEMO.db",
                     help="instead: each roster practice of copies of this large demo (SQLite)")
@@ -161,11 +162,18 @@ def main() -> None:
     if args.large:
         large_demo(args.large, args.runs)
         return
-    tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-"))
-    engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
-    schema.upgrade(engine)
-    t, p = timed(lambda: generate(engine, args.guarantors))
-    print(f"{engine.dialect.name}: generated {args.guarantors} guarantors ({2 * args.guarantors} lines) in {t:.2f} s")
+    for guarantors in args.guarantors:
+        tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-"))
+        engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
+        schema.upgrade(engine)
+        generated(engine, guarantors)
+        engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def generated(engine, guarantors: int) -> None:  # type: ignore[no-untyped-def]
+    t, p = timed(lambda: generate(engine, guarantors))
+    print(f"{engine.dialect.name}: generated {guarantors:,} guarantors ({2 * guarantors:,} lines) in {t:.2f} s")
     with SqlUnitOfWork(engine) as u:
         roster.ensure_defaults(u, p)
         u.commit()
@@ -188,10 +196,12 @@ def main() -> None:
 
 
 def compare(what: str, engine, p: int, on: dt.date, one: float) -> None:  # type: ignore[no-untyped-def]
-    t, floor, written = same_writes(engine, p, on)
-    print(f"  {what}: {t:.3f} s vs its own writes bare {floor:.3f} s = {t / floor:.1f}x (goal <= 15x) "
+    t, floor, written, rows = same_writes(engine, p, on)
+    print(f"  {what}: {t:.3f} s, {1e6 * t / max(rows, 1):.0f} ms per 1,000 rows written; "
+          f"vs its own writes bare {floor:.3f} s = {t / floor:.1f}x (goal <= 15x) "
           f"{'✔' if t <= 15 * floor else '✘'}; vs one bare statement {one:.3f} s = {t / one:.1f}x (for the record)"
           f"\n    [{written}]")
+
 
 if __name__ == "__main__":
     main()
