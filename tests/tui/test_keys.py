@@ -132,28 +132,37 @@ async def _help_lists_every_binding(pilot) -> None:  # type: ignore[no-untyped-d
     assert app.screen is screen
 
 
+BUILT = [s.id for s in SCREENS if s.built]
+GROUPS = 4  # the screens in groups, so that the test workers share them (each group opens one app)
+
+
 @pytest.mark.slow
-async def test_f1_lists_every_binding_of_every_screen(make_app, built) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("group", range(GROUPS))
+async def test_f1_lists_every_binding_of_every_screen(make_app, built, group: int) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test() as pilot:
         await settle(pilot)
-        await _help_lists_every_binding(pilot)                       # main menu
-        for entry in (s for s in SCREENS if s.built):
-            app.open_screen(entry.id)
+        if group == 0:
+            await _help_lists_every_binding(pilot)                   # main menu
+        for screen_id in BUILT[group::GROUPS]:
+            app.open_screen(screen_id)
             await settle(pilot)
             await _help_lists_every_binding(pilot)
             await pilot.press("f10")
-        for screen_id, kw in (("guarantor", {"guarantor_id": built.ada_id}),
-                              ("encounter", {"encounter_id": built.ada_encounter_ids[0]})):
-            app.open_screen(screen_id, **kw)
+        if group == 1:
+            for screen_id, kw in (("guarantor", {"guarantor_id": built.ada_id}),
+                                  ("encounter", {"encounter_id": built.ada_encounter_ids[0]})):
+                app.open_screen(screen_id, **kw)
+                await settle(pilot)
+                await _help_lists_every_binding(pilot)
+                await pilot.press("f10")
+        if group == 2:
+            app.open_screen("guarantors")
             await settle(pilot)
+            await pilot.press("f")                                    # the filter dialog
+            await pilot.pause()
             await _help_lists_every_binding(pilot)
-            await pilot.press("f10")
-        app.open_screen("guarantors")
-        await settle(pilot)
-        await pilot.press("f")                                        # the filter dialog
-        await pilot.pause()
-        await _help_lists_every_binding(pilot)
-        app.push_screen(ValidationWarning(Summary("t", [SummaryLine(1, 100, "x")])))
-        await pilot.pause()
-        await _help_lists_every_binding(pilot)
+        if group == 3:
+            app.push_screen(ValidationWarning(Summary("t", [SummaryLine(1, 100, "x")])))
+            await pilot.pause()
+            await _help_lists_every_binding(pilot)
