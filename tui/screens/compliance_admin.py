@@ -32,13 +32,13 @@ from tui.widgets.settings_form import SettingsForm
 # ------------------------------------------------------------------------------ the practice's settings
 
 SETTINGS_FIELDS = [
-    Field("nonprofit_501r", "Non-profit hospital: IRS 501(r) applies (ECA waits, notices, FAP)", "flag"),
+    Field("nonprofit_501r", "Non-profit hospital: IRS 501(r) applies", "flag"),
     Field("fap_summary", "Assistance summary", max_length=compliance_settings.SUMMARY_MAX,
           placeholder="plain words on the assistance policy, on every ECA notice"),
     Field("itemization_basis", "Itemization date", "choice", required=True, choices=ITEMIZATION_BASES),
     Field("credit_report_min", "Credit-report min.", "money", required=True,
           placeholder="never report a debt first placed under this"),
-    Field("no_medical_credit_reporting", "No medical credit reporting (never report a medical debt)", "flag"),
+    Field("no_medical_credit_reporting", "No medical credit reporting", "flag"),
 ]
 
 
