@@ -61,7 +61,7 @@ def _eca_reasons(uow, admin, guarantor: str, on: dt.date) -> list[tuple[str, str
 
 
 def test_a_turnover_to_an_agency_that_takes_no_eca_is_not_held_back(uow, admin, hospital, tmp_path) -> None:
-    p, a, b = hospital
+    p, _a, _b = hospital
     with uow() as u:
         result = roster.turnover(u, admin, p, day(47), tmp_path, agency="PLAIN", confirmed=True)
     assert (result.accounts, result.written_off) == (2, "300.00")
@@ -92,7 +92,7 @@ def test_the_120_day_wait_counts_only_the_lines_the_turnover_takes(uow, admin, h
     """B2's statement is moved to 107 days before: eca_wait keeps it back. A1's recent 50.00
     (no statement since its date of service) is not delinquent, so it is not turned over and
     does not hold A1 back once A1 is called."""
-    p, a, b = hospital
+    p, _a, b = hospital
     with uow() as u:
         u.session.execute(text("UPDATE statement SET date = :d WHERE source_id = 'SB'"), {"d": day(-60)})
         u.commit()
@@ -122,7 +122,7 @@ def test_explain_says_which_agency_the_turnover_may_go_to(uow, admin, hospital) 
 
 
 def test_a_turnover_naming_no_agency_counts_as_an_eca(uow, admin, hospital, tmp_path) -> None:
-    p, a, b = hospital
+    p, a, _b = hospital
     with uow() as u:
         result = roster.turnover(u, admin, p, day(47), tmp_path, confirmed=True)
     assert result.accounts == 1
@@ -131,7 +131,7 @@ def test_a_turnover_naming_no_agency_counts_as_an_eca(uow, admin, hospital, tmp_
 
 
 def test_without_501r_nothing_is_held_back(uow, admin, hospital, tmp_path) -> None:
-    p, a, b = hospital
+    p, _a, _b = hospital
     with uow() as u:
         compliance_settings.set_compliance(u, admin, p, day(46), nonprofit_501r=False)
     assert _eca_reasons(uow, admin, "A1", day(47)) == []

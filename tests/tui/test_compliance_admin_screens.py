@@ -148,7 +148,8 @@ def agencies(services: Any, built: Any) -> None:
 
 def kinds(services: Any, built: Any) -> dict[str, str]:
     with services.uow() as u:
-        return {a.source_id: a.eca_kinds for a in compliance_settings.agencies_eca(u, services.actor, built.practice_id)}
+        rows = compliance_settings.agencies_eca(u, services.actor, built.practice_id)
+    return {a.source_id: a.eca_kinds for a in rows}
 
 
 async def open_agencies(app: Any, pilot: Any) -> None:
