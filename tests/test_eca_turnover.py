@@ -139,3 +139,14 @@ def test_without_501r_nothing_is_held_back(uow, admin, hospital, tmp_path) -> No
         assert roster.turnover(u, admin, p, day(47), tmp_path, agency="ECA", confirmed=True).accounts == 2
     with uow() as u, pytest.raises(Refused, match="nothing to turn over"):
         roster.turnover(u, admin, p, day(47), tmp_path, agency="ECA")
+
+
+def test_when_501r_keeps_every_approved_account_back_the_refusal_says_so(uow, admin, hospital, tmp_path) -> None:
+    p, _a, _b = hospital
+    with uow() as u:
+        u.session.execute(text("UPDATE statement SET date = :d WHERE source_id = 'SB'"), {"d": day(-60)})
+        u.commit()
+    with uow() as u, pytest.raises(Refused, match=r"nothing to turn over: 2 approved accounts are kept back "
+                                                  r"\(on hold, protected or not yet allowed by 501\(r\)\)"):
+        roster.turnover(u, admin, p, day(47), tmp_path, agency="ECA")
+    assert list(tmp_path.glob("turnover-*")) == []

@@ -24,7 +24,7 @@ from typing import Any
 from core import audit, eligibility, itemization, ledger, tallies
 from core.agency_files import find_agency
 from core.eligibility import Rules, account_on_hold, account_protected, age_cutoff, aging_anchor
-from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine, agree, counted
 from core.exchange import baa
 from core.models.agencies import Agency
 from core.models.base import saved_id
@@ -162,6 +162,7 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
     lines = _lines_where(cfg, accounts, elig)
     n_acc, n_lines, cents, fee = preview(uow, cfg, lines, accounts, params)
     if not n_acc:
+        _kept_back(uow, params, guarantor_ids is not None, bool(eca))
         raise Refused(f"nothing to turn over: no accounts are in the approved-for-agency status {cfg.approved_status}")
     if not confirmed:
         raise NeedsConfirmation(Summary("Turn over accounts to the collection agency", [
@@ -191,6 +192,17 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
         path.unlink(missing_ok=True)
         raise
     return result
+
+
+def _kept_back(uow: UnitOfWork, params: dict[str, Any], chosen: bool, eca: bool) -> None:
+    """Nothing to turn over although accounts are approved: say they are all kept back, and why."""
+    approved = int(execute(uow, "SELECT COUNT(*) FROM roster_account ra WHERE ra.practice_id = :p AND ra.active = TRUE "
+                                "AND ra.turned_over = FALSE AND ra.status_code = :approved"
+                                + (" AND ra.guarantor_id IN :ids" if chosen else ""), **params).scalar_one())
+    if approved:
+        why = "on hold, protected or not yet allowed by 501(r)" if eca else "on hold or protected"
+        raise Refused(f"nothing to turn over: {counted(approved, 'approved account')} {agree(approved, 'is', 'are')} "
+                      f"kept back ({why}); explain says why")
 
 
 def _eca_note(agency: Agency | None, eca: list[tuple[str, str]]) -> list[str]:

@@ -216,3 +216,51 @@ async def test_an_agency_changed_meanwhile_is_refused(make_app, services, built,
         await settle(pilot, 6)
         assert "agency AG1: changed by someone else after you read it, so nothing was saved" in dialog_text(app)
     assert kinds(services, built) == {"AG1": "legal", "AG2": "debt_sale"}
+
+
+# ------------------------------------------------------------------------------ Turn Over and 501(r)
+
+async def test_turn_over_to_an_eca_agency_is_kept_back_and_to_another_is_not(  # type: ignore[no-untyped-def]
+        make_app, services, built, agencies, tmp_path, monkeypatch) -> None:
+    """A 501(r) hospital with no statements, notices or calls: a turnover to AG2 (it buys debt: an
+    ECA) keeps every approved account back and the screen says so; to AG1 (no ECA kinds) the
+    warning offers them all."""
+    import datetime as dt
+
+    from core import roster
+    from tests.tui.test_roster_screens import _to_review, core
+    from tui.screens.roster_dialogs import FormDialog
+    from tui.widgets.confirm import MessageDialog
+    from tui.widgets.warning import ValidationWarning
+    monkeypatch.setenv("RECOUP_ROSTER_FILES", str(tmp_path))
+    core(services, roster.populate, built.practice_id, AS_OF - dt.timedelta(days=20))
+    ids = _to_review(services, built, 2)
+    core(services, roster.approve, built.practice_id, AS_OF, ids, confirmed=True)
+    core(services, compliance_settings.set_compliance, built.practice_id, AS_OF, nonprofit_501r=True,
+         fap_summary=SUMMARY)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_screen("turn_over")
+        await settle(pilot)
+        await pilot.press("f2")                                          # the folder and agency form
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)
+        await type_into(pilot, "field-agency", "AG2")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "2 approved accounts are kept back (on hold, protected or not yet allowed by 501(r))" \
+            in app.screen.text()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)                        # the form stays, as typed
+        await type_into(pilot, "field-agency", "AG1")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ValidationWarning)
+        assert "2 accounts will be turned over" in " ".join(text_of(s) for s in app.screen.query(".line"))
+        await pilot.press("escape")                                      # cancel: nothing turned over
+        await settle(pilot)
+    with services.uow() as u:
+        assert not any(roster.account(u, g).turned_over for g in ids)
