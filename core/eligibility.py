@@ -356,6 +356,15 @@ def account_eca(guarantor: str, rules: Rules, agency_id: int | None, lines: str)
             for code, sql in eca.conditions("l.guarantor_id", "l.encounter_id")]
 
 
+def account_eca_any(guarantor: str, rules: Rules, agency_id: int | None, lines: str) -> str | None:
+    """`account_eca`'s conditions as one (SQL true when any forbids the ECA): one pass over the
+    account's lines for a statement that keeps accounts out and need not say why."""
+    if rules.eca_guarded(agency_id) is None:
+        return None
+    found = " OR ".join(f"({sql})" for _code, sql in eca.conditions("l.guarantor_id", "l.encounter_id"))
+    return f"EXISTS (SELECT 1 FROM service_line l WHERE l.guarantor_id = {guarantor} AND {lines} AND ({found}))"
+
+
 def eca_agency(rules: Rules, agency_id: int | None) -> bool:
     """Is handing an account to this agency (None: one not named) an ECA on the rules' date?"""
     return rules.eca_guarded(agency_id) is not None

@@ -77,15 +77,16 @@ def _tally(uow: UnitOfWork, guarantor_ids: list[int] | None, params: dict[str, A
 
 
 def _accounts_where(guarantor_ids: list[int] | None, params: dict[str, Any], elig: Rules,
-                    eca: list[tuple[str, str]]) -> str:
+                    eca: str | None) -> str:
     """The approved accounts to turn over, less those on hold or protected on the business date
     (SPEC 14: never turned over; they stay approved until the hold ends) and, for an ECA agency,
-    those 501(r) does not yet allow (`eca`, over ra.guarantor_id)."""
+    those 501(r) does not yet allow (`eca`: SQL over ra.guarantor_id, `turnover_eca_any`)."""
     where = ("ra.practice_id = :p AND ra.active = TRUE AND ra.turned_over = FALSE "
              f"AND ra.status_code = :approved AND NOT {account_protected('ra.guarantor_id', elig, agency=True)}")
     if elig.any_holds:
         where += f" AND NOT {account_on_hold('ra.guarantor_id')}"
-    where += "".join(f" AND NOT ({sql})" for _code, sql in eca)
+    if eca is not None:
+        where += f" AND NOT {eca}"
     if guarantor_ids is not None:
         params["ids"] = list(guarantor_ids) or [-1]
         where += " AND ra.guarantor_id IN :ids"
@@ -106,6 +107,11 @@ def turnover_eca(cfg: RosterSettings, elig: Rules, agency_id: int | None,
     """(reason, SQL over `guarantor`) why 501(r) keeps an account back from a turnover to the
     agency (core.eligibility.account_eca): empty when the agency takes no ECA."""
     return eligibility.account_eca(guarantor, elig, agency_id, turnover_lines(cfg, elig))
+
+
+def turnover_eca_any(cfg: RosterSettings, elig: Rules, agency_id: int | None) -> str | None:
+    """`turnover_eca` as one condition over ra.guarantor_id (None: the agency takes no ECA)."""
+    return eligibility.account_eca_any("ra.guarantor_id", elig, agency_id, turnover_lines(cfg, elig))
 
 
 def _lines_where(cfg: RosterSettings, accounts: str, elig: Rules) -> str:
@@ -157,12 +163,12 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
                                   now=uow.now(), wo=cfg.write_off_code, fee_code=cfg.fee_code)
     elig = eligibility.rules_for(uow, practice, as_of)
     params.update(elig.params())
-    eca = turnover_eca(cfg, elig, ag.id if ag else None)
+    eca = turnover_eca_any(cfg, elig, ag.id if ag else None)
     accounts = _accounts_where(guarantor_ids, params, elig, eca)
     lines = _lines_where(cfg, accounts, elig)
     n_acc, n_lines, cents, fee = preview(uow, cfg, lines, accounts, params)
     if not n_acc:
-        _kept_back(uow, params, guarantor_ids is not None, bool(eca))
+        _kept_back(uow, params, guarantor_ids is not None, eca is not None)
         raise Refused(f"nothing to turn over: no accounts are in the approved-for-agency status {cfg.approved_status}")
     if not confirmed:
         raise NeedsConfirmation(Summary("Turn over accounts to the collection agency", [
@@ -174,7 +180,7 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
             [f"billing group -> {cfg.transfer_billing_group or '(unchanged)'}",
              f"internal comment ({cfg.comment_mode}): {cfg.internal_comment or '(none)'}",
              "an agency file (CSV) will be written" + (f" for {ag.name} ({ag.source_id})" if ag else ""),
-             *(baa.note(ag) if ag else []), *_eca_note(ag, eca)]))
+             *(baa.note(ag) if ag else []), *_eca_note(ag, eca is not None)]))
     path, digest = _write_file(uow, practice, ag, lines, params, Path(out_dir), as_of)
     journal = _post(uow, actor, practice_id, as_of, lines, params, bp)
     _update_guarantors(uow, cfg, accounts, params)
@@ -205,7 +211,7 @@ def _kept_back(uow: UnitOfWork, params: dict[str, Any], chosen: bool, eca: bool)
                       f"kept back ({why}); explain says why")
 
 
-def _eca_note(agency: Agency | None, eca: list[tuple[str, str]]) -> list[str]:
+def _eca_note(agency: Agency | None, eca: bool) -> list[str]:
     """The confirmation's word on 501(r) when the turnover is an ECA."""
     if not eca:
         return []
