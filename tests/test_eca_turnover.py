@@ -150,3 +150,36 @@ def test_when_501r_keeps_every_approved_account_back_the_refusal_says_so(uow, ad
                                                   r"\(on hold, protected or not yet allowed by 501\(r\)\)"):
         roster.turnover(u, admin, p, day(47), tmp_path, agency="ECA")
     assert list(tmp_path.glob("turnover-*")) == []
+
+
+def _eca_check(uow):  # type: ignore[no-untyped-def]
+    with uow(write=False) as u:
+        return next(ch for ch in verify(u) if ch.name == "501(r) obeyed")
+
+
+def test_verify_finds_a_turnover_501r_did_not_allow(uow, admin, hospital, tmp_path) -> None:
+    """B2 was turned over to the ECA agency after its call; with the call taken out of the record
+    (as a DBA could), verify names the turnover and the condition. A1 stayed approved."""
+    p, _a, _b = hospital
+    with uow() as u:
+        roster.turnover(u, admin, p, day(47), tmp_path, agency="ECA", confirmed=True)
+    check = _eca_check(uow)
+    assert (check.checked, check.problems) == (1, [])
+    with uow() as u:
+        u.session.execute(text("DELETE FROM contact_log"))
+        u.commit()
+    assert _eca_check(uow).problems == [
+        "turnover on 2026-04-17 to ECA: turned over guarantor B2 while 501(r) did not allow it "
+        "(no call logged after the ECA notice)"]
+
+
+def test_verify_holds_no_later_change_of_kinds_against_a_turnover(uow, admin, hospital, tmp_path) -> None:
+    """Turned over to PLAIN (no ECA): not an ECA then, so marking PLAIN as one later, or turning
+    501(r) off and on again, does not make that turnover wrong."""
+    p, _a, _b = hospital
+    with uow() as u:
+        assert roster.turnover(u, admin, p, day(47), tmp_path, agency="PLAIN", confirmed=True).accounts == 2
+    with uow() as u:
+        compliance_settings.set_agency_eca(u, admin, p, "PLAIN", ["legal"], day(47))
+    check = _eca_check(uow)
+    assert (check.checked, check.problems) == (0, [])
