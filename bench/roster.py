@@ -1,20 +1,25 @@
-"""Benchmark: Populate Collection Roster against one bare statement over the same accounts.
+"""Benchmark: Populate Collection Roster against its own writes done bare, same run.
 
     python bench/roster.py [--guarantors 100000] [--db URL]
+    python bench/roster.py --large /tmp/recoup_large.db [--runs 3]
 
 A generated practice: each guarantor has two charged lines, aged 0-119 days on day 0 (so about
 half are delinquent at the default 60 days), and every tenth delinquent guarantor pays part on
-day 10. Measured, each next to its floor in the same run:
-  * day 0  populate (entries + letters + notes)   vs  one bare INSERT ... SELECT of those accounts
-  * day 15 populate (every account moves 1 -> 2)  vs  one bare UPDATE of those accounts
-  * day 15 again (idempotent rerun: nothing moves)
-The bare statements run in transactions that are rolled back. Goal (issue 7): at most 15x.
+day 10. Measured: the day 0 populate (entries, letters, notes), the day 15 populate (every account
+moves 1 -> 2, partial payments) and an idempotent rerun. With --large: each roster practice of
+copies of the large demo, the day after its last populate.
+
+The floor (issue 20: like for like) is the populate's own writes done bare: a rehearsal of the
+populate, rolled back, shows every row it inserts or changes; those rows are written again with one
+statement per table in a transaction that is rolled back (bench/replay.py). One bare statement
+over the same accounts is printed too, for the record. Goal: at most 15x.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shutil
 import sys
 import tempfile
 import time
@@ -24,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
+from bench import replay
 from core import ledger, roster
 from core.security import Actor
 from db import schema
@@ -104,43 +110,97 @@ def populate(engine, p: int, on: dt.date):  # type: ignore[no-untyped-def]
         return timed(lambda: roster.populate(u, BOSS, p, on))
 
 
-def report(what: str, t: float, floor: float, goal: float | None = 15) -> None:
-    ratio = f" vs bare SQL {floor:.3f} s = {t / floor:.1f}x (goal <= {goal}x)" if floor else ""
-    print(f"  {what}: {t:.3f} s{ratio}")
+# The tables a populate writes, parents first: those it updates are compared within the practice,
+# the append-only ones above their highest id before the run (bench/replay.py).
+UPDATED = ["roster_account", "payment_plan"]
+APPENDED = ["roster_run", "roster_history", "letter_queue", "account_note", "journal", "ledger_txn", "tally",
+            "tally_count", "tally_account", "audit_entry"]
+
+
+def same_writes(engine, p: int, on: dt.date) -> tuple[float, float, str, int]:  # type: ignore[no-untyped-def]
+    """The populate's own writes done bare (bench/replay.py), then the populate: (run, floor, what)."""
+    params = {"p": p, **replay.maxima(engine, APPENDED)}
+    tables = {t: (f"id > :{t}_max" if t in APPENDED else "practice_id = :p") for t in ["roster_run", *UPDATED,
+                                                                                    *APPENDED[1:]]}
+    written = replay.rehearse(engine, tables, params, lambda u: roster.populate(u, BOSS, p, on))
+    bare_writes = replay.floor(engine, written)
+    t, _ = populate(engine, p, on)
+    return t, bare_writes.wall, replay.describe(written), sum(w.rows for w in written.values())
+
+
+def large_demo(source: Path, runs: int) -> None:
+    """Each roster practice of copies of the large demo, on the day after its last populate: the
+    populate against its own writes done bare, `runs` times (each on a new copy)."""
+    for i in range(runs):
+        tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-roster-"))
+        copy = tmp / "large.db"
+        shutil.copyfile(source, copy)
+        engine = make_engine(f"sqlite:///{copy}")
+        schema.upgrade(engine)
+        with SqlUnitOfWork(engine) as u:
+            practices = u.session.execute(text(
+                "SELECT p.id, p.source_id, MAX(r.business_date) FROM practice p LEFT JOIN roster_run r "
+                "ON r.practice_id = p.id WHERE p.roster_on GROUP BY p.id, p.source_id ORDER BY p.id")).all()
+        for p, source_id, last in practices:
+            on = (dt.date.fromisoformat(str(last)) if last else DAY0) + dt.timedelta(days=1)
+            t, floor, what, _rows = same_writes(engine, p, on)
+            print(f"run {i + 1}, {source_id} on {on}: populate {t:.3f} s vs its writes bare {floor:.3f} s = "
+                  f"{t / floor:.1f}x (goal <= 15x) {'✔' if t <= 15 * floor else '✘'}  [{what}]")
+        engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--guarantors", type=int, default=100_000)
+    ap.add_argument("--guarantors", type=int, nargs="+", default=[10_000, 100_000],
+                    help="practice sizes (each in a new database); cost must grow linearly")
     ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file)")
+    ap.add_argument("--large", type=Path, metavar="DEMO.db",
+                    help="instead: each roster practice of copies of this large demo (SQLite)")
+    ap.add_argument("--runs", type=int, default=3, help="with --large: how many copies to run on")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-"))
-    engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
-    schema.upgrade(engine)
-    t, p = timed(lambda: generate(engine, args.guarantors))
-    print(f"{engine.dialect.name}: generated {args.guarantors} guarantors ({2 * args.guarantors} lines) in {t:.2f} s")
+    if args.large:
+        large_demo(args.large, args.runs)
+        return
+    for guarantors in args.guarantors:
+        tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-"))
+        engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
+        schema.upgrade(engine)
+        generated(engine, guarantors)
+        engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def generated(engine, guarantors: int) -> None:  # type: ignore[no-untyped-def]
+    t, p = timed(lambda: generate(engine, guarantors))
+    print(f"{engine.dialect.name}: generated {guarantors:,} guarantors ({2 * guarantors:,} lines) in {t:.2f} s")
     with SqlUnitOfWork(engine) as u:
         roster.ensure_defaults(u, p)
         u.commit()
     cutoff = (DAY0 - dt.timedelta(days=60)).isoformat()
-    floor = bare(engine, """INSERT INTO roster_account (practice_id, guarantor_id, active, status_code, status_since,
+    one = bare(engine, """INSERT INTO roster_account (practice_id, guarantor_id, active, status_code, status_since,
         episode, entered_date, past_due_cents, turned_over, version)
         SELECT g.practice_id, g.id, TRUE, '1', :d, 1, :d, g.ar_cents, FALSE, 1 FROM guarantor g
         WHERE g.practice_id = :p AND EXISTS (SELECT 1 FROM service_line l WHERE l.guarantor_id = g.id
                                              AND l.posted_date <= :cutoff)""",
-                 {"p": p, "d": DAY0.isoformat(), "cutoff": cutoff})
-    t, r = populate(engine, p, DAY0)
-    report(f"day 0 populate: {r.entered[0]} accounts enter, {r.letters} letters", t, floor)  # type: ignore[attr-defined]
+               {"p": p, "d": DAY0.isoformat(), "cutoff": cutoff})
+    compare("day 0 populate (accounts enter, letters, notes)", engine, p, DAY0, one)
     partial_payments(engine, p, DAY0 + dt.timedelta(days=10))
     day15 = DAY0 + dt.timedelta(days=15)
-    floor = bare(engine, "UPDATE roster_account SET prev_status = status_code, status_code = '2', status_since = :d, "
-                         "version = version + 1 WHERE practice_id = :p AND active = TRUE",
-                 {"p": p, "d": day15.isoformat()})
+    one = bare(engine, "UPDATE roster_account SET prev_status = status_code, status_code = '2', status_since = :d, "
+                       "version = version + 1 WHERE practice_id = :p AND active = TRUE",
+               {"p": p, "d": day15.isoformat()})
+    compare("day 15 populate (every account moves 1 -> 2, partial payments)", engine, p, day15, one)
     t, r = populate(engine, p, day15)
-    report(f"day 15 populate: {r.moved[0]} move 1 -> 2, {r.partial_payment[0]} partial payments, "  # type: ignore[attr-defined]
-           f"{r.entered[0]} enter, {r.letters} letters", t, floor)  # type: ignore[attr-defined]
-    t, r = populate(engine, p, day15)
-    report(f"day 15 rerun (idempotent): {r.moved[0]} moves", t, floor)  # type: ignore[attr-defined]
+    print(f"  day 15 rerun (idempotent): {r.moved[0]} moves, {t:.3f} s")  # type: ignore[attr-defined]
+
+
+def compare(what: str, engine, p: int, on: dt.date, one: float) -> None:  # type: ignore[no-untyped-def]
+    t, floor, written, rows = same_writes(engine, p, on)
+    print(f"  {what}: {t:.3f} s, {1e6 * t / max(rows, 1):.0f} ms per 1,000 rows written; "
+          f"vs its own writes bare {floor:.3f} s = {t / floor:.1f}x (goal <= 15x) "
+          f"{'✔' if t <= 15 * floor else '✘'}; vs one bare statement {one:.3f} s = {t / one:.1f}x (for the record)"
+          f"\n    [{written}]")
 
 
 if __name__ == "__main__":
