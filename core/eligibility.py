@@ -16,7 +16,7 @@ rule (for example SPEC 14's holds) belongs in this module, and every workflow pi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from core import eca
@@ -215,15 +215,23 @@ class Rules:
         return {"el_p": self.practice_id, **protection_params(self.income, self.as_of),
                 **(eca.params(self.as_of) if self.eca_agencies else {})}
 
-    def eca_guarded(self, placing_with: str | None) -> str | None:
-        """SQL true when placing with agency `placing_with` (an SQL expression of its id) is an
-        ECA, "TRUE" when the agency is not known (turnover; explain) and the practice has ECA
-        agencies, None when no ECA can happen."""
+    def eca_guarded(self, placing_with: str | int | None) -> str | None:
+        """Whether handing balances to agency `placing_with` is an ECA (SPEC 15.5): None when no
+        ECA can happen, "TRUE" when it is one, else SQL true when it is. `placing_with` is the
+        agency's database id when the step has chosen one (a turnover: decided here, once), an SQL
+        expression of its id when each row has its own (a placement), or None when the agency is
+        not known (a turnover naming none; explain): then any ECA agency of the practice makes it one."""
         if not self.eca_agencies:
             return None
         if placing_with is None:
             return "TRUE"
+        if isinstance(placing_with, int):
+            return "TRUE" if placing_with in self.eca_agencies else None
         return f"{placing_with} IN ({', '.join(str(i) for i in self.eca_agencies)})"
+
+    def without_eca(self) -> Rules:
+        """The same rules less 501(r): for the lines a step would take before its ECA test."""
+        return replace(self, eca_agencies=None)
 
 
 def rules_for(uow: UnitOfWork, practice: Practice, as_of: dt.date) -> Rules:
@@ -326,12 +334,40 @@ def _insurance(subject: Subject, rules: Rules) -> list[tuple[str, str]]:
 
 
 def _eca(subject: Subject, rules: Rules, to_agency: bool, placing_with: str | None) -> list[tuple[str, str]]:
-    """The three 501(r) conditions, on an agency step of a practice with ECA agencies."""
-    guarded = rules.eca_guarded(placing_with) if to_agency else None
+    """The three 501(r) conditions, on an agency step of a practice with ECA agencies. A whole
+    account (no encounter) is asked through `account_eca`, over the lines the step takes."""
+    guarded = rules.eca_guarded(placing_with) if to_agency and subject.encounter != "NULL" else None
     if guarded is None:
         return []
     return [(code, sql if guarded == "TRUE" else f"({guarded}) AND {sql}")
             for code, sql in eca.conditions(subject.guarantor, subject.encounter)]
+
+
+def account_eca(guarantor: str, rules: Rules, agency_id: int | None, lines: str) -> list[tuple[str, str]]:
+    """(reason, SQL true when it forbids) the 501(r) conditions for handing a whole account to one
+    agency (the roster's turnover): `agency_id` its database id (None: the step names no agency,
+    so any ECA agency of the practice makes it an ECA); `lines` a WHERE over alias `l` of the
+    lines the step would take, without the ECA test itself (`Rules.without_eca`). The account is
+    kept back when any of those lines fails a condition: an ECA is taken on the whole account.
+    Empty when the agency takes no ECA (or 501(r) does not apply)."""
+    if rules.eca_guarded(agency_id) is None:
+        return []
+    return [(code, f"EXISTS (SELECT 1 FROM service_line l WHERE l.guarantor_id = {guarantor} AND {lines} AND {sql})")
+            for code, sql in eca.conditions("l.guarantor_id", "l.encounter_id")]
+
+
+def account_eca_any(guarantor: str, rules: Rules, agency_id: int | None, lines: str) -> str | None:
+    """`account_eca`'s conditions as one (SQL true when any forbids the ECA): one pass over the
+    account's lines for a statement that keeps accounts out and need not say why."""
+    if rules.eca_guarded(agency_id) is None:
+        return None
+    found = " OR ".join(f"({sql})" for _code, sql in eca.conditions("l.guarantor_id", "l.encounter_id"))
+    return f"EXISTS (SELECT 1 FROM service_line l WHERE l.guarantor_id = {guarantor} AND {lines} AND ({found}))"
+
+
+def eca_agency(rules: Rules, agency_id: int | None) -> bool:
+    """Is handing an account to this agency (None: one not named) an ECA on the rules' date?"""
+    return rules.eca_guarded(agency_id) is not None
 
 
 def held_on_record(guarantor: str, encounter: str, at: str, day: str) -> str:

@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import eca
 from core.eligibility import Subject
 from core.errors import BadInput
 from core.models.base import saved_id
@@ -32,7 +33,8 @@ CANDIDATE = Subject("c.encounter_id", "c.guarantor_id")  # what `Counter.exclude
 ACCOUNT = Subject("NULL", "c.guarantor_id")  # a whole account: only its account holds and protections apply
 
 REASON_WORDS = {"hold": "on hold", "protected": "protected guarantor", "insurance_open": "insurance still open",
-                "other_workflow": "held by another workflow"}
+                "other_workflow": "held by another workflow",
+                **{code: f"501(r): {words}" for code, words in eca.REASONS.items()}}
 
 
 def reason_words(code: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from core import audit, audit_cover
+from core import audit, audit_cover, eca
 from core.eligibility import (
     WORKFLOWS,
     Workflow,
@@ -362,6 +362,40 @@ def check_taken_while_protected(uow: UnitOfWork) -> Check:
     return c
 
 
+def check_eca_obeyed(uow: UnitOfWork) -> Check:
+    """No turnover to an agency that takes ECAs turned over an account 501(r) did not yet allow on
+    its business date (SPEC 15.5): core.eca's three conditions, over the lines the turnover wrote
+    off (its journal: the practice's last turnover journal opened before its file was recorded).
+    A turnover is checked while the practice's 501(r) setting and the agency's ECA kinds are as
+    they were (the database stamps their changes: 0022_compliance2); statements, notices and
+    calls recorded later only add facts that allow, so they never make a turnover wrong."""
+    c = Check("501(r) obeyed", "no turnover to an agency that takes ECAs went ahead before 501(r) allowed it")
+    files = uow.session.execute(text("""SELECT f.id, f.business_date, a.source_id FROM roster_file f
+        JOIN agency a ON a.id = f.agency_id JOIN practice p ON p.id = f.practice_id
+        WHERE f.kind = 'turnover' AND a.eca_kinds <> '' AND (a.eca_kinds_at IS NULL OR a.eca_kinds_at <= f.at)
+          AND p.nonprofit_501r = TRUE AND (p.eca_rules_at IS NULL OR p.eca_rules_at <= f.at)
+        ORDER BY f.at, f.id""")).all()
+    reasons = eca.conditions("t.guarantor_id", "sl.encounter_id")
+    first = " ".join(f"WHEN {sql} THEN '{code}'" for code, sql in reasons)
+    for file_id, day, agency in files:
+        c.checked += 1
+        on = as_date(day) or dt.date.min
+        rows = uow.session.execute(text(f"""SELECT DISTINCT g.source_id, CASE {first} END FROM ledger_txn t
+            JOIN service_line sl ON sl.id = t.line_id JOIN guarantor g ON g.id = t.guarantor_id
+            WHERE t.kind = 'write_off' AND t.journal_id = (SELECT MAX(j.id) FROM journal j JOIN roster_file f
+                ON f.id = :f AND j.practice_id = f.practice_id AND j.created_at <= f.at
+                WHERE j.kind = 'roster_turnover')
+              AND ({' OR '.join(f'({sql})' for _code, sql in reasons)})
+            ORDER BY g.source_id"""), {"f": file_id, "el_d": on, **eca.params(on)}).all()
+        seen: set[str] = set()
+        for guarantor, code in rows:
+            if guarantor not in seen:
+                seen.add(guarantor)
+                c.problems.append(f"turnover on {on} to {agency}: turned over guarantor {guarantor} "
+                                  f"while 501(r) did not allow it ({eca.REASONS[code]})")
+    return c
+
+
 REASON_WORDS = {"protected:minor": "its guarantor was a minor with no responsible party",
                 "protected:deceased": "its guarantor was deceased with no estate representative",
                 "protected:bankruptcy": "its guarantor was in bankruptcy",
@@ -386,7 +420,8 @@ def check_files(uow: UnitOfWork) -> Check:
 CHECKS: list[Callable[[UnitOfWork], Check]] = [
     check_journals, check_charges, check_line_balances, check_encounter_balances,
     check_guarantor_balances, check_identity, check_one_workflow, check_task_numbers,
-    check_collections_held, check_files, check_taken_while_held, check_taken_while_protected, check_audit_chain,
+    check_collections_held, check_files, check_taken_while_held, check_taken_while_protected, check_eca_obeyed,
+    check_audit_chain,
     check_coverage, check_operators, check_task_states,
 ]
 

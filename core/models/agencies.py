@@ -47,6 +47,7 @@ class Agency(SQLModel, table=True):
     # SPEC 15.5: comma-separated ECA_KINDS this agency does; any makes a placement with it an
     # extraordinary collection action (migration 0021)
     eca_kinds: str = Field(default="", max_length=60)
+    eca_kinds_at: dt.datetime | None = None  # last change of eca_kinds (a trigger: 0022_compliance2)
     active: bool = True
     version: int = 1
 

@@ -50,6 +50,7 @@ class Practice(SQLModel, table=True):
     # SPEC 15 (migration 0021): a non-profit hospital under IRS 501(r), and its plain-language
     # summary of the financial-assistance policy (printed on the ECA notice)
     nonprofit_501r: bool = False
+    eca_rules_at: dt.datetime | None = None  # last change of nonprofit_501r (a trigger: 0022_compliance2)
     fap_summary: str | None = Field(default=None, max_length=2000)
     # SPEC 15.3: the date a placed debt is itemized from (locked at its first placement)
     itemization_basis: str = choice("itemization_basis", ITEMIZATION_BASES, default="placement")

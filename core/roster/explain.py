@@ -11,12 +11,15 @@ its value and threshold.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from core.eligibility import aging_anchor, open_guarantor_line
+from core import eca
+from core.eligibility import aging_anchor, eca_agency, open_guarantor_line
 from core.explain import Reason, Target, Verdict, verdict
 from core.models.roster import RosterSettings
 from core.roster.admin import DEFAULT_SETTINGS, settings
 from core.roster.sql import account_suppressed, delinquent_lines
+from core.roster.turnovers import turnover_lines
 from core.sql import as_date, q
 from core.uow import UnitOfWork
 
@@ -69,5 +72,41 @@ def explain_account(uow: UnitOfWork, target: Target) -> Verdict:
         note = f"turned over to the agency on {as_date(ra[4])}"
     elif ra is not None and ra[0]:
         note = f"in the roster at status {ra[1]} since {as_date(ra[2])}"
-    return verdict(target, "roster", own, note, all(r.passed for r in own) and not (ra is not None and ra[3]))
+    v = verdict(target, "roster", own, note, all(r.passed for r in own) and not (ra is not None and ra[3]))
+    if not (ra is not None and ra[3]):
+        v.reasons += turnover_eca(uow, target, cfg, params)
+    return v
+
+
+def turnover_eca(uow: UnitOfWork, target: Target, cfg: RosterSettings, params: dict[str, Any]) -> list[Reason]:
+    """501(r) (SPEC 15.5) for turning the account over, by agency: to one that takes ECAs, the three
+    conditions over the lines a turnover would take (the turnover's own `turnover_lines`; the
+    account stays approved when any fails), to one that takes none, nothing. They say what the
+    turnover would do; they do not decide whether the roster takes the account in."""
+    elig = target.rules
+    if elig.eca_agencies is None:
+        return []
+    agencies = uow.session.execute(q("SELECT id, source_id, eca_kinds FROM agency WHERE practice_id = :p "
+                                     "ORDER BY source_id", {"p": elig.practice_id})).all()
+    eca_ones = [f"{r[1]} ({r[2].replace(',', ', ')})" for r in agencies if eca_agency(elig, int(r[0]))]
+    plain = [str(r[1]) for r in agencies if not eca_agency(elig, int(r[0]))]
+    found = []
+    if eca_ones and target.eca is not None:
+        to = f"turnover to an ECA agency ({'; '.join(eca_ones)})"
+        rows = uow.session.execute(q(f"""SELECT DISTINCT l.encounter_id, e.source_id FROM service_line l
+            JOIN encounter e ON e.id = l.encounter_id WHERE l.guarantor_id = :g AND {turnover_lines(cfg, elig)}
+            ORDER BY e.source_id""", params)).all()
+        failed: dict[str, Reason] = {}
+        for encounter_id, encounter in rows:
+            for code, actual, threshold in target.eca.reasons(int(encounter_id), target.as_of):
+                if code not in failed:
+                    failed[code] = Reason(code, f"{to}: {eca.REASONS[code]}", actual, threshold, False,
+                                          subject=encounter if code == "eca_wait" else None)
+        found += list(failed.values()) or [
+            Reason("eca", f"{to}: 501(r) allows it (120 days, notice, call)", "met",
+                   "120 days, notice 30 days before, a call after it", True)]
+    if plain:
+        found.append(Reason("eca", f"turnover to an agency that takes no ECA ({', '.join(plain)}): "
+                                   "501(r) does not apply", "no ECA kinds", "no ECA kinds", True))
+    return found
 

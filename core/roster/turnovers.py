@@ -24,7 +24,7 @@ from typing import Any
 from core import audit, eligibility, itemization, ledger, tallies
 from core.agency_files import find_agency
 from core.eligibility import Rules, account_on_hold, account_protected, age_cutoff, aging_anchor
-from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine, agree, counted
 from core.exchange import baa
 from core.models.agencies import Agency
 from core.models.base import saved_id
@@ -59,39 +59,64 @@ class TurnoverResult:
 
 
 def _tally(uow: UnitOfWork, guarantor_ids: list[int] | None, params: dict[str, Any], elig: Rules,
-           n_acc: int, cents: int, n_lines: int, fee: int) -> tallies.TallyView:
-    """Approved accounts a hold or a protection kept back (they stay approved), and what went."""
+           eca: list[tuple[str, str]], n_acc: int, cents: int, n_lines: int, fee: int) -> tallies.TallyView:
+    """Approved accounts a hold, a protection or 501(r) (`eca`, over c.guarantor_id) kept back
+    (they stay approved), and what went."""
     counter = tallies.Counter(uow, "turnover", params["p"], params["as_of"], params["op"])
     chosen = " AND ra.guarantor_id IN :ids" if guarantor_ids is not None else ""
     counter.exclude(f"""SELECT ra.guarantor_id, CAST(NULL AS BIGINT) AS encounter_id, g.ar_cents AS cents
         FROM roster_account ra JOIN guarantor g ON g.id = ra.guarantor_id
         WHERE ra.practice_id = :p AND ra.active = TRUE AND ra.turned_over = FALSE
           AND ra.status_code = :approved{chosen}""", params,
-        [(code, sql) for code, sql in eligibility.reasons("roster", tallies.ACCOUNT, elig, agency=True)
-         if not code.startswith("insurance")])
+        [*((code, sql) for code, sql in eligibility.reasons("roster", tallies.ACCOUNT, elig, agency=True)
+           if not code.startswith("insurance")), *eca])
     counter.took("accounts turned over", n_acc, cents)
     counter.took("charges written off", n_lines, cents)
     counter.took("collection fees added", n_acc if fee else 0, fee)
     return counter.finish((n_acc, cents))
 
 
-def _accounts_where(guarantor_ids: list[int] | None, params: dict[str, Any], elig: Rules) -> str:
+def _accounts_where(guarantor_ids: list[int] | None, params: dict[str, Any], elig: Rules,
+                    eca: str | None) -> str:
     """The approved accounts to turn over, less those on hold or protected on the business date
-    (SPEC 14: never turned over; they stay approved until the hold ends)."""
+    (SPEC 14: never turned over; they stay approved until the hold ends) and, for an ECA agency,
+    those 501(r) does not yet allow (`eca`: SQL over ra.guarantor_id, `turnover_eca_any`)."""
     where = ("ra.practice_id = :p AND ra.active = TRUE AND ra.turned_over = FALSE "
              f"AND ra.status_code = :approved AND NOT {account_protected('ra.guarantor_id', elig, agency=True)}")
     if elig.any_holds:
         where += f" AND NOT {account_on_hold('ra.guarantor_id')}"
+    if eca is not None:
+        where += f" AND NOT {eca}"
     if guarantor_ids is not None:
         params["ids"] = list(guarantor_ids) or [-1]
         where += " AND ra.guarantor_id IN :ids"
     return where
 
 
+def turnover_lines(cfg: RosterSettings, elig: Rules) -> str:
+    """WHERE over alias l: the lines a turnover takes from an account it may turn over (delinquent
+    ones, or all open ones, per the settings), collectable on the business date. 501(r) is asked
+    of the whole account (`turnover_eca`), so it is left out here."""
+    elig = elig.without_eca()
+    return (delinquent_lines(cfg.aging_basis, cfg.suppress_by, elig=elig, agency=True)
+            if cfg.transfer_charges == "delinquent" else open_guarantor_lines(cfg.suppress_by, elig=elig, agency=True))
+
+
+def turnover_eca(cfg: RosterSettings, elig: Rules, agency_id: int | None,
+                 guarantor: str = "ra.guarantor_id") -> list[tuple[str, str]]:
+    """(reason, SQL over `guarantor`) why 501(r) keeps an account back from a turnover to the
+    agency (core.eligibility.account_eca): empty when the agency takes no ECA."""
+    return eligibility.account_eca(guarantor, elig, agency_id, turnover_lines(cfg, elig))
+
+
+def turnover_eca_any(cfg: RosterSettings, elig: Rules, agency_id: int | None) -> str | None:
+    """`turnover_eca` as one condition over ra.guarantor_id (None: the agency takes no ECA)."""
+    return eligibility.account_eca_any("ra.guarantor_id", elig, agency_id, turnover_lines(cfg, elig))
+
+
 def _lines_where(cfg: RosterSettings, accounts: str, elig: Rules) -> str:
-    lines = (delinquent_lines(cfg.aging_basis, cfg.suppress_by, elig=elig, agency=True)
-             if cfg.transfer_charges == "delinquent" else open_guarantor_lines(cfg.suppress_by, elig=elig, agency=True))
-    return f"{lines} AND l.guarantor_id IN (SELECT ra.guarantor_id FROM roster_account ra WHERE {accounts})"
+    return (f"{turnover_lines(cfg, elig)} "
+            f"AND l.guarantor_id IN (SELECT ra.guarantor_id FROM roster_account ra WHERE {accounts})")
 
 
 def _fee_sql(bp_param: str = ":bp") -> str:
@@ -138,10 +163,12 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
                                   now=uow.now(), wo=cfg.write_off_code, fee_code=cfg.fee_code)
     elig = eligibility.rules_for(uow, practice, as_of)
     params.update(elig.params())
-    accounts = _accounts_where(guarantor_ids, params, elig)
+    eca = turnover_eca_any(cfg, elig, ag.id if ag else None)
+    accounts = _accounts_where(guarantor_ids, params, elig, eca)
     lines = _lines_where(cfg, accounts, elig)
     n_acc, n_lines, cents, fee = preview(uow, cfg, lines, accounts, params)
     if not n_acc:
+        _kept_back(uow, params, guarantor_ids is not None, eca is not None)
         raise Refused(f"nothing to turn over: no accounts are in the approved-for-agency status {cfg.approved_status}")
     if not confirmed:
         raise NeedsConfirmation(Summary("Turn over accounts to the collection agency", [
@@ -153,12 +180,13 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
             [f"billing group -> {cfg.transfer_billing_group or '(unchanged)'}",
              f"internal comment ({cfg.comment_mode}): {cfg.internal_comment or '(none)'}",
              "an agency file (CSV) will be written" + (f" for {ag.name} ({ag.source_id})" if ag else ""),
-             *(baa.note(ag) if ag else [])]))
+             *(baa.note(ag) if ag else []), *_eca_note(ag, eca is not None)]))
     path, digest = _write_file(uow, practice, ag, lines, params, Path(out_dir), as_of)
     journal = _post(uow, actor, practice_id, as_of, lines, params, bp)
     _update_guarantors(uow, cfg, accounts, params)
     _leave_roster(uow, accounts, params)
-    tally = _tally(uow, guarantor_ids, params, elig, n_acc, cents, n_lines, fee)
+    tally = _tally(uow, guarantor_ids, params, elig, turnover_eca(cfg, elig, ag.id if ag else None, "c.guarantor_id"),
+                   n_acc, cents, n_lines, fee)
     f = record_file(uow, practice_id=practice_id, kind="turnover", path=path, rows=n_lines, total_cents=cents,
                     sha256=digest, operator=actor.name, as_of=as_of, agency_id=ag.id if ag else None)
     result = TurnoverResult(n_acc, n_lines, format_plain(cents), format_plain(fee), str(path), journal, tally)
@@ -170,6 +198,26 @@ def turnover(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, ou
         path.unlink(missing_ok=True)
         raise
     return result
+
+
+def _kept_back(uow: UnitOfWork, params: dict[str, Any], chosen: bool, eca: bool) -> None:
+    """Nothing to turn over although accounts are approved: say they are all kept back, and why."""
+    approved = int(execute(uow, "SELECT COUNT(*) FROM roster_account ra WHERE ra.practice_id = :p AND ra.active = TRUE "
+                                "AND ra.turned_over = FALSE AND ra.status_code = :approved"
+                                + (" AND ra.guarantor_id IN :ids" if chosen else ""), **params).scalar_one())
+    if approved:
+        why = "on hold, protected or not yet allowed by 501(r)" if eca else "on hold or protected"
+        raise Refused(f"nothing to turn over: {counted(approved, 'approved account')} {agree(approved, 'is', 'are')} "
+                      f"kept back ({why}); explain says why")
+
+
+def _eca_note(agency: Agency | None, eca: bool) -> list[str]:
+    """The confirmation's word on 501(r) when the turnover is an ECA."""
+    if not eca:
+        return []
+    who = f"{agency.source_id} takes ECAs ({agency.eca_kinds.replace(',', ', ')})" if agency else \
+        "no agency is named, so the turnover counts as an ECA"
+    return [f"501(r): {who}; accounts it does not yet allow stay approved"]
 
 
 def _write_file(uow: UnitOfWork, practice: Practice, agency: Agency | None, lines: str, params: dict[str, Any],

@@ -56,6 +56,8 @@ class AdminSpec:
     hint: str = ""                                   # shown in the edit dialog (e.g. merge fields)
     plural: str = ""                                 # "statuses" (default: noun + "s")
     prepare: Callable[[Any, int], None] | None = None  # (services, practice_id): before the first read
+    # instead of `save`, when the core must see the row as read (its version: a stale save is refused)
+    save_row: Callable[[Any, Any, int, Values, Row | None], Any] | None = None
 
 
 def _text(value: Any) -> str:
@@ -135,10 +137,12 @@ class EditDialog(ModalScreen[bool]):
             values = self.values()
         except BadInput:
             return
-        s, spec, pid = services_of(self), self.spec, self.practice_id
+        s, spec, pid, row = services_of(self), self.spec, self.practice_id, self.row
 
         def call(_: bool) -> Any:
             with s.uow(write=True) as u:
+                if spec.save_row is not None:
+                    return spec.save_row(u, s.actor, pid, values, row)
                 return spec.save(u, s.actor, pid, values)
 
         run_use_case(self, f"Save {spec.noun}", call, lambda _: self.dismiss(True), on_error=self.show_error)
