@@ -143,6 +143,8 @@ def _draw(page: Page, y: float, font: str, line: str | tuple[str, ...], first: b
         bold = "F2" if font == "TH" else "F1"
         for text, (_h, x, right) in zip(line, ITEM_COLUMNS, strict=True):
             (page.text_right if right else page.text)(x, y, text, bold, ITEM_SIZE)
+        if font == "TH":
+            page.line(LEFT, y + 4, RIGHT, y + 4, weight=0.4)
     elif font in ("B", "I"):  # a listed item: a bullet, and its continuation lines indented
         if font == "B":
             page.text(LEFT + 10, y, "-", "F1", BODY_SIZE)
