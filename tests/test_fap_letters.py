@@ -195,3 +195,35 @@ def rd_encounter(uow, encounter_id: int) -> str:  # type: ignore[no-untyped-def]
     with uow(write=False) as u:
         return str(u.session.execute(text("SELECT source_id FROM encounter WHERE id = :e"),
                                      {"e": encounter_id}).scalar_one())
+
+
+def test_the_letter_from_the_command_line(cli, engine, carol, tmp_path) -> None:
+    """`fap add --missing` queues it, `letters list` shows it, `letters print` prints and counts it,
+    `fap request-info` refuses a second one, `fap complete` records the documents arrived."""
+    on = ("--as-of", day(0).isoformat())
+    before = counts(engine)
+    code, out, err = cli(*on, "fap", "add", "--guarantor", "G100", "--incomplete")
+    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1
+    assert "missing: say what information or documents the application lacks" in err
+    assert counts(engine) == before
+    code, out, err = cli(*on, "fap", "add", "--guarantor", "G100", "--missing", MISSING)
+    assert code == 0, err
+    assert "missing-information letter queued (it prints with `recoup letters print`)" in out
+    code, out, _ = cli("--json", "fap", "list")
+    [row] = json.loads(out)
+    assert (row["complete"], row["letter"]) == (False, "waiting")
+    code, out, _ = cli("--json", "letters", "list", "--unprinted")
+    assert [(r["status"], r["letter"]) for r in json.loads(out)] == [("FAP", TITLE)]
+    app = str(row["application"])
+    code, _, err = cli(*on, "fap", "request-info", app, "--missing", " ")
+    assert code == 2 and "say what information" in err
+    code, out, err = cli("--as-of", day(1).isoformat(), "letters", "print", "--out-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    assert out.startswith("1 letter(s) considered: 1 printed, 0 superseded, 0 excluded. File: ")
+    assert "  of them financial-assistance (missing information): 1" in out.splitlines()
+    code, _, err = cli("--as-of", day(2).isoformat(), "fap", "request-info", app, "--missing", "A bank statement")
+    assert code == 4 and "was printed on 2026-03-02 (one letter per application); nothing changed" in err
+    code, out, _ = cli("--as-of", day(9).isoformat(), "fap", "complete", app)
+    assert (code, out.strip()) == (0, f"application {app} is complete")
+    code, _, err = cli("--as-of", day(9).isoformat(), "fap", "complete", app)
+    assert code == 4 and "already complete" in err
