@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from core.itemization import Itemization
 from core.money import format_display
-from core.pdf import PAGE_W, Page, PdfStream, wrap
+from core.pdf import PAGE_W, Page, PdfStream, Points, wrap
 from core.roster.fap_letter import InfoRequest
 from core.roster.letter_content import Letter, long_date
 
@@ -138,7 +138,7 @@ def _info_paragraphs(letter: InfoRequest) -> list[Item]:
     return out
 
 
-def _draw(page: Page, y: float, font: str, line: str | tuple[str, ...], first: bool) -> None:
+def _draw(page: Page, y: Points, font: str, line: str | tuple[str, ...], first: bool) -> None:
     if isinstance(line, tuple):
         bold = "F2" if font == "TH" else "F1"
         for text, (_h, x, right) in zip(line, ITEM_COLUMNS, strict=True):
