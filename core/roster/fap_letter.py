@@ -126,5 +126,6 @@ def compose(row: Any, as_of: dt.date) -> InfoRequest:
                                                   row.p_zip)]
     lines, greeting = recipient(row, as_of)
     return InfoRequest(practice, row.p_phone or "", lines, written_name(row.name), row.guarantor, int(row.application),
-                       as_date(row.received) or as_of, as_of, reply_by(as_of), missing_items(row.missing),
+                       as_date(row.received) or as_of, as_of, reply_by(as_of),
+                       [item[:1].upper() + item[1:] for item in missing_items(row.missing)],
                        bool(row.held), int(row.ar_cents) - int(row.escrow_cents), greeting)

@@ -137,7 +137,7 @@ async def test_financial_assistance_missing_information_by_key(make_app, service
         await pilot.press("f2")
         await settle(pilot, 6)
         table = app.screen.query_one(DataTable)
-        assert table.row_count == 1 and table.get_row_at(0)[-1] == "waiting"
+        assert table.row_count == 1 and table.get_row_at(0)[3:5] == ["no", "waiting"]
         await pilot.press("m")
         await settle(pilot)
         assert isinstance(app.screen, FormDialog)

@@ -9,7 +9,8 @@ recall, placed debts to close with a deletion request, turnovers to reverse).
 
 An incomplete application names what is missing (when added, or later by key); that queues its
 "missing information" letter, which Print Collection Letters prints with the collection letters.
-The Letter column says where it stands: waiting, printed (date), superseded (date).
+The Letter column says where it stands: waiting, printed or superseded (`recoup fap list` gives
+the date).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from tui.widgets.confirm import run_use_case
 from tui.widgets.footer import FitFooter
 from tui.widgets.form import Field
 
-VIEWS = {"applications": ("Applications", ("App.", "Guarantor", "Received", "Complete", "Decision", "Disc. %",
-                                           "Decided", "Adjusted", "Refund", "Letter")),
+VIEWS = {"applications": ("Applications", ("App.", "Guarantor", "Received", "Complete", "Letter", "Decision",
+                                           "Disc. %", "Decided", "Adjusted", "Refund")),
          "refunds": ("Refunds due", ("App.", "Guarantor", "Name", "Decided", "Refund due")),
          "reversals": ("Reversal worklist", ("Action", "Guarantor", "Item", "Agency", "Amount", "Since"))}
 ADD_FIELDS = [Field("guarantor", "Guarantor id", required=True, max_length=40),
@@ -86,9 +87,9 @@ class FapScreen(RecoupScreen):
 
     def _cells(self, r: Any) -> tuple[str, ...]:
         if self.view == "applications":
-            return (str(r.id), r.guarantor, str(r.received), "yes" if r.complete else "no", r.decision,
-                    r.discount_pct or "", str(r.decided or ""), _money(r.adjusted_cents), _money(r.refund_cents),
-                    r.letter)
+            return (str(r.id), r.guarantor, str(r.received), "yes" if r.complete else "no",
+                    r.letter.partition(" ")[0], r.decision, r.discount_pct or "", str(r.decided or ""),
+                    _money(r.adjusted_cents), _money(r.refund_cents))
         if self.view == "refunds":
             return str(r.id), r.guarantor, r.name[:24], str(r.decided), _money(r.refund_cents)
         return r.action, r.guarantor, r.item, r.agency or "", _money(r.cents), str(r.since or "")
