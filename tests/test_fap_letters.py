@@ -14,6 +14,7 @@ from sqlalchemy import text
 from core import fap, roster, tallies
 from core.errors import BadInput, Refused
 from core.models import Guarantor
+from core.roster import read as roster_read
 from tests import roster_data as rd
 from tests.roster_data import day
 from tests.test_letters import _populate, _print, carol, flat, pdf_text
@@ -53,7 +54,9 @@ def test_an_incomplete_application_gets_a_letter_a_patient_can_act_on(engine, uo
     assert (row.complete, row.letter, row.note) == (False, "waiting", "held while pending")
     with uow() as u:
         waiting = roster.list_queue(u, admin, printed=False)
+        on_screen = roster_read.letters_waiting(u, admin, p)   # Print Collection Letters' list
     assert [(r["status"], r["letter"]) for r in waiting] == [("1", "Past Due Reminder"), ("FAP", TITLE)]
+    assert on_screen == [("1", "Past Due Reminder", 1), ("FAP", TITLE, 1)]
     out = _print(uow, admin, 1, tmp_path)
     assert (out["considered"], out["printed"], out["superseded"], out["assistance_letters"]) == (2, 1, 0, 1)
     assert {k: v["count"] for k, v in out["excluded"].items()} == {"hold": 1}   # the collection letter waits
