@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core import fap, roster, tallies
+from core import contacts, fap, roster, tallies
 from core.errors import BadInput, Refused
 from core.models import Guarantor
 from core.roster import read as roster_read
@@ -86,6 +86,10 @@ def test_an_incomplete_application_gets_a_letter_a_patient_can_act_on(engine, uo
     assert [(c.code, c.count) for c in view.groups] == [(TITLE, 1)]
     assert [(c.code, c.count) for c in view.excluded] == [("hold", 1)]
     assert app_row.letter == "printed 2026-03-02"
+    with uow() as u:  # a mail contact in the contact log
+        log = contacts.contact_log(u, admin, p, "G100", day(1))
+    assert [(c.date, c.kind, c.outcome) for c in log] == [(day(1), "fap_letter",
+                                                        "Financial assistance: information needed")]
     with engine.connect() as c:
         assert str(c.execute(text("SELECT respond_by FROM fap_letter")).scalar_one())[:10] == "2026-04-01"
     assert audit_after(engine, "fap.add")[-1]["missing"] == MISSING
