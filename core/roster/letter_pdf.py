@@ -87,6 +87,7 @@ ITEM_COLUMNS = (("Visit", LEFT, False), ("Itemized from", 128.0, False), ("Balan
                 ("Interest", 346.0, True), ("Fees", 394.0, True), ("Paid or credited", 478.0, True),
                 ("Balance now", RIGHT, True))
 ITEM_SIZE = 9.5
+SLIP_ITEMS = 4  # items with a tick box on the reply slip
 BASIS_WORDS = {"last_statement": "the last statement", "placement": "the day it was sent to collection",
                "last_payment": "the last payment", "service": "the date of service"}
 
@@ -158,7 +159,7 @@ def _flow(page: Page, items: list[Item], name: str, account: str, slip: str) -> 
     part goes on the last page (`slip` names it in the continuation note)."""
     pages, y = [page], 250.0
     for font, line in items:
-        if y > TEXT_BOTTOM:
+        if y > TEXT_BOTTOM or (font in ("F2", "TH") and y + LEADING > TEXT_BOTTOM):  # a heading keeps its text
             page.text(LEFT, y + 6, f"Continued on the next page; the {slip} is on the last page.", size=9)
             page = Page()
             page.text(LEFT, 54, f"{name} - account {account} - continued", size=9)
@@ -188,13 +189,17 @@ def _reply_slip(page: Page, letter: InfoRequest) -> None:
                          ("Application", str(letter.application)), ("Please reply by", long_date(letter.reply_by))):
         page.text(LEFT, y, label, "F2", 10)
         page.text(LEFT + 90, y, value, size=10)
-        y += 15
-    page.text(LEFT, y + 6, "Enclosed (please tick):", "F2", 10)
-    y += 20
-    for item in letter.items[:6]:
+        y += 14
+    page.text(LEFT, y + 4, "Enclosed (please tick):", "F2", 10)
+    y += 18
+    # at most SLIP_ITEMS lines, so the slip ends half an inch above the page's edge
+    shown = letter.items if len(letter.items) <= SLIP_ITEMS else letter.items[:SLIP_ITEMS - 1]
+    for item in shown:
         page.box(LEFT, y - 8, 8, 8, 0.6)
         page.text(LEFT + 14, y, wrap(item, 250, size=9)[0], size=9)
-        y += 12
+        y += 11
+    if len(shown) < len(letter.items):
+        page.text(LEFT + 14, y, f"and {len(letter.items) - len(shown)} more, listed in the letter", size=9)
     x = 340.0
     page.text(x, STUB_TOP + 34, "Send it with your documents to", size=9)
     y = STUB_TOP + 48
