@@ -59,7 +59,7 @@ def default_call_time(as_of: dt.date, now: dt.datetime, zone: ZoneInfo | None) -
 class Contact:
     """One line of the contact log: a call, or a letter as a mail contact."""
     date: dt.date
-    kind: str            # call | letter | eca_notice
+    kind: str            # call | letter | eca_notice | fap_letter
     outcome: str         # the call's outcome, or the letter's template
     flags: str
     operator: str | None
@@ -139,13 +139,17 @@ _LOG = """
     UNION ALL
     SELECT n.printed_date, 'eca_notice', n.action, '', n.operator, NULL, n.id
     FROM eca_notice n WHERE n.guarantor_id = :g
+    UNION ALL
+    SELECT fl.printed_date, 'fap_letter', 'Financial assistance: information needed', '', fl.printed_by, NULL, fl.id
+    FROM fap_letter fl WHERE fl.guarantor_id = :g AND fl.printed_date IS NOT NULL
     ORDER BY 1 DESC, 2, 7 DESC"""
 
 
 def contact_log(uow: UnitOfWork, actor: Actor, practice_id: int, guarantor: str, as_of: dt.date,
                 limit: int = 200) -> list[Contact]:
     """A guarantor's contacts up to the business date, newest first: calls, and printed letters
-    as mail contacts."""
+    (collection letters, ECA notices, financial-assistance missing-information letters) as mail
+    contacts."""
     require(actor, "viewer", "see the contact log")
     g, _ = find_account(uow, practice_by_id(uow, practice_id), guarantor, None)
     rows = uow.session.execute(q(f"SELECT * FROM ({_LOG}) x WHERE x.d <= :d LIMIT :n",

@@ -9,6 +9,10 @@ reversal worklist) — none of that belongs to one workflow.
   statement) holds the whole account from the received date while it is pending. One received
   later is recorded without a hold. When another hold already covers the account the
   application is recorded and the note says which hold.
+- An incomplete application queues its "missing information" letter (one per application, saying
+  what is missing); the letters print run prints it, asking for a reply within REPLY_DAYS of the
+  letter date. The hold stays while the practice waits. An application completed or decided
+  before its letter printed supersedes the letter.
 - A decision ends the hold. An approval posts the discount, code FAP, on every guarantor line
   of the guarantor: discount = percent x (what is still owed + what the patient side paid);
   what the discount cannot take off the balance is a refund due (listed when 5.00 or more;
@@ -25,7 +29,7 @@ from sqlmodel import col, select
 
 from core import audit, holds, ledger
 from core.errors import BadInput, Refused
-from core.models.compliance import FapApplication
+from core.models.compliance import FAP_MISSING_LEN, FapApplication, FapLetter
 from core.models.holds import Hold, HoldRelease
 from core.models.ledger import Guarantor
 from core.money import format_percent, parse_percent
@@ -37,6 +41,7 @@ from core.uow import UnitOfWork
 FAP_WINDOW_DAYS = 240
 REFUND_MIN_CENTS = 500
 ADJUSTMENT_CODE = "FAP"
+REPLY_DAYS = 30  # the patient is asked to send what is missing within this many days of the letter
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class FapRow:
     adjusted_cents: int | None
     refund_cents: int | None
     note: str = ""
+    letter: str = ""   # the missing-information letter: waiting, printed DATE, superseded DATE, or ""
 
     def as_dict(self) -> dict[str, Any]:
         from core.money import format_plain
@@ -62,13 +68,24 @@ class FapRow:
                 "hold": self.hold_id,
                 "adjusted": None if self.adjusted_cents is None else format_plain(self.adjusted_cents),
                 "refund_due": None if self.refund_cents is None else format_plain(self.refund_cents),
-                "note": self.note}
+                "note": self.note, "letter": self.letter}
 
 
-def _row(a: FapApplication, g: Guarantor, note: str = "") -> FapRow:
+def letter_state(letter: FapLetter | None) -> str:
+    """The missing-information letter in a word or two: waiting, printed DATE, superseded DATE."""
+    if letter is None:
+        return ""
+    if letter.printed_date is not None:
+        return f"printed {letter.printed_date.isoformat()}"
+    if letter.superseded_date is not None:
+        return f"superseded {letter.superseded_date.isoformat()}"
+    return "waiting"
+
+
+def _row(a: FapApplication, g: Guarantor, note: str = "", letter: FapLetter | None = None) -> FapRow:
     assert a.id is not None
     return FapRow(a.id, g.source_id, g.name, a.received_date, a.complete, a.decision, format_percent(a.discount_bp),
-                  a.decided_date, a.hold_id, a.adjusted_cents, a.refund_cents, note)
+                  a.decided_date, a.hold_id, a.adjusted_cents, a.refund_cents, note, letter_state(letter))
 
 
 def first_statement(uow: UnitOfWork, guarantor_id: int) -> dt.date | None:
@@ -80,11 +97,16 @@ def first_statement(uow: UnitOfWork, guarantor_id: int) -> dt.date | None:
 # ------------------------------------------------------------------------------------ receiving
 
 def add_application(uow: UnitOfWork, actor: Actor, practice_id: int, guarantor: str, received: dt.date,
-                    complete: bool, as_of: dt.date) -> FapRow:
-    """Record an application; within the window it holds the account while it is pending."""
+                    complete: bool, as_of: dt.date, missing: str | None = None) -> FapRow:
+    """Record an application; within the window it holds the account while it is pending. An
+    incomplete one names what is `missing` and queues its missing-information letter."""
     require(actor, "collector", "record financial-assistance applications")
     if received > as_of:
         raise BadInput(f"received: {received} is after the business date {as_of}", field="received")
+    if complete and missing is not None and missing.strip():
+        raise BadInput("missing: a complete application lacks nothing (leave it out, or record the application "
+                       "as incomplete)", field="missing")
+    missing = None if complete else check_missing(missing)
     practice = practice_by_id(uow, practice_id)
     g, _ = find_account(uow, practice, guarantor, None)
     assert g.id is not None and practice.id is not None
@@ -93,10 +115,108 @@ def add_application(uow: UnitOfWork, actor: Actor, practice_id: int, guarantor: 
     uow.session.add(app)
     uow.session.flush()
     note = _hold_for(uow, actor, app, g, as_of)
+    letter = None if missing is None else _queue_letter(uow, actor, app, missing, as_of)
     audit.record(uow, actor.name, "fap.add", "fap_application", [app.id, g.source_id], None,
-                 {"received": received, "complete": complete, "hold": app.hold_id, "note": note}, business_date=as_of)
+                 {"received": received, "complete": complete, "hold": app.hold_id, "note": note,
+                  "missing": missing}, business_date=as_of)
     uow.commit()
-    return _row(app, g, note)
+    return _row(app, g, note, letter)
+
+
+# ------------------------------------------------------------------------ the missing-information letter
+
+def check_missing(missing: str | None) -> str:
+    """What an incomplete application lacks, as the letter will list it (items separated by ";"
+    or new lines), or one clear refusal naming the field."""
+    text = (missing or "").strip()
+    if not text:
+        raise BadInput("missing: say what information or documents the application lacks (the letter lists them)",
+                       field="missing")
+    if len(text) > FAP_MISSING_LEN:
+        raise BadInput(f"missing: at most {FAP_MISSING_LEN} characters ({len(text)} given)", field="missing")
+    if not missing_items(text):
+        raise BadInput("missing: name at least one item (items are separated by ';' or new lines)", field="missing")
+    return text
+
+
+def missing_items(text: str) -> list[str]:
+    """The items of a `missing` text, one per line of the letter."""
+    return [item.strip(" -*\t") for item in text.replace(";", "\n").splitlines() if item.strip(" -*\t")]
+
+
+def _queue_letter(uow: UnitOfWork, actor: Actor, app: FapApplication, missing: str, as_of: dt.date) -> FapLetter:
+    assert app.id is not None
+    letter = FapLetter(practice_id=app.practice_id, guarantor_id=app.guarantor_id, application_id=app.id,
+                       missing=missing, queued_date=as_of, queued_by=actor.name)
+    uow.session.add(letter)
+    uow.session.flush()
+    return letter
+
+
+def _letter_of(uow: UnitOfWork, application_id: int) -> FapLetter | None:
+    return uow.session.exec(select(FapLetter).where(FapLetter.application_id == application_id)).first()
+
+
+def _pending(uow: UnitOfWork, practice_id: int, application: int, doing: str) -> tuple[FapApplication, Guarantor]:
+    app = uow.session.get(FapApplication, application)
+    if app is None or app.practice_id != practice_id:
+        raise BadInput(f"application: no application {application} in this practice", field="application")
+    if app.decision != "pending":
+        raise Refused(f"application {application} was already {app.decision} on {app.decided_date}: "
+                      f"nothing to {doing}; nothing changed")
+    g = uow.session.get(Guarantor, app.guarantor_id)
+    assert g is not None
+    return app, g
+
+
+def request_information(uow: UnitOfWork, actor: Actor, practice_id: int, application: int, missing: str,
+                        as_of: dt.date) -> FapRow:
+    """Ask for what a pending application lacks: marks it incomplete and queues its
+    missing-information letter (or rewords the letter while it is still waiting). One letter per
+    application: once printed, it is not queued again."""
+    require(actor, "collector", "ask for missing financial-assistance information")
+    text = check_missing(missing)
+    app, g = _pending(uow, practice_id, application, "ask for")
+    letter = _letter_of(uow, application)
+    before: dict[str, object] = {"complete": app.complete}
+    if letter is None or letter.superseded_date is not None:
+        if letter is not None:  # superseded unprinted (the application was completed meanwhile): ask again
+            before["superseded"] = letter.superseded_date
+            letter.superseded_date, letter.queued_date, letter.queued_by = None, as_of, actor.name
+            letter.missing, letter.version = text, letter.version + 1
+            uow.session.add(letter)
+        else:
+            letter = _queue_letter(uow, actor, app, text, as_of)
+    elif letter.printed_date is not None:
+        raise Refused(f"application {application}'s missing-information letter was printed on "
+                      f"{letter.printed_date} (one letter per application); nothing changed")
+    else:
+        before["missing"] = letter.missing
+        letter.missing, letter.version = text, letter.version + 1
+        uow.session.add(letter)
+    app.complete, app.version = False, app.version + 1
+    uow.session.add(app)
+    uow.session.flush()
+    audit.record(uow, actor.name, "fap.missing", "fap_letter", [letter.id, app.id, g.source_id], before,
+                 {"complete": False, "missing": text, "queued": letter.queued_date}, business_date=as_of)
+    uow.commit()
+    return _row(app, g, "missing-information letter waiting for the next print run", letter)
+
+
+def mark_complete(uow: UnitOfWork, actor: Actor, practice_id: int, application: int, as_of: dt.date) -> FapRow:
+    """The patient sent what was missing: the application is complete (a letter still waiting is
+    superseded by the next print run, not printed)."""
+    require(actor, "collector", "record financial-assistance applications")
+    app, g = _pending(uow, practice_id, application, "complete")
+    if app.complete:
+        raise Refused(f"application {application} is already complete; nothing changed")
+    app.complete, app.version = True, app.version + 1
+    uow.session.add(app)
+    audit.record(uow, actor.name, "fap.complete", "fap_application", [app.id, g.source_id], {"complete": False},
+                 {"complete": True}, business_date=as_of)
+    uow.commit()
+    letter = _letter_of(uow, application)
+    return _row(app, g, "complete", letter)
 
 
 def _hold_for(uow: UnitOfWork, actor: Actor, app: FapApplication, g: Guarantor, as_of: dt.date) -> str:
@@ -215,14 +335,16 @@ def list_applications(uow: UnitOfWork, actor: Actor, practice_id: int, *, decisi
     require(actor, "viewer", "see financial-assistance applications")
     if decision is not None and decision not in ("pending", "approved", "denied"):
         raise BadInput(f"decision: {decision!r} is not pending, approved or denied", field="decision")
-    stmt = (select(FapApplication, Guarantor).join(Guarantor, col(Guarantor.id) == col(FapApplication.guarantor_id))
+    stmt = (select(FapApplication, Guarantor, FapLetter)
+            .join(Guarantor, col(Guarantor.id) == col(FapApplication.guarantor_id))
+            .outerjoin(FapLetter, col(FapLetter.application_id) == col(FapApplication.id))
             .where(col(FapApplication.practice_id) == practice_id)
             .order_by(col(FapApplication.received_date).desc(), col(FapApplication.id).desc()))
     if decision is not None:
         stmt = stmt.where(col(FapApplication.decision) == decision)
     if guarantor is not None:
         stmt = stmt.where(col(Guarantor.source_id) == guarantor)
-    return [_row(a, g) for a, g in uow.session.exec(stmt)]
+    return [_row(a, g, letter=fl) for a, g, fl in uow.session.exec(stmt)]
 
 
 def refunds_due(uow: UnitOfWork, actor: Actor, practice_id: int) -> list[FapRow]:

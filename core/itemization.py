@@ -134,3 +134,20 @@ def placed(uow: UnitOfWork, guarantor_id: int) -> list[int]:
     """The guarantor's encounters that were ever placed or turned over."""
     return [int(e) for e in uow.session.execute(q("SELECT encounter_id FROM placed_debt WHERE guarantor_id = :g "
                                                   "ORDER BY encounter_id", {"g": guarantor_id})).scalars()]
+
+
+def by_guarantor(uow: UnitOfWork, guarantor_ids: list[int], as_of: dt.date) -> dict[int, list[Itemization]]:
+    """The itemizations of the placed debts of each of `guarantor_ids` on the business date, in
+    two statements however many guarantors (a print run asks once per page of letters)."""
+    if not guarantor_ids:
+        return {}
+    pairs = uow.session.execute(q("SELECT guarantor_id, encounter_id FROM placed_debt WHERE guarantor_id IN :ids",
+                                  {"ids": sorted(set(guarantor_ids))})).all()
+    found = itemizations(uow, [int(e) for _g, e in pairs], as_of)
+    out: dict[int, list[Itemization]] = {}
+    for g, e in pairs:
+        if int(e) in found:
+            out.setdefault(int(g), []).append(found[int(e)])
+    for items in out.values():
+        items.sort(key=lambda i: (i.date, i.encounter))
+    return out

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import BinaryIO
 
 PAGE_W, PAGE_H = 612.0, 792.0  # US Letter, in points
+Points = float  # a position or length on the page (layout modules name it so, never money)
 FONTS = {"F1": ("Helvetica", "helvetica"), "F2": ("Helvetica-Bold", "helveticaB")}
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                         "\u2014": "-", "\u2026": "...", "\t": " "})

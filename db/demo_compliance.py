@@ -101,8 +101,9 @@ def build(engine: Engine, actor: Actor, as_of: dt.date, out_dir: Path | None = N
             _call(engine, contacts.log_call, actor, pid, g, "conversation", _ago(as_of, call),
                   at=_call_at(_ago(as_of, call)), confirmed=True)
             made["calls"] += 1
-    for g, _e in aged[3:4]:  # FAP pending
-        _call(engine, fap.add_application, actor, pid, g, _ago(as_of, 5), False, as_of)
+    for g, _e in aged[3:4]:  # FAP pending, incomplete: its missing-information letter waits to print
+        _call(engine, fap.add_application, actor, pid, g, _ago(as_of, 5), False, as_of,
+              missing="proof of household income for the last three months; a copy of last year's tax return")
         made["fap"] += 1
     for g in placed[:1]:  # FAP approved, with lines at an agency to recall
         app = _call(engine, fap.add_application, actor, pid, g, _ago(as_of, 20), True, _ago(as_of, 20))

@@ -31,9 +31,22 @@ def test_print_makes_its_folder_and_nothing_waiting_exits_0(cli, data, tmp_path,
     assert cli("--as-of", day(0).isoformat(), "roster", "populate")[0] == 0
     assert cli("--as-of", day(15).isoformat(), "roster", "populate")[0] == 0
     code, out, err = cli("--as-of", day(16).isoformat(), "letters", "print")
+    assert (code, err) == (3, "")  # the practice has no address or phone: a validation warning, nothing printed
+    assert out.splitlines() == [
+        "Validation warning: Print collection letters without the practice's address or phone",
+        "  1 letter will print without the practice's address and phone (practice P1), $123.45",
+        "  Note: Practice P1 has no address and no phone in its practice profile: a patient could not write back "
+        "or call about the letter.",
+        "  Note: An admin fills it in under Admin > Practice Profile (or `recoup practice profile`); or go ahead and "
+        "print without it.",
+        "Nothing was changed. Run again with --yes to go ahead."]
+    assert not folder.exists()
+    code, out, _ = cli("letters", "list", "--json")
+    assert [(r["printed"], r["superseded"]) for r in json.loads(out)] == [(None, None), (None, None)]
+    code, out, err = cli("--as-of", day(16).isoformat(), "letters", "print", "--yes")
     assert code == 0, err
     assert out.startswith("2 letter(s) considered: 1 printed, 1 superseded, 0 excluded. Practice P1 has no address "
-                          "or phone in its practice profile: its letters print without them. File: ")
+                          "and no phone in its practice profile: 1 letter(s) printed without them. File: ")
     assert "tally: recoup runs show " in out
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     (pdf,) = folder.glob("letters-2026-03-17_*.pdf")
@@ -43,6 +56,22 @@ def test_print_makes_its_folder_and_nothing_waiting_exits_0(cli, data, tmp_path,
         ("1", None, "2026-03-17"), ("2", "2026-03-17", None)]
     code, out, _ = cli("--as-of", day(16).isoformat(), "letters", "print", "--json")
     assert code == 0 and json.loads(out)["considered"] == 0
+
+
+def test_a_profile_missing_only_its_phone_is_named(cli, data, tmp_path) -> None:
+    assert cli("practice", "profile", "--practice", "P1", "--address1", "1 Main St", "--city", "Springfield",
+               "--state", "IL", "--zip", "62701")[0] == 0
+    assert cli("--as-of", day(0).isoformat(), "roster", "populate")[0] == 0
+    folder = tmp_path / "letters"
+    code, out, _ = cli("--as-of", day(0).isoformat(), "--json", "letters", "print", "--out-dir", str(folder))
+    warning = json.loads(out)
+    assert code == 3 and warning["warning"].startswith("Print collection letters without")
+    assert [ln["text"] for ln in warning["summary"]["lines"]] == [
+        "1 letter will print without the practice's phone (practice P1), $123.45"]
+    assert not folder.exists()
+    code, out, _ = cli("--as-of", day(0).isoformat(), "--json", "letters", "print", "--out-dir", str(folder),
+                       "--yes")
+    assert code == 0 and json.loads(out)["printed"] == 1
 
 
 def test_practice_profile_command(cli, data) -> None:

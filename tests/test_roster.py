@@ -316,7 +316,7 @@ def test_require_letter_printed(uow, admin, one, tmp_path) -> None:
     _populate(uow, admin, p, 20)
     with uow() as u:
         assert _status(u, g) == "1"  # its letter is not printed yet
-        out = roster.print_letters(u, admin, day(20), out_dir=tmp_path)
+        out = roster.print_letters(u, admin, day(20), out_dir=tmp_path, confirmed=True)
         assert out["letters"] == 1
     _populate(uow, admin, p, 21)
     with uow() as u:

@@ -154,7 +154,7 @@ def test_print_letters_pdf(uow, admin, reviewed, tmp_path) -> None:
         queued = roster.list_queue(u, admin, printed=False)
     assert len(queued) == 9  # A1, B2: 1, 2, 3; C3: 1, 2, 3 (not twice for 2)
     with uow() as u:
-        out = roster.print_letters(u, admin, day(45), out_dir=tmp_path)
+        out = roster.print_letters(u, admin, day(45), out_dir=tmp_path, confirmed=True)
     # A1 and B2 are in review (no letter), C3 back in status 2: one letter per guarantor, the rest superseded
     assert (out["considered"], out["letters"], out["superseded"], out["excluded"]) == (9, 1, 8, {})
     pdf = tmp_path / f"letters-2026-04-15_{f.identity(uow)}.pdf"
@@ -166,7 +166,7 @@ def test_print_letters_pdf(uow, admin, reviewed, tmp_path) -> None:
         assert sum(r["superseded"] == day(45) for r in rows) == 8
         assert u.session.execute(text("SELECT row_count, kind FROM roster_file")).one() == (1, "letters")
     with uow() as u:  # nothing waiting: a message, no file
-        again = roster.print_letters(u, admin, day(45), out_dir=tmp_path)
+        again = roster.print_letters(u, admin, day(45), out_dir=tmp_path, confirmed=True)
     assert (again["considered"], again["file"], again["message"]) == (0, None, "No letters are waiting to be printed.")
     assert len(list(tmp_path.glob("*.pdf"))) == 1
 
@@ -211,7 +211,7 @@ def test_print_letters_business_dates_go_forward(uow, admin, reviewed, tmp_path)
     from core.runs import DateBehind
     p, _a, _b, _c = reviewed
     with uow() as u:
-        roster.print_letters(u, admin, day(45), out_dir=tmp_path, practice_id=p)
+        roster.print_letters(u, admin, day(45), out_dir=tmp_path, practice_id=p, confirmed=True)
     with uow() as u:  # one more letter waiting (as if queued since)
         u.session.execute(text("UPDATE letter_queue SET printed_date = NULL, printed_by = NULL, file_id = NULL "
                                "WHERE printed_date IS NOT NULL"))
@@ -220,10 +220,10 @@ def test_print_letters_business_dates_go_forward(uow, admin, reviewed, tmp_path)
     refused = r"Print Collection Letters for 2026-04-14 refused: .* dated 2026-04-15"
     for practice_id in (p, None):
         with uow() as u, pytest.raises(DateBehind, match=refused):
-            roster.print_letters(u, admin, day(44), out_dir=tmp_path, practice_id=practice_id)
+            roster.print_letters(u, admin, day(44), out_dir=tmp_path, practice_id=practice_id, confirmed=True)
     assert _counts(uow) == before and len(list(tmp_path.glob("*.pdf"))) == 1
     with uow() as u:  # the same date again: allowed
-        assert roster.print_letters(u, admin, day(45), out_dir=tmp_path, practice_id=p)["letters"] == 1
+        assert roster.print_letters(u, admin, day(45), out_dir=tmp_path, practice_id=p, confirmed=True)["letters"] == 1
 
 
 def test_the_turnover_chooses_its_agency_and_warns_without_agreement(uow, admin, reviewed, tmp_path) -> None:

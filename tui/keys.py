@@ -141,6 +141,10 @@ KEYMAP: dict[str, KeyAction] = {a.id: a for a in [
     KeyAction("fap.decide", "d", "Decide", "Approve (with a discount) or deny the highlighted application",
               fallback="f5"),
     KeyAction("fap.view", "v", "View", "Next view: applications, refunds due, reversal worklist", fallback="f6"),
+    KeyAction("fap.missing", "m", "Missing info", "Ask for what the highlighted application lacks: queues its "
+              "missing-information letter (printed with Print Collection Letters)", fallback="f7"),
+    KeyAction("fap.complete", "c", "Complete", "The highlighted application's missing information arrived",
+              fallback="f8"),
     KeyAction("admin.next_tab", "f8", "Next tab", "Next Collections Admin tab", fallback="ctrl+right"),
     KeyAction("admin.prev_tab", "f7", "Prev tab", "Previous Collections Admin tab", fallback="ctrl+left", show=False),
     # External Collections work screens: Pending, Posted, Files (SPEC 5)

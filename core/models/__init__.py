@@ -12,7 +12,7 @@ from core.models.agencies import (
     ExternalSettings,
 )
 from core.models.audit import AuditEntry
-from core.models.compliance import ContactLog, EcaNotice, FapApplication, PlacedDebt, StateTimeZone
+from core.models.compliance import ContactLog, EcaNotice, FapApplication, FapLetter, PlacedDebt, StateTimeZone
 from core.models.exchange import DatabaseIdentity, ExchangeImport
 from core.models.holds import Hold, HoldRelease
 from core.models.ledger import Encounter, Guarantor, Journal, LedgerTxn, Practice, ServiceLine, Statement
@@ -67,4 +67,4 @@ __all__ += ["RunLock"]
 __all__ += ["Hold", "HoldRelease"]
 __all__ += ["PovertyGuideline"]
 __all__ += ["SignInClient"]
-__all__ += ["ContactLog", "EcaNotice", "FapApplication", "PlacedDebt", "StateTimeZone"]
+__all__ += ["ContactLog", "EcaNotice", "FapApplication", "FapLetter", "PlacedDebt", "StateTimeZone"]

@@ -19,6 +19,7 @@ from core.models.base import cents, choice, fk, pk
 CALL_OUTCOMES = ("no_answer", "left_message", "wrong_number", "conversation")
 FAP_DECISIONS = ("pending", "approved", "denied")
 PLACED_BY = ("external", "roster")
+FAP_MISSING_LEN = 500
 
 
 class ContactLog(SQLModel, table=True):
@@ -83,6 +84,29 @@ class FapApplication(SQLModel, table=True):
     refund_cents: int | None = cents(default=None, nullable=True)    # paid above the new balance
     operator: str = Field(max_length=64)
     created_at: dt.datetime
+    version: int = 1
+
+
+class FapLetter(SQLModel, table=True):
+    """The "missing information" letter of an incomplete financial-assistance application (SPEC
+    15.5): one per application, queued with what is missing and printed by the letters print run
+    (core.roster.letters), which sets the date the patient is asked to reply by. A letter whose
+    application was completed or decided before it printed is superseded, never printed."""
+    __tablename__ = "fap_letter"
+    __table_args__ = (UniqueConstraint("application_id", name="uq_fap_letter_application"),
+                      Index("ix_fap_letter_practice_printed", "practice_id", "printed_date"))
+    id: int | None = pk()
+    practice_id: int = fk("practice.id", index=False)
+    guarantor_id: int = fk("guarantor.id", index=False)
+    application_id: int = fk("fap_application.id", index=False)
+    missing: str = Field(max_length=FAP_MISSING_LEN)  # what is missing, items separated by ";" or new lines
+    queued_date: dt.date
+    queued_by: str = Field(max_length=64)
+    printed_date: dt.date | None = None
+    printed_by: str | None = Field(default=None, max_length=64)
+    respond_by: dt.date | None = None   # set when printed: the letter date + core.fap.REPLY_DAYS
+    superseded_date: dt.date | None = None
+    file_id: int | None = fk("roster_file.id", nullable=True, index=False)
     version: int = 1
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from core.itemization import Itemization
 from core.money import format_display
 from core.names import greeting_name, written_name
 from core.protections import adult_born_on_or_before
@@ -54,6 +55,7 @@ class Letter:
     due_date: dt.date
     plan: Plan | None
     body: str
+    itemization: tuple[Itemization, ...] = ()   # the account's placed debts still owed (SPEC 15.3)
 
     @property
     def plan_terms(self) -> str:
@@ -131,8 +133,9 @@ class _Merge(dict[str, Any]):
         return "{" + key + "}"
 
 
-def compose(row: Any, as_of: dt.date, default_body: str) -> Letter:
-    """The letter of one queued row (QUEUE_SQL's columns) printed on `as_of`."""
+def compose(row: Any, as_of: dt.date, default_body: str, itemization: tuple[Itemization, ...] = ()) -> Letter:
+    """The letter of one queued row (QUEUE_SQL's columns) printed on `as_of`, with the
+    itemization of the account's placed debts when it has any (core.itemization)."""
     balance = int(row.ar_cents) - int(row.escrow_cents)
     plan = None
     start = as_date(row.plan_start)
@@ -159,4 +162,4 @@ def compose(row: Any, as_of: dt.date, default_body: str) -> Letter:
         text = body
     text = text.strip().removeprefix(fields["date"])  # templates written before the date was printed above
     return Letter(practice, row.p_phone or "", remit, lines, written_name(row.name), row.guarantor, row.letter,
-                  as_of, balance, amount_due, due_date, plan, text.strip())
+                  as_of, balance, amount_due, due_date, plan, text.strip(), itemization)

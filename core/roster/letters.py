@@ -11,8 +11,14 @@ one in one set-based statement per practice:
   SPEC 14 defines them in core.protections); no mailing address; returned mail.
 - printed: everything else. The rows are marked first (with the run's file), then read back in
   pages and streamed into the PDF, so what is marked is exactly what is printed, and memory
-  stays flat however many letters there are.
+  stays flat however many letters there are. Each page of rows reads the itemizations of its
+  accounts' placed debts in one go (core.itemization.by_guarantor) for the letters to print.
+The same run prints the financial-assistance "missing information" letters (core.roster.fap_letter:
+one per application, never held back by a hold, superseded once the application is complete or
+decided), after the collection letters, in the same file and the same tally.
 Letters are merged at print time (the balance on a letter is the balance on the day it prints).
+A practice whose profile lacks an address or phone gets a validation warning before its letters
+print without them (Save & Continue / --yes).
 """
 
 from __future__ import annotations
@@ -23,9 +29,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from core import audit, eligibility
+from core import audit, eligibility, itemization
 from core.eligibility import Rules
-from core.errors import BadInput
+from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
 from core.exchange import names
 from core.models.ledger import Practice
 from core.models.roster import RosterFile
@@ -33,6 +39,7 @@ from core.money import format_plain
 from core.practices import all_practices
 from core.private_files import private_folder, record_file
 from core.protections import AGENCY_ONLY, PROTECTIONS, protected_sql
+from core.roster import fap_letter
 from core.roster.admin import DEFAULT_LETTERS
 from core.roster.letter_content import compose
 from core.roster.letter_pdf import write_letters
@@ -55,7 +62,7 @@ REASONS = {"superseded": "the account has moved on from the letter's status",
            "returned_mail": "mail to the address on file came back"}
 
 QUEUE_SQL = """
-    SELECT q.id, p.source_id AS practice, p.name AS practice_name, p.address1 AS p_address1,
+    SELECT q.id, q.guarantor_id, p.source_id AS practice, p.name AS practice_name, p.address1 AS p_address1,
            p.address2 AS p_address2, p.city AS p_city, p.state AS p_state, p.zip AS p_zip, p.phone AS p_phone,
            p.remit_to, p.letter_due_days, g.source_id AS guarantor, g.name, g.address1 AS g_address1,
            g.address2 AS g_address2, g.city AS g_city, g.state AS g_state, g.zip AS g_zip, g.birth_date,
@@ -87,9 +94,15 @@ def list_queue(uow: UnitOfWork, actor: Actor, practice_id: int | None = None,
     require(actor, "viewer", "see the letter queue")
     rows = execute(uow, f"{QUEUE_SQL} WHERE {_where(practice_id, printed)} ORDER BY q.id LIMIT :limit",
                    p=practice_id, limit=limit).all()
-    return [{"practice": r.practice, "guarantor": r.guarantor, "name": r.name, "status": r.status,
-             "letter": r.letter, "queued": as_date(r.queued), "printed": as_date(r.printed),
-             "superseded": as_date(r.superseded)} for r in rows]
+    fap_where = _where(practice_id, printed).replace("q.", "fl.")
+    info = execute(uow, f"{fap_letter.LETTER_SQL} WHERE {fap_where} ORDER BY fl.id LIMIT :limit",
+                   p=practice_id, limit=limit).all()
+    return [*({"practice": r.practice, "guarantor": r.guarantor, "name": r.name, "status": r.status,
+               "letter": r.letter, "queued": as_date(r.queued), "printed": as_date(r.printed),
+               "superseded": as_date(r.superseded)} for r in rows),
+            *({"practice": r.practice, "guarantor": r.guarantor, "name": r.name, "status": fap_letter.STATUS,
+               "letter": fap_letter.TITLE, "application": int(r.application), "queued": as_date(r.queued),
+               "printed": as_date(r.printed), "superseded": as_date(r.superseded)} for r in info)]
 
 
 def render(row: Any, as_of: dt.date) -> str:
@@ -115,17 +128,26 @@ def outcome_sql(rules: Rules) -> str:
     return f"CASE {' '.join(cases)} ELSE 'print' END"
 
 
-def _decide(uow: UnitOfWork, rules: Rules, as_of: dt.date, actor: str, last: int, *, mark: bool = False,
-            file_id: int | None = None) -> dict[str, tuple[int, int]]:
-    """One practice's waiting letters (up to id `last`) counted by outcome. With `mark`, the run
-    is recorded: its tally (core.tallies: superseded and excluded letters' accounts by reason,
-    printed ones by letter), the superseded letters marked, and with a `file_id` the printable
-    ones marked printed into it."""
-    params = dict(rules.params(), p=rules.practice_id, as_of=as_of, last=last, op=actor, f=file_id)
+def _last(uow: UnitOfWork) -> tuple[int, int]:
+    """The last letter waiting when a run starts, of each queue (collection letters, then the
+    financial-assistance letters): a letter queued while printing waits for the next run."""
+    return (int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one()),
+            int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM fap_letter").scalar_one()))
+
+
+def _decide(uow: UnitOfWork, rules: Rules, as_of: dt.date, actor: str, last: tuple[int, int], *,
+            mark: bool = False, file_id: int | None = None) -> dict[str, tuple[int, int]]:
+    """One practice's waiting letters (up to the ids in `last`) counted by outcome. With `mark`,
+    the run is recorded: its tally (core.tallies: superseded and excluded letters' accounts by
+    reason, printed ones by letter), the superseded letters marked, and with a `file_id` the
+    printable ones marked printed into it (a financial-assistance letter with its reply date)."""
+    params = dict(rules.params(), p=rules.practice_id, as_of=as_of, last=last[0], last_fap=last[1], op=actor,
+                  f=file_id, reply_by=fap_letter.reply_by(as_of))
     decided = f"""SELECT q.id, q.guarantor_id, q.template, {outcome_sql(rules)} AS outcome,
-                         g.ar_cents - g.escrow_cents AS cents
+                         g.ar_cents - g.escrow_cents AS cents, 'roster' AS src
                   FROM letter_queue q JOIN guarantor g ON g.id = q.guarantor_id
-                  WHERE q.practice_id = :p AND q.id <= :last AND {WAITING}"""
+                  WHERE q.practice_id = :p AND q.id <= :last AND {WAITING}
+                  UNION ALL {fap_letter.decided_sql()}"""
     rows = execute(uow, f"""SELECT d.outcome, d.template, COUNT(*), SUM(d.cents) FROM ({decided}) d
                         GROUP BY d.outcome, d.template""", **params).all()
     tally = _merge([{str(o): (int(n), int(c or 0))} for o, _t, n, c in rows])
@@ -133,11 +155,15 @@ def _decide(uow: UnitOfWork, rules: Rules, as_of: dt.date, actor: str, last: int
         return tally
     _record_tally(uow, rules, as_of, actor, decided, params, [(str(t), int(n), int(c or 0))
                                                               for o, t, n, c in rows if o == "print"])
-    execute(uow, f"""UPDATE letter_queue SET superseded_date = :as_of
-                 WHERE id IN (SELECT d.id FROM ({decided}) d WHERE d.outcome = 'superseded')""", **params)
+    for table, src in (("letter_queue", "roster"), ("fap_letter", "fap")):
+        execute(uow, f"""UPDATE {table} SET superseded_date = :as_of WHERE id IN (
+                     SELECT d.id FROM ({decided}) d WHERE d.outcome = 'superseded' AND d.src = '{src}')""", **params)
     if file_id is not None:
-        execute(uow, f"""UPDATE letter_queue SET printed_date = :as_of, printed_by = :op, file_id = :f
-                     WHERE id IN (SELECT d.id FROM ({decided}) d WHERE d.outcome = 'print')""", **params)
+        execute(uow, f"""UPDATE letter_queue SET printed_date = :as_of, printed_by = :op, file_id = :f WHERE id IN (
+                     SELECT d.id FROM ({decided}) d WHERE d.outcome = 'print' AND d.src = 'roster')""", **params)
+        execute(uow, f"""UPDATE fap_letter SET printed_date = :as_of, printed_by = :op, file_id = :f,
+                     respond_by = :reply_by, version = version + 1 WHERE id IN (
+                     SELECT d.id FROM ({decided}) d WHERE d.outcome = 'print' AND d.src = 'fap')""", **params)
     return tally
 
 
@@ -155,20 +181,29 @@ def _record_tally(uow: UnitOfWork, rules: Rules, as_of: dt.date, actor: str, dec
 
 
 def _printed(uow: UnitOfWork, file_id: int, as_of: dt.date) -> Iterator[Any]:
-    """The letters marked into the file, composed one page of rows at a time."""
+    """The letters marked into the file, composed one page of rows at a time: the collection
+    letters (each page's itemizations read in one go), then the financial-assistance letters."""
     sql = f"{QUEUE_SQL} WHERE q.file_id = :f ORDER BY p.source_id, g.source_id, q.id"
+    result = uow.session.execute(q(sql, {"f": file_id}).execution_options(yield_per=STREAM_ROWS))
+    for rows in result.partitions(STREAM_ROWS):
+        items = itemization.by_guarantor(uow, [int(r.guarantor_id) for r in rows], as_of)
+        for row in rows:
+            owed = tuple(i for i in items.get(int(row.guarantor_id), ()) if i.current)
+            yield compose(row, as_of, DEFAULT_LETTERS.get(row.letter) or FALLBACK_BODY, owed)
+    sql = f"{fap_letter.LETTER_SQL} WHERE fl.file_id = :f ORDER BY p.source_id, g.source_id, fl.id"
     for row in uow.session.execute(q(sql, {"f": file_id}).execution_options(yield_per=STREAM_ROWS)):
-        yield compose(row, as_of, DEFAULT_LETTERS.get(row.letter) or FALLBACK_BODY)
+        yield fap_letter.compose(row, as_of)
 
 
 def latest_printed(uow: UnitOfWork, practice_id: int | None) -> dt.date | None:
     """The business date of the latest print run of the practice (of every practice when
     printing for all: such a run prints each practice's letters)."""
     done = "COALESCE(printed_date, superseded_date)"
-    if practice_id is None:
-        return latest_business_date(uow, "letter_queue", f"{done} IS NOT NULL", {}, column=done)
-    return latest_business_date(uow, "letter_queue", f"practice_id = :p AND {done} IS NOT NULL",
-                                {"p": practice_id}, column=done)
+    where, params = f"{done} IS NOT NULL", {}
+    if practice_id is not None:
+        where, params = f"practice_id = :p AND {where}", {"p": practice_id}
+    found = [latest_business_date(uow, table, where, params, column=done) for table in ("letter_queue", "fap_letter")]
+    return max((d for d in found if d is not None), default=None)
 
 
 def summary(tally: dict[str, tuple[int, int]], path: Path | None, sha256: str | None,
@@ -185,52 +220,91 @@ def summary(tally: dict[str, tuple[int, int]], path: Path | None, sha256: str | 
         parts = [f"{printed[0]} printed", f"{superseded[0]} superseded",
                  f"{sum(n for k, (n, _) in tally.items() if k in excluded)} excluded"]
         message = f"{considered} letter(s) considered: " + ", ".join(parts) + "."
-    return {"letters": printed[0], "file": str(path) if path else None, "sha256": sha256, "pages": pages,
+    return {"letters": printed[0], "assistance_letters": 0, "file": str(path) if path else None, "sha256": sha256,
+            "pages": pages,
             "considered": considered, "printed": printed[0], "printed_dollars": format_plain(printed[1]),
             "superseded": superseded[0], "excluded": excluded, "runs": runs or [], "notes": [], "message": message}
 
 
-def _profile_gaps(practices: list[Practice], result: dict[str, Any]) -> dict[str, Any]:
-    """Notes on practices whose profile lacks what a letter should carry (the letters still
-    print: an admin fills the profile in, Admin > Practice Profile or `recoup practice profile`)."""
-    notes = []
-    for p in practices if result["printed"] else []:
-        missing = [what for what, ok in (("address", p.address1 and p.city and p.zip), ("phone", p.phone)) if not ok]
-        if missing:
-            notes.append(f"Practice {p.source_id} has no {' or '.join(missing)} in its practice profile: its letters "
-                         "print without them.")
+def profile_missing(p: Practice) -> list[str]:
+    """What a practice's profile lacks of what every letter carries: its address, its phone."""
+    return [what for what, ok in (("address", p.address1 and p.city and p.zip), ("phone", p.phone)) if not ok]
+
+
+def _gaps(practices: list[Practice], tallies: list[dict[str, tuple[int, int]]]) -> list[tuple[Practice, list[str],
+                                                                                                 int, int]]:
+    """(practice, what its profile lacks, letters, cents) for each practice with letters to print
+    and a gap in its profile."""
+    out = []
+    for p, tally in zip(practices, tallies, strict=True):
+        n, cents = tally.get("print", (0, 0))
+        if n and (missing := profile_missing(p)):
+            out.append((p, missing, n, cents))
+    return out
+
+
+def _gap_words(p: Practice, missing: list[str]) -> str:
+    return f"Practice {p.source_id} has no {' and no '.join(missing)} in its practice profile"
+
+
+def _with_gaps(result: dict[str, Any], gaps: list[tuple[Practice, list[str], int, int]], done: bool) -> dict[str, Any]:
+    """The gaps as notes on a preview (what F2 will warn about) or on a run that printed past the warning."""
+    verb = "printed" if done else "would print"
+    notes = [f"{_gap_words(p, missing)}: {n:,} letter(s) {verb} without "
+             f"{'it' if len(missing) == 1 else 'them'}." for p, missing, n, _c in gaps]
     result["notes"] = notes
     if notes:
         result["message"] = " ".join([result["message"], *notes])
     return result
 
 
+def _confirm_profile(gaps: list[tuple[Practice, list[str], int, int]], confirmed: bool) -> None:
+    """The validation warning before letters print without the practice's address or phone."""
+    if not gaps or confirmed:
+        return
+    lines = [SummaryLine(n, cents, f"will print without the practice's {' and '.join(missing)} "
+                                   f"(practice {p.source_id})", noun="letter")
+             for p, missing, n, cents in gaps]
+    notes = [f"{_gap_words(p, missing)}: a patient could not write back or call about the letter."
+             for p, missing, _n, _c in gaps]
+    notes.append("An admin fills it in under Admin > Practice Profile (or `recoup practice profile`); "
+                 "or go ahead and print without it.")
+    raise NeedsConfirmation(Summary("Print collection letters without the practice's address or phone", lines,
+                                    notes))
+
+
 def preview(uow: UnitOfWork, actor: Actor, as_of: dt.date, practice_id: int | None = None) -> dict[str, Any]:
     """What a print run on `as_of` would do, writing nothing: the same tally it would record."""
     require(actor, "viewer", "see the letter queue")
-    last = int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one())
+    last = _last(uow)
     practices = [p for p in all_practices(uow) if practice_id is None or p.id == practice_id]
-    return _profile_gaps(practices, summary(_merge([
-        _decide(uow, eligibility.rules_for(uow, p, as_of), as_of, actor.name, last) for p in practices]), None, None))
+    tallies = [_decide(uow, eligibility.rules_for(uow, p, as_of), as_of, actor.name, last) for p in practices]
+    return _with_gaps(summary(_merge(tallies), None, None), _gaps(practices, tallies), done=False)
 
 
 def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | None = None,
-                  out_dir: Path | None = None, practice_id: int | None = None) -> dict[str, Any]:
-    """Print the waiting letters (of one practice, or all) into one PDF, one per guarantor.
+                  out_dir: Path | None = None, practice_id: int | None = None,
+                  confirmed: bool = False) -> dict[str, Any]:
+    """Print the waiting letters (of one practice, or all) into one PDF, one per guarantor (and
+    one per incomplete financial-assistance application).
 
     Nothing waiting is not an error: the summary says so and no file is written. Only letters up
     to the last one waiting when the run starts are decided, so a letter queued while printing
-    waits for the next run."""
+    waits for the next run. Letters of a practice with no address or phone in its profile print
+    only past a validation warning (`confirmed`)."""
     require(actor, "collector", "print collection letters")
     uow.lock("letters.print")
     refuse_earlier("Print Collection Letters", as_of, latest_printed(uow, practice_id),
                    "this practice" if practice_id is not None else "any practice")
-    last = int(execute(uow, "SELECT COALESCE(MAX(id), 0) FROM letter_queue").scalar_one())
+    last = _last(uow)
     practices = [p for p in all_practices(uow) if practice_id is None or p.id == practice_id]
     rules = [eligibility.rules_for(uow, p, as_of) for p in practices]
-    preview = _merge([_decide(uow, r, as_of, actor.name, last) for r in rules])
+    tallies = [_decide(uow, r, as_of, actor.name, last) for r in rules]
+    preview = _merge(tallies)
     if not preview:
         return summary({}, None, None)
+    gaps = _gaps(practices, tallies)
+    _confirm_profile(gaps, confirmed)
     if "print" not in preview:  # only superseded or excluded letters: mark, write no file
         before = _last_tally(uow)
         tally = _merge([_decide(uow, r, as_of, actor.name, last, mark=True) for r in rules])
@@ -238,10 +312,10 @@ def print_letters(uow: UnitOfWork, actor: Actor, as_of: dt.date, out: Path | Non
         runs = _runs_since(uow, before)
         uow.commit()
         return summary(tally, None, None, runs=runs)
-    return _profile_gaps(practices, _print_run(uow, actor, as_of, rules, last, out, out_dir, practice_id))
+    return _with_gaps(_print_run(uow, actor, as_of, rules, last, out, out_dir, practice_id), gaps, done=True)
 
 
-def _print_run(uow: UnitOfWork, actor: Actor, as_of: dt.date, rules: list[Rules], last: int,
+def _print_run(uow: UnitOfWork, actor: Actor, as_of: dt.date, rules: list[Rules], last: tuple[int, int],
                out: Path | None, out_dir: Path | None, practice_id: int | None) -> dict[str, Any]:
     path, fd = _open_pdf(uow, as_of, out, out_dir)
     try:
@@ -253,13 +327,15 @@ def _print_run(uow: UnitOfWork, actor: Actor, as_of: dt.date, rules: list[Rules]
             tally = _merge([_decide(uow, r, as_of, actor.name, last, mark=True, file_id=row.id) for r in rules])
             runs = _runs_since(uow, before)
             count, pages, digest = write_letters(fh, _printed(uow, row.id, as_of), "Collection letters")
+            assistance = int(execute(uow, "SELECT COUNT(*) FROM fap_letter WHERE file_id = :f",
+                                     f=row.id).scalar_one())
         _finish(uow, row, count, tally, digest)
-        _audit(uow, actor, as_of, row, tally, path, digest)
+        _audit(uow, actor, as_of, row, tally, path, digest, assistance)
         uow.commit()
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return summary(tally, path, digest, pages, runs)
+    return {**summary(tally, path, digest, pages, runs), "assistance_letters": assistance}
 
 
 def _open_pdf(uow: UnitOfWork, as_of: dt.date, out: Path | None, out_dir: Path | None) -> tuple[Path, int]:
@@ -284,11 +360,12 @@ def _finish(uow: UnitOfWork, row: RosterFile, count: int, tally: dict[str, tuple
 
 
 def _audit(uow: UnitOfWork, actor: Actor, as_of: dt.date, row: RosterFile | None,
-           tally: dict[str, tuple[int, int]], path: Path | None = None, digest: str | None = None) -> None:
+           tally: dict[str, tuple[int, int]], path: Path | None = None, digest: str | None = None,
+           assistance: int = 0) -> None:
     record = summary(tally, path, digest)
     audit.record(uow, actor.name, "letters.print", "letter_queue", [f"file:{row.id}" if row else "no file"], None,
-                 {k: record[k] for k in ("considered", "printed", "superseded", "excluded", "file", "sha256")},
-                 business_date=as_of)
+                 {**{k: record[k] for k in ("considered", "printed", "superseded", "excluded", "file", "sha256")},
+                  "assistance_letters": assistance}, business_date=as_of)
 
 
 def _last_tally(uow: UnitOfWork) -> int:

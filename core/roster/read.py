@@ -26,6 +26,7 @@ from core.models.roster import (
     RosterHistory,
     RosterRun,
 )
+from core.roster import fap_letter
 from core.roster.admin import DEFAULT_SETTINGS, settings
 from core.roster.work import plan_alert
 from core.security import Actor, require
@@ -181,12 +182,15 @@ def recent_runs(uow: UnitOfWork, actor: Actor, practice_id: int, limit: int = 8)
 
 
 def letters_waiting(uow: UnitOfWork, actor: Actor, practice_id: int) -> list[tuple[str, str, int]]:
-    """Letters waiting (neither printed nor superseded) by status and template: (status, template, count)."""
+    """Letters waiting (neither printed nor superseded) by status and template: (status, template, count);
+    the financial-assistance letters last, as status FAP."""
     require(actor, "viewer", "see the letter queue")
     rows = execute(uow, """SELECT status_code, template, COUNT(*) FROM letter_queue
                        WHERE practice_id = :p AND printed_date IS NULL AND superseded_date IS NULL
                        GROUP BY status_code, template ORDER BY status_code, template""", p=practice_id).all()
-    return [(r[0], r[1], int(r[2])) for r in rows]
+    fap = int(execute(uow, f"""SELECT COUNT(*) FROM fap_letter fl WHERE fl.practice_id = :p
+                           AND {fap_letter.WAITING}""", p=practice_id).scalar_one())
+    return [(r[0], r[1], int(r[2])) for r in rows] + ([(fap_letter.STATUS, fap_letter.TITLE, fap)] if fap else [])
 
 
 # --- the admin tables ---------------------------------------------------------------------------

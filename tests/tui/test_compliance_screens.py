@@ -118,3 +118,45 @@ async def test_state_time_zones_are_preloaded_and_corrected_by_key(make_app, ser
         await settle(pilot, 6)
         with services.uow() as u:
             assert {z.state: z.time_zone for z in contacts.time_zones(u)}["ON"] == "America/Toronto"
+
+
+async def test_financial_assistance_missing_information_by_key(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
+    """An application added with what is missing queues its letter (the Letter column says
+    waiting); m on it rewords the letter (refused blank at its field); c records it complete."""
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.open_screen("financial_assistance")
+        await settle(pilot)
+        footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+        assert "Missing info" in footer and "Complete" in footer
+        await pilot.press("a")
+        await settle(pilot)
+        await type_into(pilot, "field-guarantor", "G001")
+        await type_into(pilot, "field-missing", "Proof of income")
+        await pilot.press("f2")
+        await settle(pilot, 6)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1 and table.get_row_at(0)[3:5] == ["no", "waiting"]
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)                       # blank: refused at its field
+        assert "required" in text_of(app.screen.query_one("#error-missing", Static))
+        await type_into(pilot, "field-missing", "Proof of income; Tax return")
+        await pilot.press("f2")
+        await settle(pilot, 6)
+        assert isinstance(app.screen, FapScreen)
+        with services.uow() as u:
+            [row] = fap.list_applications(u, services.actor, built.practice_id)
+            waiting = roster.list_queue(u, services.actor, built.practice_id, printed=False)
+        assert (row.complete, row.letter) == (False, "waiting")
+        assert [(r["status"], r["guarantor"]) for r in waiting] == [("FAP", "G001")]
+        await pilot.press("c")
+        await settle(pilot, 6)
+        with services.uow() as u:
+            [row] = fap.list_applications(u, services.actor, built.practice_id)
+        assert row.complete
+        assert table.get_row_at(0)[3] == "yes"

@@ -12,6 +12,7 @@ from tests.tui.data import AS_OF
 from tests.tui.helpers import settle, text_of
 from tests.tui.test_roster_screens import core, messages, read, type_into
 from tui.screens.practice_profile import PracticeProfileScreen
+from tui.widgets.warning import ValidationWarning
 
 
 async def test_practice_profile_saves_and_names_a_bad_field(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
@@ -57,9 +58,17 @@ async def test_print_letters_shows_what_the_run_will_do(make_app, services, buil
         await settle(pilot)
         status = text_of(app.screen.query_one("#letters-status", Static))
         assert f"{len(waiting)} waiting: {accounts} will print (one per account), {accounts} superseded" in status
+        assert f"Practice P1 has no address and no phone in its practice profile: {accounts} letter(s) " \
+               "would print without them." in status
         await pilot.press("f2")
         await pilot.pause()
         await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ValidationWarning), messages(app)      # no address, no phone: warned
+        said = " ".join(text_of(w) for w in app.screen.query(Static))
+        assert f"{accounts} letters will print without the practice's address and phone" in said
+        assert not (tmp_path / "roster-files").exists()
+        await pilot.press("enter")                                             # Save & Continue
         await settle(pilot)
         assert any(m.startswith(f"{len(waiting)} letter(s) considered: {accounts} printed, {accounts} superseded")
                    for m in messages(app)), messages(app)

@@ -484,6 +484,9 @@ async def test_print_letters_writes_the_pdf_names_it_and_marks_printed(make_app,
         await pilot.pause()
         await pilot.press("f2")
         await settle(pilot)
+        assert isinstance(app.screen, ValidationWarning), messages(app)      # the profile has no address
+        await pilot.press("enter")                                             # Save & Continue
+        await settle(pilot)
         pdfs = list(tmp_path.glob("letters-*.pdf"))
         assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
         assert any(str(pdfs[0]) in m for m in messages(app))

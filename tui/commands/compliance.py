@@ -15,7 +15,9 @@ from tui.commands.context import Context, add_command, add_group, add_practice_c
 from tui.commands.options import amount, percent, whole
 
 FAP_COLUMNS = ["application", "guarantor", "name", "received", "complete", "decision", "discount_pct", "decided",
-               "hold", "adjusted", "refund_due", "note"]
+               "hold", "adjusted", "refund_due", "letter", "note"]
+MISSING_HELP = ("what the application lacks, items separated by ';' (the missing-information letter lists them; "
+                "it prints with `recoup letters print`)")
 
 
 def register(sub: Any) -> None:
@@ -25,11 +27,22 @@ def register(sub: Any) -> None:
 
 
 def _register_fap(sub: Any) -> None:
-    fap = add_group(sub, "fap", "financial-assistance applications (501(r)): add, decide, list, refunds due")
+    fap = add_group(sub, "fap", "financial-assistance applications (501(r)): add, ask for what is missing, "
+                                "decide, list, refunds due")
     p = add_practice_command(fap, "add", cmd_fap_add, "record an application (holds the account while pending)")
     p.add_argument("--guarantor", metavar="ID", required=True)
     p.add_argument("--received", metavar="DATE", help="the day it was received (default: the business date)")
-    p.add_argument("--incomplete", action="store_true", help="information is missing")
+    p.add_argument("--incomplete", action="store_true", help="information is missing (say what with --missing)")
+    p.add_argument("--missing", metavar="TEXT", help=MISSING_HELP + "; implies --incomplete")
+    p = add_practice_command(fap, "request-info", cmd_fap_request_info,
+                             "ask for what a pending application lacks: queues its missing-information letter "
+                             "(or rewords it while it waits)")
+    p.add_argument("application", type=whole(NUMBER), metavar="APPLICATION")
+    p.add_argument("--missing", metavar="TEXT", required=True, help=MISSING_HELP)
+    p = add_practice_command(fap, "complete", cmd_fap_complete,
+                             "the missing information arrived: the application is complete (a letter still "
+                             "waiting is superseded)")
+    p.add_argument("application", type=whole(NUMBER), metavar="APPLICATION")
     p = add_practice_command(fap, "decide", cmd_fap_decide, "approve (with a discount) or deny an application")
     p.add_argument("application", type=whole(NUMBER), metavar="APPLICATION")
     p.add_argument("decision", choices=("approved", "denied"))
@@ -94,11 +107,39 @@ def cmd_fap_add(ctx: Context) -> int:
     a = ctx.args
     with ctx.uow() as uow:
         row = fap.add_application(uow, ctx.actor(uow), _practice_id(uow, a.practice), a.guarantor,
-                                  optional_date(a.received, "received") or ctx.as_of, not a.incomplete, ctx.as_of)
+                                  optional_date(a.received, "received") or ctx.as_of,
+                                  not (a.incomplete or a.missing is not None), ctx.as_of, missing=a.missing)
     if ctx.json:
         ctx.emit_object(row.as_dict())
     else:
-        print(f"application {row.id} recorded: {row.note}")
+        letter = "; missing-information letter queued (it prints with `recoup letters print`)" if row.letter else ""
+        print(f"application {row.id} recorded: {row.note}{letter}")
+    return 0
+
+
+def cmd_fap_request_info(ctx: Context) -> int:
+    from core import fap
+    a = ctx.args
+    with ctx.uow() as uow:
+        row = fap.request_information(uow, ctx.actor(uow), _practice_id(uow, a.practice), a.application, a.missing,
+                                      ctx.as_of)
+    if ctx.json:
+        ctx.emit_object(row.as_dict())
+    else:
+        print(f"application {row.id}: missing-information letter waiting; it prints with `recoup letters print`")
+    return 0
+
+
+def cmd_fap_complete(ctx: Context) -> int:
+    from core import fap
+    a = ctx.args
+    with ctx.uow() as uow:
+        row = fap.mark_complete(uow, ctx.actor(uow), _practice_id(uow, a.practice), a.application, ctx.as_of)
+    if ctx.json:
+        ctx.emit_object(row.as_dict())
+    else:
+        waiting = " (its waiting letter will be superseded, not printed)" if row.letter == "waiting" else ""
+        print(f"application {row.id} is complete{waiting}")
     return 0
 
 

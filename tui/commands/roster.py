@@ -50,6 +50,8 @@ def register(sub: Any) -> None:
     p.add_argument("--out", type=Path, metavar="FILE", help="the PDF to write (default letters-DATE.pdf in --out-dir)")
     p.add_argument("--out-dir", type=Path, metavar="DIR",
                    help="folder for the PDF (default: $RECOUP_ROSTER_FILES, else roster-files in the data folder)")
+    p.add_argument("--yes", action="store_true",
+                   help="print even when the practice profile has no address or phone (the validation warning)")
 
 
 def _register_status(r: Any) -> None:
@@ -501,11 +503,13 @@ def cmd_letters_print(ctx: Context) -> int:
         actor = ctx.actor(uow)
         pid = _practice_id(uow, ctx.args.practice) if ctx.args.practice else None
         out = roster.print_letters(uow, actor, ctx.as_of, out=ctx.args.out, out_dir=_roster_folder(ctx),
-                                   practice_id=pid)
+                                   practice_id=pid, confirmed=ctx.args.yes)
     if ctx.json:
         ctx.emit_object(out)
         return 0
     print(out["message"] + (f" File: {out['file']}" if out["file"] else ""))
+    if out["assistance_letters"]:
+        print(f"  of them financial-assistance (missing information): {out['assistance_letters']}")
     for reason, n in out["excluded"].items():
         print(f"  excluded {reason}: {n['count']} ({n['why']}), {n['dollars']}")
     for run in out["runs"]:

@@ -174,9 +174,10 @@ class PrintLettersScreen(RecoupScreen):
             return
         s, pid = self.services, self.practice.id
 
-        def submit(v: dict[str, Any], _: bool) -> Any:
+        def submit(v: dict[str, Any], ok: bool) -> Any:  # ok: past the practice-profile warning
             with s.uow(write=True) as u:
-                return roster.print_letters(u, s.actor, s.as_of, out_dir=Path(v["folder"]), practice_id=pid)
+                return roster.print_letters(u, s.actor, s.as_of, out_dir=Path(v["folder"]), practice_id=pid,
+                                            confirmed=ok)
 
         def done(r: Any) -> None:
             if r is not None:
