@@ -1,19 +1,135 @@
-"""Run every benchmark: `python -m bench [--db LARGE_DB] [--only startup|list]`.
+"""Run every benchmark and gather its figures: `python -m bench [--large DB] [--pg URL] [--only NAME ...]`.
 
-Each figure is printed next to its floor measured in the same run, as a ratio, plus the absolute
-seconds. The guarantor list wants a large database: by default the large demo at
-/tmp/recoup_bench_large.db (built with `recoup demo --size large --no-tui --db ...` if missing).
+Each benchmark runs in its own process (its own memory, its own peak RSS) and prints its figures
+next to floors measured in the same run, with the goal and ✔ or ✘. This runner prints each one's
+output as it comes, then a summary: every line that names a goal, grouped by benchmark and back
+end, with the load average before and after (figures on a busy machine are not comparable with a
+quiet machine's; compare ratios, and CPU ratios on SQLite). `--pg URL` (or RECOUP_BENCH_PG_URL)
+adds the PostgreSQL runs of the benchmarks that take `--db`; each gets a database of its own,
+created and dropped here.
+
+The benchmarks that need the large demo (the guarantor list, the external run and the roster on
+it, the rules) use `--large` (default /tmp/recoup_large.db; built with `recoup demo --size large`
+if missing: about 15 minutes on a quiet 2-core machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import subprocess
+import sys
 import tempfile
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 AS_OF = dt.date(2026, 11, 23)
-LARGE = Path("/tmp/recoup_bench_large.db")
+LARGE = Path("/tmp/recoup_large.db")
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Bench:
+    name: str
+    module: str
+    args: tuple[str, ...] = ()
+    pg: bool = False       # also on PostgreSQL (the module takes --db URL)
+    large: str = ""        # the option that takes the large demo's path, when it needs it
+
+
+BENCHES = (
+    Bench("precollections", "precollections", ("--encounters", "100000"), pg=True),
+    Bench("external", "external", ("--encounters", "10000", "100000"), pg=True),
+    Bench("external-large", "external", (), large="--large"),
+    Bench("roster", "roster", ("--guarantors", "10000", "100000"), pg=True),
+    Bench("roster-large", "roster", ("--runs", "1"), large="--large"),
+    Bench("rules", "rules", (), large="--large"),
+    Bench("imports", "bench_imports", ()),
+    Bench("exchange", "exchange", ("--placements", "100000"), pg=True),
+    Bench("spreadsheet", "spreadsheet", ("--rows", "50000")),
+    Bench("letters", "letters", ("10000",)),
+    Bench("audit-chain", "audit_chain", ()),
+    Bench("eca-turnover", "eca_turnover", ()),
+)
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _ensure_large(db: Path) -> None:
+    if db.exists():
+        return
+    print(f"building the large demo in {db} (minutes)…", flush=True)
+    subprocess.run([sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))",
+                    "--db", str(db), "--as-of", AS_OF.isoformat(), "demo",
+                    "--size", "large", "--no-tui"], check=True)
+
+
+def _pg_database(base: str) -> tuple[str, str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    name = f"recoup_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop(base: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _run(label: str, argv: list[str]) -> list[str]:
+    """Run one benchmark, echoing its output; return the lines that name a goal."""
+    print(f"\n== {label} ({_load()})", flush=True)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=HERE.parent, env={**os.environ, "PYTHONPATH": str(HERE.parent)})
+    goals = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        print(line, end="", flush=True)
+        if "goal" in line:
+            goals.append(line.rstrip())
+    if proc.wait():
+        goals.append(f"  ✘ exited {proc.returncode}")
+    return goals
+
+
+def _inline(only: set[str], large: Path) -> list[tuple[str, list[str]]]:
+    """Start-up and the guarantor list run here (each measures its own subprocesses or pty)."""
+    out: list[tuple[str, list[str]]] = []
+    if not only or "startup" in only:
+        from bench import startup
+        with tempfile.TemporaryDirectory() as tmp:
+            r = startup.run(Path(tmp) / "startup.db")
+        mark = "✔" if r["ratio"] <= 1.2 else "✘"
+        out.append(("startup", [f"start-up to first paint (pty 80x24): recoup {r['recoup_s'] * 1000:.0f} ms vs "
+                                f"minimal Textual app {r['floor_s'] * 1000:.0f} ms = {r['ratio']:.2f}x "
+                                f"(goal <= 1.2x) {mark}"]))
+    if not only or "list" in only:
+        from bench import guarantor_list
+        _ensure_large(large)
+        r = guarantor_list.run(_services(large))
+        out.append(("list", [
+            f"guarantor list ({r['rows']:,} guarantors): opens in {r['open_s'] * 1000:.0f} ms (goal <= 500 ms) "
+            f"{'✔' if r['open_s'] <= 0.5 else '✘'}",
+            f"Down key-to-frame {r['down_s'] * 1000:.1f} ms vs DataTable(1,000 rows) {r['down_floor_s'] * 1000:.1f} ms "
+            f"= {r['down_ratio']:.2f}x (goal <= 1.5x) {'✔' if r['down_ratio'] <= 1.5 else '✘'}",
+            f"PageDown key-to-frame {r['pagedown_s'] * 1000:.1f} ms vs DataTable(1,000 rows) "
+            f"{r['pagedown_floor_s'] * 1000:.1f} ms = {r['pagedown_ratio']:.2f}x (goal <= 1.5x) "
+            f"{'✔' if r['pagedown_ratio'] <= 1.5 else '✘'}"]))
+    for name, lines in out:
+        print(f"\n== {name}\n" + "\n".join(lines))
+    return out
 
 
 def _services(db: Path):  # type: ignore[no-untyped-def]
@@ -36,35 +152,36 @@ def _services(db: Path):  # type: ignore[no-untyped-def]
     return Services(uow, actor, AS_OF, [biggest] + [p for p in practices if p is not biggest])
 
 
-def _ensure_large(db: Path) -> None:
-    if db.exists():
-        return
-    print(f"building the large demo in {db} (minutes)…", flush=True)
-    from tui.cli import main
-    main(["--db", str(db), "--as-of", AS_OF.isoformat(), "demo", "--size", "large", "--no-tui"])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--db", type=Path, default=LARGE)
-    parser.add_argument("--only", choices=("startup", "list"))
+    parser.add_argument("--large", type=Path, default=LARGE, help="the large demo (SQLite)")
+    parser.add_argument("--pg", default=os.environ.get("RECOUP_BENCH_PG_URL"),
+                        help="a PostgreSQL server URL: also run the benchmarks that take --db there")
+    parser.add_argument("--only", nargs="+", default=[],
+                        help=f"names: startup list {' '.join(b.name for b in BENCHES)}")
     args = parser.parse_args()
-    if args.only in (None, "startup"):
-        from bench import startup
-        with tempfile.TemporaryDirectory() as tmp:
-            r = startup.run(Path(tmp) / "startup.db")
-        print(f"start-up to first paint (pty 80x24): recoup {r['recoup_s'] * 1000:.0f} ms vs minimal "
-              f"Textual app {r['floor_s'] * 1000:.0f} ms = {r['ratio']:.2f}x (goal <= 1.2x)")
-    if args.only in (None, "list"):
-        from bench import guarantor_list
-        _ensure_large(args.db)
-        r = guarantor_list.run(_services(args.db))
-        print(f"guarantor list ({r['rows']:,} guarantors in the practice): opens in {r['open_s'] * 1000:.0f} ms "
-              f"(goal <= 500 ms)")
-        print(f"  Down key-to-frame {r['down_s'] * 1000:.1f} ms vs DataTable(1,000 rows) "
-              f"{r['down_floor_s'] * 1000:.1f} ms = {r['down_ratio']:.2f}x (goal <= 1.5x)")
-        print(f"  PageDown key-to-frame {r['pagedown_s'] * 1000:.1f} ms vs DataTable(1,000 rows) "
-              f"{r['pagedown_floor_s'] * 1000:.1f} ms = {r['pagedown_ratio']:.2f}x (goal <= 1.5x)")
+    only = set(args.only)
+    started = _load()
+    summary = _inline(only, args.large)
+    for b in BENCHES:
+        if only and b.name not in only:
+            continue
+        argv = [sys.executable, "-m", f"bench.{b.module}", *b.args]
+        if b.large:
+            _ensure_large(args.large)
+            argv += [b.large, str(args.large)]
+        summary.append((f"{b.name} (SQLite)", _run(f"{b.name} (SQLite)", argv)))
+        if b.pg and args.pg:
+            name, url = _pg_database(args.pg)
+            try:
+                summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)", [*argv, "--db", url])))
+            finally:
+                _drop(args.pg, name)
+    print(f"\n==== summary (started at {started}; ended at {_load()})")
+    for label, lines in summary:
+        print(f"{label}:")
+        for line in lines or ["  (no goal printed)"]:
+            print(f"  {line.strip()}")
 
 
 if __name__ == "__main__":
