@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core import audit
+from core import audit, tallies
 from core.agency_files import STREAM_ROWS, Column, _write_xlsx, find_agency
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
 from core.exchange import baa, envelope, names
-from core.models.agencies import Agency
+from core.models.agencies import PLACEMENT_STATES, Agency
 from core.models.base import saved_id
 from core.models.ledger import Practice
 from core.models.precollections import AgencyFile
@@ -36,7 +36,8 @@ from core.uow import UnitOfWork
 
 PLACED = ("external_placement x JOIN service_line l ON l.id = x.line_id "
           "JOIN guarantor g ON g.id = l.guarantor_id")
-HELD = "x.practice_id = :p AND x.agency_id = :ag AND x.state = 'filed'"  # what the agency holds
+OF_AGENCY = "x.practice_id = :p AND x.agency_id = :ag"  # every placement ever with the agency
+HELD = f"{OF_AGENCY} AND x.state = 'filed'"  # what the agency holds
 # A payment the practice received on a line it had placed (not one from before the placement).
 PRACTICE_PAYMENT = "t.kind = 'payment' AND t.source <> 'agency' AND t.date >= x.posted_date"
 
@@ -51,9 +52,17 @@ class Kind:
     amount: str               # the cents the trailer totals (also the row's "amount" column)
     through: str | None = None  # the event id a change file has reached
     needs_batch: bool = False
+    group: str | None = None  # SQL naming the tally group a record is taken under (default: the kind)
+    # The tally's candidates: the same records on placements the agency no longer holds (left out
+    # by the placement's state). False: the kind selects nothing but what the agency holds.
+    leaves_out: bool = True
 
     def column_names(self) -> list[str]:
         return [c for c, _, _ in self.columns]
+
+    def candidates(self) -> tuple[str, str]:
+        """FROM and WHERE of the records this kind would carry whatever the placement's state."""
+        return self.from_sql.replace(HELD, OF_AGENCY), self.where.replace(HELD, OF_AGENCY)
 
 
 PLACEMENT = (("placement", "int", "x.id"), ("line", "text", "l.source_id"))
@@ -84,11 +93,11 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                  ("charges", "money", "l.amount_cents"),
                  ("paid_adjusted", "money", "l.amount_cents - l.ar_cents - l.collections_cents"),
                  ("amount", "money", "l.collections_cents")),
-         PLACED, "x.practice_id = :p AND x.agency_id = :ag AND x.batch_no = :batch", "l.guarantor_id, l.dos, l.id",
+         PLACED, f"{HELD} AND x.batch_no = :batch", "l.guarantor_id, l.dos, l.id",
          "l.collections_cents", needs_batch=True),
     Kind("update", (*PLACEMENT, ("change", "text", "u.change"), ("date", "date", "u.day"),
                     ("detail", "text", "u.detail"), ("amount", "money", "l.ar_cents + l.collections_cents")),
-         UPDATE_EVENTS, "1 = 1", "u.day, u.change, x.id, u.eid", "l.ar_cents + l.collections_cents"),
+         UPDATE_EVENTS, "1 = 1", "u.day, u.change, x.id, u.eid", "l.ar_cents + l.collections_cents", group="u.change"),
     Kind("payment", (*PLACEMENT, ("date", "date", "t.date"), ("amount", "money", "t.amount_cents"),
                      ("balance", "money", "l.ar_cents + l.collections_cents")),
          "ledger_txn t JOIN external_placement x ON x.line_id = t.line_id JOIN service_line l ON l.id = x.line_id",
@@ -98,7 +107,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          "external_history h JOIN external_placement x ON x.id = h.placement_id "
          "JOIN service_line l ON l.id = x.line_id",
          "h.practice_id = :p AND h.from_agency_id = :ag AND h.from_state = 'filed' "
-         "AND h.step IN ('reverse', 'reassign') AND h.id > :since", "h.id", "h.amount_cents", through="h.id"),
+         "AND h.step IN ('reverse', 'reassign') AND h.id > :since", "h.id", "h.amount_cents", through="h.id",
+         leaves_out=False),
     Kind("close", (*PLACEMENT, ("date", "date", ":as_of"), ("reason", "text", "'paid'"),
                    ("amount", "money", "l.ar_cents + l.collections_cents")),
          PLACED, f"{HELD} AND l.ar_cents + l.collections_cents = 0 AND EXISTS (SELECT 1 FROM ledger_txn t "
@@ -107,7 +117,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          through=f"(SELECT MAX(t.id) FROM ledger_txn t WHERE t.line_id = l.id AND {PRACTICE_PAYMENT})"),
     Kind("sync", (*PLACEMENT, ("guarantor", "text", "g.source_id"), ("batch", "int", "x.batch_no"),
                   ("amount", "money", "l.collections_cents")),
-         PLACED, HELD, "x.id", "l.collections_cents"),
+         PLACED, HELD, "x.id", "l.collections_cents", leaves_out=False),
 )}
 NIGHTLY = ("update", "payment", "recall", "close")  # written by the nightly run for Auto Create File agencies
 
@@ -234,12 +244,34 @@ def write_kind(uow: UnitOfWork, actor: Actor, practice: Practice, ag: Agency, ki
         uow.session.add(row)
         records.append(row)
     uow.session.flush()
+    tally = _tally(uow, actor, practice, kind, params, as_of, f"agency_file {records[0].id}")
+    assert (tally.taken, tally.taken_cents) == (count, total), "the file and its tally disagree"
     out = {"agency": ag.source_id, "kind": kind.name, "batch": number, "rows": count,
            "dollars": format_plain(total), "path": str(path), "xlsx": str(xlsx), "paths": [str(path), str(xlsx)],
-           "sha256": records[0].sha256}
+           "sha256": records[0].sha256, "tally": tally.id}
     audit.record(uow, actor.name, "exchange.out", "agency_file", [r.id for r in records], None,
                  {k: v for k, v in out.items() if k != "paths"}, as_of)
     return out
+
+
+# A record on a placement the agency no longer holds is left out under the placement's state.
+NOT_HELD = [(f"not_held:{s}", f"c.state = '{s}'") for s in PLACEMENT_STATES if s != "filed"]
+
+
+def _tally(uow: UnitOfWork, actor: Actor, practice: Practice, kind: Kind, params: dict[str, Any], as_of: dt.date,
+           ref: str) -> tallies.TallyView:
+    """The file's tally (SPEC 14): the records it carries by group, and the records of the same
+    kind on placements the agency no longer holds, left out by the placement's state."""
+    counter = tallies.Counter(uow, "agency_file", saved_id(practice), as_of, actor.name, ref)
+    if kind.leaves_out:
+        frm, where = kind.candidates()
+        counter.exclude(f"SELECT l.guarantor_id, l.encounter_id, {kind.amount} AS cents, x.state AS state "
+                        f"FROM {frm} WHERE {where} AND x.state <> 'filed'", params, NOT_HELD)
+    for group, n, cents in uow.session.execute(q(
+            f"SELECT {kind.group or repr(kind.name)}, COUNT(*), COALESCE(SUM({kind.amount}), 0) "
+            f"FROM {kind.from_sql} WHERE {kind.where} GROUP BY 1", params)):
+        counter.took(str(group), int(n), int(cents))
+    return counter.finish()
 
 
 def nightly(uow: UnitOfWork, actor: Actor, practice: Practice, ag: Agency, as_of: dt.date,

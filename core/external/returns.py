@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from core import audit, ledger, money
+from core import audit, ledger, money, tallies
 from core.agency_files import find_agency
 from core.errors import Conflict, NeedsConfirmation, Summary, SummaryLine, counted
 from core.exchange import envelope, incoming
@@ -207,10 +207,26 @@ def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str 
     if not confirmed:
         raise NeedsConfirmation(_warning(ag, parsed.rows))
     _post(uow, st, record, ag)
+    tally = _tally(uow, actor, record, as_of)
     audit.record(uow, actor.name, "external.returns", "agency_return_import", [ag.source_id, record.id], None,
-                 _summary(record), as_of)
+                 {**_summary(record), "tally": tally}, as_of)
     uow.commit()
-    return _summary(record)
+    return {**_summary(record), "tally": tally}
+
+
+def _tally(uow: UnitOfWork, actor: Actor, record: AgencyReturnImport, as_of: dt.date) -> int:
+    """The import's tally (SPEC 14): every record of the file taken, by record type (a file with
+    one bad record is refused whole, so nothing is ever left out of a posted one); a payment
+    counts its gross, a recall or closing the collections balance it brought back."""
+    counter = tallies.Counter(uow, "agency_file", record.practice_id, as_of, actor.name,
+                              f"agency_return_import {record.id}")
+    for rec, n, cents in uow.session.execute(q(
+            "SELECT record, COUNT(*), COALESCE(SUM(gross_cents), 0) FROM agency_return WHERE import_id = :imp "
+            "GROUP BY record", {"imp": record.id})):
+        counter.took(str(rec), int(n), int(cents) if rec == "payment" else 0)
+    if record.recall_cents:
+        counter.groups["recall"][1] = record.recall_cents
+    return counter.finish().id
 
 
 def _agency(uow: UnitOfWork, practice: Practice, agency: str | None, got: envelope.Read) -> Agency:
