@@ -64,7 +64,7 @@ def with_tally(ctx: Context, out: dict[str, Any]) -> None:
     from tui.commands.runs import emit_with_tally
     with ctx.uow(write=False) as uow:
         tally = tallies.show(uow, None, out.pop("tally"))
-    emitwith_tally(ctx, out, tally)
+    emit_with_tally(ctx, out, tally)
 
 
 def cmd_in(ctx: Context) -> int:
