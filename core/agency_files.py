@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -244,7 +244,7 @@ def _cell(kind: str, value: Any) -> Any:
     return str(value)
 
 
-def _write_xlsx(fh: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]], title: str) -> tuple[int, int]:
+def _write_xlsx(fh: Any, cols: list[Column], rows: Iterator[Sequence[Any]], title: str) -> tuple[int, int]:
     import xlsxwriter  # on first use: the application paints before it loads heavy modules
 
     from core import xlsx_rows
@@ -268,7 +268,7 @@ def _write_xlsx(fh: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]], ti
     return count, total
 
 
-def _xlsx_rows(ws: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]],
+def _xlsx_rows(ws: Any, cols: list[Column], rows: Iterator[Sequence[Any]],
                formats: dict[str, Any]) -> tuple[int, int]:
     """One XML string per row (core.xlsx_rows); each value converted once, dates through a cache
     (a file has few distinct dates), money as its exact decimal text — the same cells as below."""
@@ -297,7 +297,7 @@ def _xlsx_rows(ws: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]],
     return count, total
 
 
-def _xlsx_cells(ws: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]],
+def _xlsx_cells(ws: Any, cols: list[Column], rows: Iterator[Sequence[Any]],
                 formats: dict[str, Any]) -> tuple[int, int]:
     """The ordinary per-cell calls (when core.xlsx_rows cannot be used with this xlsxwriter)."""
     count = total = 0

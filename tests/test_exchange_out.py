@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from core import external, ledger, money, tallies
+from core import contacts, credit_reporting, external, itemization, ledger, money, tallies
 from core.errors import BadInput, Conflict, NeedsConfirmation
 from core.exchange import envelope, incoming, outgoing
 from core.models.ledger import ServiceLine
@@ -222,3 +222,47 @@ def test_the_exchange_commands(cli, uow, admin, filed, tmp_path):
     code, text_out, _ = cli("exchange", "in", str(sync), *day)
     assert code == 0 and "2 discrepancies:" in text_out and "line E1-3" in text_out
     assert cli("verify")[0] == 0
+
+
+def test_the_new_file_carries_the_compliance_columns(uow, admin, filed, tmp_path):
+    """Read back from disk: the credit-reporting dates and the itemization of each line's placed
+    debt (its encounter), and the guarantor's call figures, as the rules' own read functions
+    give them; both the CSV and the xlsx."""
+    p = filed
+    for day, outcome in ((NEXT - dt.timedelta(days=3), "conversation"), (NEXT, "no_answer")):
+        with uow() as u:
+            contacts.log_call(u, admin, p.id, "G1", outcome, NEXT, at=dt.datetime.combine(day, dt.time(12)),
+                              confirmed=True)
+    with uow() as u:
+        made = outgoing.write(u, admin, p.id, "AG", "new", NEXT, tmp_path / "out", batch=1, confirmed=True)
+    got = _read_back(made["path"], "new")
+    compliance = [c for c, _ in outgoing.COMPLIANCE]
+    assert [c for c in got.columns if c in compliance] == compliance
+    rows = [{c: r[c] for c in compliance} for _, r in got.records]
+    assert rows == [{"dofd": days_ago(100).isoformat(), "reportable_from": "", "never_report": "Y", "calls_7d": "2",
+                     "last_conversation": (NEXT - dt.timedelta(days=3)).isoformat(),
+                     "itemization_date": TODAY.isoformat(), "itemization_balance": "165.50", "interest": "0.00",
+                     "fees": "0.00", "payments_credits": "0.00"}] * 3   # one debt (E1), one guarantor
+    with uow(write=False) as u:
+        [guard] = credit_reporting.guards(u, p.id, u.session.execute(text("SELECT id FROM guarantor")).scalar_one(),
+                                          NEXT)
+    assert (guard.first_delinquency, guard.reportable_from, guard.never_report) == (days_ago(100), None, True)
+    sheet = openpyxl.load_workbook(made["xlsx"], read_only=True).active
+    header, first = (list(r) for r in sheet.iter_rows(min_row=1, max_row=2, values_only=True))
+    cell = dict(zip(header, first, strict=True))
+    assert (cell["dofd"].date(), cell["never_report"], cell["calls_7d"], cell["itemization_balance"]) == \
+        (days_ago(100), "Y", 2, 165.5)
+    with uow(write=False) as u:
+        pv = outgoing.preview(u, admin, p.id, "AG", "new", NEXT, batch=1)
+    assert pv.sample[0]["calls_7d"] == "2" and pv.sample[0]["itemization_date"] == TODAY.isoformat()
+
+
+def test_the_new_file_reads_its_compliance_figures_once_per_chunk(uow, admin, filed, tmp_path, monkeypatch):
+    """Set-based: the rules' read functions are asked once per chunk of rows, never once per row."""
+    calls = []
+    for mod, name in ((credit_reporting, "guards_of"), (itemization, "itemizations"), (contacts, "placement_figures")):
+        real = getattr(mod, name)
+        monkeypatch.setattr(mod, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+    with uow() as u:
+        outgoing.write(u, admin, filed.id, "AG", "new", NEXT, tmp_path / "out", batch=1, confirmed=True)
+    assert sorted(calls) == sorted(["guards_of", "itemizations", "placement_figures"] * 2)  # CSV, then xlsx

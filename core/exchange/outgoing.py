@@ -7,20 +7,23 @@ A file is the documented CSV (core.exchange.envelope) plus the same rows as xlsx
 both are written owner-only under a name carrying the database identity and recorded as agency
 files (kind, batch, rows, cents, checksum), with one audit entry.
 
-Columns the compliance work will fill (dofd, reportable_from, never_report, calls_7d,
-last_conversation) are in the layout now and empty until then; their meaning is documented.
+The compliance columns of a new record (dofd, reportable_from, never_report, calls_7d,
+last_conversation, the itemization) come from the rules' own read functions (core.credit_reporting,
+core.itemization, core.contacts), asked once per streamed chunk of rows, never once per row. Every
+file records a tally (SPEC 14): what it carries by group, and the records it left out because the
+agency no longer holds their placement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core import audit, tallies
+from core import audit, contacts, credit_reporting, itemization, tallies
 from core.agency_files import STREAM_ROWS, Column, _write_xlsx, find_agency
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
 from core.exchange import baa, envelope, names
@@ -56,6 +59,10 @@ class Kind:
     # The tally's candidates: the same records on placements the agency no longer holds (left out
     # by the placement's state). False: the kind selects nothing but what the agency holds.
     leaves_out: bool = True
+    keys: tuple[str, ...] = ()  # SQL selected after the columns for `fill` (ids, not written)
+    # Fills a chunk of rows (each: the columns, the cents, the through id, then the keys) in place
+    # with what the database's rules compute (the compliance columns), one statement per chunk.
+    fill: Callable[[UnitOfWork, dict[str, Any], list[list[Any]]], None] | None = None
 
     def column_names(self) -> list[str]:
         return [c for c, _, _ in self.columns]
@@ -66,6 +73,32 @@ class Kind:
 
 
 PLACEMENT = (("placement", "int", "x.id"), ("line", "text", "l.source_id"))
+
+# The compliance columns of a new (placement) record (SPEC 15.2-15.4), computed by the rules' own
+# read functions; the itemization and the credit-reporting dates are the encounter's (the placed
+# debt), the call figures the guarantor's.
+COMPLIANCE = (("dofd", "date"), ("reportable_from", "date"), ("never_report", "text"), ("calls_7d", "int"),
+              ("last_conversation", "date"), ("itemization_date", "date"), ("itemization_balance", "money"),
+              ("interest", "money"), ("fees", "money"), ("payments_credits", "money"))
+
+
+def _compliance(uow: UnitOfWork, params: dict[str, Any], rows: list[list[Any]]) -> None:
+    """The compliance columns of a chunk of new records: three statements for the whole chunk
+    (credit-reporting guards and itemizations by encounter, call figures by guarantor)."""
+    practice = uow.session.get(Practice, params["p"])
+    assert practice is not None
+    as_of, names_ = params["as_of"], KINDS["new"].column_names()
+    at = names_.index("dofd")
+    encounters = [int(r[-2]) for r in rows]
+    guards = credit_reporting.guards_of(uow, practice, encounters, as_of)
+    items = itemization.itemizations(uow, encounters, as_of)
+    figures = contacts.placement_figures(uow, [int(r[-1]) for r in rows], as_of)
+    for r in rows:
+        g, it, fg = guards.get(int(r[-2])), items.get(int(r[-2])), figures.get(int(r[-1]))
+        r[at:at + len(COMPLIANCE)] = [
+            g and g.first_delinquency, g and g.reportable_from, None if g is None else ("Y" if g.never_report else "N"),
+            fg and fg.calls_7_days, fg and fg.last_conversation,
+            it and it.date, it and it.balance_on_date, it and it.interest, it and it.fees, it and it.payments_credits]
 UPDATE_EVENTS = f"""(
     SELECT h.id AS eid, x.id AS pid, 'hold_started' AS change, h.start_date AS day, h.kind AS detail
     FROM hold h JOIN external_placement x ON x.guarantor_id = h.guarantor_id
@@ -88,13 +121,12 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                  ("responsible_party", "text", "g.responsible_party_name"),
                  ("address1", "text", "g.address1"), ("address2", "text", "g.address2"), ("city", "text", "g.city"),
                  ("state", "text", "g.state"), ("zip", "text", "g.zip"), ("phone", "text", "g.phone"),
-                 ("dos", "date", "l.dos"), ("dofd", "date", "NULL"), ("reportable_from", "date", "NULL"),
-                 ("never_report", "text", "NULL"), ("calls_7d", "int", "NULL"), ("last_conversation", "date", "NULL"),
+                 ("dos", "date", "l.dos"), *((c, t, "NULL") for c, t in COMPLIANCE),
                  ("charges", "money", "l.amount_cents"),
                  ("paid_adjusted", "money", "l.amount_cents - l.ar_cents - l.collections_cents"),
                  ("amount", "money", "l.collections_cents")),
          PLACED, f"{HELD} AND x.batch_no = :batch", "l.guarantor_id, l.dos, l.id",
-         "l.collections_cents", needs_batch=True),
+         "l.collections_cents", needs_batch=True, keys=("l.encounter_id", "l.guarantor_id"), fill=_compliance),
     Kind("update", (*PLACEMENT, ("change", "text", "u.change"), ("date", "date", "u.day"),
                     ("detail", "text", "u.detail"), ("amount", "money", "l.ar_cents + l.collections_cents")),
          UPDATE_EVENTS, "1 = 1", "u.day, u.change, x.id, u.eid", "l.ar_cents + l.collections_cents", group="u.change"),
@@ -149,8 +181,8 @@ def _params(uow: UnitOfWork, practice: Practice, ag: Agency, kind: Kind, as_of: 
 
 
 def _select(kind: Kind, extra: str = "") -> str:
-    cols = ", ".join(sql for _, _, sql in kind.columns)
-    return (f"SELECT {cols}, {kind.amount}, {kind.through or 'NULL'} FROM {kind.from_sql} "
+    cols = ", ".join([*(sql for _, _, sql in kind.columns), kind.amount, kind.through or "NULL", *kind.keys])
+    return (f"SELECT {cols} FROM {kind.from_sql} "
             f"WHERE {kind.where} ORDER BY {kind.order}{extra}")
 
 
@@ -187,7 +219,9 @@ def preview(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str, kind_n
     require(actor, "viewer", "preview agency exchange files")
     _practice, ag, kind, params, number = _setup(uow, practice_id, agency, kind_name, as_of, batch)
     n, cents = _totals(uow, kind, params)
-    rows = uow.session.execute(q(_select(kind, f" LIMIT {int(limit)}"), params)).all()
+    rows = [list(r) for r in uow.session.execute(q(_select(kind, f" LIMIT {int(limit)}"), params))]
+    if kind.fill is not None:
+        kind.fill(uow, params, rows)
     names_ = kind.column_names()
     sample = [dict(zip(names_, _texts(kind, r), strict=False)) for r in rows]
     return Preview(kind.name, ag.source_id, number, n, cents, sample)
@@ -288,23 +322,34 @@ def nightly(uow: UnitOfWork, actor: Actor, practice: Practice, ag: Agency, as_of
     return made
 
 
-def _rows(uow: UnitOfWork, kind: Kind, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-    """The rows, streamed: the shown columns, then the trailer's cents, then the event id."""
+def _chunks(uow: UnitOfWork, kind: Kind, params: dict[str, Any]) -> Iterator[list[list[Any]]]:
+    """The rows, streamed a chunk at a time (memory flat), filled: each the shown columns, then
+    the trailer's cents, the event id, the kind's keys."""
     result = uow.session.execute(q(_select(kind), params).execution_options(yield_per=STREAM_ROWS))
     while chunk := result.fetchmany(STREAM_ROWS):
+        rows = [list(r) for r in chunk]
+        if kind.fill is not None:
+            kind.fill(uow, params, rows)
+        yield rows
+
+
+def _rows(uow: UnitOfWork, kind: Kind, params: dict[str, Any]) -> Iterator[list[Any]]:
+    """For the xlsx writer: the shown columns, then the cents (its last value)."""
+    n = len(kind.columns) + 1
+    for chunk in _chunks(uow, kind, params):
         for r in chunk:
-            yield (*r[:-1],)  # the xlsx writer takes the cents as the last value
+            yield r[:n]
 
 
 def _csv_rows(uow: UnitOfWork, kind: Kind, params: dict[str, Any],
               through: list[int]) -> Iterator[tuple[list[Any], int]]:
-    result = uow.session.execute(q(_select(kind), params).execution_options(yield_per=STREAM_ROWS))
+    n = len(kind.columns)
     top = 0
-    while chunk := result.fetchmany(STREAM_ROWS):
+    for chunk in _chunks(uow, kind, params):
         for r in chunk:
-            if r[-1] is not None and int(r[-1]) > top:
-                top = int(r[-1])
-            yield _texts(kind, r), int(r[-2] or 0)
+            if r[n + 1] is not None and int(r[n + 1]) > top:
+                top = int(r[n + 1])
+            yield _texts(kind, r), int(r[n] or 0)
     if top:
         through.append(top)
 
