@@ -266,3 +266,33 @@ def test_the_new_file_reads_its_compliance_figures_once_per_chunk(uow, admin, fi
     with uow() as u:
         outgoing.write(u, admin, filed.id, "AG", "new", NEXT, tmp_path / "out", batch=1, confirmed=True)
     assert sorted(calls) == sorted(["guards_of", "itemizations", "placement_figures"] * 2)  # CSV, then xlsx
+
+
+def test_address_and_returned_mail_changes_go_in_the_update_file(uow, admin, filed, tmp_path):
+    """An import that changes a guarantor's address and sets returned mail keeps both as history
+    (in its own transaction) and the next update file carries them for every line the agency
+    holds, the address with its new parts."""
+    from core import imports
+    from tests.import_files import write_csv
+    folder = tmp_path / "import"
+    write_csv(folder, "guarantors.csv", ["G1,P1,patient,Pat Doe,,2 Oak Ave,Springfield,IL,62702,Y"])
+    with uow() as u:
+        imports.import_folder(u, admin, folder, NEXT)
+    with uow() as u:  # the same values again: no change, no history
+        imports.import_folder(u, admin, folder, NEXT)
+    with uow(write=False) as u:
+        kept = u.session.execute(text("SELECT change, address1, zip, returned_mail, source, business_date "
+                                      "FROM guarantor_change ORDER BY id")).all()
+    assert [(r[0], r[1], r[2], None if r[3] is None else bool(r[3]), r[4], str(r[5])) for r in kept] == [
+        ("address", "2 Oak Ave", "62702", None, "import", NEXT.isoformat()),
+        ("returned_mail", None, None, True, "import", NEXT.isoformat())]
+    with uow() as u:
+        made = outgoing.write(u, admin, filed.id, "AG", "update", NEXT, tmp_path / "out", confirmed=True)
+    got = _read_back(made["path"], "update")
+    records = sorted((r["line"], r["change"], r["detail"], r["address1"], r["zip"]) for _, r in got.records)
+    lines = ("E1-1", "E1-2", "E1-3")
+    assert records == sorted([(line, "address", "new address", "2 Oak Ave", "62702") for line in lines]
+                             + [(line, "returned_mail", "mail came back", "", "") for line in lines])
+    with uow() as u, pytest.raises(Exception, match="append-only"):
+        u.session.execute(text("DELETE FROM guarantor_change"))
+    assert_verified(uow)

@@ -73,6 +73,7 @@ class Kind:
 
 
 PLACEMENT = (("placement", "int", "x.id"), ("line", "text", "l.source_id"))
+ADDRESS = ("address1", "address2", "city", "state", "zip")  # an update record's new address
 
 # The compliance columns of a new (placement) record (SPEC 15.2-15.4), computed by the rules' own
 # read functions; the itemization and the credit-reporting dates are the encounter's (the placed
@@ -99,20 +100,29 @@ def _compliance(uow: UnitOfWork, params: dict[str, Any], rows: list[list[Any]]) 
             g and g.first_delinquency, g and g.reportable_from, None if g is None else ("Y" if g.never_report else "N"),
             fg and fg.calls_7_days, fg and fg.last_conversation,
             it and it.date, it and it.balance_on_date, it and it.interest, it and it.fees, it and it.payments_credits]
+NO_ADDRESS = "NULL, NULL, NULL, NULL, NULL"
 UPDATE_EVENTS = f"""(
-    SELECT h.id AS eid, x.id AS pid, 'hold_started' AS change, h.start_date AS day, h.kind AS detail
+    SELECT h.id AS eid, x.id AS pid, 'hold_started' AS change, h.start_date AS day, h.kind AS detail,
+           NULL AS address1, NULL AS address2, NULL AS city, NULL AS state, NULL AS zip
     FROM hold h JOIN external_placement x ON x.guarantor_id = h.guarantor_id
          AND (h.encounter_id IS NULL OR h.encounter_id = x.encounter_id)
     WHERE {HELD} AND h.business_date > :since_day AND h.business_date <= :as_of
     UNION ALL
-    SELECT r.id, x.id, 'hold_ended', r.released_on, h.kind
+    SELECT r.id, x.id, 'hold_ended', r.released_on, h.kind, {NO_ADDRESS}
     FROM hold_release r JOIN hold h ON h.id = r.hold_id JOIN external_placement x
          ON x.guarantor_id = h.guarantor_id AND (h.encounter_id IS NULL OR h.encounter_id = x.encounter_id)
     WHERE {HELD} AND r.business_date > :since_day AND r.business_date <= :as_of
     UNION ALL
-    SELECT t.id, x.id, 'balance', t.date, 'payment at the practice'
+    SELECT t.id, x.id, 'balance', t.date, 'payment at the practice', {NO_ADDRESS}
     FROM ledger_txn t JOIN external_placement x ON x.line_id = t.line_id
     WHERE {HELD} AND {PRACTICE_PAYMENT} AND t.date > :since_day AND t.date <= :as_of
+    UNION ALL
+    SELECT c.id, x.id, c.change, c.business_date,
+           CASE WHEN c.change = 'address' THEN 'new address'
+                WHEN c.returned_mail = TRUE THEN 'mail came back' ELSE 'mail delivered again' END,
+           c.address1, c.address2, c.city, c.state, c.zip
+    FROM guarantor_change c JOIN external_placement x ON x.guarantor_id = c.guarantor_id
+    WHERE {HELD} AND c.business_date > :since_day AND c.business_date <= :as_of
 ) u JOIN external_placement x ON x.id = u.pid JOIN service_line l ON l.id = x.line_id"""
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
@@ -128,7 +138,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          PLACED, f"{HELD} AND x.batch_no = :batch", "l.guarantor_id, l.dos, l.id",
          "l.collections_cents", needs_batch=True, keys=("l.encounter_id", "l.guarantor_id"), fill=_compliance),
     Kind("update", (*PLACEMENT, ("change", "text", "u.change"), ("date", "date", "u.day"),
-                    ("detail", "text", "u.detail"), ("amount", "money", "l.ar_cents + l.collections_cents")),
+                    ("detail", "text", "u.detail"), *((c, "text", f"u.{c}") for c in ADDRESS),
+                    ("amount", "money", "l.ar_cents + l.collections_cents")),
          UPDATE_EVENTS, "1 = 1", "u.day, u.change, x.id, u.eid", "l.ar_cents + l.collections_cents", group="u.change"),
     Kind("payment", (*PLACEMENT, ("date", "date", "t.date"), ("amount", "money", "t.amount_cents"),
                      ("balance", "money", "l.ar_cents + l.collections_cents")),
