@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from bench.precollections import AS_OF, BOSS, bare, generate, timed
-from core import agency_files, external
-from core.exchange import envelope, outgoing
+from core import external
+from core.exchange import agency_files, envelope, outgoing
 from db import schema
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork

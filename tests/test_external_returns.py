@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core import agency_files, external, tallies
+from core import external, tallies
 from core.errors import BadInput, Conflict, NeedsConfirmation
+from core.exchange import agency_files
 from tests import factories as f
 from tests.conftest import TODAY
 from tests.exchange_files import RETURNS_COLUMNS, exchange_text, write_returns

@@ -16,9 +16,9 @@ from conftest import TODAY
 from pc_helpers import COLLECTOR, SUPERVISOR, SUPPORT, assert_verified, call, snapshot
 from sqlalchemy import text
 
-from core import agency_files
 from core import precollections as pc
 from core.errors import NeedsConfirmation, SummaryLine
+from core.exchange import agency_files
 from core.precollections.criteria import Criteria
 
 

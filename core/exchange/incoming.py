@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from core import audit, money, tallies
-from core.agency_files import find_agency
 from core.errors import BadInput, Conflict
 from core.exchange import envelope
+from core.exchange.agency_files import find_agency
 from core.models.agencies import Agency
 from core.models.base import saved_id
 from core.models.exchange import ExchangeImport

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from core import audit, contacts, credit_reporting, itemization, tallies
-from core.agency_files import STREAM_ROWS, Column, _write_xlsx, find_agency
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
 from core.exchange import baa, envelope, names
+from core.exchange.agency_files import STREAM_ROWS, Column, _sha256, _write_xlsx, find_agency
 from core.models.agencies import PLACEMENT_STATES, Agency
 from core.models.base import saved_id
 from core.models.ledger import Practice
@@ -279,7 +279,6 @@ def write_kind(uow: UnitOfWork, actor: Actor, practice: Practice, ag: Agency, ki
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    from core.agency_files import _sha256
     records = []
     for p, fmt in ((path, "csv"), (xlsx, "xlsx")):
         row = AgencyFile(practice_id=saved_id(practice), agency_id=saved_id(ag), batch_no=number, file_format=fmt,

@@ -34,9 +34,9 @@ from typing import Any
 from sqlalchemy import insert
 
 from core import audit, ledger, money, tallies
-from core.agency_files import find_agency
 from core.errors import Conflict, NeedsConfirmation, Summary, SummaryLine, counted
 from core.exchange import envelope, incoming
+from core.exchange.agency_files import find_agency
 from core.external.moves import Step, history, lock, start, transfer, update
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, AgencyReturn, AgencyReturnImport

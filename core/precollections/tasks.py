@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core import agency_files, audit, eligibility, ledger, tallies
+from core import audit, eligibility, ledger, tallies
 from core.eligibility import age_in_days, of_encounter
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine, agree, counted
-from core.exchange import baa
+from core.exchange import agency_files, baa
 from core.explain import Reason, Target, Verdict, verdict
 from core.limits import LIMIT, NUMBER, PAGE_AFTER
 from core.models.base import saved_id
