@@ -37,8 +37,12 @@ LAYOUTS = {"ack": ("batch", "records", "amount"), "sync": ("placement", "line", 
 
 def kind_of(path: Path) -> str:
     """The kind a file's header names (to route it), or one clear message."""
-    data = read_bytes(path)
-    first = envelope.decode(path.name, data[:400]).splitlines()[:1]
+    try:
+        with open(path, "rb") as fh:
+            head = fh.readline(1000)  # the header line only: a file of any size is routed alike
+    except OSError as exc:
+        raise BadInput(f"{Path(path).name}: cannot be read ({exc.strerror})", field="file") from None
+    first = envelope.decode(path.name, head).splitlines()[:1]
     fields = first[0].split(",") if first else []
     if len(fields) < 5 or fields[0] != "H":
         raise BadInput(f"{path.name}:1: the first line must be the header H,{','.join(envelope.HEADER_FIELDS)}",
