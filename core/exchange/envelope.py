@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -46,7 +47,7 @@ def write(fh: IO[str], header: Header, columns: list[str],
     out.writerow(["C", *columns])
     count = total = 0
     for fields, cents in rows:
-        out.writerow(["D", *("" if v is None else v for v in fields)])
+        out.writerow(["D", *fields])  # None is written as an empty field
         count += 1
         total += cents
     out.writerow(["T", count, total])
@@ -87,8 +88,12 @@ def _lines(fh: IO[str]) -> Iterator[tuple[int, list[str]]]:
         yield reader.line_num, fields
 
 
-def _control(value: str) -> bool:
-    return any(ord(ch) < 32 for ch in value)
+CONTROL = re.compile(r"[\x00-\x1f]")
+
+
+def _control(fields: list[str]) -> bool:
+    """Any NUL, tab or other control character in the record's fields (one search over them all)."""
+    return CONTROL.search("".join(fields)) is not None
 
 
 class Problems:
@@ -158,7 +163,7 @@ class Reader:
             if self._trailer is not None:
                 self.problems.add(f"{name}:{n}: a record after the trailer (T) line")
                 return
-            if any(_control(v) for v in fields):
+            if _control(fields):
                 self.problems.add(f"{name}:{n}: control characters (such as NUL or tab) are not allowed")
             elif fields[0] == "T":
                 self._trailer = (n, fields)

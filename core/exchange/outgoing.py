@@ -234,7 +234,8 @@ def preview(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str, kind_n
     if kind.fill is not None:
         kind.fill(uow, params, rows)
     names_ = kind.column_names()
-    sample = [dict(zip(names_, _texts(kind, r), strict=False)) for r in rows]
+    texts = _texts(kind)
+    sample = [dict(zip(names_, [t or None for t in texts(r)], strict=False)) for r in rows]
     return Preview(kind.name, ag.source_id, number, n, cents, sample)
 
 
@@ -354,25 +355,42 @@ def _rows(uow: UnitOfWork, kind: Kind, params: dict[str, Any]) -> Iterator[list[
 def _csv_rows(uow: UnitOfWork, kind: Kind, params: dict[str, Any],
               through: list[int]) -> Iterator[tuple[list[Any], int]]:
     n = len(kind.columns)
+    texts = _texts(kind)
     top = 0
     for chunk in _chunks(uow, kind, params):
         for r in chunk:
             if r[n + 1] is not None and int(r[n + 1]) > top:
                 top = int(r[n + 1])
-            yield _texts(kind, r), int(r[n] or 0)
+            yield texts(r), int(r[n] or 0)
     if top:
         through.append(top)
 
 
-def _texts(kind: Kind, r: Any) -> list[Any]:
-    out: list[Any] = []
-    for (_, typ, _), v in zip(kind.columns, r, strict=False):
-        if v is None:
-            out.append(None)
-        elif typ == "money":
-            out.append(format_plain(int(v)))
-        elif typ == "date":
-            out.append(as_date(v).isoformat())  # type: ignore[union-attr]
-        else:
-            out.append(str(v))
-    return out
+CACHED = 50_000  # distinct dates or amounts remembered while writing one file
+
+
+def _texts(kind: Kind) -> Callable[[Any], list[str]]:
+    """The function turning a row of `kind` into its CSV texts ("" for empty): each column's
+    conversion chosen once, and dates and amounts (a file repeats them: few distinct dates, many
+    equal balances) converted once per distinct value."""
+    def cached(convert: Callable[[Any], str]) -> Callable[[Any], str]:
+        seen: dict[Any, str] = {}
+
+        def text(value: Any) -> str:
+            got = seen.get(value)
+            if got is None:
+                if len(seen) >= CACHED:
+                    seen.clear()
+                got = seen[value] = convert(value)
+            return got
+        return text
+
+    by_type: dict[str, Callable[[Any], str]] = {
+        "money": cached(lambda v: format_plain(int(v))),
+        "date": cached(lambda v: as_date(v).isoformat()),  # type: ignore[union-attr]
+        "int": str, "text": str}
+    plan = [by_type[typ] for _, typ, _ in kind.columns]
+
+    def texts(r: Any) -> list[str]:
+        return ["" if v is None else f(v) for f, v in zip(plan, r, strict=False)]
+    return texts

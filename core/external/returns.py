@@ -31,14 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
-
 from core import audit, ledger, money, tallies
 from core.errors import BadInput, Conflict, NeedsConfirmation, Summary, SummaryLine, counted
 from core.exchange import envelope, incoming
 from core.exchange.agency_files import find_agency
 from core.external.moves import Step, history, lock, start, transfer, update
 from core.external.states import MOVES, starts
+from core.imports import bulk
 from core.models.agencies import Agency, AgencyReturn, AgencyReturnImport
 from core.models.base import saved_id
 from core.models.ledger import Practice
@@ -177,6 +176,8 @@ def _problems(uow: UnitOfWork, name: str, imp: int, agency_id: int) -> list[str]
 
 
 STAGE_ROWS = 2000  # records parsed and staged at a time
+STAGED = ("import_id", "practice_id", "line_no", "record", "line_ref", "placement_ref", "date", "gross_cents",
+          "fee_cents", "reference")  # the staging row's columns a record fills
 
 
 def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str | None, path: Path,
@@ -272,8 +273,9 @@ def _stage(uow: UnitOfWork, record: AgencyReturnImport, chunk: list[tuple[int, d
     parsed = parse(Path(record.file_name).name, chunk, as_of, fee_bp, allow_empty=True)
     problems.extend(parsed.problems)
     if parsed.rows and not problems.count:
-        uow.session.execute(insert(AgencyReturn), [{**r, "import_id": record.id, "practice_id": record.practice_id}
-                                                   for r in parsed.rows])
+        for r in parsed.rows:
+            r["import_id"], r["practice_id"] = record.id, record.practice_id
+        bulk.insert_many(uow, AgencyReturn.__table__, STAGED, parsed.rows)  # type: ignore[attr-defined]
     return len(parsed.rows)
 
 
