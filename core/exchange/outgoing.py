@@ -100,6 +100,8 @@ def _compliance(uow: UnitOfWork, params: dict[str, Any], rows: list[list[Any]]) 
             g and g.first_delinquency, g and g.reportable_from, None if g is None else ("Y" if g.never_report else "N"),
             fg and fg.calls_7_days, fg and fg.last_conversation,
             it and it.date, it and it.balance_on_date, it and it.interest, it and it.fees, it and it.payments_credits]
+
+
 NO_ADDRESS = "NULL, NULL, NULL, NULL, NULL"
 UPDATE_EVENTS = f"""(
     SELECT h.id AS eid, x.id AS pid, 'hold_started' AS change, h.start_date AS day, h.kind AS detail,
@@ -366,7 +368,7 @@ def _csv_rows(uow: UnitOfWork, kind: Kind, params: dict[str, Any],
         through.append(top)
 
 
-CACHED = 50_000  # distinct dates or amounts remembered while writing one file
+CACHED = 4096  # distinct dates or amounts remembered at a time while writing one file (memory stays flat)
 
 
 def _texts(kind: Kind) -> Callable[[Any], list[str]]:
