@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
-from core import agency_files
 from core import precollections as pc
+from core.exchange import agency_files
 from core.precollections import dashboard
 from core.precollections.criteria import Criteria, TaskFilter
 from core.security import Actor

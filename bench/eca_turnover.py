@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from bench.roster import BOSS, DAY0, generate
-from core import agency_files, compliance_settings, roster
+from core import compliance_settings, roster
+from core.exchange import agency_files
 from db import schema
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork

@@ -31,8 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
-from core import agency_files, ledger
+from core import ledger
 from core import precollections as pc
+from core.exchange import agency_files
 from core.precollections.criteria import Criteria
 from core.security import Actor
 from db import schema

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from bench.precollections import AS_OF, BOSS, generate
-from core import agency_files
 from core import precollections as pc
+from core.exchange import agency_files
 from db import schema
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork

@@ -45,6 +45,7 @@ COVERED: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "hold": (("practice_id", "guarantor_id", "encounter_id"), ("kind", "reason", "operator"),
              ("start_date", "end_date", "business_date")),
     "hold_release": (("hold_id",), ("reason", "operator"), ("released_on", "business_date")),
+    "guarantor_change": (("practice_id", "guarantor_id"), ("change", "source", "operator", "zip"), ("business_date",)),
 }
 TABLES = tuple(COVERED)
 FLOORS = "recoup.audit.floors"

@@ -13,8 +13,8 @@ from typing import Any
 from sqlmodel import select
 
 from core import audit
-from core.agency_files import find_agency
 from core.errors import BadInput, Conflict
+from core.exchange.agency_files import find_agency
 from core.models.agencies import ECA_KINDS, Agency
 from core.models.ledger import ITEMIZATION_BASES, Practice
 from core.practices import practice_by_id

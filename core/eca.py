@@ -98,19 +98,26 @@ class Facts:
         return found
 
 
+def facts_sql(guarantor: str, encounter: str) -> tuple[str, str, str]:
+    """SQL for the facts of `Facts` that decide the ECA date, over a guarantor and an encounter
+    expression (params: `params(as_of)` and :el_d): the encounter's first post-discharge
+    statement, the guarantor's first notice printed by D - 30, the first call after it by D.
+    One statement reads them for many debts (core.credit_reporting.guards_of) or one (`facts`)."""
+    notice = f"(SELECT MIN(n.printed_date) {_NOTICE.format(g=guarantor)})"
+    call = (f"(SELECT MIN(cc.call_date) FROM contact_log cc WHERE cc.guarantor_id = {guarantor} "
+            f"AND cc.call_date > {notice} AND cc.call_date <= :el_d)")
+    return f"(SELECT MIN(s.date) {first_statement_sql(encounter)})", notice, call
+
+
 def facts(uow: UnitOfWork, guarantor_id: int, encounter_ids: list[int], as_of: dt.date) -> Facts:
     """The three conditions' facts for one guarantor (a few indexed reads)."""
+    first_sql, notice_sql, call_sql = facts_sql(":g", ":e")
+    p = {"g": guarantor_id, "d": as_of, **params(as_of), "el_d": as_of}
     firsts: dict[int, dt.date | None] = {}
     for e in encounter_ids:
-        firsts[e] = as_date(uow.session.execute(q(f"SELECT MIN(s.date) {first_statement_sql(':e')}",
-                                                  {"e": e})).scalar_one())
-    p = {"g": guarantor_id, "d": as_of, **params(as_of), "el_d": as_of}
-    notice = as_date(uow.session.execute(q("SELECT MIN(n.printed_date) " + _NOTICE.format(g=":g"), p)).scalar_one())
+        firsts[e] = as_date(uow.session.execute(q(f"SELECT {first_sql}", {**p, "e": e})).scalar_one())
+    notice = as_date(uow.session.execute(q(f"SELECT {notice_sql}", p)).scalar_one())
     latest = as_date(uow.session.execute(q("SELECT MAX(printed_date) FROM eca_notice WHERE guarantor_id = :g "
                                            "AND printed_date <= :d", p)).scalar_one())
-    call = None
-    if notice is not None:
-        call = as_date(uow.session.execute(q("SELECT MIN(call_date) FROM contact_log WHERE guarantor_id = :g "
-                                             "AND call_date > :n AND call_date <= :d", {**p, "n": notice}))
-                       .scalar_one())
+    call = as_date(uow.session.execute(q(f"SELECT {call_sql}", p)).scalar_one()) if notice is not None else None
     return Facts(firsts, notice, latest, call)

@@ -41,6 +41,7 @@ _AMOUNT = re.compile(
         (?:\.(?P<frac>\d{1,2}))?$""",
     re.VERBOSE,
 )
+_PLAIN = re.compile(r"\d{1,9}\.\d\d")
 
 
 def parse(text: str) -> int:
@@ -52,6 +53,8 @@ def parse(text: str) -> int:
     """
     if not isinstance(text, str):
         raise AmountError(f"not an amount: {text!r}")
+    if _PLAIN.fullmatch(text):  # "1234.56", as machines write amounts: the same cents, read faster
+        return int(text[:-3]) * 100 + int(text[-2:])
     raw = text.strip()
     if not raw:
         raise AmountError("an amount is required")

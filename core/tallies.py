@@ -13,6 +13,7 @@ Reading a tally (`recoup runs list|show`, the run summary on screen) needs only 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ CANDIDATE = Subject("c.encounter_id", "c.guarantor_id")  # what `Counter.exclude
 ACCOUNT = Subject("NULL", "c.guarantor_id")  # a whole account: only its account holds and protections apply
 
 REASON_WORDS = {"hold": "on hold", "protected": "protected guarantor", "insurance_open": "insurance still open",
-                "other_workflow": "held by another workflow",
+                "other_workflow": "held by another workflow", "not_held": "no longer with the agency",
                 **{code: f"501(r): {words}" for code, words in eca.REASONS.items()}}
 
 
@@ -106,6 +107,7 @@ class Counter:
         self.row = row
         self.id = saved_id(row)
         self.groups: dict[str, list[int]] = {}
+        self.unlisted: dict[str, list[int]] = {}  # reasons counted without their accounts (`left`)
 
     def exclude(self, candidates: str, params: dict[str, Any], reasons: list[tuple[str, str]]) -> None:
         """Record every candidate a reason keeps out. `candidates` is a SELECT giving
@@ -139,6 +141,19 @@ class Counter:
                 GROUP BY l3.guarantor_id) r ON r.guarantor_id = c.guarantor_id
             WHERE r.pick IS NOT NULL""", {**params, "tally_id": self.id}))
 
+    def left(self, code: str, count: int, cents: int, accounts: Sequence[tuple[int, int | None, int]] = ()) -> None:
+        """What a reason kept out when the batch found it in Python (a file it compared): with
+        `accounts` (guarantor id, encounter id or None, cents) they open from the tally like the
+        others; without (rows naming nothing in this database), only the count and dollars."""
+        if accounts:
+            rows = [{"t": self.id, "code": code, "g": g, "e": e, "cents": c} for g, e, c in accounts]
+            self.uow.session.execute(q("""INSERT INTO tally_account (tally_id, code, guarantor_id, encounter_id, cents)
+                VALUES (:t, :code, :g, :e, :cents)""", rows[0]), rows)
+        elif count:
+            got = self.unlisted.setdefault(code, [0, 0])
+            got[0] += count
+            got[1] += cents
+
     def took(self, code: str, count: int, cents: int) -> None:
         """What the batch took under one group (a rule, a state, a status); groups may repeat."""
         if count:
@@ -149,8 +164,10 @@ class Counter:
     def finish(self, taken: tuple[int, int] | None = None) -> TallyView:
         """Close the tally: the reasons' counts, the groups taken, and the totals. `taken`
         defaults to the sum of the groups."""
-        left = self.uow.session.execute(q("""SELECT code, COUNT(*), COALESCE(SUM(cents), 0) FROM tally_account
-            WHERE tally_id = :t GROUP BY code""", {"t": self.id})).all()
+        left: list[tuple[str, int, int]] = [(str(c), int(n), int(s)) for c, n, s in self.uow.session.execute(q(
+            """SELECT code, COUNT(*), COALESCE(SUM(cents), 0) FROM tally_account WHERE tally_id = :t GROUP BY code""",
+            {"t": self.id}))]
+        left += [(c, n, s) for c, (n, s) in self.unlisted.items()]
         rows = [{"t": self.id, "side": "excluded", "code": c, "n": n, "cents": int(s)} for c, n, s in left]
         rows += [{"t": self.id, "side": "taken", "code": c, "n": n, "cents": s} for c, (n, s) in self.groups.items()]
         if rows:

@@ -14,7 +14,7 @@ It relies on a few internals of xlsxwriter: of the Worksheet in constant-memory 
 `previous_row`, `_write_single_row`, `_write_row`, `_check_dimensions`, the escaping helpers), of
 Format (`_get_xf_index`) and of xlsxwriter.utility (`_preserve_whitespace`, `_utf16_len`,
 `_utf16_truncate`). pyproject.toml pins xlsxwriter below its next major version; `usable()` says
-whether the internals are there, and core.agency_files falls back to the ordinary (public)
+whether the internals are there, and core.exchange.agency_files falls back to the ordinary (public)
 per-cell calls when they are not — tests/test_xlsx_rows.py proves both write the same workbook.
 """
 

@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from core import agency_files, external
+from core import external
+from core.exchange import agency_files
 from core.models.ledger import Practice
 from core.security import Actor
 from db.uow import SqlUnitOfWork

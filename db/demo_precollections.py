@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from core import agency_files
 from core import precollections as pc
+from core.exchange import agency_files
 from core.models.ledger import Practice
 from core.precollections.criteria import Criteria, TaskFilter
 from core.security import Actor

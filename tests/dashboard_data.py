@@ -15,8 +15,8 @@ from typing import Any
 
 import factories as f
 
-from core import agency_files
 from core import precollections as pc
+from core.exchange import agency_files
 from core.precollections.criteria import Criteria, TaskFilter
 from core.security import Actor
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from core import agency_files, external, money
+from core import external, money
+from core.exchange import agency_files
 from core.models.ledger import Encounter, Practice
 from core.security import Actor
 from core.verify import verify

@@ -10,8 +10,9 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from core import agency_files, compliance_settings
+from core import compliance_settings
 from core.errors import BadInput, Conflict, Refused
+from core.exchange import agency_files
 from core.practices import practice_by_id
 from core.security import Actor
 from tests import factories as f

@@ -10,8 +10,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from core import agency_files, compliance_settings, contacts, eca_notice, roster, tallies, verdicts
+from core import compliance_settings, contacts, eca_notice, roster, tallies, verdicts
 from core.errors import NeedsConfirmation, Refused
+from core.exchange import agency_files
 from core.models.ledger import Statement
 from core.verify import verify
 from tests.roster_data import day

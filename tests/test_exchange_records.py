@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core import agency_files, external
+from core import external
 from core.errors import NeedsConfirmation
+from core.exchange import agency_files
 from core.security import bootstrap_admin
 from core.verify import verify
 from db import schema

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core import agency_files, external
+from core import external, tallies
 from core.errors import BadInput, Conflict, NeedsConfirmation
+from core.exchange import agency_files
 from tests import factories as f
 from tests.conftest import TODAY
 from tests.exchange_files import RETURNS_COLUMNS, exchange_text, write_returns
@@ -52,8 +53,14 @@ def test_good_returns_file(uow, admin, placed, tmp_path):
                             f"payment,E1-4,,{TODAY},30.00,0,\n"
                             f"closed,E1-4,,{TODAY},,,\n")
     out = _import(uow, admin, p, path)
+    tally_id = out.pop("tally")
     assert out == {"file": str(path), "rows": 5, "payments": 3, "gross": "290.00", "fees": "52.00", "net": "238.00",
                    "recalls": 1, "recalled": "50.00", "closed": 2}
+    with uow(write=False) as u:
+        t = tallies.show(u, admin, tally_id)
+    assert (t.kind, t.considered, t.taken, t.considered - t.taken) == ("agency_file", 5, 5, 0)
+    assert sorted((g.code, g.count, g.cents) for g in t.groups) == [
+        ("closed", 1, 0), ("payment", 3, 29000), ("recall", 1, 5000)]
     assert line_balances(uow, "E1-1") == (0, 4000)
     assert line_balances(uow, "E1-2") == (0, 0)
     assert line_balances(uow, "E1-3") == (5000, 0)

@@ -11,8 +11,9 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from core import agency_files, external
+from core import external
 from core.errors import BadInput, NeedsConfirmation, Refused
+from core.exchange import agency_files
 from core.security import Actor
 from tests import factories as f
 from tests.conftest import TODAY

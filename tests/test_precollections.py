@@ -24,9 +24,9 @@ from pc_helpers import (
 )
 from sqlalchemy import text
 
-from core import agency_files
 from core import precollections as pc
 from core.errors import BadInput, NeedsConfirmation, Refused, SummaryLine
+from core.exchange import agency_files
 from core.precollections.criteria import Criteria, TaskFilter
 
 

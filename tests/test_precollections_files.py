@@ -16,9 +16,9 @@ from conftest import TODAY
 from pc_helpers import COLLECTOR, SUPERVISOR, SUPPORT, assert_verified, call, snapshot
 from sqlalchemy import text
 
-from core import agency_files
 from core import precollections as pc
 from core.errors import NeedsConfirmation, SummaryLine
+from core.exchange import agency_files
 from core.precollections.criteria import Criteria
 
 
@@ -125,3 +125,54 @@ def test_spreadsheet_business_dates_go_forward(uow, not_sent, tmp_path):
         call(uow, pc.create_spreadsheet, SUPERVISOR, not_sent, "AG1", earlier, tmp_path)
     assert row_counts(uow) == before and sorted(tmp_path.iterdir()) == files
     call(uow, pc.create_spreadsheet, SUPERVISOR, not_sent, "AG1", TODAY, tmp_path)  # the same date: allowed
+
+
+def _hospital(uow, pid, tmp_path):
+    """The practice becomes a 501(r) hospital and AG1 an ECA agency (it reports to credit
+    bureaus); only G1 meets the three ECA conditions on TODAY: its first statement 130 days ago,
+    an ECA notice printed 40 days ago, a call 35 days ago. AG2 takes no ECA."""
+    from core import compliance_settings, contacts, eca_notice
+    from core.models.ledger import Statement
+    admin = SUPPORT
+    with uow() as u:
+        g, e = u.session.execute(text("SELECT guarantor_id, id FROM encounter WHERE source_id = 'E1'")).one()
+        u.session.add(Statement(practice_id=pid, source_id="S1", guarantor_id=g, encounter_id=e,
+                                date=TODAY - dt.timedelta(days=130)))
+        u.commit()
+    call(uow, compliance_settings.set_compliance, admin, pid, TODAY, nonprofit_501r=True,
+         fap_summary="You may pay less or nothing.")
+    call(uow, compliance_settings.set_agency_eca, admin, pid, "AG1", ["credit_reporting"], TODAY)
+    call(uow, agency_files.save_agency, admin, pid, "AG2", TODAY, name="Plain Recovery", baa_signed=TODAY)
+    notice = TODAY - dt.timedelta(days=40)
+    call(uow, eca_notice.print_notice, admin, pid, "G1", "report the debt to credit bureaus", notice, tmp_path)
+    called = TODAY - dt.timedelta(days=35)
+    call(uow, contacts.log_call, admin, pid, "G1", "left_message", called,
+         at=dt.datetime.combine(called, dt.time(11)), confirmed=True)
+
+
+def test_an_eca_agency_gets_only_what_501r_allows(uow, not_sent, tmp_path):
+    """SPEC 14/15.5 in Pre-Collections: the same eligibility rule as the external placement. The
+    spreadsheet for an ECA agency carries only G1 (the others stay Not Sent, tallied by reason);
+    Send to Sent to Agency of the others is refused naming the reason; a plain agency takes them."""
+    from core import tallies
+    from core.errors import Refused
+    pid = not_sent
+    (tmp_path / "notices").mkdir()
+    _hospital(uow, pid, tmp_path / "notices")
+    r = call(uow, pc.create_spreadsheet, SUPERVISOR, pid, "AG1", TODAY, tmp_path / "out", update_as_sent=True,
+             confirmed=True)
+    assert r.file.rows == 1 and [row[2] for row in _db_rows(uow)] == ["E1"]
+    with uow(write=False) as u:
+        tally_id = u.session.execute(text("SELECT MAX(id) FROM tally")).scalar_one()
+        t = tallies.show(u, SUPERVISOR, tally_id)
+        left = {c.code: c.count for c in t.excluded}
+        accounts = sorted(a.encounter for a in tallies.left_out(u, SUPERVISOR, tally_id, "eca_wait"))
+    assert (t.considered, t.taken, left) == (3, 1, {"eca_wait": 2})
+    assert accounts == ["E2", "E3"]
+    call(uow, pc.set_action, SUPERVISOR, pid, "send-to-agency", TODAY, tasks=[2, 3])
+    with pytest.raises(Refused, match=r"task 2 \(encounter E2\): may not go to this agency: first post-discharge "
+                                      r"statement less than 120 days ago \[eca_wait\]"):
+        call(uow, pc.apply, SUPERVISOR, pid, TODAY, agency="AG1", out_dir=tmp_path / "out", confirmed=True)
+    r = call(uow, pc.apply, SUPERVISOR, pid, TODAY, agency="AG2", out_dir=tmp_path / "out", confirmed=True)
+    assert r.file.rows == 2
+    assert_verified(uow)

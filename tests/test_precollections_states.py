@@ -10,9 +10,9 @@ from conftest import TODAY
 from pc_helpers import COLLECTOR, SUPERVISOR, SUPPORT, assert_verified, call, snapshot
 from sqlalchemy import text
 
-from core import agency_files
 from core import precollections as pc
 from core.errors import Refused
+from core.exchange import agency_files
 from core.models.precollections import ACTIONS, ON_LIST_STATES
 from core.precollections.criteria import Criteria
 from core.precollections.states import TRANSITIONS, allowed_actions, transition

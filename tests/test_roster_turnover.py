@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core import agency_files, holds, protections, roster, tallies
+from core import holds, protections, roster, tallies
 from core.errors import BadInput, NeedsConfirmation, Refused
+from core.exchange import agency_files
 from core.security import Actor
 from core.verify import verify
 from tests import factories as f

@@ -10,7 +10,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from core import agency_files, xlsx_rows
+from core import xlsx_rows
+from core.exchange import agency_files
 
 AWKWARD = ["a&b", " leading", "trailing ", "tab\tinside", "two\nlines", "bell\x07", "_x0041_", 'say "hi"', "",
            "ü € 😀", "=1+2", "http://example.com", "<b>bold</b>"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -46,7 +47,7 @@ def write(fh: IO[str], header: Header, columns: list[str],
     out.writerow(["C", *columns])
     count = total = 0
     for fields, cents in rows:
-        out.writerow(["D", *("" if v is None else v for v in fields)])
+        out.writerow(["D", *fields])  # None is written as an empty field
         count += 1
         total += cents
     out.writerow(["T", count, total])
@@ -80,58 +81,125 @@ def decode(name: str, data: bytes) -> str:
         raise BadInput(f"{name}:{line}: not UTF-8 text (save the file as CSV UTF-8)", field="file") from None
 
 
-def _lines(text: str) -> Iterator[tuple[int, list[str]]]:
+def _lines(fh: IO[str]) -> Iterator[tuple[int, list[str]]]:
     """(line number where the record ends, its fields): a quoted field may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(fh)
     for fields in reader:
         yield reader.line_num, fields
 
 
-def _control(value: str) -> bool:
-    return any(ord(ch) < 32 for ch in value)
+CONTROL = re.compile(r"[\x00-\x1f]")
+
+
+def _control(fields: list[str]) -> bool:
+    """Any NUL, tab or other control character in the record's fields (one search over them all)."""
+    return CONTROL.search("".join(fields)) is not None
+
+
+class Problems:
+    """The problems found, the first SHOWN of them kept (a bad file of a million lines costs no
+    more memory than one of a hundred), and how many there were."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.count = 0
+
+    def add(self, problem: str) -> None:
+        self.count += 1
+        if len(self.kept) < SHOWN:
+            self.kept.append(problem)
+
+    def extend(self, problems: Iterable[str]) -> None:
+        for problem in problems:
+            self.add(problem)
+
+    def refuse(self) -> None:
+        if self.count:
+            more = [f"... and {self.count - SHOWN} more problems"] if self.count > SHOWN else []
+            raise BadInput(self.kept[0], field="file", problems=self.kept + more)
+
+
+class Reader:
+    """An exchange file read as a stream: the header and the columns when it is opened, then the
+    detail records one at a time (`records`), counted and totalled as they go, so a file of any
+    size is read in the same memory. Nothing may be used for good before `finish`, which refuses
+    the file whole when any record was bad or the trailer disagrees (the caller's transaction,
+    rolled back, takes whatever it staged with it)."""
+
+    def __init__(self, name: str, fh: IO[str], kind: str, amount: str, required: tuple[str, ...]) -> None:
+        self.name, self.amount = name, amount
+        self._last = 0
+        self._it = _lines(fh)
+        self.header = _header(name, self._next((1, [])), kind)
+        n, cols = self._next((2, []))
+        if not cols or cols[0] != "C":
+            refuse([f"{name}:{n}: the second line must name the columns (C,...)"])
+        self.columns = [c.strip() for c in cols[1:]]
+        missing = [c for c in required if c not in self.columns]
+        if missing:
+            refuse([f"{name}:{n}: no {missing[0]} column (a {kind} file needs: {', '.join(required)})"])
+        self.problems = Problems()
+        self.count = self.total_cents = 0
+        self._trailer: tuple[int, list[str]] | None = None
+        self._last = n
+
+    def _next(self, empty: tuple[int, list[str]]) -> tuple[int, list[str]]:
+        try:
+            return next(self._it, empty)
+        except UnicodeDecodeError:
+            line = empty[0] if empty[0] > 0 else self._last + 1
+            raise BadInput(f"{self.name}:{line}: not UTF-8 text (save the file as CSV UTF-8)", field="file") from None
+
+    def records(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """The well-formed D records with their line numbers (the others are problems)."""
+        name, n_cols = self.name, len(self.columns) + 1
+        while True:
+            n, fields = self._next((-1, []))
+            if n == -1:
+                return
+            self._last = n
+            if not fields:
+                continue
+            if self._trailer is not None:
+                self.problems.add(f"{name}:{n}: a record after the trailer (T) line")
+                return
+            if _control(fields):
+                self.problems.add(f"{name}:{n}: control characters (such as NUL or tab) are not allowed")
+            elif fields[0] == "T":
+                self._trailer = (n, fields)
+            elif fields[0] != "D":
+                self.problems.add(f"{name}:{n}: record type {fields[0][:3]!r} is not D (detail) or T (trailer)")
+            elif len(fields) != n_cols:
+                self.problems.add(f"{name}:{n}: {len(fields) - 1} fields, the columns line names {len(self.columns)}")
+            else:
+                record = {c: v.strip() for c, v in zip(self.columns, fields[1:], strict=True)}
+                self.count += 1
+                try:
+                    self.total_cents += money.parse_optional(record.get(self.amount)) or 0
+                except money.AmountError as exc:
+                    self.problems.add(f"{name}:{n}: {self.amount}: {exc}")
+                    continue
+                yield n, record
+
+    def finish(self) -> None:
+        """After `records`: refuse the file whole for any bad record, then for its trailer."""
+        self.problems.refuse()
+        _trailer(self.name, self._trailer, self.count, self.total_cents,
+                 self._last + 1 if self.count or self._trailer else 3)
 
 
 def read(name: str, data: bytes, kind: str, amount: str, required: tuple[str, ...]) -> Read:
-    """Read an exchange file of `kind`; the trailer's total is over column `amount` (dollars and
-    cents, as every amount in these files). Raises BadInput listing every problem."""
-    text = decode(name, data)
-    it = _lines(text)
-    head = _header(name, next(it, (1, [])), kind)
-    n, cols = next(it, (2, []))
-    if not cols or cols[0] != "C":
-        refuse([f"{name}:{n}: the second line must name the columns (C,...)"])
-    columns = [c.strip() for c in cols[1:]]
-    missing = [c for c in required if c not in columns]
-    if missing:
-        refuse([f"{name}:{n}: no {missing[0]} column (a {kind} file needs: {', '.join(required)})"])
-    out = Read(name, head, columns)
-    problems: list[str] = []
-    trailer: tuple[int, list[str]] | None = None
-    for n, fields in it:
-        if not fields:
-            continue
-        if trailer is not None:
-            problems.append(f"{name}:{n}: a record after the trailer (T) line")
-            break
-        if any(_control(v) for v in fields):
-            problems.append(f"{name}:{n}: control characters (such as NUL or tab) are not allowed")
-        elif fields[0] == "T":
-            trailer = (n, fields)
-        elif fields[0] != "D":
-            problems.append(f"{name}:{n}: record type {fields[0][:3]!r} is not D (detail) or T (trailer)")
-        elif len(fields) != len(columns) + 1:
-            problems.append(f"{name}:{n}: {len(fields) - 1} fields, the columns line names {len(columns)}")
-        else:
-            record = {c: v.strip() for c, v in zip(columns, fields[1:], strict=True)}
-            out.records.append((n, record))
-            out.count += 1
-            try:
-                out.total_cents += money.parse_optional(record.get(amount)) or 0
-            except money.AmountError as exc:
-                problems.append(f"{name}:{n}: {amount}: {exc}")
-    refuse(problems)
-    _trailer(name, trailer, out, n + 1 if out.records or trailer else 3)
-    return out
+    """Read an exchange file of `kind` whole; the trailer's total is over column `amount` (dollars
+    and cents, as every amount in these files). Raises BadInput listing every problem."""
+    reader = Reader(name, io.StringIO(decode(name, data), newline=""), kind, amount, required)
+    records = list(reader.records())
+    reader.finish()
+    return Read(name, reader.header, reader.columns, records, reader.count, reader.total_cents)
+
+
+def open_text(path: Any) -> IO[str]:
+    """A file opened for `Reader`: UTF-8 (a BOM dropped), any line ends, read as it streams."""
+    return open(path, encoding="utf-8-sig", newline="")
 
 
 def _header(name: str, line: tuple[int, list[str]], kind: str) -> Header:
@@ -151,14 +219,14 @@ def _header(name: str, line: tuple[int, list[str]], kind: str) -> Header:
     return Header(practice, agency, int(batch), got, day)
 
 
-def _trailer(name: str, trailer: tuple[int, list[str]] | None, out: Read, end: int) -> None:
+def _trailer(name: str, trailer: tuple[int, list[str]] | None, count: int, total_cents: int, end: int) -> None:
     if trailer is None:
         refuse([f"{name}:{end}: no trailer (T) line: the file is incomplete (cut short?); nothing was read"])
         return
     n, fields = trailer
     if len(fields) != 3 or not all(v.strip().lstrip("-").isdigit() for v in fields[1:]):
         refuse([f"{name}:{n}: the trailer must be T,record count,total cents"])
-    count, cents = int(fields[1]), int(fields[2])
-    if count != out.count or cents != out.total_cents:
-        refuse([f"{name}:{n}: the trailer says {count} records, {cents} cents; the file holds {out.count} "
-                 f"records, {out.total_cents} cents — rejected whole, nothing was posted"])
+    said, cents = int(fields[1]), int(fields[2])
+    if said != count or cents != total_cents:
+        refuse([f"{name}:{n}: the trailer says {said} records, {cents} cents; the file holds {count} "
+                 f"records, {total_cents} cents — rejected whole, nothing was posted"])

@@ -19,10 +19,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core import audit, money
-from core.agency_files import find_agency
+from core import audit, money, tallies
 from core.errors import BadInput, Conflict
 from core.exchange import envelope
+from core.exchange.agency_files import find_agency
 from core.models.agencies import Agency
 from core.models.base import saved_id
 from core.models.exchange import ExchangeImport
@@ -37,8 +37,12 @@ LAYOUTS = {"ack": ("batch", "records", "amount"), "sync": ("placement", "line", 
 
 def kind_of(path: Path) -> str:
     """The kind a file's header names (to route it), or one clear message."""
-    data = read_bytes(path)
-    first = envelope.decode(path.name, data[:400]).splitlines()[:1]
+    try:
+        with open(path, "rb") as fh:
+            head = fh.readline(1000)  # the header line only: a file of any size is routed alike
+    except OSError as exc:
+        raise BadInput(f"{Path(path).name}: cannot be read ({exc.strerror})", field="file") from None
+    first = envelope.decode(path.name, head).splitlines()[:1]
     fields = first[0].split(",") if first else []
     if len(fields) < 5 or fields[0] != "H":
         raise BadInput(f"{path.name}:1: the first line must be the header H,{','.join(envelope.HEADER_FIELDS)}",
@@ -78,12 +82,15 @@ def import_file(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str | N
     if ag is None:
         envelope.refuse([f"{path.name}:1: agency: no agency {got.header.agency[:40]!r} in this practice"])
     assert ag is not None
-    report = _ack(uow, ag, got) if kind == "ack" else _sync(uow, ag, got)
+    counter = tallies.Counter(uow, "agency_file", practice_id, as_of, actor.name)
+    report = _ack(uow, ag, got, counter) if kind == "ack" else _sync(uow, ag, got, counter)
     row = ExchangeImport(practice_id=practice_id, agency_id=saved_id(ag), kind=kind, file_name=str(path), sha256=sha,
                          rows=got.count, total_cents=got.total_cents, problems=len(report["mismatches"]),
                          summary=json.dumps(report), business_date=as_of, created_at=uow.now(), operator=actor.name)
     uow.session.add(row)
     uow.session.flush()
+    counter.row.ref = f"exchange_import {row.id}"
+    report["tally"] = counter.finish().id
     audit.record(uow, actor.name, f"exchange.{kind}", "exchange_import", [ag.source_id, row.id], None,
                  {**report, "mismatches": len(report["mismatches"])}, as_of)
     uow.commit()
@@ -97,7 +104,9 @@ def _amount(name: str, n: int, text: str) -> int:
         raise BadInput(f"{name}:{n}: amount: {exc}", field="file") from None
 
 
-def _ack(uow: UnitOfWork, ag: Agency, got: envelope.Read) -> dict[str, Any]:
+def _ack(uow: UnitOfWork, ag: Agency, got: envelope.Read, counter: tallies.Counter) -> dict[str, Any]:
+    """Each batch the agency received against what was sent; the tally takes the batches that
+    match and leaves out the others (`ack_mismatch`, the agency's dollars)."""
     sent = {int(b): (int(r), int(c)) for b, r, c in uow.session.execute(q(
         "SELECT batch_no, rows, total_cents FROM agency_file f WHERE agency_id = :ag AND batch_no IS NOT NULL "
         "AND id = (SELECT MIN(f2.id) FROM agency_file f2 WHERE f2.agency_id = f.agency_id "
@@ -115,28 +124,46 @@ def _ack(uow: UnitOfWork, ag: Agency, got: envelope.Read) -> dict[str, Any]:
         if ours != theirs:
             mismatches.append(f"batch {batch}: sent {ours[0]} records, {format_plain(ours[1])}; the agency "
                               f"received {theirs[0]} records, {format_plain(theirs[1])}")
+            counter.left("ack_mismatch", 1, theirs[1])
+        else:
+            counter.took("batch matched", 1, theirs[1])
     envelope.refuse(problems)
     return {"kind": "ack", "agency": ag.source_id, "batches": got.count,
             "matched": got.count - len(mismatches), "mismatches": mismatches}
 
 
-def _sync(uow: UnitOfWork, ag: Agency, got: envelope.Read) -> dict[str, Any]:
-    ours = {str(line): (int(pid), int(cents)) for pid, line, cents in uow.session.execute(q(
-        "SELECT x.id, l.source_id, l.collections_cents FROM external_placement x "
+def _sync(uow: UnitOfWork, ag: Agency, got: envelope.Read, counter: tallies.Counter) -> dict[str, Any]:
+    """The agency's balances against ours. The tally considers every line either side holds: it
+    takes those that agree and leaves out, by reason, balances that differ (our balance), lines
+    not placed with the agency here (the agency's) and ours its file left out (our balance)."""
+    ours = {str(line): (int(pid), int(cents), int(g), int(e)) for pid, line, cents, g, e in uow.session.execute(q(
+        "SELECT x.id, l.source_id, l.collections_cents, l.guarantor_id, l.encounter_id FROM external_placement x "
         "JOIN service_line l ON l.id = x.line_id WHERE x.agency_id = :ag AND x.state = 'filed'", {"ag": ag.id}))}
     mismatches, seen = [], set()
+    differ: list[tuple[int, int | None, int]] = []
+    unknown = [0, 0]
     for n, rec in got.records:
         line, theirs = rec["line"], _amount(got.name, n, rec["amount"])
         if line not in ours:
             mismatches.append(f"line {line[:40]}: the agency holds {format_plain(theirs)}; "
                               "it is not placed with the agency here")
+            unknown[0] += 1
+            unknown[1] += theirs
             continue
         seen.add(line)
-        if ours[line][1] != theirs:
-            mismatches.append(f"line {line}: our balance {format_plain(ours[line][1])}, "
+        _pid, cents, g, e = ours[line]
+        if cents != theirs:
+            mismatches.append(f"line {line}: our balance {format_plain(cents)}, "
                               f"the agency's {format_plain(theirs)}")
-    for line in sorted(set(ours) - seen):
+            differ.append((g, e, cents))
+        else:
+            counter.took("balance agrees", 1, cents)
+    missing = sorted(set(ours) - seen)
+    for line in missing:
         mismatches.append(f"line {line}: placed with the agency ({format_plain(ours[line][1])}); "
                           "not in the agency's file")
+    counter.left("balance_differs", len(differ), 0, differ)
+    counter.left("not_placed_here", unknown[0], unknown[1])
+    counter.left("not_in_agency_file", len(missing), 0, [(ours[x][2], ours[x][3], ours[x][1]) for x in missing])
     return {"kind": "sync", "agency": ag.source_id, "lines": got.count, "agency_cents": got.total_cents,
-            "our_lines": len(ours), "our_cents": sum(c for _, c in ours.values()), "mismatches": mismatches}
+            "our_lines": len(ours), "our_cents": sum(v[1] for v in ours.values()), "mismatches": mismatches}

@@ -1,7 +1,7 @@
 """External collections Files (SPEC 5 and 7): each agency's file of posted lines, its preview,
 and marking it sent.
 
-The file is written by core.agency_files (the one spreadsheet/CSV writer, owner-only, checksummed and
+The file is written by core.exchange.agency_files (the one spreadsheet/CSV writer, owner-only, checksummed and
 recorded as an agency_file) from a line-level row source: one row per service line, the balance
 being the line's balance in collections. The placements are marked filed with the batch number
 first and the file is written from exactly those rows, so the file and the database agree.
@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core import agency_files, audit
-from core.agency_files import Column, RowSource
+from core import audit
 from core.errors import BadInput, NeedsConfirmation, Summary, SummaryLine
-from core.exchange import baa, names
+from core.exchange import agency_files, baa, names
+from core.exchange.agency_files import Column, RowSource
 from core.external.moves import FROM_X, Step, history, lock, start, totals, update
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, ExternalFile

@@ -31,14 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
-
-from core import audit, ledger, money
-from core.agency_files import find_agency
-from core.errors import Conflict, NeedsConfirmation, Summary, SummaryLine, counted
+from core import audit, ledger, money, tallies
+from core.errors import BadInput, Conflict, NeedsConfirmation, Summary, SummaryLine, counted
 from core.exchange import envelope, incoming
+from core.exchange.agency_files import find_agency
 from core.external.moves import Step, history, lock, start, transfer, update
 from core.external.states import MOVES, starts
+from core.imports import bulk
 from core.models.agencies import Agency, AgencyReturn, AgencyReturnImport
 from core.models.base import saved_id
 from core.models.ledger import Practice
@@ -67,7 +66,8 @@ class Parsed:
     problems: list[str]
 
 
-def parse(name: str, records: list[tuple[int, dict[str, str]]], as_of: dt.date, fee_bp: int) -> Parsed:
+def parse(name: str, records: list[tuple[int, dict[str, str]]], as_of: dt.date, fee_bp: int,
+          allow_empty: bool = False) -> Parsed:
     """Check every record on its own (the database checks come after)."""
     rows, problems = [], []
     for n, row in records:
@@ -75,7 +75,7 @@ def parse(name: str, records: list[tuple[int, dict[str, str]]], as_of: dt.date, 
             rows.append(_row(row, n, as_of, fee_bp))
         except ValueError as exc:
             problems.append(f"{name}:{n}: {exc}")
-    if not rows and not problems:
+    if not rows and not problems and not allow_empty:
         problems.append(f"{name}:3: the file has no records")
     return Parsed(rows, problems)
 
@@ -175,47 +175,112 @@ def _problems(uow: UnitOfWork, name: str, imp: int, agency_id: int) -> list[str]
     return [found[n] for n in sorted(found)]
 
 
+STAGE_ROWS = 2000  # records parsed and staged at a time
+STAGED = ("import_id", "practice_id", "line_no", "record", "line_ref", "placement_ref", "date", "gross_cents",
+          "fee_cents", "reference")  # the staging row's columns a record fills
+
+
 def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str | None, path: Path,
                    as_of: dt.date, confirmed: bool = False) -> dict[str, Any]:
     """Import one agency returns file (the agency: as given, else the file header's); all or
-    nothing; warns with counts and dollars before posting; one audit entry."""
+    nothing; warns with counts and dollars before posting; one audit entry.
+
+    The file is streamed into the staging table (agency_return) a chunk at a time, so memory
+    does not grow with it; the checks, the warning and the postings are statements over the
+    staged rows. A file refused at any point — a bad record, its trailer, a check — is refused
+    whole: the transaction, staged rows and all, is rolled back."""
     require(actor, "supervisor", "import agency returns")
     practice = practice_by_id(uow, practice_id)
     lock(uow, practice)
     path = Path(path)
-    data = incoming.read_bytes(path)
-    sha = hashlib.sha256(data).hexdigest()
+    sha = _sha256(path)
     dup = uow.session.execute(q("SELECT business_date FROM agency_return_import WHERE practice_id = :p AND sha256 = :s",
                                 {"p": practice_id, "s": sha})).first()
     if dup is not None:
         raise Conflict(f"{path.name}: this returns file was already imported (business date {dup[0]}); "
                        "nothing was posted again")
-    got = envelope.read(path.name, data, "returns", "amount", REQUIRED)
-    ag = _agency(uow, practice, agency, got)
-    parsed = parse(path.name, got.records, as_of, ag.fee_bp)
-    envelope.refuse(parsed.problems)
-    st = start(uow, practice, "returns", actor.name, as_of)
-    record = AgencyReturnImport(practice_id=practice_id, agency_id=saved_id(ag), run_id=saved_id(st.run),
-                                file_name=str(path), sha256=sha, rows=len(parsed.rows), business_date=as_of,
-                                created_at=st.now, operator=actor.name)
-    uow.session.add(record)
-    uow.session.flush()
-    uow.session.execute(insert(AgencyReturn), [{**r, "import_id": record.id, "practice_id": practice_id}
-                                               for r in parsed.rows])
+    with _opened(path) as fh:
+        reader = envelope.Reader(path.name, fh, "returns", "amount", REQUIRED)
+        ag = _agency(uow, practice, agency, path.name, reader.header)
+        st = start(uow, practice, "returns", actor.name, as_of)
+        record = AgencyReturnImport(practice_id=practice_id, agency_id=saved_id(ag), run_id=saved_id(st.run),
+                                    file_name=str(path), sha256=sha, rows=0, business_date=as_of,
+                                    created_at=st.now, operator=actor.name)
+        uow.session.add(record)
+        uow.session.flush()
+        problems = envelope.Problems()
+        chunk: list[tuple[int, dict[str, str]]] = []
+        for rec in reader.records():
+            chunk.append(rec)
+            if len(chunk) == STAGE_ROWS:
+                record.rows += _stage(uow, record, chunk, as_of, ag.fee_bp, problems)
+                chunk = []
+        record.rows += _stage(uow, record, chunk, as_of, ag.fee_bp, problems)
+    reader.finish()
+    problems.refuse()
+    if not record.rows:
+        envelope.refuse([f"{path.name}:3: the file has no records"])
     _resolve(uow, saved_id(record), practice_id)
     envelope.refuse(_problems(uow, path.name, saved_id(record), saved_id(ag)))
     if not confirmed:
-        raise NeedsConfirmation(_warning(ag, parsed.rows))
+        raise NeedsConfirmation(_warning(uow, ag, saved_id(record)))
     _post(uow, st, record, ag)
+    tally = _tally(uow, actor, record, as_of)
     audit.record(uow, actor.name, "external.returns", "agency_return_import", [ag.source_id, record.id], None,
-                 _summary(record), as_of)
+                 {**_summary(record), "tally": tally}, as_of)
     uow.commit()
-    return _summary(record)
+    return {**_summary(record), "tally": tally}
 
 
-def _agency(uow: UnitOfWork, practice: Practice, agency: str | None, got: envelope.Read) -> Agency:
+def _tally(uow: UnitOfWork, actor: Actor, record: AgencyReturnImport, as_of: dt.date) -> int:
+    """The import's tally (SPEC 14): every record of the file taken, by record type (a file with
+    one bad record is refused whole, so nothing is ever left out of a posted one); a payment
+    counts its gross, a recall or closing the collections balance it brought back."""
+    counter = tallies.Counter(uow, "agency_file", record.practice_id, as_of, actor.name,
+                              f"agency_return_import {record.id}")
+    for rec, n, cents in uow.session.execute(q(
+            "SELECT record, COUNT(*), COALESCE(SUM(gross_cents), 0) FROM agency_return WHERE import_id = :imp "
+            "GROUP BY record", {"imp": record.id})):
+        counter.took(str(rec), int(n), int(cents) if rec == "payment" else 0)
+    if record.recall_cents:
+        counter.groups["recall"][1] = record.recall_cents
+    return counter.finish().id
+
+
+def _sha256(path: Path) -> str:
+    """The file's checksum, read a block at a time (the duplicate check comes before anything)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise BadInput(f"{path.name}: cannot be read ({exc.strerror})", field="file") from None
+    return digest.hexdigest()
+
+
+def _opened(path: Path) -> Any:
+    try:
+        return envelope.open_text(path)
+    except OSError as exc:
+        raise BadInput(f"{path.name}: cannot be read ({exc.strerror})", field="file") from None
+
+
+def _stage(uow: UnitOfWork, record: AgencyReturnImport, chunk: list[tuple[int, dict[str, str]]], as_of: dt.date,
+           fee_bp: int, problems: envelope.Problems) -> int:
+    """Check a chunk of records on their own and stage the good ones (none once any is bad: the
+    file will be refused, its remaining records are only checked). Returns how many were good."""
+    parsed = parse(Path(record.file_name).name, chunk, as_of, fee_bp, allow_empty=True)
+    problems.extend(parsed.problems)
+    if parsed.rows and not problems.count:
+        for r in parsed.rows:
+            r["import_id"], r["practice_id"] = record.id, record.practice_id
+        bulk.insert_many(uow, AgencyReturn.__table__, STAGED, parsed.rows)  # type: ignore[attr-defined]
+    return len(parsed.rows)
+
+
+def _agency(uow: UnitOfWork, practice: Practice, agency: str | None, name: str, head: envelope.Header) -> Agency:
     """The file must be this practice's and the agency's (a file from elsewhere is refused whole)."""
-    name, head = got.name, got.header
     if head.practice != practice.source_id:
         envelope.refuse([f"{name}:1: practice: this file is for another practice, not {practice.source_id}"])
     if agency is not None and head.agency != agency:
@@ -227,25 +292,30 @@ def _agency(uow: UnitOfWork, practice: Practice, agency: str | None, got: envelo
     return ag
 
 
-def _warning(ag: Agency, rows: list[dict[str, Any]]) -> Summary:
-    """The validation warning (SPEC 18.3): what will be posted, counted and in dollars."""
-    paid = [r for r in rows if r["record"] == "payment"]
-    gross = sum(r["gross_cents"] for r in paid)
-    fees = sum(r["fee_cents"] for r in paid)
-    title = f"Post agency returns from {ag.name} ({ag.source_id}): {counted(len(paid), 'payment')}, " \
+def _warning(uow: UnitOfWork, ag: Agency, imp: int) -> Summary:
+    """The validation warning (SPEC 18.3): what will be posted, counted and in dollars (summed over
+    the staged rows), and the first records."""
+    by = {str(rec): (int(n), int(gross), int(fee)) for rec, n, gross, fee in uow.session.execute(q(
+        "SELECT record, COUNT(*), COALESCE(SUM(gross_cents), 0), COALESCE(SUM(fee_cents), 0) FROM agency_return "
+        "WHERE import_id = :imp GROUP BY record", {"imp": imp}))}
+    paid, gross, fees = by.get("payment", (0, 0, 0))
+    title = f"Post agency returns from {ag.name} ({ag.source_id}): {counted(paid, 'payment')}, " \
             f"{format_display(gross, symbol=True)}"
-    lines = [SummaryLine(len(paid), gross, "collected by the agency will be posted", noun="payment"),
-             SummaryLine(len(paid), fees, "kept by the agency as its fee (adjustment AGFEE)", noun="payment")]
+    lines = [SummaryLine(paid, gross, "collected by the agency will be posted", noun="payment"),
+             SummaryLine(paid, fees, "kept by the agency as its fee (adjustment AGFEE)", noun="payment")]
     for rec, text in (("recall", "will come back to A/R (recalled by the agency)"),
                       ("closed", "will come back to A/R (closed by the agency)")):
-        n = sum(1 for r in rows if r["record"] == rec)
+        n = by.get(rec, (0, 0, 0))[0]
         if n:
             lines.append(SummaryLine(n, None, text, noun=rec if rec == "recall" else "closed account"))
-    shown = [f"file line {r['line_no']}: {r['record']} on "
-             + (f"line {r['line_ref']}" if r["line_ref"] else f"placement {r['placement_ref']}")
-             + (f", {format_plain(r['gross_cents'])} (fee {format_plain(r['fee_cents'])})" if r["record"] == "payment"
-                else "") for r in rows[:PREVIEWED]]
-    more = [f"... and {len(rows) - PREVIEWED} more records"] if len(rows) > PREVIEWED else []
+    first = uow.session.execute(q(
+        f"SELECT line_no, record, line_ref, placement_ref, gross_cents, fee_cents FROM agency_return "
+        f"WHERE import_id = :imp ORDER BY line_no LIMIT {PREVIEWED}", {"imp": imp})).all()
+    shown = [f"file line {n}: {rec} on " + (f"line {line}" if line else f"placement {placement}")
+             + (f", {format_plain(int(g))} (fee {format_plain(int(f))})" if rec == "payment" else "")
+             for n, rec, line, placement, g, f in first]
+    total = sum(v[0] for v in by.values())
+    more = [f"... and {total - PREVIEWED} more records"] if total > PREVIEWED else []
     return Summary(title, lines, shown + more)
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import audit, eligibility, ledger
-from core.agency_files import find_agency
 from core.eligibility import age_in_days
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine
+from core.exchange.agency_files import find_agency
 from core.external.admin import settings
 from core.external.moves import FROM_X, Step, history, lock, refuse_where, start, totals, transfer, update
 from core.external.nightly import post

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, insert
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from core import ledger
@@ -20,6 +20,7 @@ from core.imports import bulk, postings, snapshot
 from core.imports.plan import Item, Plan, TableItems
 from core.imports.result import FileCounts, ImportResult
 from core.imports.snapshot import ENCOUNTER, GUARANTOR, LINE, PRACTICE, STATEMENT, Snapshot, chunks
+from core.models.exchange import GuarantorChange
 from core.security import Actor
 from core.uow import UnitOfWork
 
@@ -40,6 +41,8 @@ def apply(uow: UnitOfWork, actor: Actor, plan: Plan, snap: Snapshot, as_of: dt.d
         result.files[items.file] = counts
         if entity == "line":
             written_lines = written
+        if entity == "guarantor":
+            _guarantor_changes(uow, actor, as_of, written)
     txn_file, txn_items = plan.txns if plan.txns else ("", [])
     txn_counts = postings.post(uow, actor, as_of, written_lines, txn_items, ids, result)
     if plan.txns:
@@ -48,6 +51,31 @@ def apply(uow: UnitOfWork, actor: Actor, plan: Plan, snap: Snapshot, as_of: dt.d
     order = [name for name in plan.files if name in result.files]
     result.files = {name: result.files[name] for name in order}
     return result
+
+
+ADDRESS = ("address1", "address2", "city", "state", "zip")
+
+
+def _guarantor_changes(uow: UnitOfWork, actor: Actor, as_of: dt.date, written: list[Item]) -> None:
+    """The history of what this import changed of guarantors already known: a new address, the
+    returned-mail flag set or cleared (core.models.exchange.GuarantorChange; agencies hear of them
+    in the update file). Written in the import's transaction, in one statement."""
+    rows = []
+    now = uow.now()
+    for item in written:
+        old = item.existing
+        if old is None:
+            continue
+        new = {c: item.row.get(c, old[c]) for c in (*ADDRESS, "returned_mail")}
+        base = {"practice_id": old["practice_id"], "guarantor_id": old["id"], "source": "import",
+                "operator": actor.name, "business_date": as_of, "created_at": now}
+        if any(new[c] != old[c] for c in ADDRESS):
+            rows.append({**base, "change": "address", **{c: new[c] for c in ADDRESS}, "returned_mail": None})
+        if bool(new["returned_mail"]) != bool(old["returned_mail"]):
+            rows.append({**base, "change": "returned_mail", **dict.fromkeys(ADDRESS),
+                         "returned_mail": bool(new["returned_mail"])})
+    if rows:
+        uow.session.execute(insert(GuarantorChange), rows)
 
 
 def _ids_from(snap: Snapshot) -> dict[str, dict[Any, int]]:

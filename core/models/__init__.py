@@ -13,7 +13,7 @@ from core.models.agencies import (
 )
 from core.models.audit import AuditEntry
 from core.models.compliance import ContactLog, EcaNotice, FapApplication, FapLetter, PlacedDebt, StateTimeZone
-from core.models.exchange import DatabaseIdentity, ExchangeImport
+from core.models.exchange import DatabaseIdentity, ExchangeImport, GuarantorChange
 from core.models.holds import Hold, HoldRelease
 from core.models.ledger import Encounter, Guarantor, Journal, LedgerTxn, Practice, ServiceLine, Statement
 from core.models.operations import RunLock
@@ -45,6 +45,7 @@ __all__ = [
     "Encounter",
     "ExchangeImport",
     "Guarantor",
+    "GuarantorChange",
     "Journal",
     "LedgerTxn",
     "Operator",

@@ -40,7 +40,7 @@ class Agency(SQLModel, table=True):
     name: str = Field(max_length=120)
     contact: str | None = Field(default=None, max_length=200)
     file_format: str = choice("file_format", FILE_FORMATS, default="xlsx", length=10)
-    # comma-separated column keys of core.agency_files.COLUMNS; empty = the minimum-necessary default
+    # comma-separated column keys of core.exchange.agency_files.COLUMNS; empty = the minimum-necessary default
     columns: str = Field(default="", max_length=500)
     baa_signed: dt.date | None = None
     fee_bp: int = 0  # the agency's fee in basis points of what it collects (20 % = 2000); migration 0004

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models.base import cents, choice, fk, pk
@@ -44,3 +44,31 @@ class ExchangeImport(SQLModel, table=True):
     business_date: dt.date
     created_at: dt.datetime
     operator: str = Field(max_length=64)
+
+
+GUARANTOR_CHANGES = ("address", "returned_mail")
+CHANGE_SOURCES = ("import", "edit")
+
+
+class GuarantorChange(SQLModel, table=True):
+    """A guarantor's address or returned-mail flag as it changed (append-only: a row is never
+    changed or deleted), written in the transaction that changed the guarantor. The `update`
+    exchange file tells agencies holding the guarantor's lines (SPEC 16); the first values a
+    guarantor arrives with are not changes. `change` address: the new address (all five parts, as
+    they stand after the change); returned_mail: the flag's new value."""
+    __tablename__ = "guarantor_change"
+    __table_args__ = (Index("ix_guarantor_change_practice", "practice_id", "business_date"),)
+    id: int | None = pk()
+    practice_id: int = fk("practice.id", index=False)
+    guarantor_id: int = fk("guarantor.id", index=False)
+    change: str = choice("change", GUARANTOR_CHANGES)
+    address1: str | None = Field(default=None, max_length=120)
+    address2: str | None = Field(default=None, max_length=120)
+    city: str | None = Field(default=None, max_length=60)
+    state: str | None = Field(default=None, max_length=20)
+    zip: str | None = Field(default=None, max_length=12)
+    returned_mail: bool | None = None
+    source: str = choice("source", CHANGE_SOURCES, length=10)
+    operator: str = Field(max_length=64)
+    business_date: dt.date
+    created_at: dt.datetime

@@ -13,11 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from core import eca
+from core.eligibility import Rules, Subject, collectable, of_encounter, reasons
 from core.errors import Refused
 from core.ledger import Journal
 from core.models.ledger import Practice
 from core.precollections.states import ACTION_LABELS, STATE_LABELS, Transition, refusal, transition
 from core.sql import q, rowcount
+from core.tallies import reason_words
 from core.uow import UnitOfWork
 
 NAMED = 10  # tasks named in a refusal before "and N more"
@@ -30,6 +33,25 @@ def _tasks_only(where: str) -> bool:
     """True when a selection names only task columns, so a batch statement can skip the joins
     (Apply's selection: on 100,000 tasks the joins cost about as much as the UPDATE itself)."""
     return _JOINED.search(where) is None
+
+
+@dataclass(frozen=True)
+class Placing:
+    """An agency step's guard (SPEC 14, 15.5): the rules of the business date and the agency the
+    tasks go to. Sending a balance to an agency is an agency step like an external placement, so
+    the income exemption applies, and for an ECA agency of a 501(r) practice the three ECA
+    conditions do (core.eligibility; the same rule as every other workflow)."""
+    rules: Rules
+    agency_id: int
+
+    def reasons(self, subject: Subject) -> list[tuple[str, str]]:
+        """(reason code, SQL true when it keeps the subject from this agency), one kind at a time."""
+        return reasons("precollections", subject, self.rules, agency=True, placing_with=str(int(self.agency_id)))
+
+    def allowed(self, subject: Subject) -> list[str]:
+        """Conditions (ANDed) that let the subject go to this agency."""
+        return collectable("precollections", subject, self.rules, agency=True,
+                           placing_with=str(int(self.agency_id)))
 
 
 @dataclass
@@ -56,8 +78,9 @@ def group_totals(uow: UnitOfWork, where: str, params: dict[str, Any],
 
 
 def guard(uow: UnitOfWork, practice: Practice, state: str, action: str, where: str,
-          params: dict[str, Any], stale_hint: bool = False) -> list[str]:
-    """Every reason the selected tasks in `state` cannot take `action`, naming the tasks."""
+          params: dict[str, Any], stale_hint: bool = False, placing: Placing | None = None) -> list[str]:
+    """Every reason the selected tasks in `state` cannot take `action`, naming the tasks. With
+    `placing`, an action that sends them to an agency also names every task SPEC 14 keeps from it."""
     tr = transition(state, action)
     hint = " (its state changed after the action was set)" if stale_hint else ""
     checks: list[tuple[str, str]] = []
@@ -73,11 +96,15 @@ def guard(uow: UnitOfWork, practice: Practice, state: str, action: str, where: s
         if tr.needs_balance:
             checks.append(("e.ar_cents <= 0", f"there is no guarantor balance in A/R to "
                                               f"{ACTION_LABELS[action].lower()}"))
+        if tr.needs_agency and placing is not None:
+            checks += [(sql, f"may not go to this agency: {eca.REASONS.get(code) or reason_words(code)} [{code}]")
+                       for code, sql in placing.reasons(of_encounter("e"))]
     problems: list[str] = []
+    own = {**params, **(placing.rules.params() if placing else {}), "g_state": state}
     for cond, reason in checks:
         rows = uow.session.execute(q(
             f"SELECT t.task_no, e.source_id {FROM_TASKS} WHERE {where} AND t.state = :g_state AND {cond} "
-            f"ORDER BY t.task_no LIMIT {NAMED + 1}", {**params, "g_state": state})).all()
+            f"ORDER BY t.task_no LIMIT {NAMED + 1}", own)).all()
         problems += [f"task {n} (encounter {src}): {reason}" for n, src in rows[:NAMED]]
         if len(rows) > NAMED:
             problems.append(f"... and more tasks {STATE_LABELS[state]} with the same problem")

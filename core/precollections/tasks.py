@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core import agency_files, audit, eligibility, ledger, tallies
-from core.eligibility import age_in_days
+from core import audit, eligibility, ledger, tallies
+from core.eligibility import age_in_days, of_encounter
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine, agree, counted
-from core.exchange import baa
+from core.exchange import agency_files, baa
 from core.explain import Reason, Target, Verdict, verdict
 from core.limits import LIMIT, NUMBER, PAGE_AFTER
 from core.models.base import saved_id
@@ -39,7 +39,7 @@ from core.precollections.criteria import (
     matching_sql,
     oldest_anchor_sql,
 )
-from core.precollections.moves import FROM_TASKS, Move, group_totals, guard, move, refuse_if
+from core.precollections.moves import FROM_TASKS, Move, Placing, group_totals, guard, move, refuse_if
 from core.precollections.states import ACTION_LABELS, STATE_LABELS, TRANSITIONS, transition
 from core.runs import latest_business_date, refuse_earlier
 from core.security import Actor, require
@@ -469,15 +469,16 @@ def apply(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, actio
     groups = group_totals(uow, where, params)
     if not groups:
         return ApplyResult()
+    agency_row = _agency_for(uow, practice, groups, where, params, agency)
+    placing = None if agency_row is None else Placing(eligibility.rules_for(uow, practice, as_of), saved_id(agency_row))
     problems: list[str] = []
     for state, act, _n, _c in groups:
         problems += guard(uow, practice, state, act, f"{where} AND t.action = :g_action",
-                          {**params, "g_action": act}, stale_hint=True)
+                          {**params, "g_action": act}, stale_hint=True, placing=placing)
     refuse_if(problems, "Apply Action")
     for state, act, _n, _c in groups:
         tr = TRANSITIONS[(state, act)]
         require(actor, tr.role, f"apply {ACTION_LABELS[act]}")
-    agency_row = _agency_for(uow, practice, groups, where, params, agency)
     if any(TRANSITIONS[(s, a)].needs_agency for s, a, _n, _c in groups) and out_dir is None:
         raise BadInput("out: Send to Sent to Agency writes the agency's spreadsheet: give a folder", field="out")
     summary = _summary("Apply Action", groups, agency_row)
@@ -493,8 +494,8 @@ def _agency_for(uow: UnitOfWork, practice: Practice, groups: list[tuple[str, str
     """The agency of this apply: the one given, else the one the sent tasks already share."""
     if agency is not None:
         return agency_files.find_agency(uow, saved_id(practice), agency)
-    if not any(TRANSITIONS[(s, a)].needs_agency for s, a, _n, _c in groups):
-        return None
+    if not any(tr.needs_agency for s, a, _n, _c in groups if (tr := TRANSITIONS.get((s, a))) is not None):
+        return None  # (a group the table does not allow is refused by the guard, after this)
     ids = {r[0] for r in uow.session.execute(q(
         f"SELECT DISTINCT t.agency_id {FROM_TASKS} WHERE {where} AND t.action = 'send-to-agency'", params))}
     if len(ids) != 1 or None in ids:
@@ -652,11 +653,17 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
                    f"practice {practice.source_id}")
     ag = agency_files.find_agency(uow, saved_id(practice), agency)
     assert ag is not None
-    where = "t.practice_id = :p AND t.on_list AND t.state = 'not_sent' AND (t.agency_id = :ag OR t.agency_id IS NULL)"
-    params: dict[str, Any] = {"p": practice.id, "ag": ag.id}
+    every = "t.practice_id = :p AND t.on_list AND t.state = 'not_sent' AND (t.agency_id = :ag OR t.agency_id IS NULL)"
+    # SPEC 14 and 15.5: only what may go to this agency on the business date is written (and moved);
+    # the rest stays Not Sent and the file's tally says why.
+    placing = Placing(eligibility.rules_for(uow, practice, as_of), saved_id(ag))
+    where = " AND ".join([every, *placing.allowed(of_encounter("e"))])
+    params: dict[str, Any] = {"p": practice.id, "ag": ag.id, **placing.rules.params()}
     n, cents = _count_and_dollars(uow, where, params)
     if n == 0:
-        raise BadInput(f"agency: no In Collections/Not Sent items for agency {agency}", field="agency")
+        kept = _count_and_dollars(uow, every, params)[0]
+        why = f" ({counted(kept, 'item')} may not go to it on {as_of}: see `recoup explain`)" if kept else ""
+        raise BadInput(f"agency: no In Collections/Not Sent items for agency {agency}{why}", field="agency")
     tr = TRANSITIONS[("not_sent", "send-to-agency")]
     # Without "update records as Sent" nothing is sent: the items are only written to the file.
     what = tr.warning if update_as_sent else "will be written to the spreadsheet, still Not Sent, for"
@@ -680,8 +687,10 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
         file_params = {"run": run.id, "batch": m.batch_no}
     result.lines = list(summary.lines)
     _finish(uow, run, None, summary)
+    left_out = (f"SELECT e.guarantor_id, e.id AS encounter_id, e.ar_cents + e.collections_cents AS cents "
+                f"{FROM_TASKS} WHERE {every}", params, placing.reasons(tallies.CANDIDATE))
     result.file = agency_files.export(uow, actor, practice, ag, file_where, file_params, out_dir, as_of, run.id,
-                               result.batch_no)
+                                      result.batch_no, left_out=left_out)
     _commit_or_remove(uow, result.file)
     return result
 

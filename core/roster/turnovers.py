@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from core import audit, eligibility, itemization, ledger, tallies
-from core.agency_files import find_agency
 from core.eligibility import Rules, account_on_hold, account_protected, age_cutoff, aging_anchor
 from core.errors import BadInput, NeedsConfirmation, Refused, Summary, SummaryLine, agree, counted
 from core.exchange import baa
+from core.exchange.agency_files import find_agency
 from core.models.agencies import Agency
 from core.models.base import saved_id
 from core.models.ledger import Practice

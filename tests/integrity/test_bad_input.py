@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import agency_files
 from core.errors import BadInput
+from core.exchange import agency_files
 from db.engine import make_engine
 from tests.import_files import GOOD, HEADERS
 from tests.integrity.support import fingerprint, run_cli

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 from textual.widgets import DataTable, Static
 
-from core import agency_files, compliance_settings
+from core import compliance_settings
+from core.exchange import agency_files
 from core.security import Actor
 from tests.tui.data import AS_OF
 from tests.tui.helpers import settle, text_of

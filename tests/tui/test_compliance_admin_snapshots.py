@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from core import agency_files, compliance_settings
+from core import compliance_settings
+from core.exchange import agency_files
 from tests.tui.data import AS_OF
 from tests.tui.test_snapshots import SIZE, _run
 

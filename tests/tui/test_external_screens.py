@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import text
 from textual.widgets import DataTable, Input, Static
 
-from core import agency_files, external, runs
+from core import external, runs
+from core.exchange import agency_files
 from tests.exchange_files import write_returns
 from tests.tui.data import AS_OF
 from tests.tui.helpers import settle, text_of

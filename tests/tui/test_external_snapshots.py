@@ -4,7 +4,8 @@ the report."""
 
 from __future__ import annotations
 
-from core import agency_files, external
+from core import external
+from core.exchange import agency_files
 from tests.tui.data import AS_OF
 from tests.tui.test_snapshots import SIZE, _run
 

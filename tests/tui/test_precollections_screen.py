@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core import agency_files
+from core.exchange import agency_files
 from tests.tui.data import AS_OF
 from tests.tui.helpers import settle
 from tui.screens.encounter import EncounterScreen

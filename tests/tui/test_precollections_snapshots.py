@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core import agency_files
 from core import precollections as pc
+from core.exchange import agency_files
 from core.precollections.criteria import Criteria
 from tests.tui.data import AS_OF
 from tests.tui.test_snapshots import SIZE, _run

@@ -211,7 +211,7 @@ def test_the_views_header_shortens_instead_of_losing_the_sent_dollars() -> None:
 
 async def test_the_agencies_tab_is_read_again_when_shown(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
     """An agency added behind the tab's back (here: by another session) is listed on showing it."""
-    from core import agency_files
+    from core.exchange import agency_files
     from tests.tui.data import AS_OF
     from tui.widgets.admin_table import AdminTable
     app = make_app()

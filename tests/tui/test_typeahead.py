@@ -22,7 +22,8 @@ import pytest
 from sqlalchemy import text
 from textual import events
 
-from core import agency_files, holds, security
+from core import holds, security
+from core.exchange import agency_files
 from db.uow import SqlUnitOfWork
 from tests.tui.data import AS_OF, build
 from tests.tui.helpers import settle

@@ -200,8 +200,9 @@ def cmd_rules(ctx: Context) -> int:
 
 
 def cmd_profile(ctx: Context) -> int:
-    from core import agency_files, external
+    from core import external
     from core.clock import parse_date
+    from core.exchange import agency_files
     a = ctx.args
     clear_baa = (a.baa_signed or "").lower() == "none"
     baa = parse_date(a.baa_signed, "baa-signed") if a.baa_signed and not clear_baa else None

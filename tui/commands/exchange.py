@@ -54,8 +54,17 @@ def cmd_out(ctx: Context) -> int:
         made = outgoing.write(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, a.kind, ctx.as_of,
                               ctx.agency_folder(), a.batch, confirmed=a.yes)
     made.pop("paths")
-    ctx.emit_object(made)
+    with_tally(ctx, made)
     return 0
+
+
+def with_tally(ctx: Context, out: dict[str, Any]) -> None:
+    """The file's result, then its tally (SPEC 14: considered, taken, left out by reason)."""
+    from core import tallies
+    from tui.commands.runs import emit_with_tally
+    with ctx.uow(write=False) as uow:
+        tally = tallies.show(uow, None, out.pop("tally"))
+    emit_with_tally(ctx, out, tally)
 
 
 def cmd_in(ctx: Context) -> int:
@@ -65,10 +74,10 @@ def cmd_in(ctx: Context) -> int:
         out = external.import_agency_file(uow, ctx.actor(uow), _practice_id(ctx, uow), a.agency, a.file, ctx.as_of,
                                           confirmed=a.yes)
     if ctx.json:
-        ctx.emit_object(out)
+        with_tally(ctx, out)
         return 0
     mismatches = out.pop("mismatches", None)
-    ctx.emit_object(out)
+    with_tally(ctx, out)
     if mismatches:
         print(f"{len(mismatches)} discrepancies:")
         for m in mismatches:

@@ -230,5 +230,6 @@ def cmd_returns(ctx: Context) -> int:
     with ctx.uow() as uow:
         out = external.import_returns(uow, ctx.actor(uow), _practice_id(ctx, uow), ctx.args.agency, ctx.args.file,
                                       ctx.as_of, confirmed=ctx.args.yes)
-    ctx.emit_object(out)
+    from tui.commands.exchange import with_tally
+    with_tally(ctx, out)
     return 0

@@ -241,8 +241,8 @@ def cmd_explain(ctx: Context) -> int:
 
 
 def cmd_agency(ctx: Context) -> int:
-    from core import agency_files
     from core.clock import parse_date
+    from core.exchange import agency_files
     a = ctx.args
     baa = parse_date(a.baa_signed, "baa-signed") if a.baa_signed else None
     with ctx.uow() as uow:

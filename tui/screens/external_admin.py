@@ -20,8 +20,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Header, TabbedContent, TabPane
 
-from core import agency_files, external
+from core import external
 from core.errors import Refused
+from core.exchange import agency_files
 from core.external.read import agency_profiles
 from core.money import format_plain
 from tui.protocols import services_of

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -166,9 +166,12 @@ class Written:
 def export(uow: UnitOfWork, actor: Actor, practice: Practice, agency: Agency, where: str,
            params: dict[str, Any], out_dir: Path, as_of: dt.date, run_id: int | None,
            batch_no: int | None, source: RowSource = TASK_ROWS, name: str | None = None,
-           keys: list[str] | None = None, kind: str = "new") -> AgencyFile:
+           keys: list[str] | None = None, kind: str = "new",
+           left_out: tuple[str, dict[str, Any], list[tuple[str, str]]] | None = None) -> AgencyFile:
     """Write the selected rows (SQL over the source's aliases; by default tasks t, e, g) to the
-    agency's file and record it. Another workflow passes its own source, file name and keys."""
+    agency's file and record it. Another workflow passes its own source, file name and keys.
+    `left_out`: the candidates the selection kept out and the SPEC 14 reasons to tally them under
+    (tallies.Counter.exclude's arguments)."""
     keys = keys or profile_columns(agency)
     check_columns(keys, source)
     name = name or _file_name(uow, practice, agency, as_of, run_id, batch_no)
@@ -180,6 +183,8 @@ def export(uow: UnitOfWork, actor: Actor, practice: Practice, agency: Agency, wh
     uow.session.add(record)
     uow.session.flush()
     counter = tallies.Counter(uow, "agency_file", saved_id(practice), as_of, actor.name, f"agency_file {record.id}")
+    if left_out is not None:
+        counter.exclude(*left_out)
     counter.took(f"rows for {agency.source_id}", written.rows, written.total_cents)
     counter.finish()
     audit.record(uow, actor.name, "agency.file", "agency_file", [record.id], None,
@@ -244,7 +249,7 @@ def _cell(kind: str, value: Any) -> Any:
     return str(value)
 
 
-def _write_xlsx(fh: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]], title: str) -> tuple[int, int]:
+def _write_xlsx(fh: Any, cols: list[Column], rows: Iterator[Sequence[Any]], title: str) -> tuple[int, int]:
     import xlsxwriter  # on first use: the application paints before it loads heavy modules
 
     from core import xlsx_rows
@@ -268,7 +273,7 @@ def _write_xlsx(fh: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]], ti
     return count, total
 
 
-def _xlsx_rows(ws: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]],
+def _xlsx_rows(ws: Any, cols: list[Column], rows: Iterator[Sequence[Any]],
                formats: dict[str, Any]) -> tuple[int, int]:
     """One XML string per row (core.xlsx_rows); each value converted once, dates through a cache
     (a file has few distinct dates), money as its exact decimal text — the same cells as below."""
@@ -297,7 +302,7 @@ def _xlsx_rows(ws: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]],
     return count, total
 
 
-def _xlsx_cells(ws: Any, cols: list[Column], rows: Iterator[tuple[Any, ...]],
+def _xlsx_cells(ws: Any, cols: list[Column], rows: Iterator[Sequence[Any]],
                 formats: dict[str, Any]) -> tuple[int, int]:
     """The ordinary per-cell calls (when core.xlsx_rows cannot be used with this xlsxwriter)."""
     count = total = 0
