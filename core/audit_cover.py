@@ -20,10 +20,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
+from sqlalchemy import Connection, event, text
 
 from core.errors import counted
 from core.uow import UnitOfWork
@@ -49,6 +50,7 @@ COVERED: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
 TABLES = tuple(COVERED)
 FLOORS = "recoup.audit.floors"
 FOREIGN_SETTINGS = "recoup.audit.foreign_settings"
+SETTINGS_WRITTEN = "recoup.audit.settings_written"
 # Tables that are changed in place (operators and their roles, settings): small, so each commit
 # records a digest of the whole table, and a change made between commits shows (SPEC 17).
 SETTINGS = ("operator", "practice", "roster_settings", "external_settings", "collection_status", "billing_group",
@@ -174,21 +176,37 @@ def remember_floors(uow: UnitOfWork) -> None:
 def new_ranges(uow: UnitOfWork, key: bytes, heads: dict[str, Range] | None,
                earlier: Iterable[dict[str, Range]], restart: bool) -> dict[str, Range]:
     """This commit's range per table, continuing `heads` (the chain head's ranges); `restart`
-    (a seal or a key rotation) vouches for every row again, from id 0, under the new key."""
+    (a seal or a key rotation) vouches for every row again, from id 0, under the new key.
+
+    One statement for every table: each table's range digest, with the count of its rows that
+    existed before this transaction began and no earlier commit covered ("foreign" rows: ids
+    above the head's range and at or below this transaction's floor, inside the scanned range)."""
     mine: dict[str, int] = uow.session.info.get(FLOORS) or {}
     starts = {t: 0 if restart or not heads or t not in heads else heads[t].hi for t in TABLES}
     if not restart:
         _reach_down(starts, mine, earlier)
+    params: dict[str, int] = {}
+    prev_his: dict[str, int] = {}
+    for i, t in enumerate(TABLES):
+        prev_his[t] = 0 if not heads or t not in heads else heads[t].hi
+        foreign_to = mine[t] if not restart and t in mine and mine[t] > prev_his[t] else prev_his[t]
+        params.update({f"lo{i}": starts[t], f"fa{i}": prev_his[t], f"fb{i}": foreign_to})
     out: dict[str, Range] = {}
-    for t in TABLES:
-        prev_hi = 0 if not heads or t not in heads else heads[t].hi
-        n, digest, top = range_digest(uow, key, t, starts[t])
-        foreign = 0
-        if not restart and t in mine and mine[t] > prev_hi:
-            foreign = int(uow.session.execute(text(f"SELECT COUNT(*) FROM {t} WHERE id > :a AND id <= :b"),
-                                              {"a": prev_hi, "b": mine[t]}).scalar_one())
-        out[t] = Range(starts[t], max(top, prev_hi if not restart else 0), n, digest, foreign)
+    for t, n, total, top, foreign in uow.session.execute(text(_ranges_sql(uow.dialect, key)), params).all():
+        t = str(t)
+        top = int(top if top is not None else starts[t])
+        out[t] = Range(starts[t], max(top, prev_his[t] if not restart else 0), int(n), int(total or 0) % P,
+                       int(foreign or 0))
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _ranges_sql(dialect: str, key: bytes) -> str:
+    """new_ranges' one statement: per table (name, rows, digest sum, max id, foreign rows) over ids > :loN."""
+    return " UNION ALL ".join(
+        f"SELECT '{t}', COUNT(*), COALESCE(SUM({row_digest_sql(dialect, key, t)}), 0), MAX(id), "
+        f"COALESCE(SUM(CASE WHEN id > :fa{i} AND id <= :fb{i} THEN 1 ELSE 0 END), 0) FROM {t} WHERE id > :lo{i}"
+        for i, t in enumerate(TABLES))
 
 
 def _reach_down(starts: dict[str, int], mine: dict[str, int], earlier: Iterable[dict[str, Range]]) -> None:
@@ -215,10 +233,12 @@ def _settings_sql(dialect: str, key: bytes) -> str:
                               f"FROM {t}" for t in SETTINGS)
 
 
-def settings_digests(uow: UnitOfWork, key: bytes) -> dict[str, list[int]]:
-    """table -> [rows, digest] of every settings table, in one statement (one snapshot)."""
-    sql = _settings_sql(uow.dialect, key)
-    return {str(t): [int(n), int(d) % P] for t, n, d in uow.session.execute(text(sql)).all()}
+def settings_digests(uow: UnitOfWork, key: bytes, conn: Connection | None = None) -> dict[str, list[int]]:
+    """table -> [rows, digest] of every settings table, in one statement (one snapshot); `conn`:
+    the unit of work's connection, when called from inside one of its statements."""
+    sql = text(_settings_sql(uow.dialect, key))
+    rows = (conn if conn is not None else uow.session).execute(sql).all()
+    return {str(t): [int(n), int(d) % P] for t, n, d in rows}
 
 
 def any_settings(uow: UnitOfWork) -> bool:
@@ -226,12 +246,41 @@ def any_settings(uow: UnitOfWork) -> bool:
                                          + " LIMIT 1")).first())
 
 
-def note_foreign_settings(uow: UnitOfWork, key: bytes, head: dict[str, list[int]] | None) -> None:
-    """At BEGIN: the settings tables that differ from what the chain's head committed were changed
-    since, outside Recoup; this commit's entry names them."""
+# A statement that writes a table: INSERT [OR ...] INTO t, UPDATE t, DELETE FROM t (anything more
+# that matches only costs a settings digest; a write it missed would be reported as foreign).
+_WRITES = re.compile(r"\b(?:INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+_SETTINGS = frozenset(SETTINGS)
+
+
+def watch_settings(uow: UnitOfWork, before_first_write: Callable[[Connection], None]) -> None:
+    """Call `before_first_write` once, just before this unit of work's first statement that writes
+    a settings table (most transactions write none, and then pay no digest at BEGIN: their commit
+    alone tells what changed outside Recoup, see `note_foreign_at_commit`)."""
+    def before(conn: Connection, _cursor: object, statement: str, *_rest: object) -> None:
+        if uow.session.info.get(SETTINGS_WRITTEN):
+            return
+        if not _SETTINGS.intersection(m.lower() for m in _WRITES.findall(statement)):
+            return
+        uow.session.info[SETTINGS_WRITTEN] = True
+        before_first_write(conn)
+    event.listen(uow.session.connection(), "before_cursor_execute", before)
+
+
+def note_foreign_settings(uow: UnitOfWork, key: bytes, head: dict[str, list[int]] | None,
+                          conn: Connection | None = None) -> None:
+    """Before this transaction first writes a settings table: the tables that differ from what the
+    chain's head committed were changed since, outside Recoup; this commit's entry names them."""
     if head is None:
         return
-    now = settings_digests(uow, key)
+    now = settings_digests(uow, key, conn)
+    uow.session.info[FOREIGN_SETTINGS] = sorted(t for t in SETTINGS if t in head and now[t][:2] != head[t][:2])
+
+
+def note_foreign_at_commit(uow: UnitOfWork, now: dict[str, list[int]], head: dict[str, list[int]] | None) -> None:
+    """At commit, under the chain's lock, when this transaction wrote no settings table: whatever
+    differs from what the chain's head committed was changed outside Recoup."""
+    if uow.session.info.get(SETTINGS_WRITTEN) or head is None:
+        return
     uow.session.info[FOREIGN_SETTINGS] = sorted(t for t in SETTINGS if t in head and now[t][:2] != head[t][:2])
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from core import audit, ledger
+from core import audit, ledger, security
 from db.uow import SqlUnitOfWork
 from tests.conftest import TODAY
 from tests.integrity.tamper import drop_append_only_triggers
@@ -154,3 +154,27 @@ def test_a_role_raised_and_then_committed_over_is_still_caught(engine, cli, seed
         audit.record(u, "tester", "test.step", "thing", [1], None, None)
         u.commit()
     _verify_fails(cli, "operator: changed outside Recoup before audit entry", "FAIL operators")
+
+
+def test_a_role_raised_and_then_an_audited_change_of_the_same_table_is_still_caught(engine, cli, seeded,
+                                                                                   admin) -> None:
+    """A transaction that writes a settings table itself judges it just before its first write to
+    it (not at BEGIN): the operator added here does not launder the role raised before."""
+    as_dba(engine, "UPDATE operator SET role = 'admin' WHERE name = 'cora'", drop=False)
+    with SqlUnitOfWork(engine) as u:
+        security.add_user(u, admin, "dora", "viewer")
+    _verify_fails(cli, "operator: changed outside Recoup before audit entry", "FAIL operators")
+
+
+def test_a_setting_changed_between_two_batches_is_named_by_the_next_commit(engine, cli, seeded) -> None:
+    """A commit that writes no settings table judges them at commit, under the chain's lock."""
+    as_dba(engine, "UPDATE practice SET precollections_on = NOT precollections_on", drop=False)
+    with SqlUnitOfWork(engine) as u:
+        audit.record(u, "tester", "test.step", "thing", [1], None, None)
+        u.commit()
+    with SqlUnitOfWork(engine) as u:
+        audit.record(u, "tester", "test.step", "thing", [2], None, None)
+        u.commit()
+    _verify_fails(cli, "practice: changed outside Recoup before audit entry")
+    out = cli("verify", "--all-problems")[1]
+    assert out.count("practice: changed outside Recoup") == 1, out
