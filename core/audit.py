@@ -37,6 +37,7 @@ ROTATE = "audit.rotate_key"
 COVER = "audit.cover"
 UPGRADE = "audit.upgrade"
 RESTARTS = (SEAL, ROTATE, UPGRADE)  # entries after which the chain vouches for every row afresh
+COMMITTED_HEAD = "recoup.audit.committed_head"  # (id, hash) of the last entry this transaction wrote
 
 
 def _canonical(value: Any) -> str | None:
@@ -93,6 +94,12 @@ def _pending(uow: UnitOfWork) -> list[AuditEntry]:
         queue = uow.session.info[_QUEUE] = []
         uow.before_commit(lambda: _append_pending(uow, queue))
     return queue
+
+
+def chain_step(uow: UnitOfWork) -> None:
+    """Make sure the step that writes this transaction's entries is registered (a step registered
+    after this call runs after the chain is written, and sees COMMITTED_HEAD)."""
+    _pending(uow)
 
 
 def begin_writing(uow: UnitOfWork) -> None:
@@ -211,6 +218,7 @@ def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
         e.hash = prev = entry_mac(ring.get(kid), e)
         uow.session.add(e)
         uow.session.flush()  # one at a time: the id order is the chain order
+        uow.session.info[COMMITTED_HEAD] = (int(e.id or 0), e.hash)
     queue.clear()
 
 

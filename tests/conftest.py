@@ -56,6 +56,7 @@ def _file_folders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     the data folder of whoever runs the tests."""
     monkeypatch.setenv("RECOUP_AGENCY_FILES", str(tmp_path / "agency-files"))
     monkeypatch.setenv("RECOUP_ROSTER_FILES", str(tmp_path / "roster-files"))
+    monkeypatch.setenv("RECOUP_ANCHORS", str(tmp_path / "anchor-files"))
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from core import audit, ledger, money
+from core import anchors, audit, ledger, money
 from core.agency_files import find_agency
 from core.errors import Conflict, NeedsConfirmation, Summary, SummaryLine, counted
 from core.exchange import envelope, incoming
@@ -180,6 +180,7 @@ def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str 
     """Import one agency returns file (the agency: as given, else the file header's); all or
     nothing; warns with counts and dollars before posting; one audit entry."""
     require(actor, "supervisor", "import agency returns")
+    anchors.after_batch(uow)
     practice = practice_by_id(uow, practice_id)
     lock(uow, practice)
     path = Path(path)

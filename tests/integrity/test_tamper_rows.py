@@ -124,7 +124,7 @@ def test_truncate_is_refused_on_postgresql(engine, cli, seeded) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no TRUNCATE")
     for table in ("audit_entry", "precollection_history", "ledger_txn", "journal", "roster_history",
-                  "external_history", "hold", "hold_release"):
+                  "external_history", "hold", "hold_release", "role_history"):
         with pytest.raises(DBAPIError, match="append-only"):
             as_dba(engine, f"TRUNCATE {table} CASCADE", drop=False)
     code, out, _err = cli("verify")
