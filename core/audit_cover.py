@@ -48,6 +48,15 @@ COVERED: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "role_history": (("CAST(active AS INTEGER)",), ("operator", "role", "action", "changed_by"), ()),
 }
 TABLES = tuple(COVERED)
+# Free text among COVERED's texts (names, reasons): digested whole, through a keyed hash, so an edit
+# that keeps a name's length and first letter still shows; the other texts are states, kinds and
+# buckets, which their length and first letter tell apart (and cost far less to digest).
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "journal": ("operator",), "precollection_history": ("operator",), "roster_history": ("reason", "operator"),
+    "external_history": ("operator",), "hold": ("reason", "operator"), "hold_release": ("reason", "operator"),
+    "role_history": ("operator", "changed_by"),
+}
+TEXT_FUNCTION = "recoup_text"  # SQLite: registered on every connection by the engine (db/engine.py)
 FLOORS = "recoup.audit.floors"
 FOREIGN_SETTINGS = "recoup.audit.foreign_settings"
 SETTINGS_WRITTEN = "recoup.audit.settings_written"
@@ -66,12 +75,30 @@ def _coefficients(key: bytes, table: str, n: int) -> list[int]:
     return [int.from_bytes(stream[4 * i:4 * i + 4], "big") % P or 1 for i in range(n + 2)]
 
 
-def _number(dialect: str, column: str, kind: str) -> str:
-    value = _value(dialect, column, kind)
+def text_digest(salt: str, value: object) -> int | None:
+    """The keyed hash of a free-text value as a number under 2^40 (SQLite's recoup_text(salt, x);
+    PostgreSQL computes its own from md5, see `_value`: each database checks its own digests)."""
+    if value is None:
+        return None
+    data = value.encode() if isinstance(value, str) else bytes(value) if isinstance(value, bytes) else \
+        str(value).encode()
+    return int.from_bytes(hashlib.blake2b(data, key=salt.encode(), digest_size=5).digest(), "big")
+
+
+def _salt(key: bytes) -> str:
+    return hmac.new(key, b"coverage:free text", hashlib.sha256).hexdigest()[:32]
+
+
+def _number(dialect: str, column: str, kind: str, salt: str = "") -> str:
+    value = _value(dialect, column, kind, salt)
     return value if dialect == "sqlite" else f"CAST({value} AS BIGINT)"  # int4 columns overflow in int4
 
 
-def _value(dialect: str, column: str, kind: str) -> str:
+def _value(dialect: str, column: str, kind: str, salt: str = "") -> str:
+    if kind == "free":  # the whole text, through a keyed hash (FREE_TEXT)
+        if dialect == "sqlite":
+            return f"COALESCE({TEXT_FUNCTION}('{salt}', {column}), {NULL_VALUE})"
+        return f"COALESCE(('x' || substr(md5('{salt}' || {column}), 1, 10))::bit(40)::bigint, {NULL_VALUE})"
     if kind == "text":
         # Length and first letter: they tell apart every state, kind, step and bucket name. Any
         # finer (SQLite's substr(), instr()) cost more than the rest of the digest together; free
@@ -90,13 +117,15 @@ def _columns(table: str) -> list[tuple[str, str]]:
     its model but the id and timestamps."""
     if table in COVERED:
         numbers, texts, dates = COVERED[table]
-        return [(c, "number") for c in numbers] + [(c, "text") for c in texts] + [(c, "date") for c in dates]
+        free = FREE_TEXT.get(table, ())
+        return ([(c, "number") for c in numbers] + [(c, "free" if c in free else "text") for c in texts]
+                + [(c, "date") for c in dates])
     import datetime as dt
 
     from sqlmodel import SQLModel
 
     import core.models  # noqa: F401  (every table registered)
-    kinds = {bool: "bool", int: "number", str: "text", dt.date: "date"}
+    kinds = {bool: "bool", int: "number", str: "free", dt.date: "date"}  # a settings table's text is all free
     out: list[tuple[str, str]] = []
     for column in SQLModel.metadata.tables[table].columns:
         sql_type = getattr(column.type, "impl_instance", column.type)  # sqlmodel's AutoString: a String
@@ -116,7 +145,8 @@ def row_digest_sql(dialect: str, key: bytes, table: str) -> str:
     the cost on SQLite)."""
     columns = _columns(table)
     k = _coefficients(key, table, len(columns))
-    terms = " + ".join(f"{k[i] % 65521 + 1} * {_number(dialect, c, kind)}" for i, (c, kind) in enumerate(columns))
+    salt = _salt(key)
+    terms = " + ".join(f"{k[i] % 65521 + 1} * {_number(dialect, c, kind, salt)}" for i, (c, kind) in enumerate(columns))
     ident = "id" if dialect == "sqlite" else "CAST(id AS BIGINT)"
     return f"((((({terms}) % {P}) + {P}) % {P}) * ((({ident} % {P}) * {k[-2]} + {k[-1]}) % {P}) % {P})"
 

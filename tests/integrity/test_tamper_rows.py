@@ -178,3 +178,17 @@ def test_a_setting_changed_between_two_batches_is_named_by_the_next_commit(engin
     _verify_fails(cli, "practice: changed outside Recoup before audit entry")
     out = cli("verify", "--all-problems")[1]
     assert out.count("practice: changed outside Recoup") == 1, out
+
+
+def test_a_name_edited_keeping_its_length_and_first_letter_is_caught(engine, cli, seeded) -> None:
+    """Free text (names, reasons) is digested whole: 'tester' -> 'tesTer' keeps the length and the
+    first letter the coarse digest of states and kinds looks at, and is still caught."""
+    as_dba(engine, "UPDATE precollection_history SET operator = 'tesTer' WHERE id = "
+                   "(SELECT MIN(id) FROM precollection_history)")
+    _verify_fails(cli, "FAIL audit coverage", "precollection_history: ids", "rows changed since")
+
+
+def test_a_setting_text_edited_keeping_its_length_and_first_letter_is_caught(engine, cli, seeded) -> None:
+    as_dba(engine, "UPDATE practice SET name = substr(name, 1, 1) || upper(substr(name, 2)) || '' "
+                   "WHERE name <> substr(name, 1, 1) || upper(substr(name, 2))", drop=False)
+    _verify_fails(cli, "FAIL audit coverage", "practice: changed since audit entry")
