@@ -122,6 +122,7 @@ def main() -> None:
                     help="instead: the nightly run on copies of this demo database (e.g. the large demo)")
     ap.add_argument("--as-of", default="2026-11-24", help="the nightly run's business date")
     args = ap.parse_args()
+    os.environ.setdefault("RECOUP_ANCHORS", tempfile.mkdtemp(prefix="recoup-bench-anchors-"))  # not the user's
     if args.nightly_db:
         nightly(args.nightly_db, args.repeat, args.as_of)
         return
