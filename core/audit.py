@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlmodel import col, func, select
 
 from core import audit_cover, audit_keys
@@ -37,6 +37,7 @@ ROTATE = "audit.rotate_key"
 COVER = "audit.cover"
 UPGRADE = "audit.upgrade"
 RESTARTS = (SEAL, ROTATE, UPGRADE)  # entries after which the chain vouches for every row afresh
+COMMITTED_HEAD = "recoup.audit.committed_head"  # (id, hash) of the last entry this transaction wrote
 
 
 def _canonical(value: Any) -> str | None:
@@ -95,23 +96,46 @@ def _pending(uow: UnitOfWork) -> list[AuditEntry]:
     return queue
 
 
+def chain_step(uow: UnitOfWork) -> None:
+    """Make sure the step that writes this transaction's entries is registered (a step registered
+    after this call runs after the chain is written, and sees COMMITTED_HEAD)."""
+    _pending(uow)
+
+
 def begin_writing(uow: UnitOfWork) -> None:
-    """Called by a writing unit of work at BEGIN: note where the covered tables stood and which
-    settings tables were changed since the last commit, and make sure its commit vouches for
-    whatever it adds or changes, with or without entries of its own."""
+    """Called by a writing unit of work at BEGIN: note where the covered tables stood, and make
+    sure its commit vouches for whatever it adds or changes, with or without entries of its own.
+    Which settings tables were changed since the last commit is judged before this transaction's
+    own first write to one (`_note_foreign_settings`), or at its commit when it writes none."""
     audit_cover.remember_floors(uow)
     _pending(uow)
-    head = _last_covering(uow)
-    if head is None or head.key_id is None:
+    audit_cover.watch_settings(uow, lambda conn: _note_foreign_settings(uow, conn))
+
+
+def _head_row(conn: Connection) -> tuple[int, str | None, str | None] | None:
+    """(id, key id, covers) of the newest entry that carries coverage, read on `conn` (inside
+    another statement of the unit of work, so no ORM query)."""
+    row = conn.execute(text("SELECT id, key_id, covers FROM audit_entry ORDER BY id DESC LIMIT 1")).first()
+    if row is not None and row[2] is None:
+        row = conn.execute(text("SELECT id, key_id, covers FROM audit_entry WHERE covers IS NOT NULL "
+                                "ORDER BY id DESC LIMIT 1")).first()
+    return None if row is None else (int(row[0]), row[1], row[2])
+
+
+def _note_foreign_settings(uow: UnitOfWork, conn: Connection) -> None:
+    """Just before this transaction first writes a settings table: which of them differ from what
+    the chain's head committed (changed outside Recoup since)."""
+    head = _head_row(conn)
+    if head is None or head[1] is None:
         return
     try:
-        key = audit_keys.load().get(head.key_id)
+        key = audit_keys.load().get(str(head[1]))
     except audit_keys.KeyProblem:
-        return  # reading goes on; a commit would refuse (core.audit_keys says why)
-    audit_cover.note_foreign_settings(uow, key, audit_cover.parse_settings(head.covers))
+        return  # a commit will refuse (core.audit_keys says why)
+    audit_cover.note_foreign_settings(uow, key, audit_cover.parse_settings(head[2]), conn)
     if uow.dialect == "postgresql":  # a commit may have landed meanwhile: then no verdict
-        again = _last_covering(uow)
-        if again is None or again.id != head.id:
+        again = _head_row(conn)
+        if again is None or again[0] != head[0]:
             uow.session.info.pop(audit_cover.FOREIGN_SETTINGS, None)
 
 
@@ -170,6 +194,8 @@ def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
     kid = head.key_id if keyed and head is not None else ring.newest
     assert kid is not None
     settings = audit_cover.settings_digests(uow, ring.get(kid))
+    audit_cover.note_foreign_at_commit(uow, settings, audit_cover.parse_settings(last.covers) if keyed and last
+                                       else None)
     if not queue and keyed and not _added_rows(uow, heads) \
             and not _settings_moved(settings, last.covers if last is not None else None):
         return
@@ -192,6 +218,7 @@ def _append_pending(uow: UnitOfWork, queue: list[AuditEntry]) -> None:
         e.hash = prev = entry_mac(ring.get(kid), e)
         uow.session.add(e)
         uow.session.flush()  # one at a time: the id order is the chain order
+        uow.session.info[COMMITTED_HEAD] = (int(e.id or 0), e.hash)
     queue.clear()
 
 

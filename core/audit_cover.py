@@ -20,10 +20,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
+from sqlalchemy import Connection, event, text
 
 from core.errors import counted
 from core.uow import UnitOfWork
@@ -46,10 +46,21 @@ COVERED: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
              ("start_date", "end_date", "business_date")),
     "hold_release": (("hold_id",), ("reason", "operator"), ("released_on", "business_date")),
     "guarantor_change": (("practice_id", "guarantor_id"), ("change", "source", "operator", "zip"), ("business_date",)),
+    "role_history": (("CAST(active AS INTEGER)",), ("operator", "role", "action", "changed_by"), ()),
 }
 TABLES = tuple(COVERED)
+# Free text among COVERED's texts (names, reasons): digested whole, through a keyed hash, so an edit
+# that keeps a name's length and first letter still shows; the other texts are states, kinds and
+# buckets, which their length and first letter tell apart (and cost far less to digest).
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "journal": ("operator",), "precollection_history": ("operator",), "roster_history": ("reason", "operator"),
+    "external_history": ("operator",), "hold": ("reason", "operator"), "hold_release": ("reason", "operator"),
+    "role_history": ("operator", "changed_by"), "guarantor_change": ("operator",),
+}
+TEXT_FUNCTION = "recoup_text"  # SQLite: registered on every connection by the engine (db/engine.py)
 FLOORS = "recoup.audit.floors"
 FOREIGN_SETTINGS = "recoup.audit.foreign_settings"
+SETTINGS_WRITTEN = "recoup.audit.settings_written"
 # Tables that are changed in place (operators and their roles, settings): small, so each commit
 # records a digest of the whole table, and a change made between commits shows (SPEC 17).
 SETTINGS = ("operator", "practice", "roster_settings", "external_settings", "collection_status", "billing_group",
@@ -65,12 +76,30 @@ def _coefficients(key: bytes, table: str, n: int) -> list[int]:
     return [int.from_bytes(stream[4 * i:4 * i + 4], "big") % P or 1 for i in range(n + 2)]
 
 
-def _number(dialect: str, column: str, kind: str) -> str:
-    value = _value(dialect, column, kind)
+def text_digest(salt: str, value: object) -> int | None:
+    """The keyed hash of a free-text value as a number under 2^40 (SQLite's recoup_text(salt, x);
+    PostgreSQL computes its own from md5, see `_value`: each database checks its own digests)."""
+    if value is None:
+        return None
+    data = value.encode() if isinstance(value, str) else bytes(value) if isinstance(value, bytes) else \
+        str(value).encode()
+    return int.from_bytes(hashlib.blake2b(data, key=salt.encode(), digest_size=5).digest(), "big")
+
+
+def _salt(key: bytes) -> str:
+    return hmac.new(key, b"coverage:free text", hashlib.sha256).hexdigest()[:32]
+
+
+def _number(dialect: str, column: str, kind: str, salt: str = "") -> str:
+    value = _value(dialect, column, kind, salt)
     return value if dialect == "sqlite" else f"CAST({value} AS BIGINT)"  # int4 columns overflow in int4
 
 
-def _value(dialect: str, column: str, kind: str) -> str:
+def _value(dialect: str, column: str, kind: str, salt: str = "") -> str:
+    if kind == "free":  # the whole text, through a keyed hash (FREE_TEXT)
+        if dialect == "sqlite":
+            return f"COALESCE({TEXT_FUNCTION}('{salt}', {column}), {NULL_VALUE})"
+        return f"COALESCE(('x' || substr(md5('{salt}' || {column}), 1, 10))::bit(40)::bigint, {NULL_VALUE})"
     if kind == "text":
         # Length and first letter: they tell apart every state, kind, step and bucket name. Any
         # finer (SQLite's substr(), instr()) cost more than the rest of the digest together; free
@@ -89,13 +118,15 @@ def _columns(table: str) -> list[tuple[str, str]]:
     its model but the id and timestamps."""
     if table in COVERED:
         numbers, texts, dates = COVERED[table]
-        return [(c, "number") for c in numbers] + [(c, "text") for c in texts] + [(c, "date") for c in dates]
+        free = FREE_TEXT.get(table, ())
+        return ([(c, "number") for c in numbers] + [(c, "free" if c in free else "text") for c in texts]
+                + [(c, "date") for c in dates])
     import datetime as dt
 
     from sqlmodel import SQLModel
 
     import core.models  # noqa: F401  (every table registered)
-    kinds = {bool: "bool", int: "number", str: "text", dt.date: "date"}
+    kinds = {bool: "bool", int: "number", str: "free", dt.date: "date"}  # a settings table's text is all free
     out: list[tuple[str, str]] = []
     for column in SQLModel.metadata.tables[table].columns:
         sql_type = getattr(column.type, "impl_instance", column.type)  # sqlmodel's AutoString: a String
@@ -115,7 +146,8 @@ def row_digest_sql(dialect: str, key: bytes, table: str) -> str:
     the cost on SQLite)."""
     columns = _columns(table)
     k = _coefficients(key, table, len(columns))
-    terms = " + ".join(f"{k[i] % 65521 + 1} * {_number(dialect, c, kind)}" for i, (c, kind) in enumerate(columns))
+    salt = _salt(key)
+    terms = " + ".join(f"{k[i] % 65521 + 1} * {_number(dialect, c, kind, salt)}" for i, (c, kind) in enumerate(columns))
     ident = "id" if dialect == "sqlite" else "CAST(id AS BIGINT)"
     return f"((((({terms}) % {P}) + {P}) % {P}) * ((({ident} % {P}) * {k[-2]} + {k[-1]}) % {P}) % {P})"
 
@@ -175,21 +207,37 @@ def remember_floors(uow: UnitOfWork) -> None:
 def new_ranges(uow: UnitOfWork, key: bytes, heads: dict[str, Range] | None,
                earlier: Iterable[dict[str, Range]], restart: bool) -> dict[str, Range]:
     """This commit's range per table, continuing `heads` (the chain head's ranges); `restart`
-    (a seal or a key rotation) vouches for every row again, from id 0, under the new key."""
+    (a seal or a key rotation) vouches for every row again, from id 0, under the new key.
+
+    One statement for every table: each table's range digest, with the count of its rows that
+    existed before this transaction began and no earlier commit covered ("foreign" rows: ids
+    above the head's range and at or below this transaction's floor, inside the scanned range)."""
     mine: dict[str, int] = uow.session.info.get(FLOORS) or {}
     starts = {t: 0 if restart or not heads or t not in heads else heads[t].hi for t in TABLES}
     if not restart:
         _reach_down(starts, mine, earlier)
+    params: dict[str, int] = {}
+    prev_his: dict[str, int] = {}
+    for i, t in enumerate(TABLES):
+        prev_his[t] = 0 if not heads or t not in heads else heads[t].hi
+        foreign_to = mine[t] if not restart and t in mine and mine[t] > prev_his[t] else prev_his[t]
+        params.update({f"lo{i}": starts[t], f"fa{i}": prev_his[t], f"fb{i}": foreign_to})
     out: dict[str, Range] = {}
-    for t in TABLES:
-        prev_hi = 0 if not heads or t not in heads else heads[t].hi
-        n, digest, top = range_digest(uow, key, t, starts[t])
-        foreign = 0
-        if not restart and t in mine and mine[t] > prev_hi:
-            foreign = int(uow.session.execute(text(f"SELECT COUNT(*) FROM {t} WHERE id > :a AND id <= :b"),
-                                              {"a": prev_hi, "b": mine[t]}).scalar_one())
-        out[t] = Range(starts[t], max(top, prev_hi if not restart else 0), n, digest, foreign)
+    for t, n, total, top, foreign in uow.session.execute(text(_ranges_sql(uow.dialect, key)), params).all():
+        t = str(t)
+        top = int(top if top is not None else starts[t])
+        out[t] = Range(starts[t], max(top, prev_his[t] if not restart else 0), int(n), int(total or 0) % P,
+                       int(foreign or 0))
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _ranges_sql(dialect: str, key: bytes) -> str:
+    """new_ranges' one statement: per table (name, rows, digest sum, max id, foreign rows) over ids > :loN."""
+    return " UNION ALL ".join(
+        f"SELECT '{t}', COUNT(*), COALESCE(SUM({row_digest_sql(dialect, key, t)}), 0), MAX(id), "
+        f"COALESCE(SUM(CASE WHEN id > :fa{i} AND id <= :fb{i} THEN 1 ELSE 0 END), 0) FROM {t} WHERE id > :lo{i}"
+        for i, t in enumerate(TABLES))
 
 
 def _reach_down(starts: dict[str, int], mine: dict[str, int], earlier: Iterable[dict[str, Range]]) -> None:
@@ -216,10 +264,12 @@ def _settings_sql(dialect: str, key: bytes) -> str:
                               f"FROM {t}" for t in SETTINGS)
 
 
-def settings_digests(uow: UnitOfWork, key: bytes) -> dict[str, list[int]]:
-    """table -> [rows, digest] of every settings table, in one statement (one snapshot)."""
-    sql = _settings_sql(uow.dialect, key)
-    return {str(t): [int(n), int(d) % P] for t, n, d in uow.session.execute(text(sql)).all()}
+def settings_digests(uow: UnitOfWork, key: bytes, conn: Connection | None = None) -> dict[str, list[int]]:
+    """table -> [rows, digest] of every settings table, in one statement (one snapshot); `conn`:
+    the unit of work's connection, when called from inside one of its statements."""
+    sql = text(_settings_sql(uow.dialect, key))
+    rows = (conn if conn is not None else uow.session).execute(sql).all()
+    return {str(t): [int(n), int(d) % P] for t, n, d in rows}
 
 
 def any_settings(uow: UnitOfWork) -> bool:
@@ -227,13 +277,59 @@ def any_settings(uow: UnitOfWork) -> bool:
                                          + " LIMIT 1")).first())
 
 
-def note_foreign_settings(uow: UnitOfWork, key: bytes, head: dict[str, list[int]] | None) -> None:
-    """At BEGIN: the settings tables that differ from what the chain's head committed were changed
-    since, outside Recoup; this commit's entry names them."""
+# The words after which a statement names the table it writes: INSERT [OR ...] INTO t, UPDATE t,
+# DELETE FROM t. Anything more that matches only costs a settings digest; a write missed would be
+# reported by verify as a change outside Recoup, never vouched for.
+_WRITE_WORDS = ("INTO ", "UPDATE ", "DELETE FROM ")
+_SETTINGS_UPPER = frozenset(t.upper() for t in SETTINGS)
+
+
+def writes_settings(statement: str) -> bool:
+    """Whether a SQL statement writes one of the settings tables (a string scan: it runs before
+    every statement of a writing unit of work, and a regular expression cost ten times as much)."""
+    words = " ".join(statement.upper().split())
+    for word in _WRITE_WORDS:
+        at = words.find(word)
+        while at >= 0:
+            at += len(word)
+            table = words[at:at + 40].split(" ", 1)[0].split("(", 1)[0].strip('"')
+            if table in _SETTINGS_UPPER:
+                return True
+            at = words.find(word, at)
+    return False
+
+
+def watch_settings(uow: UnitOfWork, before_first_write: Callable[[Connection], None]) -> None:
+    """Call `before_first_write` once, just before this unit of work's first statement that writes
+    a settings table (most transactions write none, and then pay no digest at BEGIN: their commit
+    alone tells what changed outside Recoup, see `note_foreign_at_commit`)."""
+    def before(conn: Connection, _cursor: object, statement: str, *_rest: object) -> None:
+        if uow.session.info.get(SETTINGS_WRITTEN):
+            return
+        if not writes_settings(statement):
+            return
+        uow.session.info[SETTINGS_WRITTEN] = True
+        before_first_write(conn)
+    event.listen(uow.session.connection(), "before_cursor_execute", before)
+
+
+def note_foreign_settings(uow: UnitOfWork, key: bytes, head: dict[str, list[int]] | None,
+                          conn: Connection | None = None) -> None:
+    """Before this transaction first writes a settings table: the tables that differ from what the
+    chain's head committed were changed since, outside Recoup; this commit's entry names them."""
     if head is None:
         return
-    now = settings_digests(uow, key)
+    now = settings_digests(uow, key, conn)
     uow.session.info[FOREIGN_SETTINGS] = sorted(t for t in SETTINGS if t in head and now[t][:2] != head[t][:2])
+
+
+def note_foreign_at_commit(uow: UnitOfWork, now: dict[str, list[int]], head: dict[str, list[int]] | None) -> None:
+    """At commit, under the chain's lock, when this transaction wrote no settings table: whatever
+    differs from what the chain's head committed was changed outside Recoup."""
+    if uow.session.info.get(SETTINGS_WRITTEN) or head is None:
+        return
+    uow.session.info[FOREIGN_SETTINGS] = sorted(t for t in SETTINGS if t in head and t in now
+                                                and now[t][:2] != head[t][:2])
 
 
 def new_settings(uow: UnitOfWork, digests: dict[str, list[int]], restart: bool) -> dict[str, list[int]]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from core import audit
 from core.errors import BadInput, Refused
 from core.models.audit import AuditEntry
 from core.models.security import Operator
-from core.security import Actor, keep_an_admin, require
+from core.security import Actor, keep_an_admin, require, role_changed
 from core.uow import UnitOfWork
 
 
@@ -28,11 +27,11 @@ def set_active(uow: UnitOfWork, actor: Actor, name: str, active: bool,
     if op.role == "support" and not actor.can("support"):
         raise Refused(f"{actor.name} ({actor.role}) may not change a support operator")
     check_version(uow, op, expected_version)
-    before = {"active": op.active}
+    was = (op.role, op.active)
     op.active, op.version = active, op.version + 1
     uow.session.add(op)
-    audit.record(uow, actor.name, "users.enable" if active else "users.disable", "operator", [name],
-                 before, {"active": active})
+    role_changed(uow, actor.name, "users.enable" if active else "users.disable", name, op.role, active, was,
+                 {"active": was[1]}, {"active": active})
     uow.commit()
     return op
 
@@ -91,7 +90,8 @@ def save_user(uow: UnitOfWork, actor: Actor, name: str, role: str, active: bool 
     after: dict[str, object] = {"role": role, "active": active}
     if password is not None:
         after["password"] = "set"
-    audit.record(uow, actor.name, "users.add" if before is None else "users.update", "operator", [name],
+    was = (str(before["role"]), bool(before["active"])) if before is not None else None
+    role_changed(uow, actor.name, "users.add" if before is None else "users.update", name, role, active, was,
                  before, after)
     uow.commit()
     return op

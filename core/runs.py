@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from core import anchors
 from core.errors import Refused
 from core.sql import as_date, q, rowcount
 from core.uow import UnitOfWork
@@ -118,6 +119,7 @@ def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, ho
         if started is not None:
             started(held)
         with uow(write=True) as u:
+            anchors.after_batch(u)  # the chain's head, to a file outside the database, once it commits
             result = batch(u)
     except DateBehind:
         with uow(write=True) as u:

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from core import audit
 from core.errors import BadInput, Refused
-from core.models.security import ROLES, Operator
+from core.models.security import ROLES, Operator, RoleHistory
 from core.uow import UnitOfWork
 
 NAME_MAX = 64
@@ -63,6 +63,21 @@ def _is_admin(role: str) -> bool:
     return ROLES.index(role) >= ROLES.index("admin")
 
 
+def role_changed(uow: UnitOfWork, by: str, action: str, name: str, role: str, active: bool,
+                 was: tuple[str, bool] | None, before: dict[str, object] | None,
+                 after: dict[str, object] | None = None) -> None:
+    """Record a change to an operator in the caller's transaction: its audit entry (`before` and
+    `after`, by default the role and active flag), and, when the role or active flag differs from
+    what it `was` (None: a new operator), a row of the append-only role history (SPEC 17) that
+    `recoup verify` replays. Every path that adds an operator or changes its role or active flag
+    calls this."""
+    if was != (role, active):
+        uow.session.add(RoleHistory(operator=name, role=role, active=active, action=action, changed_by=by,
+                                    at=uow.now()))
+    audit.record(uow, by, action, "operator", [name], before,
+                 after if after is not None else {"role": role, "active": active})
+
+
 def has_operators(uow: UnitOfWork) -> bool:
     return uow.session.exec(select(Operator.id).limit(1)).first() is not None
 
@@ -73,7 +88,7 @@ def bootstrap_admin(uow: UnitOfWork, name: str) -> Actor:
         return authenticate(uow, name)
     _check_name(name)
     uow.session.add(Operator(name=name, role="admin", created_at=uow.now(), created_by=name))
-    audit.record(uow, name, "users.bootstrap", "operator", [name], None, {"role": "admin"})
+    role_changed(uow, name, "users.bootstrap", name, "admin", True, None, None, {"role": "admin"})
     return Actor(name, "admin")
 
 
@@ -95,8 +110,8 @@ def add_user(uow: UnitOfWork, actor: Actor, name: str, role: str) -> None:
         keep_an_admin(uow, op, role, True)
         op.role, op.active, op.version = role, True, op.version + 1
     uow.session.add(op)
-    audit.record(uow, actor.name, "users.add" if before is None else "users.update", "operator",
-                 [name], before, {"role": role, "active": True})
+    role_changed(uow, actor.name, "users.add" if before is None else "users.update", name, role, True,
+                 (str(before["role"]), bool(before["active"])) if before is not None else None, before)
     uow.commit()
 
 

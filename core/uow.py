@@ -24,6 +24,10 @@ class UnitOfWork(Protocol):
         """Run `step` inside the transaction as the last thing before every commit (the audit
         chain is written there, so its lock is held only until the commit just after)."""
 
+    def after_commit(self, step: Callable[[], None]) -> None:
+        """Run `step` just after every real commit (never for a rehearsal, which commits nothing):
+        work outside the database that must follow what was committed (an audit anchor file)."""
+
     def lock(self, key: str) -> None:
         """Hold a named lock until the end of this transaction (serialises the audit chain, runs)."""
 

@@ -186,15 +186,19 @@ def check_coverage(uow: UnitOfWork) -> Check:
 
 
 def check_operators(uow: UnitOfWork) -> Check:
-    """Each operator's role and active flag are what its audited changes made them: a role raised
-    in the operator table directly has no entry behind it. The entries are few (one per change)."""
-    c = Check("operators", "each operator's role and active flag follow from the audited changes")
+    """Each operator's role and active flag are what its audited changes made them, and what its
+    newest row of the role history says (the history is covered by the audit chain): a role raised
+    in the operator table directly has neither behind it. Both are few rows (one per change)."""
+    c = Check("operators", "each operator's role and active flag follow from the audited changes and the role history")
     state: dict[str, dict[str, object]] = {}
     for ids, after in _rows(uow, "SELECT record_ids, after FROM audit_entry WHERE entity = 'operator' "
                                  "AND after IS NOT NULL ORDER BY id"):
         changed = {k: v for k, v in json.loads(after).items() if k in ("role", "active")}
         for name in json.loads(ids or "[]"):
             state.setdefault(str(name), {"active": True}).update(changed)
+    history = {str(name): (str(role), bool(active)) for name, role, active in _rows(uow, """
+        SELECT h.operator, h.role, h.active FROM role_history h
+        WHERE h.id = (SELECT MAX(h2.id) FROM role_history h2 WHERE h2.operator = h.operator)""")}
     ops = _rows(uow, "SELECT name, role, active FROM operator ORDER BY name")
     c.checked = len(ops)
     for name, role, active in ops:
@@ -202,10 +206,22 @@ def check_operators(uow: UnitOfWork) -> Check:
         if audited is None or "role" not in audited:
             c.problems.append(f"operator {name}: no audit entry added it (role {role}): added behind Recoup's back")
         elif audited["role"] != role or bool(audited["active"]) != bool(active):
-            c.problems.append(f"operator {name}: is {role}{'' if active else ' (disabled)'} but the audit trail "
-                              f"made it {audited['role']}{'' if audited['active'] else ' (disabled)'}: changed "
-                              "behind Recoup's back")
+            c.problems.append(f"operator {name}: is {_role_words(role, active)} but the audit trail made it "
+                              f"{_role_words(audited['role'], audited['active'])}: changed behind Recoup's back")
+        recorded = history.get(name)
+        if recorded is None:
+            c.problems.append(f"operator {name}: has no role history (role {role}): added behind Recoup's back")
+        elif recorded != (role, bool(active)):
+            c.problems.append(f"operator {name}: is {_role_words(role, active)} but its role history made it "
+                              f"{_role_words(*recorded)}: changed behind Recoup's back")
+    names = {str(name) for name, _r, _a in ops}
+    c.problems += [f"operator {name}: in the role history but not in the operator table: deleted behind Recoup's "
+                   "back" for name in sorted(set(history) - names)]
     return c
+
+
+def _role_words(role: object, active: object) -> str:
+    return f"{role}{'' if active else ' (disabled)'}"
 
 
 def check_task_states(uow: UnitOfWork) -> Check:

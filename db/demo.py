@@ -147,7 +147,7 @@ def _add_operators(uow: UnitOfWork, actor: Actor) -> int:
         if uow.session.exec(select(Operator.id).where(Operator.name == name)).first() is not None:
             continue
         uow.session.add(Operator(name=name, role=role, created_at=uow.now(), created_by=actor.name))
-        audit.record(uow, actor.name, "users.add", "operator", [name], None, {"role": role, "active": True})
+        security.role_changed(uow, actor.name, "users.add", name, role, True, None, None)
         added += 1
     return added
 

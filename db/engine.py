@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from core.audit_cover import TEXT_FUNCTION, text_digest
+
 ENV_URL = "RECOUP_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -87,6 +89,8 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        # the audit chain's digest of free text (core.audit_cover); PostgreSQL has md5() built in
+        dbapi_conn.create_function(TEXT_FUNCTION, 2, text_digest, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

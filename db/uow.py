@@ -37,11 +37,12 @@ class SqlUnitOfWork:
         self._conn: Connection | None = None
         self._committed = False
         self._before_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> SqlUnitOfWork:
         conn = self.engine.connect().execution_options(recoup_write=self.write)
         self._conn = conn
-        self._before_commit = []
+        self._before_commit, self._after_commit = [], []
         self._trans = conn.begin()
         self.session = Session(bind=conn,
                                expire_on_commit=False)
@@ -69,10 +70,16 @@ class SqlUnitOfWork:
             return
         self._trans.commit()
         self._committed = True
+        for after in self._after_commit:
+            after()
 
     def before_commit(self, step: Callable[[], None]) -> None:
         """See core.uow.UnitOfWork.before_commit; steps run in the order they were registered."""
         self._before_commit.append(step)
+
+    def after_commit(self, step: Callable[[], None]) -> None:
+        """See core.uow.UnitOfWork.after_commit; a rehearsal never runs them."""
+        self._after_commit.append(step)
 
     def now(self) -> dt.datetime:
         return self._clock()

@@ -36,6 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get("RECOUP_AUDIT_KEY"):  # never the key file of whoever runs the tests
         import tempfile
         os.environ["RECOUP_AUDIT_KEY"] = str(Path(tempfile.mkdtemp(prefix="recoup-key-")) / "audit.key")
+    if not os.environ.get("RECOUP_ANCHORS"):  # nor their anchor folder (session fixtures run batches too)
+        import tempfile
+        os.environ["RECOUP_ANCHORS"] = tempfile.mkdtemp(prefix="recoup-anchors-")
     long = os.environ.get("RECOUP_LONG") or config.getoption("--long", default=False)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("recoup-long" if long else "recoup"))
 
@@ -59,6 +62,7 @@ def _file_folders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     the data folder of whoever runs the tests."""
     monkeypatch.setenv("RECOUP_AGENCY_FILES", str(tmp_path / "agency-files"))
     monkeypatch.setenv("RECOUP_ROSTER_FILES", str(tmp_path / "roster-files"))
+    monkeypatch.setenv("RECOUP_ANCHORS", str(tmp_path / "anchor-files"))
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core import audit, money, tallies
+from core import anchors, audit, money, tallies
 from core.errors import BadInput, Conflict
 from core.exchange import envelope
 from core.exchange.agency_files import find_agency
@@ -61,6 +61,7 @@ def import_file(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str | N
                 as_of: dt.date) -> dict[str, Any]:
     """Read an ack or sync file whole, compare, record and audit it; returns its report."""
     require(actor, "supervisor", "import agency files")
+    anchors.after_batch(uow)
     practice = practice_by_id(uow, practice_id)
     path = Path(path)
     kind = kind_of(path)

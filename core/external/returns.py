@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core import audit, ledger, money, tallies
+from core import anchors, audit, ledger, money, tallies
 from core.errors import BadInput, Conflict, NeedsConfirmation, Summary, SummaryLine, counted
 from core.exchange import envelope, incoming
 from core.exchange.agency_files import find_agency
@@ -190,6 +190,7 @@ def import_returns(uow: UnitOfWork, actor: Actor, practice_id: int, agency: str 
     staged rows. A file refused at any point — a bad record, its trailer, a check — is refused
     whole: the transaction, staged rows and all, is rolled back."""
     require(actor, "supervisor", "import agency returns")
+    anchors.after_batch(uow)
     practice = practice_by_id(uow, practice_id)
     lock(uow, practice)
     path = Path(path)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from core import ledger
+from core import anchors, ledger
 from core.imports import bulk, postings, snapshot
 from core.imports.plan import Item, Plan, TableItems
 from core.imports.result import FileCounts, ImportResult
@@ -33,6 +33,7 @@ EXTRA_DEFAULTS = {"aging_basis": "patient"}
 
 def apply(uow: UnitOfWork, actor: Actor, plan: Plan, snap: Snapshot, as_of: dt.date) -> ImportResult:
     """Write the plan in dependency order, post its money, return what was done."""
+    anchors.after_batch(uow)
     result = ImportResult()
     ids = _ids_from(snap)
     written_lines: list[Item] = []

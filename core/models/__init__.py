@@ -34,7 +34,7 @@ from core.models.roster import (
     RosterSettings,
     RosterWork,
 )
-from core.models.security import Operator, SignInClient
+from core.models.security import Operator, RoleHistory, SignInClient
 from core.models.tallies import Tally, TallyAccount, TallyCount
 
 __all__ = [
@@ -67,5 +67,5 @@ __all__ += ["AgencyAssignment", "AgencyReturn", "AgencyReturnImport", "ExternalF
 __all__ += ["RunLock"]
 __all__ += ["Hold", "HoldRelease"]
 __all__ += ["PovertyGuideline"]
-__all__ += ["SignInClient"]
+__all__ += ["RoleHistory", "SignInClient"]
 __all__ += ["ContactLog", "EcaNotice", "FapApplication", "FapLetter", "PlacedDebt", "StateTimeZone"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core import audit, eligibility, ledger, tallies
+from core import anchors, audit, eligibility, ledger, tallies
 from core.eligibility import age_in_days, of_encounter
 from core.errors import BadInput, Conflict, NeedsConfirmation, Refused, Summary, SummaryLine, agree, counted
 from core.exchange import agency_files, baa
@@ -135,6 +135,7 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
     numbers; every Set Action not yet applied is lost, so that needs confirmation first.
     """
     require(actor, "collector", "build the Pre-Collections list")
+    anchors.after_batch(uow)
     criteria.check()
     practice = practice_by_id(uow, practice_id)
     _lock(uow, practice)
@@ -459,6 +460,7 @@ def apply(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, actio
     the operator read, for the tasks they saw) refuses the whole apply as Conflict when another
     operator changed one of them since — the warning they would confirm is no longer true."""
     require(actor, "collector", "apply actions")
+    anchors.after_batch(uow)
     if action is not None and action not in ACTIONS:
         raise BadInput(f"action: {action!r} is not one of {', '.join(ACTIONS)}", field="action")
     practice = practice_by_id(uow, practice_id)

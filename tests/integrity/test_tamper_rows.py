@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from core import audit, ledger
+from core import audit, ledger, security
 from db.uow import SqlUnitOfWork
 from tests.conftest import TODAY
 from tests.integrity.tamper import drop_append_only_triggers
@@ -124,7 +124,7 @@ def test_truncate_is_refused_on_postgresql(engine, cli, seeded) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no TRUNCATE")
     for table in ("audit_entry", "precollection_history", "ledger_txn", "journal", "roster_history",
-                  "external_history", "hold", "hold_release"):
+                  "external_history", "hold", "hold_release", "role_history"):
         with pytest.raises(DBAPIError, match="append-only"):
             as_dba(engine, f"TRUNCATE {table} CASCADE", drop=False)
     code, out, _err = cli("verify")
@@ -154,3 +154,41 @@ def test_a_role_raised_and_then_committed_over_is_still_caught(engine, cli, seed
         audit.record(u, "tester", "test.step", "thing", [1], None, None)
         u.commit()
     _verify_fails(cli, "operator: changed outside Recoup before audit entry", "FAIL operators")
+
+
+def test_a_role_raised_and_then_an_audited_change_of_the_same_table_is_still_caught(engine, cli, seeded,
+                                                                                   admin) -> None:
+    """A transaction that writes a settings table itself judges it just before its first write to
+    it (not at BEGIN): the operator added here does not launder the role raised before."""
+    as_dba(engine, "UPDATE operator SET role = 'admin' WHERE name = 'cora'", drop=False)
+    with SqlUnitOfWork(engine) as u:
+        security.add_user(u, admin, "dora", "viewer")
+    _verify_fails(cli, "operator: changed outside Recoup before audit entry", "FAIL operators")
+
+
+def test_a_setting_changed_between_two_batches_is_named_by_the_next_commit(engine, cli, seeded) -> None:
+    """A commit that writes no settings table judges them at commit, under the chain's lock."""
+    as_dba(engine, "UPDATE practice SET precollections_on = NOT precollections_on", drop=False)
+    with SqlUnitOfWork(engine) as u:
+        audit.record(u, "tester", "test.step", "thing", [1], None, None)
+        u.commit()
+    with SqlUnitOfWork(engine) as u:
+        audit.record(u, "tester", "test.step", "thing", [2], None, None)
+        u.commit()
+    _verify_fails(cli, "practice: changed outside Recoup before audit entry")
+    out = cli("verify", "--all-problems")[1]
+    assert out.count("practice: changed outside Recoup") == 1, out
+
+
+def test_a_name_edited_keeping_its_length_and_first_letter_is_caught(engine, cli, seeded) -> None:
+    """Free text (names, reasons) is digested whole: 'tester' -> 'tesTer' keeps the length and the
+    first letter the coarse digest of states and kinds looks at, and is still caught."""
+    as_dba(engine, "UPDATE precollection_history SET operator = 'tesTer' WHERE id = "
+                   "(SELECT MIN(id) FROM precollection_history)")
+    _verify_fails(cli, "FAIL audit coverage", "precollection_history: ids", "rows changed since")
+
+
+def test_a_setting_text_edited_keeping_its_length_and_first_letter_is_caught(engine, cli, seeded) -> None:
+    as_dba(engine, "UPDATE practice SET name = substr(name, 1, 1) || upper(substr(name, 2)) || '' "
+                   "WHERE name <> substr(name, 1, 1) || upper(substr(name, 2))", drop=False)
+    _verify_fails(cli, "FAIL audit coverage", "practice: changed since audit entry")

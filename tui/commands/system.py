@@ -17,8 +17,9 @@ def register(sub: Any) -> None:
     p = add_command(sub, "verify", cmd_verify,
                     "check that every balance follows from the transactions and the audit chain is intact")
     p.add_argument("--all-problems", action="store_true", help="list every problem, not the first 20 per check")
-    p.add_argument("--anchor", type=Path, metavar="FILE",
-                   help="also check that the audit chain still reaches the anchors in FILE ('recoup audit anchor')")
+    p.add_argument("--anchor", type=Path, metavar="FILE|FOLDER",
+                   help="also check that the audit chain still reaches the anchors in FILE ('recoup audit anchor'), "
+                        "or every anchor of this database in FOLDER (written after each batch, $RECOUP_ANCHORS)")
     p = add_command(sub, "demo", cmd_demo, "create the demo database (and open it)")
     p.add_argument("--size", choices=("small", "medium", "large"), default="small",
                    help="small (a few hundred encounters), medium, or large (1,000,000 encounters)")
@@ -37,9 +38,14 @@ def cmd_init(ctx: Context) -> int:
 
 def cmd_verify(ctx: Context) -> int:
     from core.verify import PROBLEMS_SHOWN, verify
-    anchors = _anchors(ctx.args.anchor)
+    path: Path | None = ctx.args.anchor
+    anchors = None if path is None or path.is_dir() else _anchors(path)
+    newest = None
     with ctx.uow(write=False) as uow:
         ctx.actor(uow)
+        if path is not None and path.is_dir():
+            from core import anchors as anchor_files
+            anchors, newest = anchor_files.in_folder(uow, path)
         checks = verify(uow, anchors)
     ok = all(c.ok for c in checks)
     if ctx.json:
@@ -54,6 +60,8 @@ def cmd_verify(ctx: Context) -> int:
             print(f"     {problem}")
         if len(shown) < len(c.problems):
             print(f"     ... and {len(c.problems) - len(shown)} more (--all-problems)")
+    if newest is not None:
+        print(f"     anchors from {path} (newest: {newest.name})")
     print("verify: all checks passed" if ok else "verify: PROBLEMS FOUND")
     return 0 if ok else 1
 
