@@ -47,7 +47,7 @@ def test_every_append_only_table_has_its_triggers(engine) -> None:
     with engine.connect() as conn:
         names = {n for n, _t in trigger_names(conn)}
     tables = ("ledger_txn", "journal", "audit_entry", "precollection_history", "roster_history", "external_history",
-              "hold", "hold_release", "role_history")
+              "hold", "hold_release", "role_history", "guarantor_change")
     kinds = ("update", "delete", "truncate") if engine.dialect.name == "postgresql" else ("update", "delete")
     expected = {f"append_only_{t}_{k}" for t in tables for k in kinds}
     if engine.dialect.name == "postgresql":
@@ -97,7 +97,7 @@ def test_verify_catches_a_reordered_audit_trail(engine, uow, admin) -> None:
     """A DBA drops the triggers and swaps two entries' content: the chain names the swap."""
     _seed(uow)
     with engine.begin() as conn:
-        assert drop_append_only_triggers(conn) == (18 if conn.dialect.name == "sqlite" else 9 * 3 + 1)
+        assert drop_append_only_triggers(conn) == (20 if conn.dialect.name == "sqlite" else 10 * 3 + 1)
         cols = "at, operator, action, entity, record_ids, before, after, prev_hash, hash"
         a, b = (conn.execute(text(f"SELECT {cols} FROM audit_entry WHERE id = :i"), {"i": i}).one() for i in (3, 4))
         sets = ", ".join(f"{c.strip()} = :{c.strip()}" for c in cols.split(","))

@@ -51,11 +51,14 @@ def upgrade() -> None:
         body = ("EXECUTE FUNCTION recoup_refuse_change()" if postgres else
                 f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only: its rows cannot be {verb}'); END")
         op.execute(f"CREATE TRIGGER {PREFIX}{TABLE}_{kind} BEFORE {kind.upper()} ON {TABLE} FOR EACH ROW {body}")
+    if postgres:  # TRUNCATE fires no row trigger (migration 0017)
+        op.execute(f"CREATE TRIGGER {PREFIX}{TABLE}_truncate BEFORE TRUNCATE ON {TABLE} FOR EACH STATEMENT "
+                   "EXECUTE FUNCTION recoup_refuse_change()")
 
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    for kind in ("update", "delete"):
+    for kind in ("update", "delete", "truncate") if postgres else ("update", "delete"):
         op.execute(f"DROP TRIGGER IF EXISTS {PREFIX}{TABLE}_{kind}" + (f" ON {TABLE}" if postgres else ""))
     op.drop_index("ix_guarantor_change_practice", table_name=TABLE)
     op.drop_table(TABLE)
