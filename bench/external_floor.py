@@ -32,12 +32,13 @@ from sqlalchemy import Engine, text
 
 from bench.precollections import Clock, timed
 from core import external
+from core.external.states import enter
 from core.models.agencies import ExternalRun
 from core.security import Actor
 from db.uow import SqlUnitOfWork
 
 STEPS = ("release", "select", "post", "file", "reassign")
-STATE = {"release": "released", "select": "pending", "post": "posted", "file": "filed", "reassign": "posted"}
+OPS = {"release": "release", "post": "approve", "file": "file", "reassign": "reassign"}  # history step -> move
 TRACE = bool(os.environ.get("RECOUP_BENCH_TRACE"))
 MOVED = "CREATE TEMP TABLE bench_moved (step VARCHAR(20), line_id BIGINT, agency_id BIGINT, batch_no INTEGER)"
 
@@ -72,8 +73,8 @@ def _history(step: str) -> str:
 
 def _move(step: str, sets: str = "") -> list[str]:
     extra = f", {sets}" if sets else ""
-    return [f"""UPDATE external_placement SET prev_state = state, prev_agency_id = agency_id, state = '{STATE[step]}',
-                 state_date = :d, last_run_id = :run, last_step = '{step}', version = version + 1{extra}
+    return [f"""UPDATE external_placement SET prev_state = state, prev_agency_id = agency_id, {enter(OPS[step])},
+                 last_run_id = :run, last_step = '{step}', version = version + 1{extra}
              WHERE line_id IN ({_moved(step)})""", _history(step)]
 
 
@@ -100,6 +101,8 @@ POST = [
         WHERE id IN (SELECT guarantor_id FROM service_line WHERE id IN ({_moved('post')}))""",
     *_move("post", "posted_date = :d"),
 ]
+REASSIGN = _move("reassign", "agency_id = (SELECT m.agency_id FROM bench_moved m WHERE m.step = 'reassign' "
+                             "AND m.line_id = external_placement.line_id)")
 FILE_ROWS = """SELECT l.source_id, g.source_id, g.name, g.address1, g.city, g.state, g.zip,
         e.source_id, l.dos, l.procedure_code, l.collections_cents, a.source_id
     FROM bench_moved m JOIN service_line l ON l.id = m.line_id JOIN encounter e ON e.id = l.encounter_id
@@ -146,7 +149,7 @@ def floor(engine: Engine, moved: list[tuple[Any, ...]], as_of: dt.date, tmp: Pat
             for step in STEPS:
                 if step not in present:
                     continue
-                statements = {"select": SELECT, "post": POST}.get(step) or _move(step)
+                statements = {"select": SELECT, "post": POST, "reassign": REASSIGN}.get(step) or _move(step)
                 for sql in statements:
                     c = timed(lambda: s.execute(text(sql), params))  # noqa: B023 (called at once)
                     if TRACE:
