@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.eligibility import Subject
-from core.errors import BadInput
+from core.errors import BadInput, counted
 from core.models.base import saved_id
 from core.models.tallies import TALLY_KINDS, Tally
 from core.security import Actor, require
@@ -27,6 +27,14 @@ from core.uow import UnitOfWork
 KIND_WORDS = {"precollections_add": "Add Pre-Collection Tasks", "external_run": "external collections run",
               "roster_populate": "roster populate", "letters_print": "letter print run",
               "agency_file": "agency file", "turnover": "roster turnover"}
+
+# What one count of each kind of batch is (SPEC 14's "considered, taken, excluded by reason"): the
+# thing the batch itself takes, so that considered = taken + left out holds in one unit. The
+# external run places service lines (an account may have lines taken and lines left out), the
+# roster and turnover move whole accounts, Pre-Collections lists encounters.
+UNITS = {"precollections_add": ("encounter", "encounters"), "external_run": ("line", "lines"),
+         "roster_populate": ("account", "accounts"), "letters_print": ("letter", "letters"),
+         "agency_file": ("row", "rows"), "turnover": ("account", "accounts")}
 
 CANDIDATE = Subject("c.encounter_id", "c.guarantor_id")  # what `Counter.exclude` asks the reasons about
 ACCOUNT = Subject("NULL", "c.guarantor_id")  # a whole account: only its account holds and protections apply
@@ -71,6 +79,16 @@ class TallyView:
     @property
     def title(self) -> str:
         return f"{KIND_WORDS[self.kind]}, practice {self.practice}, {self.business_date.isoformat()}"
+
+    @property
+    def unit(self) -> str:
+        """What the tally counts, in the plural ("lines", "accounts"): see UNITS."""
+        return UNITS[self.kind][1]
+
+    def counted(self, n: int) -> str:
+        """`n` in the tally's unit: "1 line", "6,564 lines"."""
+        one, many = UNITS[self.kind]
+        return counted(n, one, many)
 
     def reason(self, code: str) -> Count:
         for c in self.excluded:
@@ -230,7 +248,8 @@ def as_dict(t: TallyView) -> dict[str, Any]:
     """The tally for --json and the preview: counts in cents."""
     def counts(cs: list[Count]) -> list[dict[str, Any]]:
         return [{"code": c.code, "words": c.words, "count": c.count, "cents": c.cents} for c in cs]
-    return {"run": t.id, "kind": t.kind, "practice": t.practice, "business_date": t.business_date.isoformat(),
-            "operator": t.operator, "considered": t.considered, "considered_cents": t.considered_cents,
+    return {"run": t.id, "kind": t.kind, "unit": t.unit, "practice": t.practice,
+            "business_date": t.business_date.isoformat(), "operator": t.operator, "considered": t.considered,
+            "considered_cents": t.considered_cents,
             "taken": t.taken, "taken_cents": t.taken_cents, "ref": t.ref,
             "excluded": counts(t.excluded), "taken_by": counts(t.groups)}
