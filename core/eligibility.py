@@ -58,7 +58,9 @@ def held_forward(anchor: str, line: str, rules: Rules | None) -> str:
     """`anchor` moved forward by the days held after it, up to the business date (SPEC 18.1).
 
     Only lines whose guarantor has a hold begun by the date pay for counting; without holds in
-    the practice the anchor is returned as it is.
+    the practice the anchor is returned as it is. Rules read for one account (`Rules.guarantor_id`,
+    explain) count its few lines' held days directly, on the hold index by guarantor, instead of
+    first reading the set of every held guarantor of the practice.
     """
     if rules is None or not rules.any_holds:
         return anchor
@@ -67,6 +69,8 @@ def held_forward(anchor: str, line: str, rules: Rules | None) -> str:
         shifted = f"(CAST({anchor} AS DATE) + CAST({days} AS INTEGER))"
     else:
         shifted = f"date({anchor}, '+' || {days} || ' days')"
+    if rules.guarantor_id is not None:
+        return shifted
     return f"(CASE WHEN {any_hold_sql(line, ':el_d')} THEN {shifted} ELSE {anchor} END)"
 
 
@@ -200,7 +204,9 @@ class Rules:
     """What every workflow must respect on a business date, beyond its own criteria.
 
     `any_holds` is False when the practice has no hold begun by the date: the statements then
-    carry no hold SQL at all, so a practice that uses no holds pays nothing for them.
+    carry no hold SQL at all, so a practice that uses no holds pays nothing for them. With
+    `guarantor_id` the rules are read for that one account (explain): `any_holds` is then about
+    its holds only, and its statements must read nothing but that account's lines.
     """
     practice_id: int
     as_of: dt.date
@@ -210,6 +216,7 @@ class Rules:
     income: IncomeRule | None
     # 501(r) (SPEC 15.5): the practice's ECA agencies, or None when the practice is not under it
     eca_agencies: tuple[int, ...] | None = None
+    guarantor_id: int | None = None
 
     def params(self) -> dict[str, Any]:
         return {"el_p": self.practice_id, **protection_params(self.income, self.as_of),
@@ -226,13 +233,15 @@ class Rules:
         return f"{placing_with} IN ({', '.join(str(i) for i in self.eca_agencies)})"
 
 
-def rules_for(uow: UnitOfWork, practice: Practice, as_of: dt.date) -> Rules:
-    """The rules of `practice` on `as_of` (two small reads)."""
-    any_holds = uow.session.execute(q("SELECT 1 FROM hold WHERE practice_id = :p AND start_date <= :d LIMIT 1",
-                                      {"p": practice.id, "d": as_of})).first() is not None
+def rules_for(uow: UnitOfWork, practice: Practice, as_of: dt.date, guarantor_id: int | None = None) -> Rules:
+    """The rules of `practice` on `as_of` (two small reads); with `guarantor_id`, for that one
+    account's statements only (see Rules)."""
+    account = "" if guarantor_id is None else " AND guarantor_id = :g"
+    any_holds = uow.session.execute(q(f"SELECT 1 FROM hold WHERE practice_id = :p AND start_date <= :d{account} "
+                                      "LIMIT 1", {"p": practice.id, "d": as_of, "g": guarantor_id})).first() is not None
     assert practice.id is not None
     return Rules(practice.id, as_of, uow.dialect, any_holds, practice.wait_for_insurance,
-                 income_rule(uow, practice, as_of), eca.eca_agencies(uow, practice))
+                 income_rule(uow, practice, as_of), eca.eca_agencies(uow, practice), guarantor_id)
 
 
 # Which reasons keep a workflow's hands off a balance. Income exemption stops agency placement
