@@ -123,27 +123,32 @@ class Counter:
         self.id = saved_id(row)
         self.groups: dict[str, list[int]] = {}
 
-    def exclude(self, candidates: str, params: dict[str, Any], reasons: list[tuple[str, str]]) -> None:
+    def exclude(self, candidates: str, params: dict[str, Any], reasons: list[tuple[str, str]],
+                where: str | None = None) -> None:
         """Record every candidate a reason keeps out. `candidates` is a SELECT giving
         guarantor_id, encounter_id (or NULL) and cents, read as alias `c`; `reasons` are
-        core.eligibility's (code, SQL) pairs written over `c.guarantor_id` / `c.encounter_id`."""
+        core.eligibility's (code, SQL) pairs written over `c.guarantor_id` / `c.encounter_id`;
+        `where` (core.eligibility.any_reason) finds the candidates some reason applies to, so the
+        pairs only name the reason of those (default: the pairs ORed)."""
         if not reasons:
             return
         first = " ".join(f"WHEN {sql} THEN '{code}'" for code, sql in reasons)
+        where = where or " OR ".join(f"({sql})" for _code, sql in reasons)
         self.uow.session.execute(q(f"""
             INSERT INTO tally_account (tally_id, code, guarantor_id, encounter_id, cents)
             SELECT :tally_id, CASE {first} END, c.guarantor_id, c.encounter_id, c.cents
-            FROM ({candidates}) c WHERE {' OR '.join(f'({sql})' for _code, sql in reasons)}""",
-            {**params, "tally_id": self.id}))
+            FROM ({candidates}) c WHERE {where}""", {**params, "tally_id": self.id}))
 
     def exclude_accounts(self, candidates: str, lines: str, params: dict[str, Any],
-                         reasons: list[tuple[str, str]]) -> None:
+                         reasons: list[tuple[str, str]], where: str | None = None) -> None:
         """Record whole accounts: `candidates` gives guarantor_id and cents (alias c); each is
         kept out under the first reason (in `reasons`' order) found on any of its lines, the
         service lines l3 meeting `lines`. The reasons are written over l3 and ranked in one
-        pass over the candidates' lines."""
+        pass over the candidates' lines (only those `where` finds a reason on, when given)."""
         if not reasons:
             return
+        if where:
+            lines = f"{lines} AND ({where})"
         rank = " ".join(f"WHEN {sql} THEN {i}" for i, (_code, sql) in enumerate(reasons, start=1))
         code = " ".join(f"WHEN {i} THEN '{c}'" for i, (c, _sql) in enumerate(reasons, start=1))
         self.uow.session.execute(q(f"""

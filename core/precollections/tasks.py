@@ -181,7 +181,8 @@ def _tally(uow: UnitOfWork, actor: Actor, practice: Practice, criteria: Criteria
     every, _ = matching_sql(criteria, practice.aging_basis, as_of, ids, kind, rules, spec14=False)
     counter.exclude(f"""SELECT e.guarantor_id, e.id AS encounter_id, e.ar_cents AS cents {every}
         AND NOT EXISTS (SELECT 1 FROM precollection_task x WHERE x.encounter_id = e.id AND x.on_list)""", p,
-                    eligibility.reasons("precollections", tallies.CANDIDATE, rules))
+                    eligibility.reasons("precollections", tallies.CANDIDATE, rules),
+                    eligibility.any_reason("precollections", tallies.CANDIDATE, rules))
     for group, n, cents in uow.session.execute(q("""SELECT CASE WHEN t.version = 1 THEN 'added' ELSE 'returned' END,
             COUNT(*), COALESCE(SUM(e.ar_cents), 0) FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id
         WHERE t.practice_id = :p AND t.run_id = :run AND t.on_list AND t.state = 'pre' GROUP BY 1""", p)):
