@@ -36,7 +36,7 @@ def dollars(cents: int) -> str:
 
 def totals_line(t: tallies.TallyView) -> str:
     left, left_cents = t.considered - t.taken, t.considered_cents - t.taken_cents
-    return (f"Considered {t.counted(t.considered)} ({dollars(t.considered_cents)}) · taken {t.taken:,} "
+    return (f"Considered {t.considered:,} ({dollars(t.considered_cents)}) · taken {t.taken:,} "
             f"({dollars(t.taken_cents)}) · left out {left:,} ({dollars(left_cents)})")
 
 
@@ -160,7 +160,7 @@ class TallyScreen(RecoupScreen):
             nothing = "" if t.excluded else "\nNothing was left out."
             self.query_one("#tally-text", Static).update(
                 f"Run {t.id}: {t.title}, by {t.operator}\n{totals_line(t)}{nothing}\n"
-                f"Enter on a reason lists the {t.unit} it left out.")
+                f"Counts are {t.unit}; Enter on a reason lists those it left out.")
 
     def on_virtual_table_row_chosen(self, event: VirtualTable.RowChosen) -> None:
         line: TallyLine = event.row.row
