@@ -157,7 +157,7 @@ def find_target(uow: UnitOfWork, actor: Actor, practice: Practice, as_of: dt.dat
     """The guarantor or encounter (ids of the practice system) with its lines, holds and protections."""
     require(actor, "viewer", "explain an account")
     g, enc = find_account(uow, practice, guarantor, encounter)
-    rules = rules_for(uow, practice, as_of)
+    rules = rules_for(uow, practice, as_of, guarantor_id=g.id)  # one account's lines: nothing practice-wide
     active = list_holds(uow, actor, rules.practice_id, as_of, guarantor=g.source_id, state="active")
     lines = _lines(uow, practice, g, enc, rules)
     account = lines if enc is None else _lines(uow, practice, g, None, rules)

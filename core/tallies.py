@@ -19,7 +19,7 @@ from typing import Any
 
 from core import eca
 from core.eligibility import Subject
-from core.errors import BadInput
+from core.errors import BadInput, counted
 from core.models.base import saved_id
 from core.models.tallies import TALLY_KINDS, Tally
 from core.security import Actor, require
@@ -29,6 +29,14 @@ from core.uow import UnitOfWork
 KIND_WORDS = {"precollections_add": "Add Pre-Collection Tasks", "external_run": "external collections run",
               "roster_populate": "roster populate", "letters_print": "letter print run",
               "agency_file": "agency file", "turnover": "roster turnover"}
+
+# What one count of each kind of batch is (SPEC 14's "considered, taken, excluded by reason"): the
+# thing the batch itself takes, so that considered = taken + left out holds in one unit. The
+# external run places service lines (an account may have lines taken and lines left out), the
+# roster and turnover move whole accounts, Pre-Collections lists encounters.
+UNITS = {"precollections_add": ("encounter", "encounters"), "external_run": ("line", "lines"),
+         "roster_populate": ("account", "accounts"), "letters_print": ("letter", "letters"),
+         "agency_file": ("row", "rows"), "turnover": ("account", "accounts")}
 
 CANDIDATE = Subject("c.encounter_id", "c.guarantor_id")  # what `Counter.exclude` asks the reasons about
 ACCOUNT = Subject("NULL", "c.guarantor_id")  # a whole account: only its account holds and protections apply
@@ -75,6 +83,16 @@ class TallyView:
     def title(self) -> str:
         return f"{KIND_WORDS[self.kind]}, practice {self.practice}, {self.business_date.isoformat()}"
 
+    @property
+    def unit(self) -> str:
+        """What the tally counts, in the plural ("lines", "accounts"): see UNITS."""
+        return UNITS[self.kind][1]
+
+    def counted(self, n: int) -> str:
+        """`n` in the tally's unit: "1 line", "6,564 lines"."""
+        one, many = UNITS[self.kind]
+        return counted(n, one, many)
+
     def reason(self, code: str) -> Count:
         for c in self.excluded:
             if c.code == code:
@@ -109,35 +127,43 @@ class Counter:
         self.groups: dict[str, list[int]] = {}
         self.unlisted: dict[str, list[int]] = {}  # reasons counted without their accounts (`left`)
 
-    def exclude(self, candidates: str, params: dict[str, Any], reasons: list[tuple[str, str]]) -> None:
+    def exclude(self, candidates: str, params: dict[str, Any], reasons: list[tuple[str, str]],
+                where: str | None = None) -> None:
         """Record every candidate a reason keeps out. `candidates` is a SELECT giving
         guarantor_id, encounter_id (or NULL) and cents, read as alias `c`; `reasons` are
-        core.eligibility's (code, SQL) pairs written over `c.guarantor_id` / `c.encounter_id`."""
+        core.eligibility's (code, SQL) pairs written over `c.guarantor_id` / `c.encounter_id`;
+        `where` (core.eligibility.any_reason) finds the candidates some reason applies to, so the
+        pairs only name the reason of those (default: the pairs ORed)."""
         if not reasons:
             return
         first = " ".join(f"WHEN {sql} THEN '{code}'" for code, sql in reasons)
+        where = where or " OR ".join(f"({sql})" for _code, sql in reasons)
         self.uow.session.execute(q(f"""
             INSERT INTO tally_account (tally_id, code, guarantor_id, encounter_id, cents)
             SELECT :tally_id, CASE {first} END, c.guarantor_id, c.encounter_id, c.cents
-            FROM ({candidates}) c WHERE {' OR '.join(f'({sql})' for _code, sql in reasons)}""",
-            {**params, "tally_id": self.id}))
+            FROM ({candidates}) c WHERE {where}""", {**params, "tally_id": self.id}))
 
     def exclude_accounts(self, candidates: str, lines: str, params: dict[str, Any],
-                         reasons: list[tuple[str, str]]) -> None:
+                         reasons: list[tuple[str, str]], where: str | None = None) -> None:
         """Record whole accounts: `candidates` gives guarantor_id and cents (alias c); each is
         kept out under the first reason (in `reasons`' order) found on any of its lines, the
         service lines l3 meeting `lines`. The reasons are written over l3 and ranked in one
-        pass over the candidates' lines."""
+        pass over the candidates' lines (only those `where` finds a reason on, when given)."""
         if not reasons:
             return
+        if where:
+            lines = f"{lines} AND ({where})"
         rank = " ".join(f"WHEN {sql} THEN {i}" for i, (_code, sql) in enumerate(reasons, start=1))
         code = " ".join(f"WHEN {i} THEN '{c}'" for i, (c, _sql) in enumerate(reasons, start=1))
+        # the candidates once (a CTE used twice is materialized on both databases): they sum every
+        # delinquent line of the practice, and reading them twice was half the tally's cost
         self.uow.session.execute(q(f"""
+            WITH c AS ({candidates})
             INSERT INTO tally_account (tally_id, code, guarantor_id, encounter_id, cents)
             SELECT :tally_id, CASE r.pick {code} END, c.guarantor_id, NULL, c.cents
-            FROM ({candidates}) c JOIN (
+            FROM c JOIN (
                 SELECT l3.guarantor_id, MIN(CASE {rank} END) AS pick FROM service_line l3
-                WHERE {lines} AND l3.guarantor_id IN (SELECT cc.guarantor_id FROM ({candidates}) cc)
+                WHERE {lines} AND l3.guarantor_id IN (SELECT cc.guarantor_id FROM c cc)
                 GROUP BY l3.guarantor_id) r ON r.guarantor_id = c.guarantor_id
             WHERE r.pick IS NOT NULL""", {**params, "tally_id": self.id}))
 
@@ -249,7 +275,8 @@ def as_dict(t: TallyView) -> dict[str, Any]:
     """The tally for --json and the preview: counts in cents."""
     def counts(cs: list[Count]) -> list[dict[str, Any]]:
         return [{"code": c.code, "words": c.words, "count": c.count, "cents": c.cents} for c in cs]
-    return {"run": t.id, "kind": t.kind, "practice": t.practice, "business_date": t.business_date.isoformat(),
-            "operator": t.operator, "considered": t.considered, "considered_cents": t.considered_cents,
+    return {"run": t.id, "kind": t.kind, "unit": t.unit, "practice": t.practice,
+            "business_date": t.business_date.isoformat(), "operator": t.operator, "considered": t.considered,
+            "considered_cents": t.considered_cents,
             "taken": t.taken, "taken_cents": t.taken_cents, "ref": t.ref,
             "excluded": counts(t.excluded), "taken_by": counts(t.groups)}

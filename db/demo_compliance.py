@@ -43,13 +43,15 @@ def _call(engine: Engine, fn: Any, *args: Any, **kw: Any) -> Any:
 def _candidates(engine: Engine, pid: int, as_of: dt.date) -> tuple[list[str], list[tuple[str, int]], list[str]]:
     """Guarantors free of holds with an open A/R balance: (waiting, aged, placed). Waiting: first
     statement under 120 days old. Aged: an open encounter from over 150 days ago (guarantor,
-    encounter id). Placed: lines posted or filed with an agency."""
+    encounter id). Placed: lines posted or filed with an agency — an uncorrelated set read once:
+    placements have no index by guarantor, and an EXISTS per guarantor scanned all of them each
+    time (about an hour on the large demo)."""
     wait, old = as_of - dt.timedelta(days=120), as_of - dt.timedelta(days=150)
     with SqlUnitOfWork(engine, write=False) as u:
         rows = u.session.execute(text("""
             SELECT g.source_id, (SELECT MIN(s.date) FROM statement s WHERE s.guarantor_id = g.id),
-                   EXISTS (SELECT 1 FROM external_placement x WHERE x.guarantor_id = g.id AND x.active = TRUE
-                           AND x.state IN ('posted', 'filed')),
+                   g.id IN (SELECT x.guarantor_id FROM external_placement x WHERE x.practice_id = :p
+                            AND x.active = TRUE AND x.state IN ('posted', 'filed')),
                    (SELECT MIN(e.id) FROM encounter e WHERE e.guarantor_id = g.id AND e.ar_cents > 0
                     AND e.ins_ar_cents = 0 AND e.dos <= :old)
             FROM guarantor g WHERE g.practice_id = :p AND g.kind = 'patient'
@@ -90,6 +92,11 @@ def build(engine: Engine, actor: Actor, as_of: dt.date, out_dir: Path | None = N
     _call(engine, compliance_settings.set_compliance, actor, pid, as_of, nonprofit_501r=True, fap_summary=SUMMARY)
     for agency, kind in ECA_AGENCIES.items():
         _call(engine, compliance_settings.set_agency_eca, actor, pid, agency, [kind], as_of)
+    return stages(engine, actor, pid, as_of, folder)
+
+
+def stages(engine: Engine, actor: Actor, pid: int, as_of: dt.date, folder: Path) -> dict[str, int]:
+    """A guarantor at each 501(r) stage, once the hospital is set up."""
     waiting, aged, placed = _candidates(engine, pid, as_of)
     made = {"waiting": min(len(waiting), 1), "notices": 0, "calls": 0, "fap": 0}
     # notice printed (10 days ago); call logged (notice 20 days ago, call 2 days ago); eligible (45 and 30)

@@ -212,7 +212,8 @@ def _tally(uow: UnitOfWork, st: Step, met: Candidates) -> tallies.TallyView:
     counter.exclude(f"""SELECT l.guarantor_id, l.encounter_id, l.ar_cents AS cents
         FROM service_line l LEFT JOIN external_placement x ON x.line_id = l.id
         WHERE {eligible()} AND ({met.condition})""", {**st.params, **met.params},
-        eligibility.reasons("external", tallies.CANDIDATE, met.elig))
+        eligibility.reasons("external", tallies.CANDIDATE, met.elig),
+        eligibility.any_reason("external", tallies.CANDIDATE, met.elig))
     for step, reason, agency, n, cents in uow.session.execute(q("""
             SELECT h.step, x.reason, a.source_id, COUNT(*), COALESCE(SUM(h.amount_cents), 0)
             FROM external_history h JOIN external_placement x ON x.id = h.placement_id

@@ -182,7 +182,8 @@ def _tally(uow: UnitOfWork, actor: Actor, practice: Practice, criteria: Criteria
     every, _ = matching_sql(criteria, practice.aging_basis, as_of, ids, kind, rules, spec14=False)
     counter.exclude(f"""SELECT e.guarantor_id, e.id AS encounter_id, e.ar_cents AS cents {every}
         AND NOT EXISTS (SELECT 1 FROM precollection_task x WHERE x.encounter_id = e.id AND x.on_list)""", p,
-                    eligibility.reasons("precollections", tallies.CANDIDATE, rules))
+                    eligibility.reasons("precollections", tallies.CANDIDATE, rules),
+                    eligibility.any_reason("precollections", tallies.CANDIDATE, rules))
     for group, n, cents in uow.session.execute(q("""SELECT CASE WHEN t.version = 1 THEN 'added' ELSE 'returned' END,
             COUNT(*), COALESCE(SUM(e.ar_cents), 0) FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id
         WHERE t.practice_id = :p AND t.run_id = :run AND t.on_list AND t.state = 'pre' GROUP BY 1""", p)):
@@ -746,20 +747,35 @@ def _last_build(uow: UnitOfWork, practice: Practice) -> tuple[PrecollectionRun |
 def _explain_one(uow: UnitOfWork, practice: Practice, enc: Encounter, as_of: dt.date, build: PrecollectionRun | None,
                  criteria: Criteria | None, rules: eligibility.Rules) -> Explanation:
     """The encounter's facts against the build's criteria; its age counts held days as the build does."""
-    row = uow.session.execute(q(f"""
+    return _explain_many(uow, practice, [saved_id(enc)], as_of, build, criteria, rules)[0]
+
+
+def _explain_many(uow: UnitOfWork, practice: Practice, encounter_ids: list[int], as_of: dt.date,
+                  build: PrecollectionRun | None, criteria: Criteria | None,
+                  rules: eligibility.Rules) -> list[Explanation]:
+    """`_explain_one` for several encounters (in id order) in one statement: an explain of a
+    guarantor asks about each of its encounters, and a statement per encounter cost more than the
+    rest of the explanation."""
+    if not encounter_ids:
+        return []
+    rows = uow.session.execute(q(f"""
         SELECT e.source_id, e.ar_cents, e.collections_cents, e.dunning_count, e.statement_profile,
-               g.kind, g.ar_cents, g.source_id, {oldest_anchor_sql(practice.aging_basis, rules)}
-        FROM encounter e JOIN guarantor g ON g.id = e.guarantor_id WHERE e.id = :e""",
-        {"e": enc.id, **rules.params()})).one()
-    facts = {"encounter": row[0], "ar": int(row[1]), "collections": int(row[2]), "dunning": int(row[3]),
-             "statement_profile": row[4], "kind": row[5], "guarantor_ar": int(row[6]), "guarantor": row[7],
-             "oldest_anchor": as_date(row[8])}
+               g.kind, g.ar_cents, g.source_id, {oldest_anchor_sql(practice.aging_basis, rules)},
+               t.task_no, t.state, t.on_list
+        FROM encounter e JOIN guarantor g ON g.id = e.guarantor_id
+        LEFT JOIN precollection_task t ON t.encounter_id = e.id
+        WHERE e.id IN :ids ORDER BY e.id""", {"ids": sorted(encounter_ids), **rules.params()})).all()
     kind = criteria.balance_for if criteria and criteria.balance_for else _default_kind(practice)
-    task = uow.session.execute(q("SELECT task_no, state, on_list FROM precollection_task WHERE encounter_id = :e",
-                                 {"e": enc.id})).first()
-    return Explanation(facts["encounter"], int(task[0]) if task else None, task[1] if task else None,
-                       bool(task[2]) if task else False, build.business_date if build else None,
-                       explain_checks(criteria, facts, kind, as_of), MONEY_CHECKS)
+    found = []
+    for row in rows:
+        facts = {"encounter": row[0], "ar": int(row[1]), "collections": int(row[2]), "dunning": int(row[3]),
+                 "statement_profile": row[4], "kind": row[5], "guarantor_ar": int(row[6]), "guarantor": row[7],
+                 "oldest_anchor": as_date(row[8])}
+        task = None if row[9] is None else (int(row[9]), row[10], bool(row[11]))
+        found.append(Explanation(facts["encounter"], task[0] if task else None, task[1] if task else None,
+                                 task[2] if task else False, build.business_date if build else None,
+                                 explain_checks(criteria, facts, kind, as_of), MONEY_CHECKS))
+    return found
 
 
 # the code each criterion reports under in `recoup explain` (SPEC 14's codes where one fits)
@@ -784,10 +800,7 @@ def explain_reasons(uow: UnitOfWork, target: Target) -> Verdict:
         free.add(saved_id(target.encounter))  # no open line: its criteria say why
     own: list[Reason] = []
     takeable, notes = False, []
-    for enc_id in sorted(free):
-        enc = target.encounter if target.encounter is not None else uow.session.get(Encounter, enc_id)
-        assert enc is not None
-        x = _explain_one(uow, practice, enc, target.as_of, build, criteria, target.rules)
+    for x in _explain_many(uow, practice, sorted(free), target.as_of, build, criteria, target.rules):
         subject = None if target.encounter is not None else x.encounter
         own += [Reason(CHECK_CODES.get(c.criterion, "criterion"), c.criterion, c.actual, c.threshold, c.passed,
                        money=c.criterion in MONEY_CHECKS, subject=subject) for c in x.checks]

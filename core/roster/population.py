@@ -367,7 +367,7 @@ def _tally(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: R
           AND g.ar_cents - g.escrow_cents > 0 AND NOT {suppressed}
           AND NOT EXISTS (SELECT 1 FROM roster_account ra WHERE ra.guarantor_id = g.id
                           AND (ra.active = TRUE OR ra.turned_over = TRUE))""", on_line, params,
-        eligibility.reasons("roster", of_line("l3"), elig))
+        eligibility.reasons("roster", of_line("l3"), elig), eligibility.any_reason("roster", of_line("l3"), elig))
     for step, (n, cents) in counts.items():
         counter.took(STEP_WORDS.get(step, step), n, cents)
     return counter.finish(counts.get("enter", (0, 0)))

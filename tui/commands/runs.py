@@ -70,25 +70,26 @@ def cmd_show(ctx: Context) -> int:
             for x in page]
     if ctx.json:
         ctx.emit_object({"run": tally.id, "reason": reason.code, "words": reason.words, "count": reason.count,
-                         "cents": reason.cents, "offset": a.offset, "accounts": rows})
+                         "unit": tally.unit, "cents": reason.cents, "offset": a.offset, "accounts": rows})
     else:
         shown = f"{a.offset + 1}-{a.offset + len(rows)}" if rows else "none"
         ctx.emit(rows, ["guarantor", "name", "encounter", "amount"],
-                 f"Run {tally.id}: {reason.words} — {reason.count} left out, {format_plain(reason.cents)} "
-                 f"(showing {shown})")
+                 f"Run {tally.id}: {reason.words} — {tally.counted(reason.count)} left out, "
+                 f"{format_plain(reason.cents)} (showing {shown})")
     return 0
 
 
 def tally_lines(tally: Any) -> list[str]:
-    """The tally as plain lines: totals, what was taken by group, what was left out by reason."""
+    """The tally as plain lines: totals (in the batch's unit: lines, accounts, encounters), what
+    was taken by group, what was left out by reason."""
     from core.money import format_plain
     out = [f"Run {tally.id}: {tally.title}",
-           f"  considered {tally.considered} ({format_plain(tally.considered_cents)}), "
-           f"taken {tally.taken} ({format_plain(tally.taken_cents)}), left out {tally.considered - tally.taken}"]
+           f"  considered {tally.counted(tally.considered)} ({format_plain(tally.considered_cents)}), "
+           f"taken {tally.taken:,} ({format_plain(tally.taken_cents)}), left out {tally.considered - tally.taken:,}"]
     out += [f"  taken: {g.code}: {g.count} ({format_plain(g.cents)})" for g in tally.groups]
     out += [f"  left out: {r.words} [{r.code}]: {r.count} ({format_plain(r.cents)})" for r in tally.excluded]
     if tally.excluded:
-        out.append(f"  (recoup runs show {tally.id} --reason CODE lists the accounts)")
+        out.append(f"  (recoup runs show {tally.id} --reason CODE lists the {tally.unit} and their accounts)")
     return out
 
 

@@ -20,7 +20,6 @@ from textual.binding import BindingType
 from textual.widgets import Header, Static
 
 from core import tallies
-from core.errors import counted
 from core.money import format_display
 from core.practices import find_account, find_practice
 from tui.keys import binding
@@ -115,7 +114,7 @@ class TallyLine:
 TALLY_COLUMNS = [Column("side", "", 8, lambda r: r.row.side),
                  Column("what", "Group or reason", 36, lambda r: r.row.count.code if r.row.side == "taken"
                         else r.row.count.words),
-                 Column("count", "Accounts", 9, lambda r: f"{r.row.count.count:,}", right=True),
+                 Column("count", "Count", 9, lambda r: f"{r.row.count.count:,}", right=True),
                  Column("cents", "Dollars", 15, lambda r: dollars(r.row.count.cents), right=True)]
 
 
@@ -161,14 +160,14 @@ class TallyScreen(RecoupScreen):
             nothing = "" if t.excluded else "\nNothing was left out."
             self.query_one("#tally-text", Static).update(
                 f"Run {t.id}: {t.title}, by {t.operator}\n{totals_line(t)}{nothing}\n"
-                "Enter on a reason lists the accounts it left out.")
+                f"Counts are {t.unit}; Enter on a reason lists those it left out.")
 
     def on_virtual_table_row_chosen(self, event: VirtualTable.RowChosen) -> None:
         line: TallyLine = event.row.row
         if self.tally is None:
             return
         if line.side == "taken":
-            self.app.notify(f"{line.count.code}: {counted(line.count.count, 'account')} taken; the batch's own "
+            self.app.notify(f"{line.count.code}: {line.count.count:,} taken; the batch's own "
                             "screen lists them. Enter on a reason lists what it left out.")
             return
         self.app.push_screen(LeftOutScreen(self.tally, line.count))
@@ -195,7 +194,7 @@ class LeftOutScreen(RecoupScreen):
     def compose(self) -> ComposeResult:
         t, r = self.tally, self.reason
         yield Header()
-        yield Static(f"Run {t.id}: {t.title}\nReason: {r.words} [{r.code}] · {counted(r.count, 'account')} "
+        yield Static(f"Run {t.id}: {t.title}\nReason: {r.words} [{r.code}] · {t.counted(r.count)} "
                      f"left out, {dollars(r.cents)}", id="left-text", markup=False)
         yield AccountsTable(ACCOUNT_COLUMNS, id="left-table")
         yield FitFooter()
