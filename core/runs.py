@@ -13,13 +13,13 @@ may be claimed again (the batches themselves are idempotent per business date).
 
 Leases (the nightly across worker processes, on one host or several): a worker claims with a lease
 (`lease_until` = now + lease), renews it while it works (`renew`, from a heartbeat of its own), and
-the batch's own transaction renews it once more as the last thing before it commits (`fence`):
-if the claim is no longer this worker's then — another worker took it over after the lease had
-passed — the batch raises LeaseLost and its transaction is rolled back, so a practice's business
-date is never written by two workers. A claim left "running" is taken over when its lease has
-passed, or (claims without a lease, an operator's run) when its holder's process on this machine
-is gone. Every time comes from the unit of work's clock (`uow.now()`, injected), never from the
-database's or the process's own clock.
+the batch's own transaction closes it "done" as it commits (`fence`): if the claim is no longer this
+worker's then — another worker took it over after the lease had passed — the batch raises LeaseLost
+and its transaction is rolled back, so a practice's business date is never written by two workers,
+and no moment exists in which the batch is committed but its claim still open. A claim left
+"running" is taken over when its lease has passed, or (claims without a lease, an operator's run)
+when its holder's process on this machine is gone. Every time comes from the unit of work's clock
+(`uow.now()`, injected), never from the database's or the process's own clock.
 """
 
 from __future__ import annotations
@@ -130,8 +130,8 @@ def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, ho
     failed date may be claimed again). A batch refused because its date is behind the latest
     committed one (DateBehind) ran nothing: its claim is withdrawn, and the refusal re-raised.
 
-    With a `lease` (the worker) the claim is a lease, and the batch's transaction fences it (renews
-    it as the last thing before it commits; LeaseLost and a rollback if it was taken over)."""
+    With a `lease` (the worker) the claim is a lease, and the batch's transaction fences it (closes
+    it "done" as it commits; LeaseLost and a rollback if it was taken over meanwhile)."""
     with uow(write=True) as u:
         held = claim(u, practice_id, kind, as_of, holder, gone, lease)
     try:
@@ -139,7 +139,7 @@ def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, ho
             started(held)
         with uow(write=True) as u:
             if lease is not None:
-                u.before_commit(lambda: fence(u, held, lease))
+                u.before_commit(lambda: fence(u, held))
             result = batch(u)
     except DateBehind:
         with uow(write=True) as u:
@@ -200,11 +200,16 @@ def renew(uow: UnitOfWork, c: Claim, lease: dt.timedelta) -> bool:
     return held
 
 
-def fence(uow: UnitOfWork, c: Claim, lease: dt.timedelta) -> None:
-    """In the batch's own transaction, just before it commits: extend the lease, or raise LeaseLost
-    when the claim is no longer ours. The row stays locked (PostgreSQL) or the database write-locked
-    (SQLite) until the commit, so no other worker can take the claim over in between."""
-    if not _extend(uow, c, lease):
+def fence(uow: UnitOfWork, c: Claim) -> None:
+    """In the batch's own transaction, as it commits: close the claim "done" there and then, or
+    raise LeaseLost when it is no longer ours (another worker took it over after our lease passed;
+    the batch is rolled back). The batch's writes and the end of its claim commit together, so no
+    moment exists in which the work is committed and the claim still open for a take-over; the
+    counts are added just after (`finish`)."""
+    closed = rowcount(uow.session.execute(q(
+        "UPDATE run_lock SET outcome = 'done', ended_at = :now WHERE id = :id AND holder = :h "
+        "AND outcome = 'running'", {"now": uow.now(), "id": c.id, "h": c.holder})))
+    if closed != 1:
         raise LeaseLost(f"the {c.kind} run of {c.business_date.isoformat()} was taken over by another worker "
                         "after this one's lease passed; this worker's work on it is rolled back")
 

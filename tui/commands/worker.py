@@ -54,8 +54,8 @@ def register(sub: Any) -> None:
     add_out_option(p)
     p.add_argument("--now", metavar="YYYY-MM-DDTHH:MM", help=argparse_suppress())
     # --host: the host name recorded in claims (tests play workers of several hosts on one machine);
-    # --stall: hold each batch's transaction open this many seconds before it commits (tests kill a
-    # worker mid-practice with it)
+    # --stall: hold each batch's transaction open this many seconds before its work (tests kill a
+    # worker mid-practice with it, and outlast the lease with it)
     p.add_argument("--host", help=argparse_suppress())
     p.add_argument("--stall", type=float, default=0.0, help=argparse_suppress())
 
@@ -176,7 +176,7 @@ class Worker:
             import time
 
             def work_stalled(uow: Any, work: Any = work) -> Any:
-                uow.before_commit(lambda: time.sleep(self.stall))
+                time.sleep(self.stall)   # in the batch's transaction (SQLite: holding the write lock)
                 return work(uow)
             work = work_stalled
         try:
