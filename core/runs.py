@@ -12,14 +12,18 @@ serialises claims. When the run ends the row is closed with its outcome and coun
 may be claimed again (the batches themselves are idempotent per business date).
 
 Leases (the nightly across worker processes, on one host or several): a worker claims with a lease
-(`lease_until` = now + lease), renews it while it works (`renew`, from a heartbeat of its own), and
-the batch's own transaction closes it "done" as it commits (`fence`): if the claim is no longer this
-worker's then — another worker took it over after the lease had passed — the batch raises LeaseLost
-and its transaction is rolled back, so a practice's business date is never written by two workers,
-and no moment exists in which the batch is committed but its claim still open. A claim left
-"running" is taken over when its lease has passed, or (claims without a lease, an operator's run)
-when its holder's process on this machine is gone. Every time comes from the unit of work's clock
-(`uow.now()`, injected), never from the database's or the process's own clock.
+(`lease_until` = now + lease) and renews it while it works (`renew`, from a heartbeat of its own).
+Its batch's transaction first holds the claim (`hold`: on PostgreSQL SELECT ... FOR UPDATE of the
+claim's row, on SQLite the write lock it already has) and, as it commits, closes it "done" in the
+same transaction (`fence`). A claimer on PostgreSQL looks at the row with FOR UPDATE SKIP LOCKED, so
+a batch that is alive (its transaction holds the row) is refused at once, whatever its lease says,
+and nobody waits on it. A claim left "running" with nobody holding it is taken over when its lease
+has passed (a worker killed, a host lost), or, for claims without a lease (an operator's run), when
+its holder's process on this machine is gone. A worker that finds its claim taken over (it stalled
+past its lease between transactions) gets LeaseLost and its transaction is rolled back, so a
+practice's business date is never written by two workers, and no moment exists in which a batch is
+committed but its claim still open. Every time comes from the unit of work's clock (`uow.now()`,
+injected), never from the database's or the process's own clock.
 """
 
 from __future__ import annotations
@@ -130,8 +134,10 @@ def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, ho
     failed date may be claimed again). A batch refused because its date is behind the latest
     committed one (DateBehind) ran nothing: its claim is withdrawn, and the refusal re-raised.
 
-    With a `lease` (the worker) the claim is a lease, and the batch's transaction fences it (closes
-    it "done" as it commits; LeaseLost and a rollback if it was taken over meanwhile)."""
+    With a `lease` (the worker) the claim is a lease: the batch's transaction holds it (`hold`:
+    locks its row, so on PostgreSQL a live batch is never taken over, and refuses at once one that
+    was taken over already) and fences it (`fence`: closes it "done" as it commits; LeaseLost and a
+    rollback if it was taken over meanwhile)."""
     with uow(write=True) as u:
         held = claim(u, practice_id, kind, as_of, holder, gone, lease)
     try:
@@ -139,6 +145,7 @@ def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, ho
             started(held)
         with uow(write=True) as u:
             if lease is not None:
+                hold(u, held)
                 u.before_commit(lambda: fence(u, held))
             result = batch(u)
     except DateBehind:
@@ -173,6 +180,7 @@ def claim(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date, holder: 
     key = {"p": practice_id, "k": kind, "d": as_of, "now": now}
     uow.lock(f"run:{kind}:{practice_id}")  # one claimer at a time per practice and kind: dates go in order
     _refuse_while_earlier_runs(uow, key, holder_gone)
+    _refuse_while_held(uow, key)
     until = now + lease if lease is not None else None
     got = uow.session.execute(q(
         "INSERT INTO run_lock (practice_id, kind, business_date, holder, started_at, outcome, lease_until) "
@@ -188,14 +196,57 @@ def claim(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date, holder: 
     return Claim(row_id, practice_id, kind, as_of, holder)
 
 
+def _refuse_while_held(uow: UnitOfWork, key: dict[str, Any]) -> None:
+    """PostgreSQL: a worker's batch holds its claim's row locked for as long as its transaction
+    lives (`hold`), which proves it alive whatever its lease says. SELECT ... FOR UPDATE SKIP
+    LOCKED takes the row (so the statement below never waits on it) or, when a live batch holds
+    it, finds it locked: refused at once, without waiting for that batch. (SQLite: a live batch
+    holds the database's write lock, so no claim gets this far while it runs.)"""
+    if uow.dialect != "postgresql":
+        return
+    where = "practice_id = :p AND kind = :k AND business_date = :d"
+    if uow.session.execute(q(f"SELECT id FROM run_lock WHERE {where} FOR UPDATE SKIP LOCKED", key)).first():
+        return
+    row = uow.session.execute(q(f"SELECT holder, started_at FROM run_lock WHERE {where}", key)).first()
+    if row is not None:
+        raise AlreadyRunning(f"the {key['k']} run of {as_date(key['d'])} is being run right now (by {row[0]}, "
+                             f"since {str(row[1])[:19]})")
+
+
+def hold(uow: UnitOfWork, c: Claim) -> None:
+    """At the start of the batch's transaction: lock the claim's row until the transaction ends
+    (PostgreSQL; on SQLite the write lock does it), after making sure it is still ours — a worker
+    that stalled between its claim and its batch for longer than its lease finds it taken over
+    (LeaseLost) before doing any work."""
+    lock = " FOR UPDATE" if uow.dialect == "postgresql" else ""
+    if uow.session.execute(q(f"SELECT id FROM run_lock WHERE id = :id AND holder = :h AND outcome = 'running'{lock}",
+                             {"id": c.id, "h": c.holder})).first() is None:
+        raise _lost(c)
+
+
+def _lost(c: Claim) -> LeaseLost:
+    return LeaseLost(f"the {c.kind} run of {c.business_date.isoformat()} was taken over by another worker "
+                     "after this one's lease passed; this worker's work on it is rolled back")
+
+
 # A running claim whose lease has passed (claims without a lease never expire: see holder_gone).
 EXPIRED = "outcome = 'running' AND lease_until IS NOT NULL AND lease_until < :now"
 
 
 def renew(uow: UnitOfWork, c: Claim, lease: dt.timedelta) -> bool:
     """Extend the claim's lease to now + `lease` and commit; False when it is no longer this
-    holder's running claim (taken over after its lease passed, or already closed)."""
-    held = _extend(uow, c, lease)
+    holder's running claim (taken over after its lease passed, or already closed). On PostgreSQL a
+    row its own batch holds locked is left as it is (the lock proves the worker alive) rather than
+    waited for. Writes nothing audited: a unit of work that does not write the audit chain will do
+    (so a renewal never waits on the chain's lock while the batch it renews for holds it)."""
+    skip = " FOR UPDATE SKIP LOCKED" if uow.dialect == "postgresql" else ""
+    params = {"until": uow.now() + lease, "id": c.id, "h": c.holder}
+    mine = "id = :id AND holder = :h AND outcome = 'running'"
+    held = rowcount(uow.session.execute(q(
+        f"UPDATE run_lock SET lease_until = :until WHERE id IN (SELECT id FROM run_lock WHERE {mine}{skip})",
+        params))) == 1
+    if not held and skip:
+        held = uow.session.execute(q(f"SELECT id FROM run_lock WHERE {mine}", params)).first() is not None
     uow.commit()
     return held
 
@@ -210,14 +261,7 @@ def fence(uow: UnitOfWork, c: Claim) -> None:
         "UPDATE run_lock SET outcome = 'done', ended_at = :now WHERE id = :id AND holder = :h "
         "AND outcome = 'running'", {"now": uow.now(), "id": c.id, "h": c.holder})))
     if closed != 1:
-        raise LeaseLost(f"the {c.kind} run of {c.business_date.isoformat()} was taken over by another worker "
-                        "after this one's lease passed; this worker's work on it is rolled back")
-
-
-def _extend(uow: UnitOfWork, c: Claim, lease: dt.timedelta) -> bool:
-    return rowcount(uow.session.execute(q(
-        "UPDATE run_lock SET lease_until = :until WHERE id = :id AND holder = :h AND outcome = 'running'",
-        {"until": uow.now() + lease, "id": c.id, "h": c.holder}))) == 1
+        raise _lost(c)
 
 
 def _refuse_while_earlier_runs(uow: UnitOfWork, key: dict[str, Any], holder_gone: Callable[[str], bool]) -> None:

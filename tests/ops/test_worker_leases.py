@@ -122,3 +122,25 @@ def test_a_worker_whose_claim_was_taken_over_rolls_its_batch_back(at, clock, adm
         [rec] = runs.recorded(u, pid)
     assert (rec.holder, rec.outcome) == ("box-b:2", "running")   # box-a's failure did not close box-b's claim
 
+
+
+def test_a_live_batch_is_never_taken_over_and_nobody_waits_on_it(engine, at, clock, admin) -> None:
+    """PostgreSQL: the batch's transaction holds its claim's row; a claimer finds it locked (FOR
+    UPDATE SKIP LOCKED) and is refused at once even with the lease long past, and a renewal does
+    not wait on it either. (SQLite: the batch holds the write lock, so nobody gets that far.)"""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: a claim cannot run beside a batch at all")
+    pid = _practice(at)
+    with at() as u:
+        c = runs.claim(u, pid, "external", TODAY, "box-a:1", lease=LEASE)
+    with at() as batch:
+        runs.hold(batch, c)
+        clock.now += LEASE * 5                      # no renewal got through: the lease is long past
+        with at() as u, pytest.raises(runs.AlreadyRunning, match="being run right now"):
+            runs.claim(u, pid, "external", TODAY, "box-b:2", lease=LEASE)
+        with at(write=False) as u:
+            assert runs.renew(u, c, LEASE)          # left as it is, and still ours
+        runs.fence(batch, c)
+        batch.commit()
+    with at() as u, pytest.raises(runs.AlreadyDone):
+        runs.claim(u, pid, "external", TODAY, "box-b:2", lease=LEASE)

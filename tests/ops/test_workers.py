@@ -86,6 +86,7 @@ def test_two_workers_at_once_never_run_one_practice_twice(engine: Engine, tmp_pa
     procs = [worker(url, *args, log=tmp_path / f"w{i}.log") for i in (1, 2)]
     outs = [p.communicate(timeout=600)[0] for p in procs]
     logs = [(tmp_path / f"w{i}.log").read_text() for i in (1, 2)]
+    print("\n".join(logs))     # shown when the test fails
     assert [p.returncode for p in procs] == [0, 0], logs
     ran = [json.loads(out) for out in outs]
     done = Counter((r["practice"], r["kind"]) for rows in ran for r in rows if r["outcome"] == "done")

@@ -86,8 +86,10 @@ def _busy(exc: BaseException) -> bool:
 
 class Heartbeat:
     """Renews a claim's lease every third of the lease from a thread of its own, in its own
-    transactions, until stopped. A renewal that cannot get through (SQLite: the batch holds the
-    write lock; the batch's own commit renews it then) is tried again on the next beat."""
+    transactions, until stopped. While the batch's transaction holds the claim (PostgreSQL: its row
+    locked; SQLite: the write lock) no other worker can take it over anyway; the beats cover the
+    moments between transactions. A renewal that cannot get through (SQLite: busy) is tried again
+    on the next beat."""
 
     def __init__(self, ctx: Context, lease: dt.timedelta) -> None:
         self.ctx, self.lease = ctx, lease
@@ -106,7 +108,7 @@ class Heartbeat:
         from core import runs
         while not self.done.wait(self.lease.total_seconds() / 3):
             try:
-                with self.ctx.uow(write=True) as uow:
+                with self.ctx.uow(write=False) as uow:   # no audit chain lock (core.runs.renew)
                     if not runs.renew(uow, claim, self.lease):
                         return  # closed, or taken over: nothing left to renew
             except Exception as exc:  # busy or a dropped connection: the next beat tries again
