@@ -176,7 +176,7 @@ def main() -> int:
     a = ap.parse_args()
     counts = [int(n) for n in a.workers.split(",")]
     print(f"workers benchmark: office of {a.practices} practices, {a.encounters:,} encounters"
-          f"{'' if a.encounters >= 2_000_000 else f' ({a.encounters / 2_000_000:.0%} of the issue size)'}; "
+          f"{'' if a.encounters >= 2_000_000 else f' ({a.encounters / 2_000_000:.1%} of the issue size)'}; "
           f"{_load()}")
     ok = True
     if not a.no_pg:

@@ -35,6 +35,8 @@ from tui.commands.options import whole
 POLL = Limit(1, 86_400, "seconds")  # at least once a day
 LEASE = Limit(2, 3_600, "seconds")  # how long a worker's claim lasts without a renewal
 DEFAULT_LEASE = 60
+STALL = Limit(0, 3_600, "seconds")
+HOST_CHARS = 60   # the claim's holder (120 characters) is host:pid
 
 log = logging.getLogger("recoup.worker")
 
@@ -57,7 +59,7 @@ def register(sub: Any) -> None:
     # --stall: hold each batch's transaction open this many seconds before its work (tests kill a
     # worker mid-practice with it, and outlast the lease with it)
     p.add_argument("--host", help=argparse_suppress())
-    p.add_argument("--stall", type=float, default=0.0, help=argparse_suppress())
+    p.add_argument("--stall", type=whole(STALL), default=0, help=argparse_suppress())
 
 
 def argparse_suppress() -> str:
@@ -125,8 +127,12 @@ class Worker:
         self.fixed_now = _fixed_now(getattr(ctx.args, "now", None))
         self.results: list[dict[str, Any]] = []
         self.lease = dt.timedelta(seconds=getattr(ctx.args, "lease", DEFAULT_LEASE))
-        self.holder = _holder(getattr(ctx.args, "host", None))
-        self.stall = float(getattr(ctx.args, "stall", 0.0) or 0.0)
+        host = getattr(ctx.args, "host", None)
+        if host is not None and not 0 < len(host) <= HOST_CHARS:
+            from core.errors import BadInput
+            raise BadInput(f"host: 1 to {HOST_CHARS} characters", field="host")
+        self.holder = _holder(host)
+        self.stall = int(getattr(ctx.args, "stall", 0) or 0)
 
     def now(self) -> dt.datetime:
         return self.fixed_now or dt.datetime.now()
