@@ -114,8 +114,11 @@ class Heartbeat:
                     if not runs.renew(uow, claim, self.lease):
                         return  # closed, or taken over: nothing left to renew
             except Exception as exc:  # busy or a dropped connection: the next beat tries again
-                log.warning("event=lease.renew_failed practice_id=%s error=%s", claim.practice_id,
-                            type(exc).__name__)
+                if _busy(exc):   # SQLite: the batch holds the write lock, so nobody can take over meanwhile
+                    log.info("event=lease.renew_deferred practice_id=%s reason=Busy", claim.practice_id)
+                else:
+                    log.warning("event=lease.renew_failed practice_id=%s error=%s", claim.practice_id,
+                                type(exc).__name__)
 
 
 class Worker:
