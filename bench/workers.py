@@ -3,14 +3,14 @@
 
     python -m bench.workers [--pg URL] [--sqlite] [--encounters N] [--practices 20] [--workers 1,2,4]
 
-The office (db.demo_office: 20 practices; 2,000,000 encounters in the issue, --encounters to
-measure at a fraction on a small machine) is built once; every run starts from an identical copy
-of it (PostgreSQL: CREATE DATABASE ... TEMPLATE; SQLite: a copy of the file), so each worker count
-does exactly the same work: every practice's external run (select, post, file) and roster
-populate for the business date. The floor is the same nightly run by one worker, in the same run
-of the bench; the figure is wall time with N workers as a ratio to it. Every run is checked: each
-practice's batch done exactly once, and the counts and dollars each batch recorded equal to the
-one-worker run's (the money is the same whoever ran it).
+The office (db.demo_office: 20 practices; 2,000,000 encounters in the issue, --encounters to measure
+at a fraction on a small machine) is built once; every run starts from an identical copy of it
+(PostgreSQL: CREATE DATABASE ... TEMPLATE; SQLite: a copy of the file), so each worker count, in
+each of --runs rounds (min / median / max printed), does exactly the same work: every practice's
+external run (select, post, file) and roster populate for the business date. The floor is the same
+nightly run by one worker, in the same run of the bench; the figure is wall time with N workers as a
+ratio to it. Every run is checked: each practice's batch done exactly once, and the counts and
+dollars each batch recorded equal to the one-worker run's (the money is the same whoever ran it).
 
 Goal: wall time falls with workers until the database saturates — 2 workers <= 0.8x of one, and 4
 workers no slower than 2 (<= 1.1x of the 2-worker time). The machine's core count and load average
@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -131,32 +132,36 @@ def _sqlite_copies(encounters: int, practices: int) -> Iterator[object]:
         yield copy
 
 
-def _curve(label: str, copies: object, counts: list[int], practices: int, goal: bool) -> bool:
+def _curve(label: str, copies: object, counts: list[int], practices: int, goal: bool, runs: int) -> bool:
     print(f"\n{label}: the nightly of {AS_OF.isoformat()} for the whole office, by N workers at once")
-    times: dict[int, float] = {}
+    times: dict[int, list[float]] = {n: [] for n in counts}
     reference: dict[tuple[str, str], str] | None = None
     ok = True
+    for r in range(1, runs + 1):
+        for n in counts:
+            with copies(f"w{n}") as url, tempfile.TemporaryDirectory(prefix="recoup-bench-files-") as files:  # type: ignore[operator]
+                before = _load()
+                seconds, rows = _run_workers(url, n, Path(files))
+                done = Counter((r["practice"], r["kind"]) for r in rows if r["outcome"] == "done")
+                by_worker = Counter(r["worker"] for r in rows if r["outcome"] == "done")
+                recorded = _recorded(url)
+            once = len(done) == 2 * practices and set(done.values()) == {1}
+            same = reference is None or recorded == reference
+            reference = reference or recorded
+            ok = ok and once and same
+            times[n].append(seconds)
+            print(f"  run {r} · {n} worker{'s' if n > 1 else ' '}: {seconds:7.1f} s = "
+                  f"{seconds / times[counts[0]][-1]:.2f}x of {counts[0]} · batches per worker "
+                  f"{sorted(by_worker.values(), reverse=True)} · each batch once {'✔' if once else '✘'} · counts "
+                  f"and dollars as in the first run {'✔' if same else '✘'} · {before} → {_load()}", flush=True)
+    median = {n: statistics.median(ts) for n, ts in times.items()}
+    bar = max(median.values())
+    print(f"  the curve (median of {runs} run{'s' if runs > 1 else ''}; min to max):")
     for n in counts:
-        with copies(f"w{n}") as url, tempfile.TemporaryDirectory(prefix="recoup-bench-files-") as files:  # type: ignore[operator]
-            before = _load()
-            seconds, rows = _run_workers(url, n, Path(files))
-            done = Counter((r["practice"], r["kind"]) for r in rows if r["outcome"] == "done")
-            by_worker = Counter(r["worker"] for r in rows if r["outcome"] == "done")
-            recorded = _recorded(url)
-        once = len(done) == 2 * practices and set(done.values()) == {1}
-        same = reference is None or recorded == reference
-        reference = reference or recorded
-        ok = ok and once and same
-        times[n] = seconds
-        print(f"  {n} worker{'s' if n > 1 else ' '}: {seconds:7.1f} s = {seconds / times[counts[0]]:.2f}x of "
-              f"{counts[0]} · batches per worker {sorted(by_worker.values(), reverse=True)} · each batch once "
-              f"{'✔' if once else '✘'} · counts and dollars as with {counts[0]} {'✔' if same else '✘'} · "
-              f"{before} → {_load()}", flush=True)
-    bar = max(times.values())
-    for n in counts:
-        print(f"  {n:>2} │{'█' * max(1, round(40 * times[n] / bar)):<40}│ {times[n]:.1f} s")
-    if goal and {1, 2, 4} <= set(times):
-        two, four = times[2] / times[1], times[4] / times[2]
+        print(f"  {n:>2} │{'█' * max(1, round(40 * median[n] / bar)):<40}│ {median[n]:.1f} s "
+              f"({min(times[n]):.1f} to {max(times[n]):.1f}) = {median[n] / median[counts[0]]:.2f}x of {counts[0]}")
+    if goal and {1, 2, 4} <= set(median):
+        two, four = median[2] / median[1], median[4] / median[2]
         print(f"  goal: 2 workers <= 0.8x of 1: {two:.2f}x {'✔' if two <= 0.8 else '✘'}; "
               f"4 workers <= 1.1x of 2: {four:.2f}x {'✔' if four <= 1.1 else '✘'}")
         ok = ok and two <= 0.8 and four <= 1.1
@@ -173,6 +178,7 @@ def main() -> int:
                     help="the office's encounters (the issue's 2,000,000 by default; a fraction on a small machine)")
     ap.add_argument("--practices", type=int, default=20)
     ap.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated (the first is the floor)")
+    ap.add_argument("--runs", type=int, default=3, help="runs of the whole curve on the same office (default 3)")
     a = ap.parse_args()
     counts = [int(n) for n in a.workers.split(",")]
     print(f"workers benchmark: office of {a.practices} practices, {a.encounters:,} encounters"
@@ -181,10 +187,10 @@ def main() -> int:
     ok = True
     if not a.no_pg:
         with _pg_copies(a.pg, a.encounters, a.practices) as copies:
-            ok = _curve("PostgreSQL", copies, counts, a.practices, goal=True) and ok
+            ok = _curve("PostgreSQL", copies, counts, a.practices, goal=True, runs=a.runs) and ok
     if a.sqlite:
         with _sqlite_copies(a.encounters, a.practices) as copies:
-            ok = _curve("SQLite", copies, counts, a.practices, goal=False) and ok
+            ok = _curve("SQLite", copies, counts, a.practices, goal=False, runs=a.runs) and ok
     return 0 if ok else 1
 
 
