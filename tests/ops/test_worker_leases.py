@@ -144,3 +144,15 @@ def test_a_live_batch_is_never_taken_over_and_nobody_waits_on_it(engine, at, clo
         batch.commit()
     with at() as u, pytest.raises(runs.AlreadyDone):
         runs.claim(u, pid, "external", TODAY, "box-b:2", lease=LEASE)
+
+
+def test_the_lease_is_a_setting_with_a_range(cli, admin, monkeypatch, caplog) -> None:
+    code, _, err = cli("worker", "--once", "--lease", "1")
+    assert code == 2 and "--lease: must be a whole number of seconds from 2 to 3600" in err
+    monkeypatch.setenv("RECOUP_WORKER_LEASE", "99999")
+    code, _, err = cli("worker", "--once")
+    assert code == 2 and "--lease: must be a whole number of seconds from 2 to 3600" in err
+    monkeypatch.setenv("RECOUP_WORKER_LEASE", "30")
+    caplog.set_level("INFO", logger="recoup.worker")
+    code, _, err = cli("worker", "--once", "--as-of", TODAY.isoformat())
+    assert code == 0 and "lease=30s" in caplog.text

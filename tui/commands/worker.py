@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
                    help="local time the external collections run is due (default 02:00 or RECOUP_EXTERNAL_TIME)")
     p.add_argument("--poll", type=whole(POLL), default=300, metavar="SECONDS", help="look again at least this often")
     p.add_argument("--lease", type=whole(LEASE), metavar="SECONDS",
-                   default=int(os.environ.get("RECOUP_WORKER_LEASE", DEFAULT_LEASE)),
+                   default=os.environ.get("RECOUP_WORKER_LEASE", str(DEFAULT_LEASE)),  # a string: checked as typed
                    help=f"how long a claim lasts unrenewed: a killed worker's practice is taken over by another "
                         f"this long after its last renewal ({LEASE.low} to {LEASE.high}; default {DEFAULT_LEASE} "
                         "or RECOUP_WORKER_LEASE); renewed every third of it")
