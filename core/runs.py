@@ -1,13 +1,29 @@
 """Batch-run claims: one run per practice, kind and business date, on SQLite and PostgreSQL.
 
-A run first claims its date by inserting a `run_lock` row in a short transaction of its own and
-committing it, so every other process sees "running" at once. The unique key (practice, kind,
-date) makes a second claim fail whatever the database: INSERT ... ON CONFLICT DO NOTHING inserts
-nothing and the caller is told why (already running, by whom, since when; or already done). On
-PostgreSQL the claim also holds the advisory lock for its transaction, so two claimers queue
-instead of racing. When the run ends the row is closed with its outcome and counts; a failed run
-may be claimed again (the batches themselves are idempotent per business date), and a claim left
-"running" by a process that died can be taken over when the caller says its holder is gone.
+A run first claims its date in a short transaction of its own and commits it, so every other
+process sees "running" at once. The unique key (practice, kind, date) makes a second claim fail
+whatever the database: one atomic INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING either
+inserts the claim, takes over one that may be taken over (failed, or running with its lease
+passed), or returns nothing, and the caller is told why (already running, by whom, since when; or
+already done). On PostgreSQL the claim also holds the advisory lock for its transaction, so two
+claimers of one practice queue instead of racing (the row lock of the upsert alone would do; the
+advisory lock also orders the "earlier date still running" check); on SQLite the write lock
+serialises claims. When the run ends the row is closed with its outcome and counts; a failed run
+may be claimed again (the batches themselves are idempotent per business date).
+
+Leases (the nightly across worker processes, on one host or several): a worker claims with a lease
+(`lease_until` = now + lease) and renews it while it works (`renew`, from a heartbeat of its own).
+Its batch's transaction first holds the claim (`hold`: on PostgreSQL SELECT ... FOR UPDATE of the
+claim's row, on SQLite the write lock it already has) and, as it commits, closes it "done" in the
+same transaction (`fence`). A claimer on PostgreSQL looks at the row with FOR UPDATE SKIP LOCKED, so
+a batch that is alive (its transaction holds the row) is refused at once, whatever its lease says,
+and nobody waits on it. A claim left "running" with nobody holding it is taken over when its lease
+has passed (a worker killed, a host lost), or, for claims without a lease (an operator's run), when
+its holder's process on this machine is gone. A worker that finds its claim taken over (it stalled
+past its lease between transactions) gets LeaseLost and its transaction is rolled back, so a
+practice's business date is never written by two workers, and no moment exists in which a batch is
+committed but its claim still open. Every time comes from the unit of work's clock (`uow.now()`,
+injected), never from the database's or the process's own clock.
 """
 
 from __future__ import annotations
@@ -42,6 +58,11 @@ class AlreadyDone(Refused):
 
 class AlreadyRunning(Refused):
     """Another process holds the claim and is (as far as we know) still running it."""
+
+
+class LeaseLost(Refused):
+    """The claim was taken over by another worker (its lease had passed) while this one worked:
+    this worker's transaction is rolled back and the other finishes the run."""
 
 
 class DateBehind(Refused):
@@ -103,7 +124,7 @@ def holder_gone(holder: str) -> bool:
 def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, holder: str,
                 batch: Callable[[UnitOfWork], T], record: Callable[[T], dict[str, Any]],
                 started: Callable[[Claim], None] | None = None,
-                gone: Callable[[str], bool] = holder_gone) -> T:
+                gone: Callable[[str], bool] = holder_gone, lease: dt.timedelta | None = None) -> T:
     """Run one practice's batch for a business date under its claim: the one use case the worker,
     the command line and the screens share, so no two processes run the same date twice.
 
@@ -112,14 +133,22 @@ def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, ho
     unit of work of its own; the claim is closed "done" with `record(result)` (counts, never
     patient data), or "failed" with the error's name when the batch raises (then re-raised; a
     failed date may be claimed again). A batch refused because its date is behind the latest
-    committed one (DateBehind) ran nothing: its claim is withdrawn, and the refusal re-raised."""
+    committed one (DateBehind) ran nothing: its claim is withdrawn, and the refusal re-raised.
+
+    With a `lease` (the worker) the claim is a lease: the batch's transaction holds it (`hold`:
+    locks its row, so on PostgreSQL a live batch is never taken over, and refuses at once one that
+    was taken over already) and fences it (`fence`: closes it "done" as it commits; LeaseLost and a
+    rollback if it was taken over meanwhile)."""
     with uow(write=True) as u:
-        held = claim(u, practice_id, kind, as_of, holder, gone)
+        held = claim(u, practice_id, kind, as_of, holder, gone, lease)
     try:
         if started is not None:
             started(held)
         with uow(write=True) as u:
             anchors.after_batch(u)  # the chain's head, to a file outside the database, once it commits
+            if lease is not None:
+                hold(u, held)
+                u.before_commit(lambda: fence(u, held))
             result = batch(u)
     except DateBehind:
         with uow(write=True) as u:
@@ -143,22 +172,98 @@ def running(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date) -> Run
 
 
 def claim(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date, holder: str,
-          holder_gone: Callable[[str], bool] = lambda h: False) -> Claim:
-    """Claim the run and commit the claim. Raises AlreadyDone / AlreadyRunning (both Refused)."""
-    key = {"p": practice_id, "k": kind, "d": as_of}
+          holder_gone: Callable[[str], bool] = lambda h: False, lease: dt.timedelta | None = None) -> Claim:
+    """Claim the run and commit the claim. Raises AlreadyDone / AlreadyRunning (both Refused).
+
+    One atomic statement inserts the claim, or takes over a failed one or a running one whose
+    lease has passed (at `uow.now()`); when it changes nothing the row says why, and a running
+    claim whose holder's process is gone (`holder_gone`) is taken over there."""
+    now = uow.now()
+    key = {"p": practice_id, "k": kind, "d": as_of, "now": now}
     uow.lock(f"run:{kind}:{practice_id}")  # one claimer at a time per practice and kind: dates go in order
     _refuse_while_earlier_runs(uow, key, holder_gone)
-    now = uow.now()
-    inserted = rowcount(uow.session.execute(q(
-        "INSERT INTO run_lock (practice_id, kind, business_date, holder, started_at, outcome) "
-        "VALUES (:p, :k, :d, :h, :now, 'running') ON CONFLICT DO NOTHING",
-        {**key, "h": holder, "now": now})))
-    if not inserted:
-        _take_over(uow, key, holder, now, holder_gone)
-    row_id = uow.session.execute(q("SELECT id FROM run_lock WHERE practice_id = :p AND kind = :k "
-                                   "AND business_date = :d", key)).scalar_one()
+    _refuse_while_held(uow, key)
+    until = now + lease if lease is not None else None
+    got = uow.session.execute(q(
+        "INSERT INTO run_lock (practice_id, kind, business_date, holder, started_at, outcome, lease_until) "
+        "VALUES (:p, :k, :d, :h, :now, 'running', :until) "
+        "ON CONFLICT (practice_id, kind, business_date) DO UPDATE SET holder = excluded.holder, "
+        "started_at = excluded.started_at, ended_at = NULL, outcome = 'running', summary = NULL, "
+        "lease_until = excluded.lease_until "
+        "WHERE run_lock.outcome = 'failed' OR (run_lock.outcome = 'running' AND run_lock.lease_until IS NOT NULL "
+        "AND run_lock.lease_until < :now) "
+        "RETURNING id", {**key, "h": holder, "until": until})).first()
+    row_id = int(got[0]) if got is not None else _take_over(uow, key, holder, until, holder_gone)
     uow.commit()
-    return Claim(int(row_id), practice_id, kind, as_of, holder)
+    return Claim(row_id, practice_id, kind, as_of, holder)
+
+
+def _refuse_while_held(uow: UnitOfWork, key: dict[str, Any]) -> None:
+    """PostgreSQL: a worker's batch holds its claim's row locked for as long as its transaction
+    lives (`hold`), which proves it alive whatever its lease says. SELECT ... FOR UPDATE SKIP
+    LOCKED takes the row (so the statement below never waits on it) or, when a live batch holds
+    it, finds it locked: refused at once, without waiting for that batch. (SQLite: a live batch
+    holds the database's write lock, so no claim gets this far while it runs.)"""
+    if uow.dialect != "postgresql":
+        return
+    where = "practice_id = :p AND kind = :k AND business_date = :d"
+    if uow.session.execute(q(f"SELECT id FROM run_lock WHERE {where} FOR UPDATE SKIP LOCKED", key)).first():
+        return
+    row = uow.session.execute(q(f"SELECT holder, started_at FROM run_lock WHERE {where}", key)).first()
+    if row is not None:
+        raise AlreadyRunning(f"the {key['k']} run of {as_date(key['d'])} is being run right now (by {row[0]}, "
+                             f"since {str(row[1])[:19]})")
+
+
+def hold(uow: UnitOfWork, c: Claim) -> None:
+    """At the start of the batch's transaction: lock the claim's row until the transaction ends
+    (PostgreSQL; on SQLite the write lock does it), after making sure it is still ours — a worker
+    that stalled between its claim and its batch for longer than its lease finds it taken over
+    (LeaseLost) before doing any work."""
+    lock = " FOR UPDATE" if uow.dialect == "postgresql" else ""
+    if uow.session.execute(q(f"SELECT id FROM run_lock WHERE id = :id AND holder = :h AND outcome = 'running'{lock}",
+                             {"id": c.id, "h": c.holder})).first() is None:
+        raise _lost(c)
+
+
+def _lost(c: Claim) -> LeaseLost:
+    return LeaseLost(f"the {c.kind} run of {c.business_date.isoformat()} was taken over by another worker "
+                     "after this one's lease passed; this worker's work on it is rolled back")
+
+
+# A running claim whose lease has passed (claims without a lease never expire: see holder_gone).
+EXPIRED = "outcome = 'running' AND lease_until IS NOT NULL AND lease_until < :now"
+
+
+def renew(uow: UnitOfWork, c: Claim, lease: dt.timedelta) -> bool:
+    """Extend the claim's lease to now + `lease` and commit; False when it is no longer this
+    holder's running claim (taken over after its lease passed, or already closed). On PostgreSQL a
+    row its own batch holds locked is left as it is (the lock proves the worker alive) rather than
+    waited for. Writes nothing audited: a unit of work that does not write the audit chain will do
+    (so a renewal never waits on the chain's lock while the batch it renews for holds it)."""
+    skip = " FOR UPDATE SKIP LOCKED" if uow.dialect == "postgresql" else ""
+    params = {"until": uow.now() + lease, "id": c.id, "h": c.holder}
+    mine = "id = :id AND holder = :h AND outcome = 'running'"
+    held = rowcount(uow.session.execute(q(
+        f"UPDATE run_lock SET lease_until = :until WHERE id IN (SELECT id FROM run_lock WHERE {mine}{skip})",
+        params))) == 1
+    if not held and skip:
+        held = uow.session.execute(q(f"SELECT id FROM run_lock WHERE {mine}", params)).first() is not None
+    uow.commit()
+    return held
+
+
+def fence(uow: UnitOfWork, c: Claim) -> None:
+    """In the batch's own transaction, as it commits: close the claim "done" there and then, or
+    raise LeaseLost when it is no longer ours (another worker took it over after our lease passed;
+    the batch is rolled back). The batch's writes and the end of its claim commit together, so no
+    moment exists in which the work is committed and the claim still open for a take-over; the
+    counts are added just after (`finish`)."""
+    closed = rowcount(uow.session.execute(q(
+        "UPDATE run_lock SET outcome = 'done', ended_at = :now WHERE id = :id AND holder = :h "
+        "AND outcome = 'running'", {"now": uow.now(), "id": c.id, "h": c.holder})))
+    if closed != 1:
+        raise _lost(c)
 
 
 def _refuse_while_earlier_runs(uow: UnitOfWork, key: dict[str, Any], holder_gone: Callable[[str], bool]) -> None:
@@ -168,28 +273,32 @@ def _refuse_while_earlier_runs(uow: UnitOfWork, key: dict[str, Any], holder_gone
     instead of skipping a night."""
     row = uow.session.execute(q("SELECT business_date, holder, started_at FROM run_lock WHERE practice_id = :p "
                                 "AND kind = :k AND outcome = 'running' AND business_date < :d "
-                                "ORDER BY business_date LIMIT 1", key)).first()
+                                f"AND NOT ({EXPIRED}) ORDER BY business_date LIMIT 1", key)).first()
     if row is not None and not holder_gone(str(row[1])):
         raise AlreadyRunning(f"the {key['k']} run of {as_date(row[0])} is still running (by {row[1]}, since "
                              f"{str(row[2])[:19]}); the run of {as_date(key['d'])} waits for it")
 
 
-def _take_over(uow: UnitOfWork, key: dict[str, Any], holder: str, now: dt.datetime,
-               holder_gone: Callable[[str], bool]) -> None:
-    row = uow.session.execute(q("SELECT holder, started_at, outcome FROM run_lock WHERE practice_id = :p "
-                                "AND kind = :k AND business_date = :d", key)).one()
-    old, started, outcome = row[0], row[1], row[2]
+def _take_over(uow: UnitOfWork, key: dict[str, Any], holder: str, until: dt.datetime | None,
+               holder_gone: Callable[[str], bool]) -> int:
+    """The claim the atomic statement did not take: done, or running and still held (refused),
+    or running by a process of this machine that is gone (taken over here). Returns its id."""
+    row = uow.session.execute(q("SELECT id, holder, started_at, outcome, lease_until FROM run_lock "
+                                "WHERE practice_id = :p AND kind = :k AND business_date = :d", key)).one()
+    row_id, old, started, outcome, lease_until = int(row[0]), row[1], row[2], row[3], row[4]
     what = f"the {key['k']} run of {as_date(key['d'])}"
     if outcome == "done":
         raise AlreadyDone(f"{what} is already done (by {old})")
-    if outcome == "running" and not holder_gone(old):
-        raise AlreadyRunning(f"{what} is already running (by {old}, since {str(started)[:19]})")
+    if not holder_gone(old):
+        lease = f"; its lease runs to {str(lease_until)[:19]}" if lease_until is not None else ""
+        raise AlreadyRunning(f"{what} is already running (by {old}, since {str(started)[:19]}{lease})")
     taken = rowcount(uow.session.execute(q(
         "UPDATE run_lock SET holder = :h, started_at = :now, ended_at = NULL, outcome = 'running', "
-        "summary = NULL WHERE practice_id = :p AND kind = :k AND business_date = :d AND holder = :old "
-        "AND outcome = :outcome", {**key, "h": holder, "now": now, "old": old, "outcome": outcome})))
+        "summary = NULL, lease_until = :until WHERE id = :id AND holder = :old AND outcome = 'running'",
+        {**key, "id": row_id, "h": holder, "until": until, "old": old})))
     if not taken:
         raise AlreadyRunning(f"{what} was just claimed by another process")
+    return row_id
 
 
 def finish(uow: UnitOfWork, c: Claim, outcome: str, summary: dict[str, Any]) -> None:

@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import counted
-from core.limits import PAGE_AFTER
+from core.limits import PAGE_AFTER, Limit
 from tui.commands.context import Context, add_command
 from tui.commands.options import whole
+
+OFFICE_ENCOUNTERS = Limit(10, 20_000_000)   # db.demo_office checks the same (at least 10 a practice)
+OFFICE_PRACTICES = Limit(1, 99)
 
 
 def register(sub: Any) -> None:
@@ -21,8 +24,14 @@ def register(sub: Any) -> None:
                    help="also check that the audit chain still reaches the anchors in FILE ('recoup audit anchor'), "
                         "or every anchor of this database in FOLDER (written after each batch, $RECOUP_ANCHORS)")
     p = add_command(sub, "demo", cmd_demo, "create the demo database (and open it)")
-    p.add_argument("--size", choices=("small", "medium", "large"), default="small",
-                   help="small (a few hundred encounters), medium, or large (1,000,000 encounters)")
+    p.add_argument("--size", choices=("small", "medium", "large", "office"), default="small",
+                   help="small (a few hundred encounters), medium, large (1,000,000 encounters), or office (a "
+                        "billing office: 20 practices sharing 2,000,000 encounters, set up for the nightly and "
+                        "nothing run yet; --encounters and --practices change its shape)")
+    p.add_argument("--encounters", type=whole(OFFICE_ENCOUNTERS), metavar="N",
+                   help="with --size office: the encounters shared by its practices (default 2,000,000)")
+    p.add_argument("--practices", type=whole(OFFICE_PRACTICES), metavar="N",
+                   help="with --size office: how many practices (default 20)")
     p.add_argument("--no-tui", action="store_true", help="only create the data; do not open the application")
     p.add_argument("--seed", type=whole(PAGE_AFTER), default=7, help=argparse.SUPPRESS)
 
@@ -82,7 +91,15 @@ def cmd_demo(ctx: Context) -> int:
     from db.demo import build_demo
     ctx.may_create = True
     ctx.ensure_schema()
-    report = build_demo(ctx.engine, ctx.login, ctx.as_of, size=ctx.args.size, seed=ctx.args.seed)
+    if ctx.args.size == "office":
+        from db.demo_office import ENCOUNTERS, PRACTICES, build_office
+        report = build_office(ctx.engine, ctx.login, ctx.as_of, ctx.args.encounters or ENCOUNTERS,
+                              ctx.args.practices or PRACTICES, seed=ctx.args.seed)
+    elif ctx.args.encounters or ctx.args.practices:
+        from core.errors import BadInput
+        raise BadInput("--encounters and --practices shape the office demo only (--size office)", field="size")
+    else:
+        report = build_demo(ctx.engine, ctx.login, ctx.as_of, size=ctx.args.size, seed=ctx.args.seed)
     print(report)
     if ctx.args.no_tui:
         return 0
