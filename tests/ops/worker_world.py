@@ -75,7 +75,7 @@ def build_office(url: str, practices: int = 3, guarantors: int = 30, seed: int =
 
 # Columns that name rows, moments or processes rather than what the nightly decided (an xlsx file's
 # checksum too: the file carries the moment it was written; its rows and total are compared).
-_VOLATILE = ("holder", "sha256", "path", "created_by", "memo", "summary")
+_VOLATILE = ("holder", "sha256", "path", "created_by", "memo", "summary", "ref")  # ref: "external_run 12"
 
 
 def digest(url: str) -> dict[str, Counter[tuple[Any, ...]]]:
