@@ -9,13 +9,12 @@ second agency's, waiting on the Pending screen), posted and filed. `recoup night
 business date then selects, posts and files the lines that have aged past 90 days since, and
 reassigns to the second agency the placed lines that have passed 120 days. Every step writes its
 history, ledger and audit rows exactly as an operator's work would, so `recoup verify` stays clean.
-Agency files go to a new temporary folder.
+Agency files go to the folder the caller names (where real agency files go).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +43,8 @@ def _call(engine: Engine, fn: Any, *args: Any, **kw: Any) -> Any:
         return fn(u, *args, **kw)
 
 
-def build(engine: Engine, actor: Actor, as_of: dt.date, out_dir: Path | None = None) -> dict[str, int]:
+def build(engine: Engine, actor: Actor, as_of: dt.date, folder: Path) -> dict[str, int]:
     """Set up and run external collections in every demo practice; returns the run's counts."""
-    folder = out_dir or Path(tempfile.mkdtemp(prefix="recoup-demo-external-files-"))
     with SqlUnitOfWork(engine, write=False) as u:
         ids = [int(p.id) for p in u.session.exec(select(Practice).where(col(Practice.source_id).in_(PRACTICES))  # type: ignore[arg-type]
                                                  .order_by(col(Practice.id)))]

@@ -5,14 +5,13 @@ few encounters moved along each path — sent to collections (Not Sent), sent to
 batch with its spreadsheet (Sent), written off — plus two Set Actions left waiting for Apply.
 Everything goes through the real use cases (core.precollections), as the demo admin on the demo
 business date, so the history, ledger, audit and `recoup verify` are exactly what an operator's
-work would leave. The agency spreadsheets go to a new temporary folder (files are never
-overwritten, and a demo must not litter the user's working folder).
+work would leave. The agency spreadsheets go to the folder the caller names, where real agency
+files go (files are never overwritten).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,9 +34,8 @@ CRITERIA = Criteria(encounter_balance_min=5000, age_min=120, dunning_min=1)
 SENT, NOT_SENT, WRITE_OFF, WAITING = 3, 3, 1, 2  # tasks per practice moved along each path
 
 
-def build(engine: Engine, actor: Actor, as_of: dt.date, out_dir: Path | None = None) -> dict[str, int]:
+def build(engine: Engine, actor: Actor, as_of: dt.date, folder: Path) -> dict[str, int]:
     """Run the workflow in every demo practice; returns task counts per state over all of them."""
-    folder = out_dir or Path(tempfile.mkdtemp(prefix="recoup-demo-agency-files-"))
     with SqlUnitOfWork(engine, write=False) as u:
         practices = [(p.id, p.source_id) for p in u.session.exec(
             select(Practice).where(col(Practice.source_id).in_(list(AGENCIES))).order_by(col(Practice.id)))]

@@ -14,8 +14,8 @@ from tests.conftest import LOGIN, TODAY
 pytestmark = pytest.mark.slow  # builds the small demo
 
 
-def test_small_demo_has_tasks_in_each_state_an_agency_and_a_file(engine, uow) -> None:  # type: ignore[no-untyped-def]
-    build_demo(engine, LOGIN, TODAY, "small")
+def test_small_demo_has_tasks_in_each_state_an_agency_and_a_file(engine, uow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path)
     with uow(write=False) as u:
         s = u.session
         per_practice = s.execute(text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.slow  # builds the small demo
 
 
 @pytest.fixture
-def demo(engine: Engine) -> str:
-    return build_demo(engine, LOGIN, TODAY, "small")
+def demo(engine: Engine, tmp_path: Path) -> str:
+    return build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
 
 
 def test_small_demo_has_a_roster_under_way(demo, uow) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from typing import Any
 
 from core.errors import counted
 from core.limits import PAGE_AFTER
-from tui.commands.context import Context, add_command
+from tui.commands.context import Context, add_command, add_out_option
 from tui.commands.options import whole
 
 
@@ -24,6 +24,7 @@ def register(sub: Any) -> None:
                    help="small (a few hundred encounters), medium, or large (1,000,000 encounters)")
     p.add_argument("--no-tui", action="store_true", help="only create the data; do not open the application")
     p.add_argument("--seed", type=whole(PAGE_AFTER), default=7, help=argparse.SUPPRESS)
+    add_out_option(p)
 
 
 def cmd_init(ctx: Context) -> int:
@@ -74,7 +75,8 @@ def cmd_demo(ctx: Context) -> int:
     from db.demo import build_demo
     ctx.may_create = True
     ctx.ensure_schema()
-    report = build_demo(ctx.engine, ctx.login, ctx.as_of, size=ctx.args.size, seed=ctx.args.seed)
+    report = build_demo(ctx.engine, ctx.login, ctx.as_of, size=ctx.args.size, seed=ctx.args.seed,
+                        folder=ctx.agency_folder())
     print(report)
     if ctx.args.no_tui:
         return 0
