@@ -34,7 +34,7 @@ from db.uow import SqlUnitOfWork
 AGENCIES = {"DEMO-FAM": ("CBA", "Consumer Bureau of Accounts", "xlsx"),
             "DEMO-ORTHO": ("RRS", "Riverside Recovery Services", "csv"),
             "DEMO-OCC": ("CCS", "Commercial Collection Services", "csv")}
-# The list: balances of 50.00 or more, 120 days old or older, at least one dunning message; three
+# The list: balances of 50.00 or more, 120 days old or older, at least one dunning message; seven
 # weeks ago the office also took balances of 100.00 or more that were 60 days old.
 CRITERIA = Criteria(encounter_balance_min=5000, age_min=120, dunning_min=1)
 SOONER = Criteria(encounter_balance_min=10000, age_min=60, dunning_min=1)
@@ -42,7 +42,7 @@ FIRST_DAY = 210           # days before the business date: the agency signed up,
 # Add Pre-Collection Tasks (Clear unchecked) on these days before the business date, with these
 # criteria: the first build takes the backlog, each later one what aged into the criteria since,
 # so the tasks still on the list fall in every days-in-state bucket.
-BUILDS: tuple[tuple[int, Criteria], ...] = ((210, CRITERIA), (105, CRITERIA), (75, CRITERIA), (45, CRITERIA),
+BUILDS: tuple[tuple[int, Criteria], ...] = ((210, CRITERIA), (110, CRITERIA), (80, CRITERIA), (50, SOONER),
                                             (20, SOONER))
 # Work days between the builds (days before the business date): per action, the per cent of the
 # tasks it applies to that it takes (at least one, at most CAP), all applied together in one Apply
@@ -51,9 +51,9 @@ BUILDS: tuple[tuple[int, Criteria], ...] = ((210, CRITERIA), (105, CRITERIA), (7
 WORK: tuple[tuple[int, dict[str, int]], ...] = (
     (196, {"send-to-collections": 30}),
     (140, {"send-to-collections": 25, "send-to-agency": 55, "write-off": 3}),
-    (92, {"send-to-collections": 25, "send-to-agency": 50, "remove": 3}),
-    (60, {"send-to-collections": 20, "send-to-agency": 45}),
-    (32, {"send-to-collections": 20, "send-to-agency": 45, "write-off": 3}),
+    (100, {"send-to-collections": 25, "send-to-agency": 50, "remove": 3}),
+    (70, {"send-to-collections": 20, "send-to-agency": 45}),
+    (36, {"send-to-collections": 20, "send-to-agency": 45, "write-off": 3}),
     (8, {"send-to-collections": 20, "send-to-agency": 40}),
 )
 CAP = 200  # tasks one action takes on one work day: a medium or large demo's list is worked in part
@@ -93,12 +93,11 @@ def _practice(engine: Engine, clock: DemoClock, actor: Actor, as_of: dt.date, pi
             clock.call(engine, day, pc.add_tasks, actor, pid, work, day, confirmed=True)
             continue
         actions = work
-        # Choose every action's tasks first: send-to-agency takes what waited, not what this apply sends.
-        chosen = {what: _spread(_candidates(engine, pid, FROM_STATE[what], what in NEEDS_BALANCE), share, step)
-                  for what, share in actions.items()}
-        taken: set[int] = set()
-        for what, tasks in chosen.items():
-            tasks = [n for n in tasks if n not in taken]
+        taken: set[int] = set()   # a task takes one action; Not Sent tasks are the ones that waited
+        for what, share in actions.items():
+            candidates = [n for n in _candidates(engine, pid, FROM_STATE[what], what in NEEDS_BALANCE)
+                          if n not in taken]
+            tasks = _spread(candidates, share, step)
             taken.update(tasks)
             if tasks:
                 clock.call(engine, day, pc.set_action, actor, pid, what, day, tasks=tasks)
