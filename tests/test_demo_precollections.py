@@ -65,6 +65,7 @@ def test_small_demo_tasks_entered_their_states_over_months(engine, uow, tmp_path
                               "WHERE kind = 'precollections.apply'")).scalar_one() == 6
         actor = authenticate(u, LOGIN)
         pid = s.execute(text("SELECT id FROM practice WHERE source_id = 'DEMO-FAM'")).scalar_one()
-        filled = {state: [b.count > 0 for b in dashboard.dashboard(u, actor, pid, state, TODAY).breakdown("days").buckets]
+        filled = {state: [b.count > 0 for b in
+                          dashboard.dashboard(u, actor, pid, state, TODAY).breakdown("days").buckets]
                   for state in ("pre", "not_sent", "sent")}
     assert all(filled["pre"]) and sum(filled["not_sent"]) >= 3 and sum(filled["sent"]) >= 4, filled

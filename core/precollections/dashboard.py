@@ -64,7 +64,8 @@ class Source:
         if history:
             return cls(AS_OF_FROM, "h.to_state", "h.business_date", f"h.to_state IN ({ON_LIST})")
         # `on_list = TRUE` (not bare `on_list`) lets both databases seek the list index on it.
-        return cls(FROM, "t.state", "t.state_date", "t.practice_id = :p AND t.on_list = TRUE AND t.state_date <= :as_of")
+        return cls(FROM, "t.state", "t.state_date",
+                   "t.practice_id = :p AND t.on_list = TRUE AND t.state_date <= :as_of")
 
 
 @dataclass(frozen=True)
