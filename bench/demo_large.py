@@ -49,7 +49,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="recoup-bench-") as tmp:
         db = args.db or str(Path(tmp) / "demo.db")
-        build = run([recoup(), "--db", db, "--as-of", AS_OF, "demo", "--no-tui", "--size", args.size])
+        build = run([recoup(), "--db", db, "--as-of", AS_OF, "demo", "--no-tui", "--size", args.size,
+                     "--out", str(Path(tmp) / "files")])   # the demo's files, gone with the folder
         verify = run([recoup(), "--db", db, "verify"])
         size_mib = Path(db).stat().st_size // 2**20 if not args.db else None
     print(build[2].strip())

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -46,8 +45,13 @@ SQLITE_DEFAULT_CACHE_KIB = 2_000
 ID_TABLES = ("guarantor", "encounter", "service_line")
 
 
-def build_demo(engine: Engine, login: str, as_of: dt.date, size: str = "small", seed: int = 7) -> str:
-    """Build the demo practices (or find them already there); returns a short report."""
+def build_demo(engine: Engine, login: str, as_of: dt.date, size: str = "small", seed: int = 7, *,
+               folder: Path) -> str:
+    """Build the demo practices (or find them already there); returns a short report.
+
+    `folder` is where the demo's files go (agency spreadsheets and files, the agency's returns,
+    ECA notices): the folder real files go to, chosen by the caller (the command line passes the
+    agency-files folder), never a temporary one the demo database would keep pointing at."""
     if size not in SIZES:
         raise BadInput(f"size: {size!r} is not a demo size (one of: {', '.join(SIZES)})", field="size")
     started = time.perf_counter()
@@ -64,12 +68,11 @@ def build_demo(engine: Engine, login: str, as_of: dt.date, size: str = "small", 
                      {"size": size, "seed": seed, **counts}, business_date=as_of)
         uow.commit()
     demo_holds.build(engine, actor, as_of)           # holds, protected guarantors, insurance still open
-    demo_precollections.build(engine, actor, as_of)  # the Pre-Collections workflow, under way
+    demo_precollections.build(engine, actor, as_of, folder)  # the Pre-Collections workflow, under way
     demo_roster.build(engine, actor, as_of)          # the patient collections roster, under way
-    folder = Path(tempfile.mkdtemp(prefix="recoup-demo-agency-files-"))   # owner-only (0700)
     demo_external.build(engine, actor, as_of, folder)  # external collection agencies, under way
     waiting = demo_exchange.build(engine, actor, as_of, folder)  # acks, a recall, a sync; returns waiting
-    demo_compliance.build(engine, actor, as_of)      # a non-profit hospital under 501(r), at every stage
+    demo_compliance.build(engine, actor, as_of, folder)  # a non-profit hospital under 501(r), at every stage
     _checkpoint(engine)
     report = _report(size, seed, counts, round((time.perf_counter() - started) * 1000))
     return report + (f"\nAn agency returns file waits to be imported (External Collections > Files, i): {waiting}"

@@ -16,7 +16,6 @@ bureaus, one takes legal action). Then, through the real use cases, one guaranto
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +81,8 @@ def _call_at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10, 30))
 
 
-def build(engine: Engine, actor: Actor, as_of: dt.date, out_dir: Path | None = None) -> dict[str, int]:
+def build(engine: Engine, actor: Actor, as_of: dt.date, folder: Path) -> dict[str, int]:
     """Set the hospital up and put one guarantor at each 501(r) stage; returns what was made."""
-    folder = out_dir or Path(tempfile.mkdtemp(prefix="recoup-demo-eca-notices-"))
     with SqlUnitOfWork(engine, write=False) as u:
         pid = u.session.execute(text("SELECT id FROM practice WHERE source_id = :s"), {"s": PRACTICE}).scalar()
     if pid is None:

@@ -162,3 +162,64 @@ def test_cli_json_has_the_spec_fields_and_the_breakdowns(uow, data, admin, cli):
     assert code == 0 and "In Collections/Sent by aging" in out and "over 120" in out
     code, _, err = cli("dashboard", "--practice", "NOPE")
     assert code == 2 and "practice" in err
+
+
+def _states_on(u, pid: int, when: dt.date) -> dict[int, tuple[str, dt.date]]:
+    """Each task's state on `when` and the date it entered it, from its history rows, in Python:
+    the last row (in the order they were written) dated on or before `when`."""
+    from core.models.precollections import ON_LIST_STATES, PrecollectionHistory
+    found: dict[int, tuple[str, dt.date]] = {}
+    rows = u.session.exec(select(PrecollectionHistory).where(PrecollectionHistory.practice_id == pid)
+                          .order_by(PrecollectionHistory.id))
+    for h in rows:
+        if h.business_date <= when:
+            found[h.task_id] = (h.to_state, h.business_date)
+    return {t: s for t, s in found.items() if s[0] in ON_LIST_STATES}
+
+
+@pytest.mark.parametrize("back", [140, 100, 60, 36, 35, 4, 2])
+def test_an_earlier_date_counts_each_task_in_the_state_it_was_in_then(uow, data, back):
+    """`dashboard --as-of D` puts every task in the state its history says it was in on D, with its
+    days in state from the day it entered it — also the tasks that moved on (or left) since."""
+    when = AS_OF - dt.timedelta(days=back)
+    with uow(write=False) as u:
+        then = _states_on(u, data, when)
+        encounters = {t.id: t.encounter_id for t in u.session.exec(select(PrecollectionTask))}
+        balance = {e.id: e.ar_cents + e.collections_cents for e in u.session.exec(select(Encounter))}
+        boards = {s: dashboard.dashboard(u, BOSS, data, s, when) for s in ("pre", "not_sent", "sent")}
+    for state, board in boards.items():
+        mine = [(t, since) for t, (s, since) in then.items() if s == state]
+        want = (len(mine), sum(balance[encounters[t]] for t, _ in mine))
+        assert (board.totals[state].count, board.totals[state].cents) == want, (back, state)
+        assert {s: (f.count, f.cents) for s, f in board.totals.items()} == \
+            {s: (f.count, f.cents) for s, f in boards["pre"].totals.items()}      # one snapshot, any type
+        days: dict[str, int] = defaultdict(int)
+        for _t, since in mine:
+            days[_age_bucket((when - since).days)] += 1
+        assert {b.key: b.count for b in board.breakdown("days").buckets if b.count} == dict(days), (back, state)
+
+
+def test_moved_on_since_is_counted_where_it_was(uow, data):
+    """60 days back the tasks sent to collections 50 days back were still on Pre-Collections; before
+    the first build nothing was on the list; on the business date the list's own states count."""
+    with uow(write=False) as u:
+        now = dashboard.dashboard(u, BOSS, data, "pre", AS_OF)
+        before = dashboard.dashboard(u, BOSS, data, "pre", AS_OF - dt.timedelta(days=60))
+        first = dashboard.dashboard(u, BOSS, data, "pre", AS_OF - dt.timedelta(days=141))
+        listed = pc.totals(u, BOSS, data)
+    assert {s: (f.count, f.cents) for s, f in now.totals.items()} == listed
+    assert before.totals["sent"].count == 0 and before.totals["pre"].count > now.totals["pre"].count - 10
+    assert before.totals["not_sent"].count < now.totals["not_sent"].count + now.totals["sent"].count
+    assert all(f.count == 0 for f in first.totals.values())
+
+
+def test_cli_as_of_an_earlier_date(uow, data, admin, cli):
+    import json
+    when = AS_OF - dt.timedelta(days=60)
+    code, out, err = cli("--as-of", when.isoformat(), "--json", "dashboard", "--practice", "P1")
+    assert code == 0, err
+    got = json.loads(out)
+    with uow(write=False) as u:
+        board = dashboard.dashboard(u, BOSS, data, "pre", when)
+    assert got["as_of"] == when.isoformat() and got["sent"]["count"] == 0
+    assert got["pre"]["count"] == board.totals["pre"].count > 0

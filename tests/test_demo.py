@@ -33,8 +33,8 @@ def _count(u: SqlUnitOfWork, *where, model=ServiceLine) -> int:
 
 
 @pytest.fixture
-def demo(engine: Engine) -> str:
-    return build_demo(engine, LOGIN, TODAY, "small")
+def demo(engine: Engine, tmp_path: Path) -> str:
+    return build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
 
 
 def test_small_demo_passes_every_verify_check(demo, uow) -> None:
@@ -137,42 +137,45 @@ def fingerprint(engine: Engine) -> str:
 def test_same_seed_gives_the_same_data_on_any_back_end(demo, engine, tmp_path: Path) -> None:
     other = make_engine(f"sqlite:///{tmp_path / 'again.db'}")
     schema.upgrade(other)
-    build_demo(other, LOGIN, TODAY, "small")
+    build_demo(other, LOGIN, TODAY, "small", folder=tmp_path / "again-files")
     try:
         assert fingerprint(other) == fingerprint(engine)
         third = make_engine(f"sqlite:///{tmp_path / 'seed8.db'}")
         schema.upgrade(third)
-        build_demo(third, LOGIN, TODAY, "small", seed=8)
+        build_demo(third, LOGIN, TODAY, "small", seed=8, folder=tmp_path / "seed8-files")
         assert fingerprint(third) != fingerprint(engine)
         third.dispose()
     finally:
         other.dispose()
 
 
-def test_running_again_opens_the_existing_demo(demo, engine, uow) -> None:
+def test_running_again_opens_the_existing_demo(demo, engine, uow, tmp_path: Path) -> None:
     with uow(write=False) as u:
         before = _count(u, model=LedgerTxn), _count(u, model=Guarantor)
-    again = build_demo(engine, LOGIN, TODAY, "small")
+    again = build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
     assert "already" in again
     with uow(write=False) as u:
         assert (_count(u, model=LedgerTxn), _count(u, model=Guarantor)) == before
     with pytest.raises(Conflict, match="--db"):
-        build_demo(engine, LOGIN, TODAY, "medium")
+        build_demo(engine, LOGIN, TODAY, "medium", folder=tmp_path / "demo-files")
 
 
-def test_only_an_admin_builds_the_demo(engine, uow, admin) -> None:
+def test_only_an_admin_builds_the_demo(engine, uow, admin, tmp_path: Path) -> None:
     with uow() as u:
         security.add_user(u, admin, "clerk", "collector")
     with pytest.raises(Refused):
-        build_demo(engine, "clerk", TODAY, "small")
+        build_demo(engine, "clerk", TODAY, "small", folder=tmp_path)
     with uow(write=False) as u:
         assert _count(u, model=Practice) == 0
 
 
-def test_cli_demo_then_verify(cli) -> None:
+def test_cli_demo_then_verify(cli, tmp_path: Path) -> None:
     code, out, err = cli("demo", "--no-tui", "--size", "small", "--as-of", TODAY.isoformat())
     assert code == 0, err
     assert "Built the small demo" in out
+    # The demo's files go where real agency files go ($RECOUP_AGENCY_FILES here), not to a temporary folder.
+    folder = tmp_path / "agency-files"
+    assert f"{folder}/" in out and {p.suffix for p in folder.iterdir()} >= {".xlsx", ".csv", ".pdf"}
     code, out, err = cli("verify")
     assert code == 0, out + err
     assert "all checks passed" in out

@@ -4,6 +4,7 @@ notice printed, call logged, eligible, FAP pending (held), FAP approved with a r
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -18,8 +19,8 @@ pytestmark = pytest.mark.slow  # builds the small demo
 
 
 @pytest.fixture
-def demo(engine: Engine) -> str:
-    return build_demo(engine, LOGIN, TODAY, "small")
+def demo(engine: Engine, tmp_path: Path) -> str:
+    return build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
 
 
 def _codes(u, actor, guarantor: str) -> set[str]:  # type: ignore[no-untyped-def]

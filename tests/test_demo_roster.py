@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.slow  # builds the small demo
 
 
 @pytest.fixture
-def demo(engine: Engine) -> str:
-    return build_demo(engine, LOGIN, TODAY, "small")
+def demo(engine: Engine, tmp_path: Path) -> str:
+    return build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
 
 
 def test_small_demo_has_a_roster_under_way(demo, uow) -> None:  # type: ignore[no-untyped-def]
@@ -33,8 +34,13 @@ def test_small_demo_has_a_roster_under_way(demo, uow) -> None:  # type: ignore[n
         reasons = Counter(h.reason for h in u.session.exec(select(RosterHistory)))
         assert reasons["enter"] and reasons["transfer"] and reasons["plan_failed"] and reasons["plan"]
         runs = u.session.exec(select(RosterRun)).all()
-        assert len(runs) == 12 and {r.outcome for r in runs} == {"done"}
-        assert len({r.business_date for r in runs}) == 4                       # 45, 30, 15 days ago, today
+        assert len(runs) == 15 and {r.outcome for r in runs} == {"done"}
+        assert len({r.business_date for r in runs}) == 5                       # 90, 45, 30, 15 days ago, today
+        entered = {(TODAY - h.business_date).days for h in u.session.exec(select(RosterHistory))
+                   if h.reason == "enter"}
+        assert {90, 45, 0} <= entered                                            # accounts entered over months
+        assert all(str(h.at)[:10] == str(h.business_date) for h in u.session.exec(select(RosterHistory))
+                   if h.business_date < TODAY)                                   # stamped on the day they moved
         waiting = roster.list_queue(u, actor, printed=False)
         assert len(waiting) > 20 and len({w["letter"] for w in waiting}) >= 3
         plans = u.session.exec(select(PaymentPlan)).all()

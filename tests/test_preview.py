@@ -38,7 +38,7 @@ def comparable(tally: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_preview_writes_nothing_and_the_run_agrees_exactly(engine: Engine, cli, tmp_path: Path) -> None:
-    build_demo(engine, LOGIN, TODAY, "small")
+    build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
     files = tmp_path / "files"
     before = fingerprint(engine)
     code, out, err = cli("--as-of", NEXT.isoformat(), "--json", "nightly", "--preview", "--out", str(files))

@@ -7,6 +7,13 @@ each list row once: the chosen state's tasks grouped by one integer packing thei
 indexes (its total is their sum), UNION ALL the two other states grouped by state. The same SQL
 on SQLite and PostgreSQL; bucket bounds are bound dates and integers, never dialect date arithmetic.
 
+As of an earlier business date (before the practice's latest Pre-Collections run), each task counts
+in the state it was in on that date, rebuilt from its history: its latest history row dated on or
+before it (the row `recoup verify` holds the task's state to), with days in state counted from that
+row's date. Balances, aging, dunning and statements are the encounter's as they are now: the list
+keeps no balance by date. On or after the latest run, the states on the list are those states, and
+the dashboard reads the list alone.
+
 Dollars are the task's balance as the Pre-Collections list shows it (`BALANCE_SQL`: the
 encounter's guarantor A/R plus its collections balance) — guarantor A/R while in Pre-Collections,
 the collections balance once In Collections — so a number here always equals the sum of the list
@@ -26,11 +33,39 @@ from core.models.precollections import ON_LIST_STATES
 from core.practices import practice_by_id
 from core.precollections.criteria import BALANCE_SQL, OPEN_LINE_SQL, TaskFilter
 from core.precollections.states import STATE_LABELS
+from core.runs import latest_business_date
 from core.security import Actor, require
 from core.sql import q
 from core.uow import UnitOfWork
 
 FROM = "FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id"
+# The state each task was in on :as_of: its latest history row of a run dated on or before it. Found
+# through the practice's runs (their index) and the history's run index, one GROUP BY, no row by row.
+AS_OF_FROM = """FROM (SELECT h.task_id, MAX(h.id) AS hid FROM precollection_run r
+                      JOIN precollection_history h ON h.run_id = r.id
+                      WHERE r.practice_id = :p AND r.business_date <= :as_of AND h.business_date <= :as_of
+                      GROUP BY h.task_id) lh
+     JOIN precollection_history h ON h.id = lh.hid
+     JOIN precollection_task t ON t.id = h.task_id JOIN encounter e ON e.id = t.encounter_id"""
+ON_LIST = ", ".join(f"'{s}'" for s in ON_LIST_STATES)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the figures read each task's state and the date it entered it: the list itself (now)
+    or the history as of an earlier date."""
+    from_sql: str
+    state: str
+    since: str
+    on_list: str  # the condition "the task is on the list" in this source
+
+    @classmethod
+    def of(cls, history: bool) -> Source:
+        if history:
+            return cls(AS_OF_FROM, "h.to_state", "h.business_date", f"h.to_state IN ({ON_LIST})")
+        # `on_list = TRUE` (not bare `on_list`) lets both databases seek the list index on it.
+        return cls(FROM, "t.state", "t.state_date",
+                   "t.practice_id = :p AND t.on_list = TRUE AND t.state_date <= :as_of")
 
 
 @dataclass(frozen=True)
@@ -135,38 +170,43 @@ def _aging_sql(basis: str, as_of: dt.date, params: dict[str, Any]) -> str:
             f"{_date_case(oldest, AGE_BUCKETS, as_of, params)} END FROM service_line l WHERE {OPEN_LINE_SQL})")
 
 
-def _key_sql(basis: str, as_of: dt.date, params: dict[str, Any]) -> str:
+def _key_sql(basis: str, as_of: dt.date, params: dict[str, Any], since: str) -> str:
     """One integer per task naming its four bucket indexes in base RADIX (days, aging, dunning,
     statements): grouping by one integer sorts far less than grouping by four CASEs."""
-    parts = [_date_case("t.state_date", AGE_BUCKETS, as_of, params), _aging_sql(basis, as_of, params),
+    parts = [_date_case(since, AGE_BUCKETS, as_of, params), _aging_sql(basis, as_of, params),
              _level_case("e.dunning_count", LEVEL_BUCKETS), _level_case("e.statements_sent", LEVEL_BUCKETS)]
     return " + ".join(f"({part}) * {RADIX ** (len(parts) - 1 - i)}" for i, part in enumerate(parts))
 
 
-def _figures_sql(basis: str, as_of: dt.date, params: dict[str, Any], others: bool) -> str:
+def _figures_sql(basis: str, as_of: dt.date, params: dict[str, Any], others: bool, history: bool = False) -> str:
     """Rows (state, key, count, cents): the tasks of state :s grouped by key; with `others`, also
     one row per other list state (key -1) — the totals, in the same statement (one snapshot).
-    `on_list = TRUE` (not bare `on_list`) lets both databases seek the list index on it.
-    Only tasks that had entered their state by `as_of` count: a dashboard as of an earlier date
-    leaves out what arrived after it (a task that moved on since is not put back in its earlier
-    state: its current state is all the list keeps)."""
+    Without `history` the states are the list's own (every task that entered its state by `as_of`);
+    with it, each task's state on `as_of` rebuilt from its history (see the module docstring)."""
     params["as_of"] = as_of
-    chosen = (f"SELECT t.state, {_key_sql(basis, as_of, params)} AS k, COUNT(*), COALESCE(SUM({BALANCE_SQL}), 0) "
-              f"{FROM} WHERE t.practice_id = :p AND t.on_list = TRUE AND t.state = :s AND t.state_date <= :as_of "
-              "GROUP BY t.state, k")
+    src = Source.of(history)
+    chosen = (f"SELECT {src.state}, {_key_sql(basis, as_of, params, src.since)} AS k, COUNT(*), "
+              f"COALESCE(SUM({BALANCE_SQL}), 0) {src.from_sql} WHERE {src.on_list} AND {src.state} = :s "
+              f"GROUP BY {src.state}, k")
     if not others:
         return chosen
-    return (f"{chosen} UNION ALL SELECT t.state, -1, COUNT(*), COALESCE(SUM({BALANCE_SQL}), 0) {FROM} "
-            "WHERE t.practice_id = :p AND t.on_list = TRUE AND t.state <> :s AND t.state_date <= :as_of "
-            "GROUP BY t.state")
+    return (f"{chosen} UNION ALL SELECT {src.state}, -1, COUNT(*), COALESCE(SUM({BALANCE_SQL}), 0) {src.from_sql} "
+            f"WHERE {src.on_list} AND {src.state} <> :s GROUP BY {src.state}")
+
+
+def _rebuilt(uow: UnitOfWork, practice_id: int, as_of: dt.date) -> bool:
+    """Whether `as_of` is before the practice's latest Pre-Collections run, so the states on the
+    list may have changed since and must be rebuilt from history (a read of the runs' index)."""
+    latest = latest_business_date(uow, "precollection_run", "practice_id = :p", {"p": practice_id})
+    return latest is not None and as_of < latest
 
 
 def _figures(uow: UnitOfWork, practice_id: int, state: str, as_of: dt.date,
              others: bool) -> list[tuple[str, int, int, int]]:
-    """Run `_figures_sql` for the practice's aging basis: one round trip."""
+    """Run `_figures_sql` for the practice's aging basis: one round trip (and one for the date)."""
     practice = practice_by_id(uow, practice_id)
     params: dict[str, Any] = {"p": practice_id, "s": state}
-    sql = _figures_sql(practice.aging_basis, as_of, params, others)
+    sql = _figures_sql(practice.aging_basis, as_of, params, others, _rebuilt(uow, practice_id, as_of))
     return [(str(s), int(k), int(n), int(c)) for s, k, n, c in uow.session.execute(q(sql, params))]
 
 

@@ -43,8 +43,8 @@ DEMO_AS_OF = TODAY.isoformat()
 
 
 def build_demo(folder: Path, size: str, as_of: str = DEMO_AS_OF) -> Path:
-    db = folder / "demo.db"
-    code, out, err = run_cli(db, "--as-of", as_of, "demo", "--size", size, "--no-tui")
+    db = folder / "demo.db"   # its files beside it: a session fixture builds it before any test's environment
+    code, out, err = run_cli(db, "--as-of", as_of, "demo", "--size", size, "--no-tui", "--out", str(folder / "files"))
     assert code == 0, out + err
     return db
 

@@ -28,7 +28,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tally-demo") / "demo.db"
     engine = make_engine(f"sqlite:///{path}")
     schema.upgrade(engine)
-    build_demo(engine, "tester", DEMO_DAY, "small")
+    build_demo(engine, "tester", DEMO_DAY, "small", folder=path.parent / "demo-files")
     engine.dispose()
     return path
 

@@ -65,8 +65,17 @@ async def _open(pilot: Any) -> CollectionsDashboardScreen:
 
 
 def _cells(screen: CollectionsDashboardScreen, table_id: str) -> list[list[str]]:
+    """The cells' text; the breakdown's without the place for the cursor's ">" before each cell."""
     table = screen.query_one(table_id, DataTable)
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+    rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+    return rows if table_id == "#totals" else [[c[1:] for c in row] for row in rows]
+
+
+def _marked(screen: CollectionsDashboardScreen) -> list[tuple[int, int]]:
+    """Where the breakdown shows ">" (the cursor, seen without colour)."""
+    table = screen.query_one("#breakdown", DataTable)
+    return [(i, j) for i in range(table.row_count) for j, c in enumerate(table.get_row_at(i))
+            if str(c).startswith(">")]
 
 
 async def test_totals_type_by_graph_and_refresh_by_key(dash) -> None:
@@ -82,6 +91,13 @@ async def test_totals_type_by_graph_and_refresh_by_key(dash) -> None:
         assert totals[0][0] == ">"                                       # the chosen type, in text
         days = want["pre"].breakdown("days")
         assert [r[1] for r in _cells(screen, "#breakdown")][:5] == [f"{b.count:,}" for b in days.buckets]
+        cursor = screen.query_one("#breakdown", DataTable)
+        assert _marked(screen) == [tuple(cursor.cursor_coordinate)]     # the cell cursor, in text
+        cursor.move_cursor(row=2, column=3)
+        await settle(pilot)
+        assert _marked(screen) == [(2, 3)]                               # the ">" follows it
+        cursor.move_cursor(row=0, column=0)                              # back (the graph follows the column)
+        await settle(pilot)
         await pilot.press("b")                                           # By: Dollars
         await settle(pilot)
         assert screen.by == "dollars"

@@ -468,3 +468,30 @@ async def test_import_a_returns_file_from_the_files_screen(make_app, services, b
         assert isinstance(app.screen, MessageDialog)
         assert "1 payment posted, 1.25" in app.screen.message
         assert line_money(services, line) == (before[0], before[1] - 125)
+
+
+async def test_agencies_tab_has_the_practice_drop_down(make_app, services, built) -> None:  # type: ignore[no-untyped-def]
+    """The Agencies tab (as the External Collections tab) works on the practice in its drop-down:
+    Ctrl+O opens it; choosing South Clinic opens the same tab again for South Clinic."""
+    from textual.widgets import Select, TabbedContent
+    with services.uow(write=True) as u:
+        south = next(p for p in services.practices if p.source_id == "P2")
+        agency_files.save_agency(u, services.actor, south.id, "SOUTHAG", AS_OF, name="South Agency")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_screen("agencies")
+        await settle(pilot)
+        screen = app.screen
+        select = screen.query_one("#admin-practice", Select)
+        assert select.value == built.practice_id
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert select.expanded and app.focused is not None
+        await pilot.press("down", "enter")                                    # South Clinic
+        await settle(pilot)
+        assert app.practice.id == south.id and app.screen is not screen
+        assert isinstance(app.screen, ExternalAdminScreen)
+        assert app.screen.query_one(TabbedContent).active == "agencies"        # the same tab, reopened
+        assert "SOUTHAG" in [r.source_id for r in app.screen.query_one("#profiles-table", AdminTable).rows]
+        assert app.screen.query_one("#admin-practice", Select).value == south.id

@@ -8,7 +8,7 @@ from typing import Any
 
 from core.errors import counted
 from core.limits import PAGE_AFTER, Limit
-from tui.commands.context import Context, add_command
+from tui.commands.context import Context, add_command, add_out_option
 from tui.commands.options import whole
 
 OFFICE_ENCOUNTERS = Limit(10, 20_000_000)   # db.demo_office checks the same (at least 10 a practice)
@@ -34,6 +34,7 @@ def register(sub: Any) -> None:
                    help="with --size office: how many practices (default 20)")
     p.add_argument("--no-tui", action="store_true", help="only create the data; do not open the application")
     p.add_argument("--seed", type=whole(PAGE_AFTER), default=7, help=argparse.SUPPRESS)
+    add_out_option(p)
 
 
 def cmd_init(ctx: Context) -> int:
@@ -99,7 +100,8 @@ def cmd_demo(ctx: Context) -> int:
         from core.errors import BadInput
         raise BadInput("--encounters and --practices shape the office demo only (--size office)", field="size")
     else:
-        report = build_demo(ctx.engine, ctx.login, ctx.as_of, size=ctx.args.size, seed=ctx.args.seed)
+        report = build_demo(ctx.engine, ctx.login, ctx.as_of, size=ctx.args.size, seed=ctx.args.seed,
+                            folder=ctx.agency_folder())
     print(report)
     if ctx.args.no_tui:
         return 0

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Header, Static
 
 from core.money import format_display
@@ -38,6 +39,7 @@ GRAPH_TITLES = {"days": "days in state", "aging": "aging (days old)", "dunning":
 COLUMNS = (("age", None, "Days"), ("days", "days", "In state"), ("aging", "aging", "Aging"),
            ("level", None, "Level"), ("dunning", "dunning", "Dunning"), ("statements", "statements", "Statements"))
 LABEL_FOR = {"age": "days", "level": "dunning"}  # Enter on a label opens the column beside it
+MARK = ">"  # before the breakdown cell under the cursor, as the totals' ">" column marks the type
 
 
 class CollectionsDashboardScreen(RecoupScreen):
@@ -60,6 +62,7 @@ class CollectionsDashboardScreen(RecoupScreen):
         self.data: Any = None  # core.precollections.dashboard.Dashboard, once computed
         self.credit: Any = None  # core.credit_reporting.NotYet (SPEC 15.4), computed with it
         self.loads = 0  # how many times the figures were computed (tests, status)
+        self._marked: Coordinate | None = None  # the breakdown cell showing the cursor's ">"
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -131,7 +134,24 @@ class CollectionsDashboardScreen(RecoupScreen):
         return f"{count:,}" if self.by == "count" else format_display(cents)
 
     def _cell(self, count: int, cents: int) -> Text:
-        return Text(self._value(count, cents), justify="right")
+        """A number, with room before it for the cursor's ">" (no colour needed to see the cursor)."""
+        return Text(f" {self._value(count, cents)}", justify="right")
+
+    def _mark(self, table: DataTable[Any], where: Coordinate | None, on: bool) -> None:
+        """Put the ">" before the cell under the cursor (on) or take it away (off)."""
+        if where is None or not table.is_valid_coordinate(where):
+            return
+        cell = table.get_cell_at(where)
+        plain = cell.plain if isinstance(cell, Text) else str(cell)
+        body = plain[1:] if plain[:1] in (" ", MARK) else plain
+        marked = (MARK if on else " ") + body
+        table.update_cell_at(where, Text(marked, justify=cell.justify) if isinstance(cell, Text) else marked)
+        self._marked = where if on else None
+
+    def _move_mark(self, table: DataTable[Any]) -> None:
+        if self._marked != table.cursor_coordinate:
+            self._mark(table, self._marked, False)
+        self._mark(table, table.cursor_coordinate, True)
 
     def _show_totals(self) -> None:
         table = self.query_one("#totals", DataTable)
@@ -153,14 +173,16 @@ class CollectionsDashboardScreen(RecoupScreen):
         for i in range(rows):
             cells: list[Text | str] = []
             for b in (days, aging):
-                cells.append(self._cell(b.buckets[i].count, b.buckets[i].cents) if i < len(b.buckets) else "")
-            label = aging.buckets[i].key if i < len(aging.buckets) else ""
-            level = dunning.buckets[i].key if i < len(dunning.buckets) else ""
-            values = [self._cell(b.buckets[i].count, b.buckets[i].cents) if i < len(b.buckets) else ""
+                cells.append(self._cell(b.buckets[i].count, b.buckets[i].cents) if i < len(b.buckets) else " ")
+            label = f" {aging.buckets[i].key}" if i < len(aging.buckets) else " "
+            level = f" {dunning.buckets[i].key}" if i < len(dunning.buckets) else " "
+            values = [self._cell(b.buckets[i].count, b.buckets[i].cents) if i < len(b.buckets) else " "
                       for b in (dunning, statements)]
             table.add_row(label, *cells, level, *values, key=str(i))
         table.styles.height = rows + 1
+        self._marked = None
         table.cursor_coordinate = where
+        self._move_mark(table)
 
     def _show_controls(self) -> None:
         computed = self.data.computed_at.astimezone().strftime("%m-%d %H:%M:%S")
@@ -212,9 +234,10 @@ class CollectionsDashboardScreen(RecoupScreen):
     # ---- opening the list ---------------------------------------------------------------------
 
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
-        """Moving onto a breakdown column graphs that breakdown."""
+        """Moving onto a breakdown column graphs that breakdown; the ">" follows the cursor."""
         if event.data_table.id != "breakdown" or self.data is None:
             return
+        self._move_mark(event.data_table)
         key = COLUMNS[event.coordinate.column][0]
         graph = LABEL_FOR.get(key, key)
         if graph != self.graph:

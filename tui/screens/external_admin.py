@@ -223,6 +223,7 @@ class ExternalAdminScreen(TabbedAdminScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         pid, as_of = self.practice.id, self.services.as_of
+        yield self.practice_row()
         with TabbedContent(initial=self.INITIAL):
             with TabPane("External Collections", id="external"):
                 yield AssignmentTable(assignment_spec(as_of), pid, id="assignment-table")
