@@ -23,10 +23,15 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlmodel import col, select
 
+from core import eligibility
 from core import precollections as pc
+from core.eligibility import of_encounter
 from core.exchange import agency_files
+from core.models.base import saved_id
 from core.models.ledger import Practice
+from core.practices import practice_by_id
 from core.precollections.criteria import Criteria
+from core.precollections.moves import FROM_TASKS, Placing
 from core.security import Actor
 from db.demo_calls import DemoClock
 from db.uow import SqlUnitOfWork
@@ -95,7 +100,8 @@ def _practice(engine: Engine, clock: DemoClock, actor: Actor, as_of: dt.date, pi
         actions = work
         taken: set[int] = set()   # a task takes one action; Not Sent tasks are the ones that waited
         for what, share in actions.items():
-            candidates = [n for n in _candidates(engine, pid, FROM_STATE[what], what in NEEDS_BALANCE)
+            to_agency = (code, day) if what == "send-to-agency" else None
+            candidates = [n for n in _candidates(engine, pid, FROM_STATE[what], what in NEEDS_BALANCE, to_agency)
                           if n not in taken]
             tasks = _spread(candidates, share, step)
             taken.update(tasks)
@@ -108,16 +114,26 @@ def _practice(engine: Engine, clock: DemoClock, actor: Actor, as_of: dt.date, pi
         clock.call(engine, as_of, pc.set_action, actor, pid, "send-to-collections", as_of, tasks=waiting)
 
 
-def _candidates(engine: Engine, pid: int, state: str, needs_balance: bool) -> list[int]:
+def _candidates(engine: Engine, pid: int, state: str, needs_balance: bool,
+                to_agency: tuple[str, dt.date] | None = None) -> list[int]:
     """Task numbers in `state` that the action may take (a balance in A/R where it moves money;
-    employers only where Employer Collections is on), by task number."""
+    employers only where Employer Collections is on; only what may go to the agency that day,
+    SPEC 14 and 15.5, where it sends them to one), by task number."""
     balance = "AND e.ar_cents > 0 AND (g.kind = 'patient' OR p.employer_collections = TRUE)" if needs_balance else ""
     with SqlUnitOfWork(engine, write=False) as u:
+        params: dict[str, object] = {"p": pid, "s": state}
+        allowed = ""
+        if to_agency is not None:
+            practice = practice_by_id(u, pid)
+            agency = agency_files.find_agency(u, pid, to_agency[0])
+            assert agency is not None
+            placing = Placing(eligibility.rules_for(u, practice, to_agency[1]), saved_id(agency))
+            allowed = "".join(f" AND {cond}" for cond in placing.allowed(of_encounter("e")))
+            params.update(placing.rules.params())
         rows = u.session.execute(text(f"""
-            SELECT t.task_no FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id
-            JOIN guarantor g ON g.id = t.guarantor_id JOIN practice p ON p.id = t.practice_id
-            WHERE t.practice_id = :p AND t.on_list = TRUE AND t.state = :s {balance}
-            ORDER BY t.task_no"""), {"p": pid, "s": state}).scalars().all()
+            SELECT t.task_no {FROM_TASKS} JOIN practice p ON p.id = t.practice_id
+            WHERE t.practice_id = :p AND t.on_list = TRUE AND t.state = :s {balance}{allowed}
+            ORDER BY t.task_no"""), params).scalars().all()
     return [int(n) for n in rows]
 
 
