@@ -15,6 +15,7 @@ from core.models.audit import AuditEntry
 from core.models.compliance import ContactLog, EcaNotice, FapApplication, PlacedDebt, StateTimeZone
 from core.models.exchange import DatabaseIdentity, ExchangeImport
 from core.models.holds import Hold, HoldRelease
+from core.models.imports import ImportFile
 from core.models.ledger import Encounter, Guarantor, Journal, LedgerTxn, Practice, ServiceLine, Statement
 from core.models.operations import RunLock
 from core.models.precollections import AgencyFile, PrecollectionHistory, PrecollectionRun, PrecollectionTask
@@ -68,3 +69,4 @@ __all__ += ["Hold", "HoldRelease"]
 __all__ += ["PovertyGuideline"]
 __all__ += ["SignInClient"]
 __all__ += ["ContactLog", "EcaNotice", "FapApplication", "PlacedDebt", "StateTimeZone"]
+__all__ += ["ImportFile"]
