@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
 import core.models
-from core import ledger, security, verify
+from core import audit, ledger, security, verify
 from core.errors import BadInput, Refused
 from core.imports import import_folder
 from core.models import AuditEntry, Encounter, Guarantor, Journal, LedgerTxn, ServiceLine, Statement
@@ -210,8 +210,9 @@ def test_one_changed_row_reads_its_file_and_imports_exactly_that_change(uow, adm
 def test_a_row_changed_since_the_import_is_set_back_by_the_same_file(uow, admin, tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "in")
     run(uow, admin, folder)
-    with uow() as u:
+    with uow() as u:  # an operator's edit: audited, like every change Recoup makes
         u.session.execute(text("UPDATE guarantor SET name = 'Edited', version = version + 1 WHERE source_id = 'G2'"))
+        audit.record(u, "admin", "guarantor.edit", "guarantor", ["G2"], {"name": "Acme Corp"}, {"name": "Edited"})
         u.commit()
 
     result = run(uow, admin, folder)
@@ -220,6 +221,17 @@ def test_a_row_changed_since_the_import_is_set_back_by_the_same_file(uow, admin,
     assert result.files["guarantors.csv"].as_dict() == {"inserted": 0, "updated": 1, "unchanged": 2}
     assert guarantor(uow, "G2").name == "Acme Corp"
     assert run(uow, admin, folder).skipped == list(GOOD)
+
+
+def test_a_row_added_since_the_import_makes_the_files_read_again(uow, admin, tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in")
+    run(uow, admin, folder)
+    run(uow, admin, write_folder(tmp_path / "more", {"guarantors.csv": ["G9,P1,patient,New Person,,,,,,N"]}))
+
+    result = run(uow, admin, folder)
+
+    assert result.skipped == []  # guarantors.csv has other bytes now; the others, another state
+    assert result.files["guarantors.csv"].unchanged == 3
 
 
 def test_lines_are_read_again_when_their_encounters_are(uow, admin, tmp_path: Path, monkeypatch) -> None:

@@ -59,7 +59,8 @@ def import_folder(uow: UnitOfWork, actor: Actor, folder: Path, as_of: dt.date) -
     found = _files_in(Path(folder))
     uow.lock("import")
     sums = {spec.name: unchanged.checksum(path) for spec, path in found}
-    skipped = unchanged.skippable(sums, unchanged.recorded(uow), unchanged.state(uow))
+    mark = unchanged.audit_mark(uow)
+    skipped = unchanged.skippable(sums, unchanged.recorded(uow), unchanged.state(uow, mark))
     to_read = [(spec, path) for spec, path in found if spec.name not in skipped]
     result = ImportResult()
     if to_read:
@@ -70,7 +71,7 @@ def import_folder(uow: UnitOfWork, actor: Actor, folder: Path, as_of: dt.date) -
     result.skipped = [spec.name for spec, _ in found if spec.name in skipped]
     if to_read:
         unchanged.record(uow, actor.name, as_of, {name: (sums[name], counts.rows)
-                                                  for name, counts in result.files.items()}, unchanged.state(uow))
+                                                  for name, counts in result.files.items()}, unchanged.state(uow, mark))
     after = {"folder": str(folder), **result.as_dict()}
     if result.message:
         after["message"] = result.message

@@ -122,7 +122,8 @@ def _read_rows(reader: Any, columns: list[str], parsed: ParsedFile, problems: Pr
     if typed is None:  # something is wrong: find it, cell by cell, and say where
         _read_cells(raw, lines, columns, parsed, problems, as_of)
         return
-    parsed.rows = list(map(Row, lines, (dict(zip(columns, values, strict=True)) for values in zip(*typed, strict=True))))
+    rows = (dict(zip(columns, values, strict=True)) for values in zip(*typed, strict=True))
+    parsed.rows = list(map(Row, lines, rows))
 
 
 def _read_columns(raw: list[list[str]], columns: list[str], spec: FileSpec, as_of: dt.date) -> list[list[Any]] | None:

@@ -1,15 +1,17 @@
 """Files that have not changed since they were imported: known without reading them again.
 
 Each import records, per file name, the SHA-256 of the bytes it imported, their row count and the
-*state* of the imported tables after it: per table its row count, highest id and the sum of its
-versions (every change of an imported column bumps its row's version), and for the ledger the
-count and highest id of the transactions that carry a source id (only an import gives or takes
-one). A file of a later import is skipped, not read, when its bytes are the recorded ones and the
-tables are still in the recorded state: every row it holds is then in the database exactly as the
-file says, so reading it again could change nothing.
+*state* of the database it leaves: the id of the newest audit entry of anything but an import
+(every change Recoup makes is audited: an operator's edit, a turnover, a nightly run), read when
+the import began, and the highest id of each imported table, read at its end (rows added by
+anything). A file of a later import is skipped, not read, when its bytes are the recorded ones
+and the state is still the recorded one: every row it holds is then in the database exactly as
+the file says, so reading it again could change nothing. Both marks are index look-ups, so this
+costs the same on a database of any size.
 
-Anything that changed the tables since (an operator's edit, a turnover, another import of any
-file) changes the state, and then every file is read and compared row by row as before, so an
+Another import changes only the rows of the files it reads, and records those files' new bytes,
+so a different file under the same name is read again. Anything else that changed the database
+since the import changes the state, and then every file is read and compared row by row, so an
 edited row is set back to what the file says, exactly as without this shortcut. A service lines
 file is read whenever its encounters file is, because lines take their case id (and a blank date
 of service) from their encounter.
@@ -31,15 +33,8 @@ from core.uow import UnitOfWork
 IMPORT_FILE: Table = ImportFile.__table__  # type: ignore[attr-defined]
 
 CHUNK = 1 << 20
-# (table, SQL for its state): count, highest id and the sum of versions, as "count/max/sum".
-_STATE = (
-    ("practice", "SELECT COUNT(*), MAX(id), SUM(version) FROM practice"),
-    ("guarantor", "SELECT COUNT(*), MAX(id), SUM(version) FROM guarantor"),
-    ("encounter", "SELECT COUNT(*), MAX(id), SUM(version) FROM encounter"),
-    ("service_line", "SELECT COUNT(*), MAX(id), SUM(version) FROM service_line"),
-    ("statement", "SELECT COUNT(*), MAX(id), SUM(dunning_level) FROM statement"),
-    ("ledger_txn", "SELECT COUNT(source_id), MAX(id), 0 FROM ledger_txn WHERE source_id IS NOT NULL"),
-)
+TABLES = ("practice", "guarantor", "encounter", "service_line", "statement", "ledger_txn")
+
 # A file that copies values from another file's rows must be read whenever that one is.
 READ_WITH = {"service_lines.csv": "encounters.csv"}
 
@@ -52,14 +47,28 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def state(uow: UnitOfWork) -> str:
-    """The imported tables' state now, as one short text."""
+def audit_mark(uow: UnitOfWork) -> int:
+    """The id of the newest audit entry of anything but an import (0: none)."""
+    # Newest first by primary key, a few at a time: a filter on the action (or reading only id
+    # and action, which its index covers) would let SQLite scan that index and sort it all.
+    conn, below = uow.session.connection(), None
+    while True:
+        where = "" if below is None else f"WHERE id < {int(below)} "
+        rows = conn.execute(text(f"SELECT id, action, entity FROM audit_entry {where}ORDER BY id DESC LIMIT 50")).all()
+        for entry_id, action, _ in rows:
+            if action != "import":
+                return int(entry_id)
+        if len(rows) < 50:
+            return 0
+        below = rows[-1][0]
+
+
+def state(uow: UnitOfWork, mark: int) -> str:
+    """The state to compare and record: the audit mark (read when the import began) and the
+    highest id of each imported table now."""
     conn = uow.session.connection()
-    parts = []
-    for table, sql in _STATE:
-        count, top, total = conn.execute(text(sql)).one()
-        parts.append(f"{table}={int(count)}/{int(top or 0)}/{int(total or 0)}")
-    return " ".join(parts)
+    tops = [int(conn.execute(text(f"SELECT MAX(id) FROM {table}")).scalar() or 0) for table in TABLES]
+    return f"audit={mark} " + " ".join(f"{table}={top}" for table, top in zip(TABLES, tops, strict=True))
 
 
 def recorded(uow: UnitOfWork) -> dict[str, tuple[str, int, str]]:
