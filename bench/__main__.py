@@ -1,4 +1,4 @@
-"""Run every benchmark: `python -m bench [--db LARGE_DB] [--only startup|list]`.
+"""Run every benchmark: `python -m bench [--db LARGE_DB] [--only startup|list|import]`.
 
 Each figure is printed next to its floor measured in the same run, as a ratio, plus the absolute
 seconds. The guarantor list wants a large database: by default the large demo at
@@ -47,7 +47,7 @@ def _ensure_large(db: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--db", type=Path, default=LARGE)
-    parser.add_argument("--only", choices=("startup", "list"))
+    parser.add_argument("--only", choices=("startup", "list", "import"))
     args = parser.parse_args()
     if args.only in (None, "startup"):
         from bench import startup
@@ -65,6 +65,10 @@ def main() -> None:
               f"{r['down_floor_s'] * 1000:.1f} ms = {r['down_ratio']:.2f}x (goal <= 1.5x)")
         print(f"  PageDown key-to-frame {r['pagedown_s'] * 1000:.1f} ms vs DataTable(1,000 rows) "
               f"{r['pagedown_floor_s'] * 1000:.1f} ms = {r['pagedown_ratio']:.2f}x (goal <= 1.5x)")
+
+    if args.only in (None, "import"):
+        from bench import bench_imports
+        bench_imports.main(["--runs", "1"])
 
 
 if __name__ == "__main__":
