@@ -114,7 +114,7 @@ def _read_rows(reader: Any, columns: list[str], parsed: ParsedFile, problems: Pr
     start = reader.line_num + 1
     for cells in reader:
         line, start = start, reader.line_num + 1
-        if not "".join(cells).strip():
+        if not (cells and cells[0].strip()) and not "".join(cells).strip():
             continue  # a blank line, or a row of empty cells left by a spreadsheet
         lines.append(line)
         raw.append(cells)

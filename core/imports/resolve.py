@@ -10,6 +10,7 @@ re-home posted money). A source system that re-assigns them must use new ids.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any, Literal
 
 from core.imports.columns import PROTECTION_COLUMNS
@@ -30,8 +31,9 @@ def wanted(files: dict[str, ParsedFile]) -> Wanted:
     targets = {"guarantor_id": w.guarantors, "encounter_id": w.encounters, "line_id": w.lines,
                "transaction_id": w.txns, "statement_id": w.statements}
     for parsed in files.values():
+        values = [r.values for r in parsed.rows]
         for column in parsed.present & targets.keys():
-            targets[column].update(r.values[column] for r in parsed.rows)
+            targets[column].update(map(itemgetter(column), values))
         for ids in targets.values():
             ids.discard(None)
     return w

@@ -87,8 +87,7 @@ def _upsert(uow: UnitOfWork, entity: str, t: TableItems,
             # give: the rows go in with them, and nothing is read back.
             new_ids = dict(zip([i.key for i in new], range(before + 1, before + 1 + len(new)), strict=True))
             ids[entity].update(new_ids)
-            bulk.insert_many(uow, table, ["id", *columns],
-                             ({"id": new_ids[i.key], **_full_row(template, i, ids)} for i in new))
+            bulk.insert_many(uow, table, ["id", *columns], (_full_row(template, i, ids, new_ids[i.key]) for i in new))
         else:
             bulk.insert_many(uow, table, columns, (_full_row(template, i, ids) for i in new))
             ids[entity].update(snapshot.ids_after(uow, table, before, [i.key for i in new]))
@@ -133,8 +132,11 @@ def _template(table: Table, entity: str) -> dict[str, Any]:
     return out
 
 
-def _full_row(template: dict[str, Any], item: Item, ids: dict[str, dict[Any, int]]) -> dict[str, Any]:
+def _full_row(template: dict[str, Any], item: Item, ids: dict[str, dict[Any, int]],
+              row_id: int | None = None) -> dict[str, Any]:
     row = dict(template)
+    if row_id is not None:
+        row["id"] = row_id
     if item.existing is not None:
         row.update({c: item.existing[c] for c in template if c in item.existing})
     row.update(item.row)
