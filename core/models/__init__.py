@@ -65,8 +65,8 @@ __all__ += ["AccountNote", "AdjustmentCode", "BillingGroup", "CollectionStatus",
 __all__ += ["AgencyAssignment", "AgencyReturn", "AgencyReturnImport", "ExternalFile", "ExternalHistory",
             "ExternalPlacement", "ExternalRun", "ExternalSettings"]
 __all__ += ["RunLock"]
+__all__ += ["ImportFile"]
 __all__ += ["Hold", "HoldRelease"]
 __all__ += ["PovertyGuideline"]
 __all__ += ["SignInClient"]
 __all__ += ["ContactLog", "EcaNotice", "FapApplication", "PlacedDebt", "StateTimeZone"]
-__all__ += ["ImportFile"]
