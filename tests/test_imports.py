@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
 import core.models
-from core import ledger, security, verify
+from core import audit, ledger, security, verify
 from core.errors import BadInput, Refused
 from core.imports import import_folder
 from core.models import AuditEntry, Encounter, Guarantor, Journal, LedgerTxn, ServiceLine, Statement
@@ -136,6 +136,115 @@ def test_files_may_refer_to_rows_already_in_the_database(uow, admin, tmp_path: P
     assert list(result.files) == ["service_lines.csv", "transactions.csv", "statements.csv"]
     assert guarantor(uow, "G1").ar_cents == 7000
     assert_verified(uow)
+
+
+# --- an unchanged folder, or file, is not read again ------------------------------------------------
+
+def no_reading(monkeypatch, allowed: tuple[str, ...] = ()) -> list[str]:  # type: ignore[no-untyped-def]
+    """Make reading any file but `allowed` fail the test; returns the names read."""
+    import core.imports as imports
+    real, read = imports.read_file, []
+
+    def reading(path, spec, problems, as_of):  # type: ignore[no-untyped-def]
+        assert spec.name in allowed, f"{spec.name} was read again"
+        read.append(spec.name)
+        return real(path, spec, problems, as_of)
+    monkeypatch.setattr(imports, "read_file", reading)
+    return read
+
+
+def last_import_entry(uow) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    with uow() as u:
+        entry = u.session.exec(select(AuditEntry).where(AuditEntry.action == "import")
+                               .order_by(AuditEntry.id.desc())).first()  # type: ignore[union-attr]
+        return json.loads(entry.after)  # type: ignore[union-attr]
+
+
+def test_an_unchanged_folder_is_not_read_and_writes_only_its_audit_entry(uow, admin, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    folder = write_folder(tmp_path / "in")
+    run(uow, admin, folder)
+    with uow() as u:
+        before = counts(u)
+        stored = u.session.execute(text("SELECT name, sha256, rows, state FROM import_file ORDER BY name")).all()
+    no_reading(monkeypatch)
+
+    result = run(uow, admin, folder)
+
+    assert result.skipped == list(GOOD) == list(result.files)
+    assert {n: c.as_dict() for n, c in result.files.items()} == {
+        n: {"inserted": 0, "updated": 0, "unchanged": len(rows)} for n, rows in GOOD.items()}
+    assert result.journal_id is None and result.money.txns == 0
+    assert result.message is not None and result.message.startswith(
+        "nothing to import: every file is unchanged since its last import")
+    with uow() as u:
+        after = counts(u)
+        assert u.session.execute(text("SELECT name, sha256, rows, state FROM import_file ORDER BY name")).all() == stored
+    assert after.pop("audit_entry") == before.pop("audit_entry") + 1
+    assert after == before
+    entry = last_import_entry(uow)
+    assert entry["unchanged_files"] == list(GOOD) and entry["message"] == result.message
+    assert_verified(uow)
+
+
+def test_one_changed_row_reads_its_file_and_imports_exactly_that_change(uow, admin, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    run(uow, admin, write_folder(tmp_path / "a"))
+    read = no_reading(monkeypatch, allowed=("service_lines.csv",))
+    lower = with_row("service_lines.csv", 0, "L1,E1,2026-01-10,99213,75.00,2026-01-12,guarantor,2026-01-12")
+
+    result = run(uow, admin, write_folder(tmp_path / "b", lower))
+
+    assert read == ["service_lines.csv"]
+    assert result.skipped == [n for n in GOOD if n != "service_lines.csv"]
+    assert result.files["service_lines.csv"].as_dict() == {"inserted": 0, "updated": 1, "unchanged": 3}
+    assert (result.money.charge_corrections, result.money.txns) == (-2500, 1)
+    assert by_sid(uow, ServiceLine, "L1").amount_cents == 7500
+    assert by_sid(uow, ServiceLine, "L2").version == 1
+    assert_verified(uow)
+    monkeypatch.undo()
+    again = run(uow, admin, write_folder(tmp_path / "b", lower))  # and now that folder is unchanged
+    assert again.skipped == list(GOOD)
+
+
+def test_a_row_changed_since_the_import_is_set_back_by_the_same_file(uow, admin, tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in")
+    run(uow, admin, folder)
+    with uow() as u:  # an operator's edit: audited, like every change Recoup makes
+        u.session.execute(text("UPDATE guarantor SET name = 'Edited', version = version + 1 WHERE source_id = 'G2'"))
+        audit.record(u, "admin", "guarantor.edit", "guarantor", ["G2"], {"name": "Acme Corp"}, {"name": "Edited"})
+        u.commit()
+
+    result = run(uow, admin, folder)
+
+    assert result.skipped == [] and result.message is None
+    assert result.files["guarantors.csv"].as_dict() == {"inserted": 0, "updated": 1, "unchanged": 2}
+    assert guarantor(uow, "G2").name == "Acme Corp"
+    assert run(uow, admin, folder).skipped == list(GOOD)
+
+
+def test_a_row_added_since_the_import_makes_the_files_read_again(uow, admin, tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in")
+    run(uow, admin, folder)
+    run(uow, admin, write_folder(tmp_path / "more", {"guarantors.csv": ["G9,P1,patient,New Person,,,,,,N"]}))
+
+    result = run(uow, admin, folder)
+
+    assert result.skipped == []  # guarantors.csv has other bytes now; the others, another state
+    assert result.files["guarantors.csv"].unchanged == 3
+
+
+def test_lines_are_read_again_when_their_encounters_are(uow, admin, tmp_path: Path, monkeypatch) -> None:
+    run(uow, admin, write_folder(tmp_path / "a"))
+    read = no_reading(monkeypatch, allowed=("encounters.csv", "service_lines.csv"))
+    files = with_row("encounters.csv", 0, "E1,P1,G1,Ada Lovelace,2026-01-10,C-7,0,1")
+
+    result = run(uow, admin, write_folder(tmp_path / "b", files))
+
+    assert read == ["encounters.csv", "service_lines.csv"]
+    assert result.files["encounters.csv"].updated == 1
+    assert result.files["service_lines.csv"].updated == 2  # L1 and L2 carry their encounter's case id
+    assert by_sid(uow, ServiceLine, "L2").case_id == "C-7"
 
 
 # --- changes ----------------------------------------------------------------------------------------
@@ -403,6 +512,7 @@ def test_cli_import_exit_0_then_exit_2_with_file_and_line(cli, admin, tmp_path: 
 
     code, out, err = cli("import", str(write_folder(tmp_path / "good")))
     assert code == 0 and "service_lines.csv" in out and "transactions_posted: 0" in out
+    assert "nothing to import: every file is unchanged since its last import" in out
 
     bad = write_folder(tmp_path / "bad", with_row("service_lines.csv", 1, 'L2,E1,,80053,"12,50",2026-01-12,insurance,'))
     code, out, err = cli("import", str(bad))

@@ -28,6 +28,9 @@ Choices, and why:
 - Money: see core.imports.postings (charges, charge corrections, payments, adjustments, and the
   reversal of a transaction that comes back changed). One journal of kind "import" per import.
 - One audit entry per import: action "import", the file names as record ids, the counts after.
+- A file whose bytes are those of its last import, while the imported tables are as that import
+  left them, is not read again (core.imports.unchanged): importing an unchanged folder reads no
+  row and writes nothing but its audit entry, which lists the files as unchanged.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from pathlib import Path
 
 from core import audit
 from core.errors import BadInput
-from core.imports import resolve, snapshot, write
+from core.imports import resolve, snapshot, unchanged, write
 from core.imports.columns import FILES, FileSpec
 from core.imports.reader import ParsedFile, Problems, read_file
 from core.imports.result import FileCounts, ImportResult, Money
@@ -55,10 +58,24 @@ def import_folder(uow: UnitOfWork, actor: Actor, folder: Path, as_of: dt.date) -
     require(actor, "supervisor", "import files")
     found = _files_in(Path(folder))
     uow.lock("import")
-    with _collector_paused():
-        result = _check_and_write(uow, actor, found, as_of)
-    audit.record(uow, actor.name, "import", "import", list(result.files),
-                 None, {"folder": str(folder), **result.as_dict()}, as_of)
+    sums = {spec.name: unchanged.checksum(path) for spec, path in found}
+    mark = unchanged.audit_mark(uow)
+    skipped = unchanged.skippable(sums, unchanged.recorded(uow), unchanged.state(uow, mark))
+    to_read = [(spec, path) for spec, path in found if spec.name not in skipped]
+    result = ImportResult()
+    if to_read:
+        with _collector_paused():
+            result = _check_and_write(uow, actor, to_read, as_of)
+    result.files.update({name: FileCounts(unchanged=rows) for name, rows in skipped.items()})
+    result.files = {spec.name: result.files[spec.name] for spec, _ in found}
+    result.skipped = [spec.name for spec, _ in found if spec.name in skipped]
+    if to_read:
+        unchanged.record(uow, actor.name, as_of, {name: (sums[name], counts.rows)
+                                                  for name, counts in result.files.items()}, unchanged.state(uow, mark))
+    after = {"folder": str(folder), **result.as_dict()}
+    if result.message:
+        after["message"] = result.message
+    audit.record(uow, actor.name, "import", "import", list(result.files), None, after, as_of)
     uow.commit()
     return result
 

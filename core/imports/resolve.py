@@ -10,6 +10,7 @@ re-home posted money). A source system that re-assigns them must use new ids.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any, Literal
 
 from core.imports.columns import PROTECTION_COLUMNS
@@ -30,8 +31,9 @@ def wanted(files: dict[str, ParsedFile]) -> Wanted:
     targets = {"guarantor_id": w.guarantors, "encounter_id": w.encounters, "line_id": w.lines,
                "transaction_id": w.txns, "statement_id": w.statements}
     for parsed in files.values():
+        values = [r.values for r in parsed.rows]
         for column in parsed.present & targets.keys():
-            targets[column].update(r.values[column] for r in parsed.rows)
+            targets[column].update(map(itemgetter(column), values))
         for ids in targets.values():
             ids.discard(None)
     return w
@@ -67,12 +69,17 @@ def _world_from(snap: Snapshot) -> World:
 
 def _data(row: Row, present: frozenset[str], columns: tuple[str, ...]) -> dict[str, Any]:
     """The row's values for the data columns its file has, under their model names."""
-    out: dict[str, Any] = {}
-    for column in columns:
-        if column in present:
-            value = row.values.get(column)
-            out[RENAMED.get(column, column)] = BLANK.get(column) if value is None else value
-    return out
+    return _data_of(present, columns)(row)
+
+
+def _data_of(present: frozenset[str], columns: tuple[str, ...]) -> Callable[[Row], dict[str, Any]]:
+    """`_data` for every row of one file: which columns it has is worked out once."""
+    picked = [(c, RENAMED.get(c, c), BLANK.get(c)) for c in columns if c in present]
+
+    def data(row: Row) -> dict[str, Any]:
+        v = row.values
+        return {name: blank if (value := v.get(column)) is None else value for column, name, blank in picked}
+    return data
 
 
 def _update(present: frozenset[str], columns: tuple[str, ...], *always: str) -> tuple[str, ...]:
@@ -84,11 +91,12 @@ PRACTICE_DATA = ("address1", "address2", "city", "state", "zip", "phone", "remit
 
 def _practices(f: ParsedFile, snap: Snapshot, world: World, problems: Problems) -> TableItems:
     seen, items = Seen(f.name, problems), []
+    data = _data_of(f.present, PRACTICE_DATA)
     for r in f.rows:
         sid = r.values["practice_id"]
         if seen.duplicate(sid, r.line, "practice_id"):
             continue
-        row = {"source_id": sid, "name": r.values["name"], **_data(r, f.present, PRACTICE_DATA)}
+        row = {"source_id": sid, "name": r.values["name"], **data(r)}
         items.append(Item(sid, r.line, row, {}, snap.practices.get(sid)))
         world.practices.add(sid)
     return TableItems(f.name, items, ("name", *_update(f.present, PRACTICE_DATA)))
@@ -108,6 +116,7 @@ GUARANTOR_DATA = ("kind", "name", "birth_date", "address1", "address2", "city", 
 
 def _guarantors(f: ParsedFile, snap: Snapshot, world: World, problems: Problems) -> TableItems:
     seen, items = Seen(f.name, problems), []
+    data = _data_of(f.present, GUARANTOR_DATA)
     for r in f.rows:
         p = _known_practice(f, r, world, problems)
         if p is None:
@@ -115,7 +124,7 @@ def _guarantors(f: ParsedFile, snap: Snapshot, world: World, problems: Problems)
         key = (p, r.values["guarantor_id"])
         if seen.duplicate(key, r.line, "guarantor_id"):
             continue
-        row = {"source_id": key[1], **_data(r, f.present, GUARANTOR_DATA)}
+        row = {"source_id": key[1], **data(r)}
         items.append(Item(key, r.line, row, {"practice_id": p}, snap.guarantors.get(key)))
         world.guarantors.add(key)
         world.index("guarantor", key)
@@ -128,6 +137,7 @@ ENCOUNTER_DATA = ("patient_name", "dos", "case_id", "statement_profile", "dunnin
 
 def _encounters(f: ParsedFile, snap: Snapshot, world: World, problems: Problems) -> TableItems:
     seen, items = Seen(f.name, problems), []
+    data = _data_of(f.present, ENCOUNTER_DATA)
     for r in f.rows:
         p = _known_practice(f, r, world, problems)
         if p is None:
@@ -144,7 +154,7 @@ def _encounters(f: ParsedFile, snap: Snapshot, world: World, problems: Problems)
             problems.add(f.name, r.line, f"guarantor_id: encounter {key[1]!r} belongs to guarantor "
                                          f"{old['g_sid']!r}; an encounter cannot move to another guarantor")
             continue
-        row = {"source_id": key[1], **_data(r, f.present, ENCOUNTER_DATA)}
+        row = {"source_id": key[1], **data(r)}
         items.append(Item(key, r.line, row, {"practice_id": p, "guarantor_id": g_key}, old))
         previous = world.encounters.get(key)
         case_id = row.get("case_id", previous.case_id if previous else None)
@@ -159,6 +169,7 @@ LINE_DATA = ("dos", "procedure_code", "amount", "posted_date", "responsibility",
 
 def _lines(f: ParsedFile, snap: Snapshot, world: World, problems: Problems) -> TableItems:
     seen, items = Seen(f.name, problems), []
+    data = _data_of(f.present, LINE_DATA)
     for r in f.rows:
         eid = r.values["encounter_id"]
         try:
@@ -174,7 +185,7 @@ def _lines(f: ParsedFile, snap: Snapshot, world: World, problems: Problems) -> T
             problems.add(f.name, r.line, f"encounter_id: line {key[1]!r} is on encounter {old['e_sid']!r}; "
                                          "a line cannot move to another encounter")
             continue
-        row = {"source_id": key[1], **_data(r, f.present, LINE_DATA), "case_id": enc.case_id}
+        row = {"source_id": key[1], **data(r), "case_id": enc.case_id}
         if row.get("dos") is None and (old is None or "dos" in f.present):
             row["dos"] = enc.dos  # a blank line DOS is the encounter's
         refs = {"practice_id": p, "encounter_id": (p, eid), "guarantor_id": enc.guarantor}

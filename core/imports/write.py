@@ -2,9 +2,10 @@
 
 Rows are compared with what the database holds first, so an unchanged row is not written at all
 (its version does not move) and the counts say exactly what changed. New and changed rows go
-through one `INSERT ... ON CONFLICT (practice_id, source_id) DO UPDATE` per file, executed for all
-rows at once; an existing row takes only the columns its file carries (and its version moves on).
-The ids of new rows are then read back (one range scan), for the files that refer to them.
+through bulk INSERTs (new rows) and one `INSERT ... ON CONFLICT (practice_id, source_id) DO UPDATE`
+per file for the changed ones; an existing row takes only the columns its file carries (and its version moves on).
+New rows get their ids from the import on SQLite (it holds the write lock); on PostgreSQL they
+are read back (one range scan), for the files that refer to them.
 """
 
 from __future__ import annotations
@@ -108,12 +109,21 @@ def _upsert(uow: UnitOfWork, entity: str, t: TableItems,
         return counts, written
     template = _template(table, entity)
     columns = list(template)
-    conflict = ["source_id"] if table is PRACTICE else ["practice_id", "source_id"]
-    before = snapshot.last_id(uow, table)
-    bulk.insert_many(uow, table, columns, (_full_row(template, i, ids) for i in written),
-                     conflict, t.update + t.changeable_refs)
     if new:
-        ids[entity].update(snapshot.ids_after(uow, table, before, [i.key for i in new]))
+        before = snapshot.last_id(uow, table)
+        if uow.dialect == "sqlite":
+            # The import holds SQLite's write lock, so the ids after the highest are its own to
+            # give: the rows go in with them, and nothing is read back.
+            new_ids = dict(zip([i.key for i in new], range(before + 1, before + 1 + len(new)), strict=True))
+            ids[entity].update(new_ids)
+            bulk.insert_many(uow, table, ["id", *columns], (_full_row(template, i, ids, new_ids[i.key]) for i in new))
+        else:
+            bulk.insert_many(uow, table, columns, (_full_row(template, i, ids) for i in new))
+            ids[entity].update(snapshot.ids_after(uow, table, before, [i.key for i in new]))
+    if changed:
+        conflict = ["source_id"] if table is PRACTICE else ["practice_id", "source_id"]
+        bulk.insert_many(uow, table, columns, (_full_row(template, i, ids) for i in changed),
+                         conflict, t.update + t.changeable_refs)
     return counts, written
 
 
@@ -151,13 +161,16 @@ def _template(table: Table, entity: str) -> dict[str, Any]:
     return out
 
 
-def _full_row(template: dict[str, Any], item: Item, ids: dict[str, dict[Any, int]]) -> dict[str, Any]:
+def _full_row(template: dict[str, Any], item: Item, ids: dict[str, dict[Any, int]],
+              row_id: int | None = None) -> dict[str, Any]:
     row = dict(template)
+    if row_id is not None:
+        row["id"] = row_id
     if item.existing is not None:
         row.update({c: item.existing[c] for c in template if c in item.existing})
     row.update(item.row)
     for column, key in item.refs.items():
-        row[column] = _ref_id(ids, column, key)
+        row[column] = None if key is None else ids[REF_ENTITY[column]][key]
     return row
 
 

@@ -15,6 +15,7 @@ from core.models.audit import AuditEntry
 from core.models.compliance import ContactLog, EcaNotice, FapApplication, FapLetter, PlacedDebt, StateTimeZone
 from core.models.exchange import DatabaseIdentity, ExchangeImport, GuarantorChange
 from core.models.holds import Hold, HoldRelease
+from core.models.imports import ImportFile
 from core.models.ledger import Encounter, Guarantor, Journal, LedgerTxn, Practice, ServiceLine, Statement
 from core.models.operations import RunLock
 from core.models.precollections import AgencyFile, PrecollectionHistory, PrecollectionRun, PrecollectionTask
@@ -65,6 +66,7 @@ __all__ += ["AccountNote", "AdjustmentCode", "BillingGroup", "CollectionStatus",
 __all__ += ["AgencyAssignment", "AgencyReturn", "AgencyReturnImport", "ExternalFile", "ExternalHistory",
             "ExternalPlacement", "ExternalRun", "ExternalSettings"]
 __all__ += ["RunLock"]
+__all__ += ["ImportFile"]
 __all__ += ["Hold", "HoldRelease"]
 __all__ += ["PovertyGuideline"]
 __all__ += ["RoleHistory", "SignInClient"]

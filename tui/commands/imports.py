@@ -24,8 +24,11 @@ def cmd_import(ctx: Context) -> int:
         ctx.emit_object(summary)
         return 0
     files = summary.pop("files")
+    summary.pop("unchanged_files")
     ctx.emit([{"file": name, **counts} for name, counts in files.items()],
              ["file", "inserted", "updated", "unchanged"])
+    if result.message:
+        print(result.message)
     for key, value in summary.items():
         print(f"{key}: {'-' if value is None else value}")
     return 0
