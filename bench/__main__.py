@@ -37,6 +37,7 @@ class Bench:
     args: tuple[str, ...] = ()
     pg: bool = False       # also on PostgreSQL (the module takes --db URL)
     large: str = ""        # the option that takes the large demo's path, when it needs it
+    server: bool = False   # PostgreSQL only: the module takes the server's URL (--pg) and makes its own databases
 
 
 BENCHES = (
@@ -46,7 +47,9 @@ BENCHES = (
     Bench("roster", "roster", ("--guarantors", "10000", "100000"), pg=True),
     Bench("roster-large", "roster", ("--runs", "1"), large="--large"),
     Bench("rules", "rules", (), large="--large"),
-    Bench("imports", "bench_imports", ()),
+    Bench("imports", "bench_imports", ("--runs", "3")),
+    Bench("imports", "bench_imports", ("--runs", "3"), server=True),
+    Bench("workers", "workers", ("--runs", "3"), server=True),
     Bench("exchange", "exchange", ("--placements", "100000"), pg=True),
     Bench("spreadsheet", "spreadsheet", ("--rows", "50000")),
     Bench("letters", "letters", ("10000",)),
@@ -167,6 +170,10 @@ def main() -> None:
         if only and b.name not in only:
             continue
         argv = [sys.executable, "-m", f"bench.{b.module}", *b.args]
+        if b.server:
+            if args.pg:
+                summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)", [*argv, "--pg", args.pg])))
+            continue
         if b.large:
             _ensure_large(args.large)
             argv += [b.large, str(args.large)]
