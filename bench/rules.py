@@ -1,6 +1,6 @@
 """Benchmark: SPEC 14's rules cost little (issue 15), on copies of the large demo.
 
-    python bench/rules.py [--large /tmp/recoup_bench_large.db] [--repeat 3] [--statements]
+    python bench/rules.py [--large /tmp/recoup_large.db] [--repeat 3] [--statements] [--holds-only]
 
 For the largest practice of the large demo, the nightly external run, the roster populate and
 Add Pre-Collection Tasks (every patient encounter) of the next business date, each on a fresh
@@ -8,6 +8,7 @@ copy of the demo:
   * without rules: no holds, no protected guarantor, the practice not waiting for insurance;
   * with rules: 5% of guarantors held or protected (half on a dispute hold, half in bankruptcy)
     and 10% of encounters with insurance still open, the practice waiting for insurance.
+--holds-only: issue 15's own condition, 5% held or protected and no insurance still open.
 The ratio with/without is the price of the rules (goal: at most 1.2x). Then, on the run with the
 rules: `explain` of the guarantor with the most lines (goal: under 50 ms) and the first page of
 the accounts of the run's biggest left-out reason (goal: under 0.5 s).
@@ -44,10 +45,10 @@ from db.uow import SqlUnitOfWork
 
 AS_OF = dt.date(2026, 11, 23)
 NEXT = AS_OF + dt.timedelta(days=1)
-LARGE = Path("/tmp/recoup_bench_large.db")
+LARGE = Path("/tmp/recoup_large.db")
 
 
-def prepare(source: Path, copy: Path, rules: bool) -> tuple[object, int]:
+def prepare(source: Path, copy: Path, rules: bool, insurance: bool = True) -> tuple[object, int]:
     """A copy of the demo, its largest practice with or without the rules in force."""
     shutil.copyfile(source, copy)
     engine = make_engine(f"sqlite:///{copy}")
@@ -67,7 +68,7 @@ def prepare(source: Path, copy: Path, rules: bool) -> tuple[object, int]:
                           household_income_cents = NULL"""))
         s.execute(text("UPDATE encounter SET insurance_status = NULL, ins_ar_cents = 0 WHERE practice_id = :p"),
                   {"p": p})
-        s.execute(text("UPDATE practice SET wait_for_insurance = :w WHERE id = :p"), {"w": rules, "p": p})
+        s.execute(text("UPDATE practice SET wait_for_insurance = :w WHERE id = :p"), {"w": rules and insurance, "p": p})
         if rules:
             s.execute(text("""INSERT INTO hold (practice_id, guarantor_id, encounter_id, kind, start_date, end_date,
                                   reason, operator, business_date, created_at)
@@ -76,8 +77,9 @@ def prepare(source: Path, copy: Path, rules: bool) -> tuple[object, int]:
                       {"p": p, "start": AS_OF - dt.timedelta(days=20), "at": dt.datetime(2026, 11, 3)})
             s.execute(text("UPDATE guarantor SET bankruptcy_filed = :d WHERE practice_id = :p AND id % 40 = 20"),
                       {"p": p, "d": AS_OF - dt.timedelta(days=100)})
-            s.execute(text("UPDATE encounter SET insurance_status = 'open' WHERE practice_id = :p AND id % 10 = 3"),
-                      {"p": p})
+            if insurance:
+                s.execute(text("UPDATE encounter SET insurance_status = 'open' WHERE practice_id = :p "
+                               "AND id % 10 = 3"), {"p": p})
         s.execute(text("ANALYZE"))
         u.commit()
     return engine, p
@@ -111,13 +113,15 @@ def main() -> None:
     ap.add_argument("--large", type=Path, default=LARGE, help="the large demo (SQLite), copied, never changed")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--reads-only", action="store_true", help="only explain and a reason's page (one copy with rules)")
+    ap.add_argument("--holds-only", action="store_true",
+                    help="issue 15's condition: 5%% held or protected, no insurance still open")
     ap.add_argument("--statements", action="store_true", help="time each statement; show what the rules cost")
     args = ap.parse_args()
     if not args.large.exists():
         sys.exit(f"{args.large}: build it first: recoup --db {args.large} --as-of {AS_OF} demo --no-tui --size large")
     tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-rules-"))
     if args.reads_only:
-        engine, p = prepare(args.large, tmp / "rules.db", True)
+        engine, p = prepare(args.large, tmp / "rules.db", True, not args.holds_only)
         reads(engine, p, {}, args.statements)
         shutil.rmtree(tmp, ignore_errors=True)
         return
@@ -127,7 +131,7 @@ def main() -> None:
         bare_traces: dict[str, Trace] | None = {} if args.statements else None
         ruled_traces: dict[str, Trace] | None = {} if args.statements else None
         plain = batches(*prepare(args.large, tmp / "plain.db", False), tmp, bare_traces)
-        engine, p = prepare(args.large, tmp / "rules.db", True)
+        engine, p = prepare(args.large, tmp / "rules.db", True, not args.holds_only)
         ruled = batches(engine, p, tmp, ruled_traces)
         for name in ratios:
             a, b = plain[name][0], ruled[name][0]
