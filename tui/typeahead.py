@@ -33,8 +33,9 @@ what is past its time and delivers.
 
 The command palette: what is typed into its search field goes straight in, in order, without a
 trip each (nothing it does moves the focus or the screen; a trip per character, behind the
-palette's search and repaint, cost seconds a character under load). Enter, the arrows and Esc go
-as usual, after one check that the text before them is in; Enter and the arrows also wait for the
+palette's search and repaint, cost seconds a character under load). Every other key (Enter, the
+arrows, Esc, F1) goes as usual, after one check that the text before it is in; Enter and the
+arrows also wait for the
 palette's search of that text, so Enter chooses from its results and not an older list. Enter's
 trip also follows the palette's list, through which the choice travels, so the key after it comes
 after the palette has closed and queued its command.
@@ -65,10 +66,10 @@ STUCK_SECONDS = 3.0
 WATCH_SECONDS = 0.1
 # marker rounds after a key: the key itself, the message its widget posts, one more for its answer
 SETTLE_ROUNDS = 3
-# in the command palette every key goes straight to its search field but these, which choose, move
-# in the list or close it; those in PALETTE_SEARCH_WAITS also wait for the search of what was typed
-PALETTE_WAITS = frozenset({"enter", "escape", "tab", "shift+tab", "up", "down", "pageup", "pagedown",
-                           "ctrl+home", "ctrl+end", "shift+home", "shift+end"})
+# in the command palette, text and the keys that edit it go straight to its search field: nothing
+# they do moves the focus or changes the screen (any other key may be a binding that does: F1, Esc)
+PALETTE_EDITING = frozenset({"backspace", "delete", "left", "right", "home", "end"})
+# keys in the palette that also wait for the search of what was typed: they choose or move in its list
 PALETTE_SEARCH_WAITS = frozenset({"enter", "up", "down", "pageup", "pagedown", "ctrl+home", "ctrl+end",
                                   "shift+home", "shift+end"})
 # the marker that follows keys typed into the palette before an Enter
@@ -176,7 +177,7 @@ class KeyGate(App[Any]):
             if current is None:
                 return  # closing down
             palette = current if isinstance(current, CommandPalette) else None
-            if palette is not None and key.key not in PALETTE_WAITS:
+            if palette is not None and (key.is_printable or key.key in PALETTE_EDITING):
                 # text for the palette's search field: straight in, in order. Nothing it does
                 # changes the screen or the focus, so there is no trip to wait for, and the palette
                 # searches as fast as without the gate
@@ -185,7 +186,7 @@ class KeyGate(App[Any]):
                 await super().on_event(key)
                 continue
             if palette is not None and self._palette_typed:
-                # Enter, an arrow, Esc: first let what was typed reach the field
+                # Enter, an arrow, Esc, F1: first let what was typed reach the field
                 self._palette_typed = False
                 # (two rounds: the characters, then the Changed messages they posted, which start
                 # the palette's search)

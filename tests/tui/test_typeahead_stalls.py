@@ -118,6 +118,16 @@ async def test_escape_in_the_palette_then_keys_land_on_the_screen_below(make_app
         assert isinstance(app.screen, HelpScreen) and isinstance(app.screen_stack[-2], FapScreen)
 
 
+async def test_keys_that_are_not_text_in_the_palette_land_as_typed_slowly(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Typed one by one: F1 does nothing in the palette, Esc closes it, F1 opens the main menu's
+    help. In one burst the same (text goes straight in; any other key takes its trip)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "ctrl+p", *chars("Ke"), "f1", "escape", "f1")
+        assert isinstance(app.screen, HelpScreen) and isinstance(app.screen_stack[-2], HomeScreen)
+
+
 async def test_a_hold_never_released_stops_holding_although_others_come_and_go(make_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """One safety timer, pushed back by every hold: a lost hold stalled the keys for as long as
     list loads or use cases kept coming (seen as 'no key taken')."""
