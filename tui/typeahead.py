@@ -92,6 +92,7 @@ class KeyGate(App[Any]):
         self._unsettled: Screen[Any] | None = None   # the current screen, until it has settled
         self._unsettled_since = 0.0
         self._palette_typed = False       # keys went straight into the palette since its last check
+        self._search_waited: events.Key | None = None  # the key that waited for the palette's search
         self._watchdog: Timer | None = None
 
     # ---- the public part: holding keys while something the next key depends on is under way ----
@@ -192,8 +193,11 @@ class KeyGate(App[Any]):
                 # the palette's search)
                 self._start_trip(PROBE, self.focused or palette, rounds=2)
                 return
-            if palette is not None and key.key in PALETTE_SEARCH_WAITS and self._palette_searching(palette):
+            if (palette is not None and key.key in PALETTE_SEARCH_WAITS and self._search_waited is not key
+                    and self._palette_searching(palette)):
                 # Enter or an arrow is meant for the list of what was typed: wait for its search
+                # (once per key: a search that never ends holds it STUCK_SECONDS, not for ever)
+                self._search_waited = key
                 self.hold_keys(("palette-search", id(palette)))
                 return
             self._waiting.popleft()

@@ -15,12 +15,13 @@ Keys are sent as a pty delivers a burst (`burst`), or one by one with Pilot's `p
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import pytest
 from textual.app import ComposeResult
-from textual.command import CommandInput, CommandPalette
+from textual.command import CommandInput, CommandPalette, Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
@@ -206,3 +207,24 @@ async def test_keys_typed_while_a_use_case_fails_are_delivered_after_it(monkeypa
         await burst(pilot, "u", "a", "b")
         await until(pilot, lambda: app.typed == ["u", "a", "b"])
         assert not app.keys_gated
+
+
+class EndlessSearch(Provider):
+    """A palette source whose search never ends (a hung lookup)."""
+
+    async def search(self, query: str) -> Hits:
+        await asyncio.sleep(3600)
+        yield Hit(1, query, lambda: None)
+
+
+class EndlessApp(GateApp):
+    COMMANDS = {EndlessSearch}
+
+
+async def test_a_palette_search_that_never_ends_holds_enter_only_for_a_while(monkeypatch) -> None:
+    monkeypatch.setattr(typeahead, "STUCK_SECONDS", 0.5)
+    app = EndlessApp(FailingScreen())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        await burst(pilot, "ctrl+p", "x", "enter", "escape", "a")
+        await until(pilot, lambda: not isinstance(app.screen, CommandPalette) and app.typed[-1:] == ["a"])
