@@ -203,16 +203,17 @@ class AdminTable(Vertical):
 
         def read() -> None:
             try:
-                if spec.prepare is not None:
-                    spec.prepare(s, pid)
-                with s.uow() as u:
-                    rows = spec.read(u, s.actor, pid)
-            except Exception as exc:
-                self.app.call_from_thread(self._status, f"Could not read: {exc}")
+                try:
+                    if spec.prepare is not None:
+                        spec.prepare(s, pid)
+                    with s.uow() as u:
+                        rows = spec.read(u, s.actor, pid)
+                except Exception as exc:
+                    self.app.call_from_thread(self._status, f"Could not read: {exc}")
+                    return
+                self.app.call_from_thread(self._show, rows, select)
+            finally:  # a failed read or show must not leave the keys held
                 self.app.call_from_thread(release_keys, self, token)
-                return
-            self.app.call_from_thread(self._show, rows, select)
-            self.app.call_from_thread(release_keys, self, token)
 
         self.run_worker(read, thread=True, group=f"admin-{spec.id}", exclusive=True, exit_on_error=False)
 

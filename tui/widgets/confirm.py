@@ -117,8 +117,15 @@ def run_use_case(owner: Widget, title: str, call: Callable[[bool], Any], done: C
             except Exception as exc:  # shown to the operator, never a traceback
                 app.call_from_thread(outcome, None, exc)
                 return
+            except BaseException:  # the thread is going away: outcome will not run, free the keys
+                app.call_from_thread(release_keys, owner, token)
+                raise
             app.call_from_thread(outcome, result, None)
-        owner.run_worker(work, thread=True, group=f"use-case-{title}", exit_on_error=False)
+        try:
+            owner.run_worker(work, thread=True, group=f"use-case-{title}", exit_on_error=False)
+        except BaseException:  # no worker, no outcome: the keys must not stay held
+            release_keys(owner, token)
+            raise
 
     start(False)
 

@@ -72,11 +72,9 @@ class SettingsForm(Vertical):
         def read() -> None:
             try:
                 values, state = self.read(services)
-            except Exception:
+                self.app.call_from_thread(self._show, values, state)
+            finally:  # a failed read or show must not leave the keys held
                 self.app.call_from_thread(release_keys, self, token)
-                raise
-            self.app.call_from_thread(self._show, values, state)
-            self.app.call_from_thread(release_keys, self, token)
 
         self.run_worker(read, thread=True, group=self.NAME, exclusive=True, exit_on_error=False)
 

@@ -169,7 +169,13 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _loaded(self, generation: int, total: int, first: list[Any]) -> None:
         if generation != self._generation:
-            return
+            return  # a newer load holds the keys and will release them
+        try:
+            self._show_loaded(total, first)
+        finally:  # whatever showing the rows does, the keys flow again
+            release_keys(self, self._keys_token)
+
+    def _show_loaded(self, total: int, first: list[Any]) -> None:
         self._pages, self._pending = ({0: first} if first else {}), set()
         self.total, self.loading = total, False
         self.virtual_size = Size(self.size.width, total + 1)
@@ -180,13 +186,14 @@ class VirtualTable(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False)
         self.refresh()
         self.post_message(self.Loaded(self, total))
-        release_keys(self, self._keys_token)
 
     def _failed(self, generation: int, exc: Exception) -> None:
         if generation == self._generation:
-            self.loading, self.error = False, str(exc)
-            self.refresh()
-            release_keys(self, self._keys_token)
+            try:
+                self.loading, self.error = False, str(exc)
+                self.refresh()
+            finally:
+                release_keys(self, self._keys_token)
 
     def _request(self, index: int) -> None:
         """Fetch page `index` unless cached or already asked for."""
