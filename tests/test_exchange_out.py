@@ -211,7 +211,7 @@ def test_the_exchange_commands(cli, uow, admin, filed, tmp_path):
     code, text_out, _ = cli("exchange", "in", str(returns), *day)
     assert code == 3 and "1 payment, $10.00" in text_out
     code, text_out, _ = cli("exchange", "in", str(returns), "--yes", *day)
-    assert code == 0 and "considered 1 (10.00), taken 1 (10.00), left out 0" in text_out
+    assert code == 0 and "considered 1 row (10.00), taken 1 (10.00), left out 0" in text_out
     run_no = int(text_out.split("Run ")[1].split(":")[0])
     code, shown, _ = cli("runs", "show", str(run_no), "--json")
     assert code == 0 and json.loads(shown)["taken_by"][0]["code"] == "payment"

@@ -74,7 +74,8 @@ def test_populate_list_plan_letters(cli, data, tmp_path) -> None:
     assert [(r["guarantor"], r["status"], r["letter"], r["queued"], r["printed"]) for r in letters] == [
         ("G1", "1", "Past Due Reminder", "2026-03-01", None), ("G2", "1", "Past Due Reminder", "2026-03-01", None),
         ("G2", "P", "Payment Plan Confirmation", "2026-03-02", None)]
-    code, out, err = cli("--as-of", day(1).isoformat(), "letters", "print", "--out", str(tmp_path / "l.pdf"))
+    code, out, err = cli("--as-of", day(1).isoformat(), "letters", "print", "--out", str(tmp_path / "l.pdf"),
+                         "--yes")  # the test practice has no address or phone: past that warning
     assert code == 0, err
     assert (tmp_path / "l.pdf").read_bytes().startswith(b"%PDF") and \
         stat.S_IMODE((tmp_path / "l.pdf").stat().st_mode) == 0o600

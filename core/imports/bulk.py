@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Date, Table
 
+from core.audit_cover import SETTINGS
 from core.imports.snapshot import chunks
 from core.uow import UnitOfWork
 
@@ -37,7 +38,9 @@ def insert_many(uow: UnitOfWork, table: Table, columns: Sequence[str], rows: Ite
     tail = _on_conflict(table, conflict, update)
     conn = uow.session.connection()
     values = _values_of(table, columns, uow.dialect)
-    if uow.dialect != "sqlite" and not conflict:
+    # COPY bypasses the statement hooks; a settings table (practices) takes the INSERT below, so the
+    # audit chain sees this transaction write it (core.audit_cover.watch_settings)
+    if uow.dialect != "sqlite" and not conflict and table.name not in SETTINGS:
         driver: Any = conn.connection.dbapi_connection  # psycopg's, in this transaction
         with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:

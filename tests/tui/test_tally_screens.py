@@ -60,7 +60,7 @@ async def test_runs_list_kind_filter_tally_reason_accounts_and_guarantor(demo_en
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_runs(pilot)
         assert [t.id for t in rows(screen.table)] == [t.id for t in every]
-        assert f"{len(every)} runs" in text_of(screen.query_one("#runs-status")) and len(every) == 54
+        assert f"{len(every)} runs" in text_of(screen.query_one("#runs-status")) and len(every) == 59
         await pilot.press("k")                                     # the first kind: Pre-Collections add
         await settle(pilot)
         adds = rows(screen.table)

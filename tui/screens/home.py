@@ -115,9 +115,11 @@ class HomeScreen(Screen[Any]):
         options = [(f"{p.name} ({p.source_id})", p.id) for p in practices]
         value = current.id if current is not None else Select.NULL
         shown = list(self.query("#practice").results(Select))
-        if shown:
-            shown[0].set_options(options)
-            shown[0].value = value
+        if shown:  # set from here, not chosen: no Changed (set_options moves the value, and each
+            # Changed would choose a practice again, back and forth for ever)
+            with shown[0].prevent(Select.Changed):
+                shown[0].set_options(options)
+                shown[0].value = value
             return
         # no blank entry once a practice is chosen: "Choose a practice" is not a practice
         select = Select[int](options, prompt="Choose a practice", allow_blank=current is None, value=value,
