@@ -93,7 +93,9 @@ def test_two_workers_at_once_never_run_one_practice_twice(engine: Engine, tmp_pa
     expected = Counter({(p, k): 1 for p in practices for k in ("external", "roster")})
     assert done == expected, logs
     assert _batches_recorded(url) == expected
-    assert all("LeaseLost" not in log and "run.failed" not in log for log in logs), logs
+    # A batch may lose its lease (on SQLite a wait for the write lock can outlast a 3 s lease on a busy
+    # machine): the fence rolls it back and the other worker runs it, once, as counted above.
+    assert all("run.failed" not in log for log in logs), logs
     if engine.dialect.name == "postgresql":     # SQLite's write lock lets one batch run at a time
         assert all(rows for rows in ran), "each worker took practices of its own"
     assert {(c.outcome, c.holder.rpartition(":")[2] != "") for c in _claims(url)} == {("done", True)}
