@@ -104,20 +104,27 @@ def _build(uow: UnitOfWork, actor: Actor, as_of: dt.date, size: str, seed: int) 
     counts: Counter[str] = Counter(operators=_add_operators(uow, actor))
     with _bulk_cache(uow):
         for profile, encounters in _split(SIZES[size]):
-            practice = Practice(source_id=profile.source_id, name=profile.name,
-                                employer_collections=profile.employer_collections,
-                                aging_basis=profile.aging_basis, write_off_code=profile.write_off_code)
-            uow.session.add(practice)
-            uow.session.flush()
-            assert practice.id is not None
-            journal = ledger.open_journal(uow, "demo", actor.name, as_of, practice.id)
-            assert journal.id is not None
-            build = PracticeBuild(uow, sql, profile, practice.id, journal.id, Shape.of(profile, encounters))
-            counts.update(build.run())
-            _close_journal(uow, journal)
-            counts["practices"] += 1
+            counts.update(build_practice(uow, sql, actor, as_of, profile, encounters))
     _advance_sequences(uow)
     return dict(counts)
+
+
+def build_practice(uow: UnitOfWork, sql: Sql, actor: Actor, as_of: dt.date, profile: w.Profile,
+                   encounters: int) -> Counter[str]:
+    """One practice of the profile, its data charged through a journal of its own (the demo and
+    the office demo build each practice the same way)."""
+    practice = Practice(source_id=profile.source_id, name=profile.name,
+                        employer_collections=profile.employer_collections,
+                        aging_basis=profile.aging_basis, write_off_code=profile.write_off_code)
+    uow.session.add(practice)
+    uow.session.flush()
+    assert practice.id is not None
+    journal = ledger.open_journal(uow, "demo", actor.name, as_of, practice.id)
+    assert journal.id is not None
+    counts = Counter(PracticeBuild(uow, sql, profile, practice.id, journal.id, Shape.of(profile, encounters)).run())
+    _close_journal(uow, journal)
+    counts["practices"] += 1
+    return counts
 
 
 def _split(total: int) -> list[tuple[w.Profile, int]]:

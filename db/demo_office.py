@@ -24,15 +24,13 @@ from collections import Counter
 
 from sqlalchemy import Engine, text
 
-from core import audit, external, ledger, roster, security
+from core import audit, external, roster, security
 from core.errors import BadInput, Conflict
 from core.exchange import agency_files
-from core.models.ledger import Practice
 from core.security import Actor
 from core.uow import UnitOfWork
 from db import demo, demo_external, demo_roster
 from db import demo_words as w
-from db.demo_practice import PracticeBuild, Shape
 from db.demo_sql import Sql
 from db.uow import SqlUnitOfWork
 
@@ -103,17 +101,7 @@ def _build(uow: UnitOfWork, actor: Actor, as_of: dt.date, encounters: int, offic
     with demo._bulk_cache(uow):
         for i, profile in enumerate(office):
             n = each if i < len(office) - 1 else encounters - each * (len(office) - 1)
-            practice = Practice(source_id=profile.source_id, name=profile.name,
-                                employer_collections=profile.employer_collections,
-                                aging_basis=profile.aging_basis, write_off_code=profile.write_off_code)
-            uow.session.add(practice)
-            uow.session.flush()
-            assert practice.id is not None
-            journal = ledger.open_journal(uow, "demo", actor.name, as_of, practice.id)
-            assert journal.id is not None
-            counts.update(PracticeBuild(uow, sql, profile, practice.id, journal.id, Shape.of(profile, n)).run())
-            demo._close_journal(uow, journal)
-            counts["practices"] += 1
+            counts.update(demo.build_practice(uow, sql, actor, as_of, profile, n))
     demo._advance_sequences(uow)
     return dict(counts)
 
