@@ -60,6 +60,12 @@ class AlreadyRunning(Refused):
     """Another process holds the claim and is (as far as we know) still running it."""
 
 
+class EarlierRunning(AlreadyRunning):
+    """An earlier business date of the same practice and kind is still being run by another
+    process. Business dates go forward, so this date must wait for it: the worker leaves the
+    practice to that process for this pass, the command line waits for it (`claimed`)."""
+
+
 class LeaseLost(Refused):
     """The claim was taken over by another worker (its lease had passed) while this one worked:
     this worker's transaction is rolled back and the other finishes the run."""
@@ -270,12 +276,13 @@ def _refuse_while_earlier_runs(uow: UnitOfWork, key: dict[str, Any], holder_gone
     """No run for date D while another process still runs an earlier date of the same practice and
     kind: business dates go forward (SPEC 14), so D finishing first would leave the earlier date
     refused for ever. Two catching-up processes (the worker and a manual nightly) then take turns
-    instead of skipping a night."""
+    instead of skipping a night (EarlierRunning: the command line waits for it, the worker leaves
+    the practice to that process)."""
     row = uow.session.execute(q("SELECT business_date, holder, started_at FROM run_lock WHERE practice_id = :p "
                                 "AND kind = :k AND outcome = 'running' AND business_date < :d "
                                 f"AND NOT ({EXPIRED}) ORDER BY business_date LIMIT 1", key)).first()
     if row is not None and not holder_gone(str(row[1])):
-        raise AlreadyRunning(f"the {key['k']} run of {as_date(row[0])} is still running (by {row[1]}, since "
+        raise EarlierRunning(f"the {key['k']} run of {as_date(row[0])} is still running (by {row[1]}, since "
                              f"{str(row[2])[:19]}); the run of {as_date(key['d'])} waits for it")
 
 

@@ -5,6 +5,8 @@ same date again stays allowed (every batch is idempotent per business date)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -180,3 +182,26 @@ def test_a_later_date_waits_while_an_earlier_one_runs(uow, practice) -> None:
             runs.finish(u, claim, "done", {})
     with uow() as u:
         assert runs.claim(u, practice, "roster", rd.day(12), "nightly@host:2").holder == "nightly@host:2"
+
+
+def test_the_command_line_waits_for_an_earlier_date_then_runs_its_own(cli, uow, practice) -> None:
+    """`recoup nightly` for day 11 while another process still runs day 10: it says it waits, runs
+    day 11 once day 10 is done, and exits 0 — refusing would leave day 11 unrun for good once
+    day 12 lands (business dates go forward)."""
+    with uow() as u:
+        ten = runs.claim(u, practice, "roster", rd.day(10), "worker@another-host:1")
+
+    def finish_ten() -> None:
+        time.sleep(1.0)
+        with uow() as u:
+            runs.finish(u, ten, "done", {})
+
+    finisher = threading.Thread(target=finish_ten)
+    finisher.start()
+    code, _out, err = cli("--as-of", rd.day(11).isoformat(), "nightly", "--json")
+    finisher.join()
+    assert code == 0, err
+    assert "still running" in err and "waits for it" in err
+    with uow(write=False) as u:
+        done = [r.business_date for r in runs.recorded(u, practice, "roster") if r.outcome == "done"]
+    assert sorted(done) == [rd.day(10), rd.day(11)]
