@@ -76,9 +76,11 @@ def _coefficients(key: bytes, table: str, n: int) -> list[int]:
     return [int.from_bytes(stream[4 * i:4 * i + 4], "big") % P or 1 for i in range(n + 2)]
 
 
+@functools.lru_cache(maxsize=4096)
 def text_digest(salt: str, value: object) -> int | None:
     """The keyed hash of a free-text value as a number under 2^40 (SQLite's recoup_text(salt, x);
-    PostgreSQL computes its own from md5, see `_value`: each database checks its own digests)."""
+    PostgreSQL computes its own from md5, see `_value`: each database checks its own digests).
+    Cached: a batch's rows repeat a few operators and reasons thousands of times."""
     if value is None:
         return None
     data = value.encode() if isinstance(value, str) else bytes(value) if isinstance(value, bytes) else \
