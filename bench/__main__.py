@@ -54,6 +54,7 @@ BENCHES = (
     Bench("spreadsheet", "spreadsheet", ("--rows", "50000")),
     Bench("letters", "letters", ("10000",)),
     Bench("audit-chain", "audit_chain", ()),
+    Bench("audit-chain-large", "audit_chain", (), large="--nightly-db"),
     Bench("eca-turnover", "eca_turnover", ()),
 )
 
