@@ -41,10 +41,10 @@ class Bench:
 
 
 BENCHES = (
-    Bench("precollections", "precollections", ("--encounters", "100000"), pg=True),
-    Bench("external", "external", ("--encounters", "10000", "100000"), pg=True),
+    Bench("precollections", "precollections", ("--encounters", "10000", "100000", "300000"), pg=True),
+    Bench("external", "external", ("--encounters", "10000", "100000", "300000"), pg=True),
     Bench("external-large", "external", (), large="--large"),
-    Bench("roster", "roster", ("--guarantors", "10000", "100000"), pg=True),
+    Bench("roster", "roster", ("--guarantors", "10000", "100000", "300000"), pg=True),
     Bench("roster-large", "roster", ("--runs", "1"), large="--large"),
     Bench("rules", "rules", (), large="--large"),
     Bench("imports", "bench_imports", ("--runs", "3")),

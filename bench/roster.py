@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from bench import replay
+from bench.growth import Growth
+from bench.precollections import Clock
 from core import ledger, roster
 from core.security import Actor
 from db import schema
@@ -117,15 +119,18 @@ APPENDED = ["roster_run", "roster_history", "letter_queue", "account_note", "jou
             "tally_count", "tally_account", "audit_entry"]
 
 
-def same_writes(engine, p: int, on: dt.date) -> tuple[float, float, str, int]:  # type: ignore[no-untyped-def]
-    """The populate's own writes done bare (bench/replay.py), then the populate: (run, floor, what)."""
+def same_writes(engine, p: int, on: dt.date) -> tuple[Clock, Clock, str, int]:  # type: ignore[no-untyped-def]
+    """The populate's own writes done bare (bench/replay.py), then the populate: (run, floor, what
+    was written, rows written), wall and CPU."""
     params = {"p": p, **replay.maxima(engine, APPENDED)}
     tables = {t: (f"id > :{t}_max" if t in APPENDED else "practice_id = :p") for t in ["roster_run", *UPDATED,
                                                                                     *APPENDED[1:]]}
     written = replay.rehearse(engine, tables, params, lambda u: roster.populate(u, BOSS, p, on))
     bare_writes = replay.floor(engine, written)
+    cpu = time.process_time()
     t, _ = populate(engine, p, on)
-    return t, bare_writes.wall, replay.describe(written), sum(w.rows for w in written.values())
+    run = Clock(t, time.process_time() - cpu)
+    return run, bare_writes, replay.describe(written), sum(w.rows for w in written.values())
 
 
 def large_demo(source: Path, runs: int) -> None:
@@ -144,8 +149,8 @@ def large_demo(source: Path, runs: int) -> None:
         for p, source_id, last in practices:
             on = (dt.date.fromisoformat(str(last)) if last else DAY0) + dt.timedelta(days=1)
             t, floor, what, _rows = same_writes(engine, p, on)
-            print(f"run {i + 1}, {source_id} on {on}: populate {t:.3f} s vs its writes bare {floor:.3f} s = "
-                  f"{t / floor:.1f}x (goal <= 15x) {'✔' if t <= 15 * floor else '✘'}  [{what}]")
+            print(f"run {i + 1}, {source_id} on {on}: populate {t} vs its writes bare {floor} = "
+                  f"{t.ratio(floor, engine)} (goal <= 15x) {'✔' if t.within(floor, 15, engine) else '✘'}  [{what}]")
         engine.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -162,16 +167,20 @@ def main() -> None:
     if args.large:
         large_demo(args.large, args.runs)
         return
+    growth = None
     for guarantors in args.guarantors:
         tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-"))
         engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
         schema.upgrade(engine)
-        generated(engine, guarantors)
+        growth = growth or Growth.for_dialect(engine.dialect.name)
+        generated(engine, guarantors, growth)
         engine.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
+    if growth is not None:
+        growth.report()
 
 
-def generated(engine, guarantors: int) -> None:  # type: ignore[no-untyped-def]
+def generated(engine, guarantors: int, growth: Growth) -> None:  # type: ignore[no-untyped-def]
     t, p = timed(lambda: generate(engine, guarantors))
     print(f"{engine.dialect.name}: generated {guarantors:,} guarantors ({2 * guarantors:,} lines) in {t:.2f} s")
     with SqlUnitOfWork(engine) as u:
@@ -184,23 +193,26 @@ def generated(engine, guarantors: int) -> None:  # type: ignore[no-untyped-def]
         WHERE g.practice_id = :p AND EXISTS (SELECT 1 FROM service_line l WHERE l.guarantor_id = g.id
                                              AND l.posted_date <= :cutoff)""",
                {"p": p, "d": DAY0.isoformat(), "cutoff": cutoff})
-    compare("day 0 populate (accounts enter, letters, notes)", engine, p, DAY0, one)
+    size = f"{guarantors:,} guarantors"
+    compare("day 0 populate (accounts enter, letters, notes)", engine, p, DAY0, one, growth, size)
     partial_payments(engine, p, DAY0 + dt.timedelta(days=10))
     day15 = DAY0 + dt.timedelta(days=15)
     one = bare(engine, "UPDATE roster_account SET prev_status = status_code, status_code = '2', status_since = :d, "
                        "version = version + 1 WHERE practice_id = :p AND active = TRUE",
                {"p": p, "d": day15.isoformat()})
-    compare("day 15 populate (every account moves 1 -> 2, partial payments)", engine, p, day15, one)
+    compare("day 15 populate (every account moves 1 -> 2, partial payments)", engine, p, day15, one, growth, size)
     t, r = populate(engine, p, day15)
     print(f"  day 15 rerun (idempotent): {r.moved[0]} moves, {t:.3f} s")  # type: ignore[attr-defined]
 
 
-def compare(what: str, engine, p: int, on: dt.date, one: float) -> None:  # type: ignore[no-untyped-def]
+def compare(what: str, engine, p: int, on: dt.date, one: float,  # type: ignore[no-untyped-def]
+            growth: Growth, size: str) -> None:
     t, floor, written, rows = same_writes(engine, p, on)
-    print(f"  {what}: {t:.3f} s, {1e6 * t / max(rows, 1):.0f} ms per 1,000 rows written; "
-          f"vs its own writes bare {floor:.3f} s = {t / floor:.1f}x (goal <= 15x) "
-          f"{'✔' if t <= 15 * floor else '✘'}; vs one bare statement {one:.3f} s = {t / one:.1f}x (for the record)"
-          f"\n    [{written}]")
+    growth.add(what, size, rows, t.wall, t.cpu)
+    print(f"  {what}: {t}, {1e6 * t.wall / max(rows, 1):.0f} ms per 1,000 rows written; "
+          f"vs its own writes bare {floor} = {t.ratio(floor, engine)} (goal <= 15x) "
+          f"{'✔' if t.within(floor, 15, engine) else '✘'}; vs one bare statement {one:.3f} s = {t.wall / one:.1f}x "
+          f"(for the record)\n    [{written}]")
 
 
 if __name__ == "__main__":
