@@ -159,7 +159,8 @@ def main() -> None:
     small = {kind: r for kind, size, r in rows if size == n // 10}
     floor = big["fpdf2"]["seconds"]
     print(f"time vs fpdf2 plain pages (floor), {n} letters: letters {big['ours']['seconds'] / floor:.2f}x,"
-          f" print run {big['print']['seconds'] / floor:.2f}x (goal <= 2x)")
+          f" print run {big['print']['seconds'] / floor:.2f}x (goal <= 2x) "
+          f"{'✔' if max(big['ours']['seconds'], big['print']['seconds']) <= 2 * floor else '✘'}")
     for kind in ("fpdf2", "ours", "print"):
         print(f"memory {kind}: {small[kind]['peak_mib']:.1f} MiB at {n // 10} -> {big[kind]['peak_mib']:.1f} MiB "
               f"at {n} letters")

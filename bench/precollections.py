@@ -261,8 +261,10 @@ def spreadsheet(engine, p: int, tmp: Path, rows: int) -> None:
         r = pc.create_spreadsheet(u, BOSS, p, "AG", AS_OF, tmp / "out", confirmed=True)  # no BAA on file: go on
         t = time.perf_counter() - start
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
-    print(f"  agency spreadsheet: {r.file.rows} rows in {t:.2f} s (goal <= 2.5 s); peak RSS grew {grown:.0f} MB "
-          f"(process peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; goal <= 100 MB)")
+    print(f"  agency spreadsheet: {r.file.rows} rows in {t:.2f} s (goal <= 2.5 s) {'✔' if t <= 2.5 else '✘'}; "
+          f"peak RSS grew {grown:.0f} MB "
+          f"(process peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+              f"goal <= 100 MB) {'✔' if grown <= 100 else '✘'}")
 
 
 def report(what: str, t: Clock, floor: Clock, goal: float | None, engine) -> None:  # type: ignore[no-untyped-def]

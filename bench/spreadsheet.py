@@ -69,8 +69,10 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
         print(f"{engine.dialect.name}: agency spreadsheet, {r.file.rows:,} rows x {len(agency_files.DEFAULT_COLUMNS)} "
-              f"columns: {times[-1]:.2f} s (goal <= 2.5 s); peak RSS grew {grown:.0f} MB (process peak "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; goal <= 100 MB)")
+              f"columns: {times[-1]:.2f} s (goal <= 2.5 s) {'✔' if times[-1] <= 2.5 else '✘'}; peak RSS grew "
+              f"{grown:.0f} MB (process peak "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+              f"goal <= 100 MB) {'✔' if grown <= 100 else '✘'}")
     print(f"median {sorted(times)[len(times) // 2]:.2f} s")
     if args.profile:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
