@@ -21,9 +21,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench import scratch
 
 AS_OF = dt.date(2026, 11, 23)
 LARGE = Path("/tmp/recoup_large.db")
@@ -70,26 +71,6 @@ def _ensure_large(db: Path) -> None:
     subprocess.run([sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))",
                     "--db", str(db), "--as-of", AS_OF.isoformat(), "demo",
                     "--size", "large", "--no-tui"], check=True)
-
-
-def _pg_database(base: str) -> tuple[str, str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    name = f"recoup_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, make_url(base).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop(base: str, name: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _run(label: str, argv: list[str]) -> list[str]:
@@ -161,12 +142,16 @@ def main() -> None:
     parser.add_argument("--large", type=Path, default=LARGE, help="the large demo (SQLite)")
     parser.add_argument("--pg", default=os.environ.get("RECOUP_BENCH_PG_URL"),
                         help="a PostgreSQL server URL: also run the benchmarks that take --db there")
+    parser.add_argument("--pg-only", action="store_true",
+                        help="with --pg: only the PostgreSQL runs (skip SQLite's and the SQLite-only benchmarks)")
     parser.add_argument("--only", nargs="+", default=[],
                         help=f"names: startup list {' '.join(b.name for b in BENCHES)}")
     args = parser.parse_args()
     only = set(args.only)
+    if args.pg_only and not args.pg:
+        parser.error("--pg-only needs --pg URL (or RECOUP_BENCH_PG_URL)")
     started = _load()
-    summary = _inline(only, args.large)
+    summary = [] if args.pg_only else _inline(only, args.large)
     for b in BENCHES:
         if only and b.name not in only:
             continue
@@ -175,16 +160,17 @@ def main() -> None:
             if args.pg:
                 summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)", [*argv, "--pg", args.pg])))
             continue
-        if b.large:
+        if b.large and not args.pg_only:
             _ensure_large(args.large)
             argv += [b.large, str(args.large)]
-        summary.append((f"{b.name} (SQLite)", _run(f"{b.name} (SQLite)", argv)))
+        if not args.pg_only:
+            summary.append((f"{b.name} (SQLite)", _run(f"{b.name} (SQLite)", argv)))
         if b.pg and args.pg:
-            name, url = _pg_database(args.pg)
+            name, url = scratch.create_pg(args.pg)
             try:
                 summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)", [*argv, "--db", url])))
             finally:
-                _drop(args.pg, name)
+                scratch.drop_pg(args.pg, name)
     print(f"\n==== summary (started at {started}; ended at {_load()})")
     for label, lines in summary:
         print(f"{label}:")

@@ -17,6 +17,7 @@ at most 5x, 5x, and 2.5 s / 100 MB.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import resource
 import shutil
@@ -31,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
+from bench import scratch
 from bench.growth import Growth
 from core import ledger
 from core import precollections as pc
@@ -152,22 +154,22 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--encounters", type=int, nargs="+", default=[100_000],
                     help="practice sizes to generate (each in a new database); cost must grow linearly")
-    ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file); a COPY, it is changed")
+    ap.add_argument("--db", default=None, help="with --practice: that database (a COPY: it is changed); else a "
+                                               "PostgreSQL server URL for a new database per size (default: SQLite)")
     ap.add_argument("--practice", metavar="ID", help="use this practice of --db (e.g. DEMO-FAM of the large "
                                                      "demo) instead of generating one")
     ap.add_argument("--repeat", type=int, default=3, help="best of N for the floors and Apply (SQLite)")
     ap.add_argument("--apply-tasks", type=int, default=100_000, metavar="N", help="Apply on the first N tasks")
     args = ap.parse_args()
     growth: Growth | None = None
-    for i, encounters in enumerate(args.encounters if args.practice is None else [0]):
-        tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-"))
-        engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
-        if args.db and i:
-            sys.exit("several --encounters sizes need a new database each: leave out --db")
-        schema.upgrade(engine)
-        growth = growth or Growth.for_dialect(engine.dialect.name)
-        one_size(engine, encounters, args, tmp, growth)
-        engine.dispose()
+    for encounters in args.encounters if args.practice is None else [0]:
+        with contextlib.ExitStack() as stack:
+            url = args.db if args.practice else stack.enter_context(scratch.database(args.db))
+            engine = make_engine(url)
+            schema.upgrade(engine)
+            growth = growth or Growth.for_dialect(engine.dialect.name)
+            one_size(engine, encounters, args, Path(stack.enter_context(tempfile.TemporaryDirectory())), growth)
+            engine.dispose()
     if growth is not None:
         growth.report()
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
-from bench import replay
+from bench import replay, scratch
 from bench.growth import Growth
 from bench.precollections import Clock
 from core import ledger, roster
@@ -159,7 +159,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--guarantors", type=int, nargs="+", default=[10_000, 100_000],
                     help="practice sizes (each in a new database); cost must grow linearly")
-    ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file)")
+    ap.add_argument("--db", default=None, help="a PostgreSQL server URL: a new database on it per size "
+                                               "(default: a new SQLite file per size)")
     ap.add_argument("--large", type=Path, metavar="DEMO.db",
                     help="instead: each roster practice of copies of this large demo (SQLite)")
     ap.add_argument("--runs", type=int, default=3, help="with --large: how many copies to run on")
@@ -169,13 +170,12 @@ def main() -> None:
         return
     growth = None
     for guarantors in args.guarantors:
-        tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-"))
-        engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
-        schema.upgrade(engine)
-        growth = growth or Growth.for_dialect(engine.dialect.name)
-        generated(engine, guarantors, growth)
-        engine.dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
+        with scratch.database(args.db) as url:
+            engine = make_engine(url)
+            schema.upgrade(engine)
+            growth = growth or Growth.for_dialect(engine.dialect.name)
+            generated(engine, guarantors, growth)
+            engine.dispose()
     if growth is not None:
         growth.report()
 
