@@ -95,11 +95,12 @@ async def _recoup(services: Any, keys: bool = True) -> dict[str, Any]:
     display = app._display
 
     def frame(screen: Any, renderable: Any) -> None:
-        """Every frame passes here; the first one drawn with the list's rows ends the open."""
+        """Every frame passes here; the first one drawn with the list's rows (not covered by
+        Textual's loading indicator) ends the open."""
         display(screen, renderable)
         if started and not opened and renderable is not None and not app._batch_count:
             tables = screen.query(VirtualTable)
-            if tables and tables.first().current_row is not None:
+            if tables and tables.first().current_row is not None and not tables.first()._cover_widget:
                 opened.extend([time.perf_counter() - started, time.process_time() - cpu])
                 shown.set()
 

@@ -144,6 +144,11 @@ class VirtualTable(ScrollView, can_focus=True):
 
     # ---- loading ------------------------------------------------------------------------------
 
+    def _watch_loading(self, loading: bool) -> None:
+        """`loading` is this table's own flag (its "Loading…" line, a screen's "reading…"), not
+        Textual's Widget.loading cover: that mounted an animated LoadingIndicator over the table
+        on every load, hiding the old rows and the first page, and laid the screen out twice."""
+
     def load(self, source: RowSource, keep_selection: bool = False, keep_cursor: bool = False) -> None:
         """Show rows from `source`: first page and count in a worker; the old rows stay until then.
         The first page shows as soon as it is read, before the count (which on a long list takes
