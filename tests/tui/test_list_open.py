@@ -71,6 +71,7 @@ async def test_first_page_shows_before_the_count_and_keys_wait_for_it() -> None:
         assert table.loading                     # the count is still being read
         assert table.total == PAGE               # as long as the rows shown, until then
         assert table.current_row == 0
+        assert table._cover_widget is None      # the rows show: no loading indicator over them
         await pilot.press("end", "down")         # typed ahead: meant for the whole list
         assert table.cursor == 0
         source.go.set()
