@@ -103,15 +103,7 @@ def _inline(only: set[str], large: Path) -> list[tuple[str, list[str]]]:
     if not only or "list" in only:
         from bench import guarantor_list
         _ensure_large(large)
-        r = guarantor_list.run(_services(large))
-        out.append(("list", [
-            f"guarantor list ({r['rows']:,} guarantors): opens in {r['open_s'] * 1000:.0f} ms (goal <= 500 ms) "
-            f"{'✔' if r['open_s'] <= 0.5 else '✘'}",
-            f"Down key-to-frame {r['down_s'] * 1000:.1f} ms vs DataTable(1,000 rows) {r['down_floor_s'] * 1000:.1f} ms "
-            f"= {r['down_ratio']:.2f}x (goal <= 1.5x) {'✔' if r['down_ratio'] <= 1.5 else '✘'}",
-            f"PageDown key-to-frame {r['pagedown_s'] * 1000:.1f} ms vs DataTable(1,000 rows) "
-            f"{r['pagedown_floor_s'] * 1000:.1f} ms = {r['pagedown_ratio']:.2f}x (goal <= 1.5x) "
-            f"{'✔' if r['pagedown_ratio'] <= 1.5 else '✘'}"]))
+        out.append(("list", guarantor_list.report(guarantor_list.run(large))))
     for name, lines in out:
         print(f"\n== {name}\n" + "\n".join(lines))
     return out

@@ -28,6 +28,7 @@ from tui.widgets.progress import TaskProgress
 from tui.widgets.vtable import PAGE, Column, VirtualTable
 
 SORT_ORDER = ["name", "id", "ar", "ins_ar", "collections", "escrow"]
+PROGRESS_AFTER_S = 0.4   # a read still going after this shows the progress bar
 
 
 def _money(cents: int) -> str:
@@ -109,8 +110,7 @@ class GuarantorsScreen(RecoupScreen):
         yield Header()
         yield Static("", id="list-status", markup=False)
         yield VirtualTable(COLUMNS, id="guarantor-table")
-        yield TaskProgress()
-        yield FitFooter()
+        yield FitFooter()  # the progress bar is mounted above it only when a read is slow
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -124,10 +124,25 @@ class GuarantorsScreen(RecoupScreen):
     def reload(self) -> None:
         """Re-read with the current filter and sort; the worker keeps the keys responsive."""
         self.table.columns = self._columns()
-        self.query_one(TaskProgress).start("Reading guarantors")
         self.table.load(GuarantorSource(self.services.uow, self.practice.id, self.filt, self.sort,
                                         self.descending))
         self._status()
+        self.set_timer(PROGRESS_AFTER_S, self._progress)
+
+    async def _progress(self) -> None:
+        """The bar for a read the operator waits on. A quick one (most) shows none: the bar is
+        five widgets to build and style, and showing and hiding it lays the screen out twice,
+        all while the first rows are on their way."""
+        if not self.table.loading:
+            return
+        bars = self.query(TaskProgress)
+        if bars:
+            bars.first().start("Reading guarantors")
+        else:
+            bar = TaskProgress()
+            await self.mount(bar, before=self.query_one(FitFooter))
+            if self.table.loading:
+                bar.start("Reading guarantors")
 
     def _columns(self) -> list[Column]:
         arrow = " v" if self.descending else " ^"
@@ -142,7 +157,8 @@ class GuarantorsScreen(RecoupScreen):
             f"{self.practice.name} · {count} · filter: {describe_filter(self.filt)}{sel}")
 
     def on_virtual_table_loaded(self, event: VirtualTable.Loaded) -> None:
-        self.query_one(TaskProgress).stop()
+        for bar in self.query(TaskProgress):
+            bar.stop()
         self._status()
 
     def on_virtual_table_selection_changed(self, event: VirtualTable.SelectionChanged) -> None:

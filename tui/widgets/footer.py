@@ -37,6 +37,7 @@ class FitFooter(Footer):
         kwargs.setdefault("show_command_palette", False)
         super().__init__(**kwargs)
         self._width = 0
+        self._composed: tuple[Any, ...] | None = None  # what the keys on show were made from
 
     def shown(self) -> list[tuple[Binding, bool, str]]:
         """The keys to show, in order, that fit the width (one per action)."""
@@ -70,13 +71,30 @@ class FitFooter(Footer):
             used += needed
         return out
 
+    def _signature(self, shown: list[tuple[Binding, bool, str]]) -> tuple[Any, ...]:
+        return (self.compact, *((b.key, self.app.get_key_display(b), b.description, b.action, enabled, tooltip)
+                                for b, enabled, tooltip in shown))
+
+    async def recompose(self) -> None:
+        """Only when the keys to show changed: Textual's Footer recomposes on every change of the
+        bindings, and opening a screen makes three to five (the old screen suspends, the focus
+        moves, the new screen resumes, …) that leave the same keys, each rebuilding every key
+        and laying the screen out again while the screen's first rows are being read."""
+        if not self.is_attached or self._pruning:
+            return  # as Textual's: a footer leaving the screen has no keys to show
+        if self._bindings_ready and self._composed == self._signature(self.shown()):
+            return
+        await super().recompose()
+
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
+            self._composed = None
             return
         yield from self._keys()
 
     def _keys(self) -> Iterator[FooterKey]:
         shown = self.shown()
+        self._composed = self._signature(shown)
         self.styles.grid_size_columns = len(shown)
         for binding, enabled, tooltip in shown:
             yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import on
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -143,10 +144,17 @@ class VirtualTable(ScrollView, can_focus=True):
 
     # ---- loading ------------------------------------------------------------------------------
 
+    def _watch_loading(self, loading: bool) -> None:
+        """`loading` is this table's own flag (its "Loading…" line, a screen's "reading…"), not
+        Textual's Widget.loading cover: that mounted an animated LoadingIndicator over the table
+        on every load, hiding the old rows and the first page, and laid the screen out twice."""
+
     def load(self, source: RowSource, keep_selection: bool = False, keep_cursor: bool = False) -> None:
-        """Show rows from `source`: count and first page in a worker; the old rows stay until then.
-        `keep_cursor` (a reload after an action): the cursor stays on its line number, which shows
-        the next row when the action took the highlighted one off the list."""
+        """Show rows from `source`: first page and count in a worker; the old rows stay until then.
+        The first page shows as soon as it is read, before the count (which on a long list takes
+        longer); the keys wait for the count. `keep_cursor` (a reload after an action): the cursor
+        stays on its line number, which shows the next row when the action took the highlighted
+        one off the list; that reload shows nothing before the count."""
         self._generation += 1
         self._keep_cursor = self.cursor if keep_cursor else None
         generation = self._generation
@@ -155,17 +163,39 @@ class VirtualTable(ScrollView, can_focus=True):
             self.selection = Selection()
         self.refresh()
         hold_keys(self, self._keys_token)  # a key typed now is meant for the rows being read
-        self.run_worker(lambda: self._load(source, generation), thread=True, group="vtable-load",
+        early = not keep_cursor
+        self.run_worker(lambda: self._load(source, generation, early), thread=True, group="vtable-load",
                         exclusive=True, exit_on_error=False)
 
-    def _load(self, source: RowSource, generation: int) -> None:
+    class _FirstPage(Message, bubble=False):
+        """The first page of a load, read before the count (posted from the worker)."""
+        def __init__(self, generation: int, rows: list[Any]) -> None:
+            super().__init__()
+            self.generation, self.rows = generation, rows
+
+    def _load(self, source: RowSource, generation: int, early: bool) -> None:
         try:
+            first = source.page(limit=PAGE)
+            if early and first:  # without waiting for the UI: the count runs meanwhile
+                self.post_message(self._FirstPage(generation, first))
             total = source.count()
-            first = source.page(limit=PAGE) if total else []
         except Exception as exc:  # shown in the table, not a crash: the operator can retry
             self.app.call_from_thread(self._failed, generation, exc)
             return
-        self.app.call_from_thread(self._loaded, generation, total, first)
+        self.app.call_from_thread(self._loaded, generation, total, first if total else [])
+
+    @on(_FirstPage)
+    def _show_first_page(self, event: _FirstPage) -> None:
+        """The first rows on screen while the count is read: the list is as long as they are
+        until then, so nothing pages past them; `loading` stays True and the keys stay held."""
+        if event.generation != self._generation or not self.loading:
+            return
+        self._pages, self._pending = {0: event.rows}, set()
+        self.total = len(event.rows)
+        self.virtual_size = Size(self.size.width, self.total + 1)
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+        self.refresh()
 
     def _loaded(self, generation: int, total: int, first: list[Any]) -> None:
         if generation != self._generation:
