@@ -1,0 +1,28 @@
+"""rules3: the roster's scratch rows keep the delinquent balance before SPEC 14; placed debts by guarantor
+
+Revision ID: 0028_rules3
+Revises: 0022_import2
+Written by hand to match core/models/roster.py and core/models/compliance.py. A populate reads the
+delinquent lines once, summing them with and without SPEC 14's reasons (roster_work.candidate_cents),
+so its tally no longer reads every delinquent line of the practice a second time. The guarantor's
+placed debts (explain, letters, the credit-reporting guard) are found by an index, not a scan.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0028_rules3"
+down_revision = "0022_import2"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("roster_work") as batch:
+        batch.add_column(sa.Column("candidate_cents", sa.BigInteger(), nullable=False, server_default="0"))
+    op.create_index("ix_placed_debt_guarantor", "placed_debt", ["guarantor_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_placed_debt_guarantor", table_name="placed_debt")
+    with op.batch_alter_table("roster_work") as batch:
+        batch.drop_column("candidate_cents")
