@@ -18,7 +18,13 @@ from core.models.holds import Hold, HoldRelease
 from core.models.imports import ImportFile
 from core.models.ledger import Encounter, Guarantor, Journal, LedgerTxn, Practice, ServiceLine, Statement
 from core.models.operations import RunLock
-from core.models.precollections import AgencyFile, PrecollectionHistory, PrecollectionRun, PrecollectionTask
+from core.models.precollections import (
+    AgencyFile,
+    PrecollectionHistory,
+    PrecollectionRun,
+    PrecollectionTask,
+    PrecollectionWork,
+)
 from core.models.protections import PovertyGuideline
 from core.models.roster import (
     AccountNote,
@@ -54,6 +60,7 @@ __all__ = [
     "PrecollectionHistory",
     "PrecollectionRun",
     "PrecollectionTask",
+    "PrecollectionWork",
     "ServiceLine",
     "Statement",
     "Tally",
