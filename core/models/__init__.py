@@ -10,6 +10,7 @@ from core.models.agencies import (
     ExternalPlacement,
     ExternalRun,
     ExternalSettings,
+    ExternalWork,
 )
 from core.models.audit import AuditEntry
 from core.models.compliance import ContactLog, EcaNotice, FapApplication, FapLetter, PlacedDebt, StateTimeZone
@@ -71,7 +72,7 @@ __all__ += ["AccountNote", "AdjustmentCode", "BillingGroup", "CollectionStatus",
             "LetterTemplate", "PaymentPlan", "RosterAccount", "RosterFile", "RosterHistory", "RosterRun",
             "RosterSettings", "RosterWork"]
 __all__ += ["AgencyAssignment", "AgencyReturn", "AgencyReturnImport", "ExternalFile", "ExternalHistory",
-            "ExternalPlacement", "ExternalRun", "ExternalSettings"]
+            "ExternalPlacement", "ExternalRun", "ExternalSettings", "ExternalWork"]
 __all__ += ["RunLock"]
 __all__ += ["ImportFile"]
 __all__ += ["Hold", "HoldRelease"]

@@ -6,7 +6,8 @@ Written by hand to match core/models/roster.py and core/models/compliance.py. A 
 delinquent lines once, summing them with and without SPEC 14's reasons (roster_work.candidate_cents),
 so its tally no longer reads every delinquent line of the practice a second time. A Pre-Collections
 build matches the encounters once into precollection_work (with whether SPEC 14 keeps each out) and
-brings back, adds and tallies from those rows, instead of matching three times. The guarantor's
+brings back, adds and tallies from those rows, instead of matching three times; the nightly external
+run's selection steps likewise (external_work). The guarantor's
 placed debts (explain, letters, the credit-reporting guard) are found by an index, not a scan.
 """
 import sqlalchemy as sa
@@ -28,6 +29,18 @@ def upgrade() -> None:
         sa.Column("kept_out", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("run_id", "encounter_id", name=op.f("pk_precollection_work")),
     )
+    op.create_table(
+        "external_work",
+        sa.Column("run_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("reason", sa.String(length=20), nullable=False),
+        sa.Column("line_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("encounter_id", sa.BigInteger(), nullable=False),
+        sa.Column("guarantor_id", sa.BigInteger(), nullable=False),
+        sa.Column("agency_id", sa.BigInteger(), nullable=True),
+        sa.Column("returned_mail", sa.Boolean(), nullable=False),
+        sa.Column("kept_out", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("run_id", "reason", "line_id", name=op.f("pk_external_work")),
+    )
     with op.batch_alter_table("roster_work") as batch:
         batch.add_column(sa.Column("candidate_cents", sa.BigInteger(), nullable=False, server_default="0"))
     op.create_index("ix_placed_debt_guarantor", "placed_debt", ["guarantor_id"])
@@ -38,3 +51,4 @@ def downgrade() -> None:
     with op.batch_alter_table("roster_work") as batch:
         batch.drop_column("candidate_cents")
     op.drop_table("precollection_work")
+    op.drop_table("external_work")
