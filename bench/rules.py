@@ -136,7 +136,8 @@ def main() -> None:
         for name in ratios:
             a, b = plain[name][0], ruled[name][0]
             ratios[name].append((b.wall / a.wall, b.cpu / a.cpu))  # type: ignore[attr-defined]
-            print(f"run {i + 1}: {name}: with rules {b} vs without {a} = "  # type: ignore[attr-defined]
+            print(f"run {i + 1}: {name}: with rules {b} wall, {b.cpu:.3f} s CPU vs without {a} wall, "  # type: ignore[attr-defined]
+                  f"{a.cpu:.3f} s CPU = "  # type: ignore[attr-defined]
                   f"{b.wall / a.wall:.2f}x wall, {b.cpu / a.cpu:.2f}x CPU; load average "  # type: ignore[attr-defined]
                   f"{os.getloadavg()[0]:.1f}", flush=True)
             if bare_traces is not None and ruled_traces is not None:

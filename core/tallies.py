@@ -155,16 +155,17 @@ class Counter:
             lines = f"{lines} AND ({where})"
         rank = " ".join(f"WHEN {sql} THEN {i}" for i, (_code, sql) in enumerate(reasons, start=1))
         code = " ".join(f"WHEN {i} THEN '{c}'" for i, (c, _sql) in enumerate(reasons, start=1))
-        # the candidates once (a CTE used twice is materialized on both databases): they sum every
-        # delinquent line of the practice, and reading them twice was half the tally's cost
+        # the candidates once, joined to their own lines
+        # by the guarantor index and ranked in the same pass: a join of the candidates to the
+        # ranked accounts afterwards had no index on either side (SQLite scanned one per row of
+        # the other, 2,351 x 2,351 rows, 0.23 s)
         self.uow.session.execute(q(f"""
             WITH c AS ({candidates})
             INSERT INTO tally_account (tally_id, code, guarantor_id, encounter_id, cents)
-            SELECT :tally_id, CASE r.pick {code} END, c.guarantor_id, NULL, c.cents
-            FROM c JOIN (
-                SELECT l3.guarantor_id, MIN(CASE {rank} END) AS pick FROM service_line l3
-                WHERE {lines} AND l3.guarantor_id IN (SELECT cc.guarantor_id FROM c cc)
-                GROUP BY l3.guarantor_id) r ON r.guarantor_id = c.guarantor_id
+            SELECT :tally_id, CASE r.pick {code} END, r.guarantor_id, NULL, r.cents
+            FROM (SELECT cc.guarantor_id, MIN(cc.cents) AS cents, MIN(CASE {rank} END) AS pick
+                  FROM c cc JOIN service_line l3 ON l3.guarantor_id = cc.guarantor_id
+                  WHERE {lines} GROUP BY cc.guarantor_id) r
             WHERE r.pick IS NOT NULL""", {**params, "tally_id": self.id}))
 
     def left(self, code: str, count: int, cents: int, accounts: Sequence[tuple[int, int | None, int]] = ()) -> None:

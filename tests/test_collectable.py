@@ -194,3 +194,56 @@ def test_verify_finds_a_balance_taken_while_protected_or_insurance_open_not_one_
     assert problems_of(uow, "protections obeyed") == [
         "Pre-Collections build on 2026-03-01: took encounter E-BANKRUPT while its guarantor was in bankruptcy",
         "Pre-Collections build on 2026-03-01: took encounter E-INSURANCE while its insurance was still open"]
+
+
+def one_visit_disputed(uow: Any, admin: Any) -> Any:
+    """A guarantor with two 100.00 visits 100 days old, one of them (E-HELD) under a dispute hold."""
+    with uow() as u:
+        p = f.practice(u)
+        g = f.guarantor(u, p, "TWO")
+        for sid in ("E-HELD", "E-FREE"):
+            f.encounter(u, p, g, [10_000], source_id=sid, posted=DAY - dt.timedelta(days=100))
+        u.commit()
+    with uow() as u:
+        holds.place_hold(u, admin, p.id, "dispute", "disputes one visit", DAY, encounter="E-HELD")
+    return p
+
+
+def no_work_rows(uow: Any) -> None:
+    """A batch's scratch rows (what it read once, before SPEC 14) are gone when it commits."""
+    with uow(write=False) as u:
+        for table in ("external_work", "precollection_work", "roster_work"):
+            assert u.session.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one() == 0, table
+
+
+def test_an_encounter_hold_keeps_that_visit_out_of_the_external_run_only(uow, admin, tmp_path: Path) -> None:
+    p = one_visit_disputed(uow, admin)
+    agency(uow, admin, p, "AG1", "0.00", 60)
+    result = run(uow, admin, p, DAY, tmp_path)
+    assert set(placements(uow)) == {"E-FREE-1"}
+    assert result.tally is not None
+    assert_tally(uow, admin, result.tally, {"hold:dispute": "TWO"}, 1)
+    no_work_rows(uow)
+
+
+def test_an_encounter_hold_keeps_that_visit_off_the_precollections_list_only(uow, admin) -> None:
+    p = one_visit_disputed(uow, admin)
+    with uow() as u:
+        built = pc.add_tasks(u, admin, p.id, Criteria(), DAY, confirmed=True)
+    assert built.tally is not None
+    assert_tally(uow, admin, built.tally, {"hold:dispute": "TWO"}, 1)
+    with uow() as u:
+        listed = set(u.session.execute(text("SELECT e.source_id FROM precollection_task t JOIN encounter e "
+                                            "ON e.id = t.encounter_id WHERE t.on_list = TRUE")).scalars())
+    assert listed == {"E-FREE"}
+    no_work_rows(uow)
+
+
+def test_the_roster_counts_only_the_visits_a_hold_leaves_it(uow, admin) -> None:
+    """The account enters on its free visit's 100.00 (not 200.00); nothing is left out, as the account was taken."""
+    p = one_visit_disputed(uow, admin)
+    with uow() as u:
+        result = roster.populate(u, admin, p.id, DAY)
+    assert result.entered == (1, 10_000)
+    assert result.tally is not None and not result.tally.excluded
+    no_work_rows(uow)

@@ -27,7 +27,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from core import audit, eligibility, itemization, ledger, tallies
-from core.eligibility import Rules
+from core.eligibility import Rules, collectable, of_line
 from core.exchange import baa, outgoing
 from core.external.admin import rules_in_order, settings
 from core.external.filing import file_agency
@@ -95,6 +95,7 @@ def run(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, out_dir
         if cfg.reassign:
             reassign(uow, st, rules, by_dos=cfg.by_dos)
         result.tally = _tally(uow, st, met)
+        uow.session.execute(q("DELETE FROM external_work WHERE run_id = :run", st.params))
     result.steps = {s: st.totals.get(s, (0, 0)) for s in STEPS}
     _record(uow, st, result)
     audit.record(uow, actor.name, "external.run", "external_run", [practice.source_id, st.run.id], None,
@@ -132,42 +133,37 @@ def _upsert(uow: UnitOfWork, st: Step, cond: str, agency_sql: str, reason: str, 
             params: dict[str, Any], elig: Rules, join: str = "") -> None:
     """Put eligible lines meeting `cond` into Pending: a new placement, or a denied/released one again.
     `join` adds tables to the FROM clause (the DOS rule joins the groups it brings along). The
-    conflict update is guarded by the table's "select" row, like every other move."""
+    conflict update is guarded by the table's "select" row, like every other move.
+
+    The lines meeting `cond` are read once into external_work, before SPEC 14, each noting whether
+    SPEC 14 keeps it out (the guard a selection with the rules carried, with the agency it would
+    go to: a NULL keeps it out, as in a WHERE); the others are placed from there, and the tally
+    asks only the kept-out ones which reason. Reading the work rows (not external_placement, the
+    table being inserted into) also spares PostgreSQL the pipelined INSERT ... SELECT over its own
+    target that once made a first run's selection quadratic (197 s for 100,000 lines)."""
     move = MOVES["select"]
-    chosen = f"""SELECT l.practice_id, l.id AS line_id, l.encounter_id, l.guarantor_id, {agency_sql} AS agency_id,
-               {returned_mail_sql} AS returned_mail
+    allowed = " AND ".join(collectable("external", of_line("l"), elig, placing_with=agency_sql)) or "1 = 1"
+    p = {**st.params, **params, "reason": reason, "step": move.history_step}
+    uow.session.execute(q(f"""
+        INSERT INTO external_work (run_id, reason, line_id, encounter_id, guarantor_id, agency_id, returned_mail,
+                                   kept_out)
+        SELECT :run, :reason, l.id, l.encounter_id, l.guarantor_id, {agency_sql}, {returned_mail_sql},
+               CASE WHEN {allowed} THEN FALSE ELSE TRUE END
         FROM service_line l {join} LEFT JOIN external_placement x ON x.line_id = l.id
-        WHERE {eligible(elig=elig, placing_with=agency_sql)} AND {cond}"""
+        WHERE {eligible()} AND {cond}""", p))
     uow.session.execute(q(f"""
         INSERT INTO external_placement (practice_id, line_id, encounter_id, guarantor_id, state, active, agency_id,
             reason, returned_mail, selected_date, state_date, last_run_id, last_step, version)
-        SELECT c.practice_id, c.line_id, c.encounter_id, c.guarantor_id, '{move.target}', TRUE, c.agency_id, :reason,
+        SELECT :p, c.line_id, c.encounter_id, c.guarantor_id, '{move.target}', TRUE, c.agency_id, :reason,
                c.returned_mail, :d, :d, :run, :step, 1
-        FROM ({_fenced(uow, chosen)}) c WHERE c.line_id IS NOT NULL
+        FROM external_work c WHERE c.run_id = :run AND c.reason = :reason AND c.kept_out = FALSE
         ON CONFLICT (line_id) DO UPDATE SET state = excluded.state, active = TRUE, agency_id = excluded.agency_id,
             reason = excluded.reason, returned_mail = excluded.returned_mail, selected_date = excluded.selected_date,
             state_date = excluded.state_date, posted_date = NULL, file_id = NULL, batch_no = NULL,
             reassigned_on = NULL, prev_state = external_placement.state,
             prev_agency_id = external_placement.agency_id, last_run_id = excluded.last_run_id,
             last_step = excluded.last_step, version = external_placement.version + 1
-        WHERE {starts("select", "external_placement")}""",
-        {**st.params, **params, "reason": reason, "step": move.history_step}))
-
-
-def _fenced(uow: UnitOfWork, select_sql: str) -> str:
-    """The selection, read completely before the first row is inserted (PostgreSQL).
-
-    The selection reads external_placement, the table being inserted into. PostgreSQL pipelines
-    an INSERT ... SELECT, and on a first run (placements empty when last analysed) it plans the
-    placement lookup as a sequential scan per line; that scan then also walks every row this
-    statement has inserted so far, which made the selection quadratic (197 s for 100,000 lines).
-    A window over the whole selection (COUNT(*) OVER (), used in the condition so it is kept) must
-    read every row before it returns one, so the lookups finish before the inserts begin. SQLite
-    already runs a SELECT from the target table to completion first.
-    """
-    if uow.dialect != "postgresql":
-        return select_sql
-    return f"SELECT s.* FROM (SELECT sel.*, COUNT(*) OVER () AS n_sel FROM ({select_sql}) sel) s WHERE s.n_sel > 0"
+        WHERE {starts("select", "external_placement")}""", p))
 
 
 def select_lines(uow: UnitOfWork, st: Step, cfg: ExternalSettings, rules: list[AgencyAssignment]) -> Candidates:
@@ -181,39 +177,42 @@ def select_lines(uow: UnitOfWork, st: Step, cfg: ExternalSettings, rules: list[A
     keep = f" AND NOT {excluded}" if excluded else ""
     returned = ("(SELECT gr.returned_mail FROM guarantor gr WHERE gr.id = l.guarantor_id)"
                 if cfg.returned_mail else "FALSE")
-    met = []
     if rules:
-        met.append(f"{agency} IS NOT NULL{keep}")
-        _upsert(uow, st, met[-1], agency, "rule", returned, params, elig)
+        _upsert(uow, st, f"{agency} IS NOT NULL{keep}", agency, "rule", returned, params, elig)
     if cfg.by_dos:
         _upsert(uow, st, "1 = 1", "dg.agency_id", "dos", returned, params, elig, join=dos_groups(rules))
     if cfg.returned_mail:
-        met.append("l.guarantor_id IN (SELECT gr.id FROM guarantor gr WHERE gr.practice_id = :p "
-                   f"AND gr.returned_mail = TRUE){keep}")
-        _upsert(uow, st, met[-1], agency, "returned_mail", "TRUE", params, elig)
+        _upsert(uow, st, "l.guarantor_id IN (SELECT gr.id FROM guarantor gr WHERE gr.practice_id = :p "
+                f"AND gr.returned_mail = TRUE){keep}", agency, "returned_mail", "TRUE", params, elig)
     history(uow, st, "select")
-    return Candidates(" OR ".join(f"({m})" for m in met) or "1 = 0", params, elig)
+    return Candidates(tuple(r for r, m in (("rule", rules), ("returned_mail", cfg.returned_mail)) if m), params, elig)
 
 
 @dataclass(frozen=True)
 class Candidates:
-    """The run's qualifying condition over line l (placement x LEFT JOINed), its parameters, and
-    the SPEC 14 rules it was read with."""
-    condition: str
+    """The selection steps whose lines the tally compares (by rule, by returned mail: not the
+    DOS siblings, which come with a line those steps chose), their parameters, and the SPEC 14
+    rules they were read with."""
+    steps: tuple[str, ...]
     params: dict[str, Any]
     elig: Rules
 
 
 def _tally(uow: UnitOfWork, st: Step, met: Candidates) -> tallies.TallyView:
     """Lines that met a rule but a SPEC 14 reason kept out (still eligible but for it once the
-    run is done), and what each step took, by rule and agency."""
+    run is done), and what each step took, by rule and agency. Those lines are the selection's
+    kept-out work rows (a line met a rule, was eligible, and was not placed only because of a
+    reason) still eligible after the run (a later step may have placed it with another agency),
+    so only they are read again and asked which reason."""
     counter = tallies.Counter(uow, "external_run", saved_id(st.practice), st.as_of, st.operator,
                               f"external_run {st.run.id}")
-    counter.exclude(f"""SELECT l.guarantor_id, l.encounter_id, l.ar_cents AS cents
-        FROM service_line l LEFT JOIN external_placement x ON x.line_id = l.id
-        WHERE {eligible()} AND ({met.condition})""", {**st.params, **met.params},
-        eligibility.reasons("external", tallies.CANDIDATE, met.elig),
-        eligibility.any_reason("external", tallies.CANDIDATE, met.elig))
+    if met.steps:
+        counter.exclude(f"""SELECT l.guarantor_id, l.encounter_id, l.ar_cents AS cents
+            FROM service_line l LEFT JOIN external_placement x ON x.line_id = l.id
+            WHERE {eligible()} AND l.id IN (SELECT w.line_id FROM external_work w WHERE w.run_id = :run
+                                            AND w.kept_out = TRUE AND w.reason IN :met_steps)""",
+                        {**st.params, **met.params, "met_steps": list(met.steps)},
+                        eligibility.reasons("external", tallies.CANDIDATE, met.elig))
     for step, reason, agency, n, cents in uow.session.execute(q("""
             SELECT h.step, x.reason, a.source_id, COUNT(*), COALESCE(SUM(h.amount_cents), 0)
             FROM external_history h JOIN external_placement x ON x.id = h.placement_id

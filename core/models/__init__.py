@@ -10,6 +10,7 @@ from core.models.agencies import (
     ExternalPlacement,
     ExternalRun,
     ExternalSettings,
+    ExternalWork,
 )
 from core.models.audit import AuditEntry
 from core.models.compliance import ContactLog, EcaNotice, FapApplication, FapLetter, PlacedDebt, StateTimeZone
@@ -18,7 +19,13 @@ from core.models.holds import Hold, HoldRelease
 from core.models.imports import ImportFile
 from core.models.ledger import Encounter, Guarantor, Journal, LedgerTxn, Practice, ServiceLine, Statement
 from core.models.operations import RunLock
-from core.models.precollections import AgencyFile, PrecollectionHistory, PrecollectionRun, PrecollectionTask
+from core.models.precollections import (
+    AgencyFile,
+    PrecollectionHistory,
+    PrecollectionRun,
+    PrecollectionTask,
+    PrecollectionWork,
+)
 from core.models.protections import PovertyGuideline
 from core.models.roster import (
     AccountNote,
@@ -54,6 +61,7 @@ __all__ = [
     "PrecollectionHistory",
     "PrecollectionRun",
     "PrecollectionTask",
+    "PrecollectionWork",
     "ServiceLine",
     "Statement",
     "Tally",
@@ -64,7 +72,7 @@ __all__ += ["AccountNote", "AdjustmentCode", "BillingGroup", "CollectionStatus",
             "LetterTemplate", "PaymentPlan", "RosterAccount", "RosterFile", "RosterHistory", "RosterRun",
             "RosterSettings", "RosterWork"]
 __all__ += ["AgencyAssignment", "AgencyReturn", "AgencyReturnImport", "ExternalFile", "ExternalHistory",
-            "ExternalPlacement", "ExternalRun", "ExternalSettings"]
+            "ExternalPlacement", "ExternalRun", "ExternalSettings", "ExternalWork"]
 __all__ += ["RunLock"]
 __all__ += ["ImportFile"]
 __all__ += ["Hold", "HoldRelease"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models.base import cents, choice, fk, none_of, one_of, pk
@@ -157,6 +157,22 @@ class ExternalPlacement(SQLModel, table=True):
     last_run_id: int | None = fk("external_run.id", nullable=True, index=False)
     last_step: str | None = Field(default=None, max_length=20)
     version: int = 1
+
+
+class ExternalWork(SQLModel, table=True):
+    """Scratch rows of one nightly run's selection (deleted when the run ends): the lines each
+    selection step's own rules chose before SPEC 14, read once, with the agency they qualify for
+    and whether a SPEC 14 reason keeps them out. The step places the others; the run's tally
+    asks only the kept-out ones which reason, instead of reading the practice's lines again."""
+    __tablename__ = "external_work"
+    run_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    reason: str = Field(max_length=20, sa_column_kwargs={"primary_key": True})
+    line_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    encounter_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    guarantor_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    agency_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    returned_mail: bool = False
+    kept_out: bool = False
 
 
 class ExternalHistory(SQLModel, table=True):

@@ -115,7 +115,8 @@ class PlacedDebt(SQLModel, table=True):
     itemization date and balance (SPEC 15.3) and what the credit-reporting guard needs (15.4)."""
     __tablename__ = "placed_debt"
     __table_args__ = (UniqueConstraint("encounter_id", name="uq_placed_debt_encounter"),
-                      Index("ix_placed_debt_practice", "practice_id", "first_placed"))
+                      Index("ix_placed_debt_practice", "practice_id", "first_placed"),
+                      Index("ix_placed_debt_guarantor", "guarantor_id"))
     id: int | None = pk()
     practice_id: int = fk("practice.id", index=False)
     guarantor_id: int = fk("guarantor.id", index=False)

@@ -46,6 +46,18 @@ class PrecollectionRun(SQLModel, table=True):
     summary: str | None = Field(default=None, sa_column=Column(Text))  # JSON counts and dollars
 
 
+class PrecollectionWork(SQLModel, table=True):
+    """Scratch rows of one list build (deleted when it ends): every encounter its criteria match
+    before SPEC 14, read once, with whether a SPEC 14 reason keeps it off the list, so the build
+    brings back, adds and tallies from these rows instead of matching the encounters three times."""
+    __tablename__ = "precollection_work"
+    run_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    encounter_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    guarantor_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    cents: int = cents()
+    kept_out: bool = False
+
+
 class PrecollectionTask(SQLModel, table=True):
     """An encounter's place on the Pre-Collections list, with the action set on it."""
     __tablename__ = "precollection_task"

@@ -236,11 +236,14 @@ class RosterRun(SQLModel, table=True):
 
 class RosterWork(SQLModel, table=True):
     """Scratch rows of one populate run (deleted when it ends): each candidate account's
-    delinquent and total balance, computed once so every step is a plain UPDATE."""
+    delinquent and total balance, computed once so every step is a plain UPDATE. `candidate_cents`
+    is the delinquent balance before SPEC 14's reasons (holds, protections, insurance), read in the
+    same pass, so the run's tally finds what the reasons kept out without reading the lines again."""
     __tablename__ = "roster_work"
     run_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     guarantor_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     delinquent_cents: int = cents()
+    candidate_cents: int = cents()
     total_cents: int = cents()
     suppressed: bool = False
     paid_since_cents: int = cents()

@@ -135,9 +135,14 @@ def qualifies_sql(rules: Rules | None = None, spec14: bool = True) -> list[str]:
     """The rules every list entry must meet whatever the criteria (over encounter e, guarantor g);
     with `rules`, also nothing SPEC 14 forbids on the business date (holds, protections, insurance)
     unless `spec14` is False (the tally's candidates, which it then sorts by reason)."""
-    me = of_encounter("e")
-    return ["e.ar_cents > 0", "g.kind = :balance_kind", *free_for("precollections", me),
-            *(collectable("precollections", me, rules) if rules and spec14 else [])]
+    return ["e.ar_cents > 0", "g.kind = :balance_kind", *free_for("precollections", of_encounter("e")),
+            *(spec14_sql(rules) if rules and spec14 else [])]
+
+
+def spec14_sql(rules: Rules) -> list[str]:
+    """SPEC 14's conditions (core.eligibility) a list entry, encounter e, must meet besides the
+    criteria: nothing held, protected or waiting for insurance."""
+    return collectable("precollections", of_encounter("e"), rules)
 
 
 def _bind(values: Any, rules: tuple[tuple[str, str, str], ...], where: list[str],

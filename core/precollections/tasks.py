@@ -38,6 +38,7 @@ from core.precollections.criteria import (
     filter_sql,
     matching_sql,
     oldest_anchor_sql,
+    spec14_sql,
 )
 from core.precollections.moves import FROM_TASKS, Move, Placing, group_totals, guard, move, refuse_if
 from core.precollections.states import ACTION_LABELS, STATE_LABELS, TRANSITIONS, transition
@@ -146,7 +147,7 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
     ids = {"encounter": _encounter(uow, practice, criteria.encounter).id if criteria.encounter else None,
            "guarantor": _guarantor(uow, practice, criteria.guarantor).id if criteria.guarantor else None}
     rules = eligibility.rules_for(uow, practice, as_of)
-    match, params = matching_sql(criteria, practice.aging_basis, as_of, ids, kind, rules)
+    every, params = matching_sql(criteria, practice.aging_basis, as_of, ids, kind, rules, spec14=False)
     params["p"] = practice.id
     pending = _count(uow, "t.practice_id = :p AND t.on_list AND t.action IS NOT NULL", params) if clear else 0
     if pending and not confirmed:
@@ -158,13 +159,15 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
                                                                  "clear": clear}))
     result = BuildResult(saved_id(run), kind)
     p = {**params, "run": run.id, "d": as_of, "at": uow.now(), "op": actor.name}
+    _fill_work(uow, every, rules, p)
     if clear:
         result.actions_cleared = _execute(uow, """UPDATE precollection_task SET action = NULL, action_by = NULL,
             version = version + 1 WHERE practice_id = :p AND on_list AND action IS NOT NULL""", p)
-        result.dropped = _drop_unmatched(uow, match, p)
-    result.returned = _return_matched(uow, match, p)
-    result.added = _insert_new(uow, practice, match, p)
-    result.tally = _tally(uow, actor, practice, criteria, rules, as_of, ids, kind, p)
+        result.dropped = _drop_unmatched(uow, TAKEN, p)
+    result.returned = _return_matched(uow, TAKEN, p)
+    result.added = _insert_new(uow, practice, TAKEN, p)
+    result.tally = _tally(uow, actor, practice, rules, as_of, p)
+    _execute(uow, "DELETE FROM precollection_work WHERE run_id = :run", p)
     result.on_list, result.dollars = _count_and_dollars(uow, "t.practice_id = :p AND t.on_list AND t.state = 'pre'", p)
     audit.record(uow, actor.name, "precollections.build", "precollection_run", [run.id], None,
                  {**json.loads(run.criteria or "{}"), "added": result.added, "returned": result.returned,
@@ -173,17 +176,32 @@ def add_tasks(uow: UnitOfWork, actor: Actor, practice_id: int, criteria: Criteri
     return result
 
 
-def _tally(uow: UnitOfWork, actor: Actor, practice: Practice, criteria: Criteria, rules: eligibility.Rules,
-           as_of: dt.date, ids: dict[str, int | None], kind: str, p: dict[str, Any]) -> tallies.TallyView:
+# The encounters a build takes: those its criteria matched (`_fill_work`) that SPEC 14 lets onto the list.
+TAKEN = "SELECT w.encounter_id AS id, w.guarantor_id FROM precollection_work w WHERE w.run_id = :run AND NOT w.kept_out"
+
+
+def _fill_work(uow: UnitOfWork, every: str, rules: eligibility.Rules, p: dict[str, Any]) -> None:
+    """Match the encounters once, before SPEC 14 (`every`: matching_sql's FROM ... WHERE without
+    it), noting whether SPEC 14 keeps each off the list (the same conditions as the guard a
+    match with SPEC 14 carries: a NULL keeps it out, as a WHERE would). Bringing back, adding and
+    the tally then read these rows: matching three times cost three reads of the practice's
+    encounters, and SPEC 14's sets were probed on each."""
+    allowed = " AND ".join(spec14_sql(rules)) or "1 = 1"
+    _execute(uow, f"""INSERT INTO precollection_work (run_id, encounter_id, guarantor_id, cents, kept_out)
+        SELECT :run, e.id, e.guarantor_id, e.ar_cents, CASE WHEN {allowed} THEN FALSE ELSE TRUE END {every}""", p)
+
+
+def _tally(uow: UnitOfWork, actor: Actor, practice: Practice, rules: eligibility.Rules,
+           as_of: dt.date, p: dict[str, Any]) -> tallies.TallyView:
     """The build's tally: the encounters it added or brought back, and the matching encounters
-    not on the list that a SPEC 14 reason kept off it."""
+    not on the list that a SPEC 14 reason kept off it (the work rows SPEC 14 kept out: only
+    they are asked which reason, by their own keys)."""
     counter = tallies.Counter(uow, "precollections_add", saved_id(practice), as_of, actor.name,
                               f"precollection_run {p['run']}")
-    every, _ = matching_sql(criteria, practice.aging_basis, as_of, ids, kind, rules, spec14=False)
-    counter.exclude(f"""SELECT e.guarantor_id, e.id AS encounter_id, e.ar_cents AS cents {every}
-        AND NOT EXISTS (SELECT 1 FROM precollection_task x WHERE x.encounter_id = e.id AND x.on_list)""", p,
-                    eligibility.reasons("precollections", tallies.CANDIDATE, rules),
-                    eligibility.any_reason("precollections", tallies.CANDIDATE, rules))
+    counter.exclude("""SELECT w.guarantor_id, w.encounter_id, w.cents FROM precollection_work w
+        WHERE w.run_id = :run AND w.kept_out
+          AND NOT EXISTS (SELECT 1 FROM precollection_task x WHERE x.encounter_id = w.encounter_id AND x.on_list)""",
+                    p, eligibility.reasons("precollections", tallies.CANDIDATE, rules), where="1 = 1")
     for group, n, cents in uow.session.execute(q("""SELECT CASE WHEN t.version = 1 THEN 'added' ELSE 'returned' END,
             COUNT(*), COALESCE(SUM(e.ar_cents), 0) FROM precollection_task t JOIN encounter e ON e.id = t.encounter_id
         WHERE t.practice_id = :p AND t.run_id = :run AND t.on_list AND t.state = 'pre' GROUP BY 1""", p)):
@@ -218,9 +236,11 @@ HISTORY_INSERT = """INSERT INTO precollection_history (practice_id, task_id, enc
     to_state, action, amount_cents, agency_id, batch_no, business_date, at, operator)"""
 
 
-def _drop_unmatched(uow: UnitOfWork, match: str, p: dict[str, Any]) -> int:
-    """Clear: Pre-Collections tasks that no longer match (paid off, changed) leave the list."""
-    where = f"t.practice_id = :p AND t.on_list AND t.state = 'pre' AND t.encounter_id NOT IN (SELECT e.id {match})"
+def _drop_unmatched(uow: UnitOfWork, chosen: str, p: dict[str, Any]) -> int:
+    """Clear: Pre-Collections tasks that no longer match (paid off, changed) leave the list.
+    `chosen` selects the encounters the build takes (id, guarantor_id)."""
+    where = (f"t.practice_id = :p AND t.on_list AND t.state = 'pre' "
+             f"AND t.encounter_id NOT IN (SELECT c.id FROM ({chosen}) c)")
     uow.session.execute(q(f"""{HISTORY_INSERT}
         SELECT t.practice_id, t.id, t.encounter_id, :run, t.state, 'dropped', NULL,
                x.ar_cents + x.collections_cents, t.agency_id, NULL, :d, :at, :op
@@ -230,21 +250,23 @@ def _drop_unmatched(uow: UnitOfWork, match: str, p: dict[str, Any]) -> int:
         WHERE id IN (SELECT t.id FROM precollection_task t WHERE {where})""", p)
 
 
-def _return_matched(uow: UnitOfWork, match: str, p: dict[str, Any]) -> int:
-    """Matching encounters that were on the list before come back with their old task numbers."""
-    where = f"practice_id = :p AND NOT on_list AND encounter_id IN (SELECT e.id {match})"
+def _return_matched(uow: UnitOfWork, chosen: str, p: dict[str, Any]) -> int:
+    """Matching encounters (`chosen`: id, guarantor_id) that were on the list before come back
+    with their old task numbers."""
+    matched = f"encounter_id IN (SELECT c.id FROM ({chosen}) c)"
     uow.session.execute(q(f"""{HISTORY_INSERT}
         SELECT t.practice_id, t.id, t.encounter_id, :run, t.state, 'pre', NULL,
                x.ar_cents + x.collections_cents, NULL, NULL, :d, :at, :op
         FROM precollection_task t JOIN encounter x ON x.id = t.encounter_id
-        WHERE t.practice_id = :p AND NOT t.on_list AND t.encounter_id IN (SELECT e.id {match})""", p))
+        WHERE t.practice_id = :p AND NOT t.on_list AND t.{matched}""", p))
     return _execute(uow, f"""UPDATE precollection_task SET state = 'pre', on_list = TRUE, state_date = :d,
         run_id = :run, version = version + 1, action = NULL, action_by = NULL, agency_id = NULL,
-        batch_no = NULL, sent_at = NULL WHERE {where}""", p)
+        batch_no = NULL, sent_at = NULL WHERE practice_id = :p AND NOT on_list AND {matched}""", p)
 
 
-def _insert_new(uow: UnitOfWork, practice: Practice, match: str, p: dict[str, Any]) -> int:
-    """Encounters never on the list get the next task numbers, in encounter order.
+def _insert_new(uow: UnitOfWork, practice: Practice, chosen: str, p: dict[str, Any]) -> int:
+    """Encounters (`chosen`: id, guarantor_id) never on the list get the next task numbers, in
+    encounter order.
 
     Their history rows pick them out as this run's tasks still at version 1 (a task brought back
     by `_return_matched` has a higher one), not by looking for a history row they lack: on
@@ -254,8 +276,8 @@ def _insert_new(uow: UnitOfWork, practice: Practice, match: str, p: dict[str, An
                                  p)).scalar_one()
     added = _execute(uow, f"""INSERT INTO precollection_task (practice_id, task_no, encounter_id, guarantor_id,
             on_list, state, state_date, run_id, version)
-        SELECT :p, :base + ROW_NUMBER() OVER (ORDER BY e.id), e.id, e.guarantor_id, TRUE, 'pre', :d, :run, 1
-        {match} AND NOT EXISTS (SELECT 1 FROM precollection_task x WHERE x.encounter_id = e.id)""",
+        SELECT :p, :base + ROW_NUMBER() OVER (ORDER BY c.id), c.id, c.guarantor_id, TRUE, 'pre', :d, :run, 1
+        FROM ({chosen}) c WHERE NOT EXISTS (SELECT 1 FROM precollection_task x WHERE x.encounter_id = c.id)""",
                      {**p, "base": int(base)})
     uow.session.execute(q(f"""{HISTORY_INSERT}
         SELECT t.practice_id, t.id, t.encounter_id, :run, NULL, 'pre', NULL,
@@ -618,8 +640,8 @@ def send_to_collections(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: 
         raise NeedsConfirmation(summary)
     run = _run(uow, practice, "send", actor, as_of)
     p = {**params, "run": run.id, "d": as_of, "at": uow.now(), "op": actor.name}
-    _return_matched(uow, match, p)
-    _insert_new(uow, practice, match, p)
+    _return_matched(uow, f"SELECT e.id, e.guarantor_id {match}", p)
+    _insert_new(uow, practice, f"SELECT e.id, e.guarantor_id {match}", p)
     refuse_if(guard(uow, practice, "pre", tr.action, where, params), "Send to Collections")
     journal = ledger.open_journal(uow, "precollections.send", actor.name, as_of, practice.id)
     numbers = _task_numbers(uow, where, params)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from core import audit, eligibility, ledger, tallies
-from core.eligibility import Rules, account_held_days, account_on_hold, age_cutoff, of_line
+from core.eligibility import Rules, account_held_days, account_on_hold, age_cutoff, collectable, of_line
 from core.models.base import saved_id
 from core.models.roster import RosterRun, RosterSettings
 from core.money import format_plain
@@ -89,19 +89,31 @@ def _history(uow: UnitOfWork, params: dict[str, Any], step: str, reason: str) ->
 
 
 def fill_work(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: Rules) -> None:
-    """Every candidate account (delinquent now, or in the roster) with its amounts, in one pass."""
+    """Every candidate account (delinquent now, or in the roster) with its amounts, in one pass.
+
+    The delinquent lines are read once and summed twice: all of them (`candidate_cents`, what the
+    tally compares) and those SPEC 14 lets the roster take (`delinquent_cents`, what the steps
+    use). The rules are asked in the sum, so only delinquent lines pay for them (not every open
+    line, as a guard in the WHERE did), and the tally needs no second read of the lines. An
+    account whose delinquent lines the rules all keep out gets a row with nothing delinquent,
+    which no step takes (entering needs a delinquent balance; the others act on roster accounts,
+    which have their rows anyway)."""
     suppressed = account_suppressed("g") if cfg.suppress_by == "account" else "FALSE"
+    allowed = " AND ".join(collectable("roster", of_line("l"), elig))
     execute(uow, f"""
-        INSERT INTO roster_work (run_id, guarantor_id, delinquent_cents, total_cents, suppressed, paid_since_cents)
-        SELECT :run, g.id, COALESCE(d.cents, 0), g.ar_cents - g.escrow_cents,
+        INSERT INTO roster_work (run_id, guarantor_id, delinquent_cents, candidate_cents, total_cents, suppressed,
+                                 paid_since_cents)
+        SELECT :run, g.id, COALESCE(d.cents, 0), COALESCE(d.every_cents, 0), g.ar_cents - g.escrow_cents,
                CASE WHEN {suppressed} THEN TRUE ELSE FALSE END, 0
         FROM guarantor g
-        LEFT JOIN (SELECT l.guarantor_id, SUM(l.ar_cents) AS cents FROM service_line l
-                   WHERE {delinquent_lines(cfg.aging_basis, cfg.suppress_by, elig=elig)}
+        LEFT JOIN (SELECT l.guarantor_id, SUM(l.ar_cents) AS every_cents,
+                          SUM(CASE WHEN {allowed} THEN l.ar_cents ELSE 0 END) AS cents FROM service_line l
+                   WHERE {delinquent_lines(cfg.aging_basis, cfg.suppress_by, elig=elig, guard=False)}
                    GROUP BY l.guarantor_id) d ON d.guarantor_id = g.id
         WHERE g.practice_id = :p
-          AND (d.cents IS NOT NULL OR EXISTS (SELECT 1 FROM roster_account ra
-                                              WHERE ra.guarantor_id = g.id AND ra.active = TRUE))""", **params)
+          AND (d.every_cents IS NOT NULL OR EXISTS (SELECT 1 FROM roster_account ra
+                                                    WHERE ra.guarantor_id = g.id AND ra.active = TRUE))""",
+            **params)
     # Net patient-side payments since each roster account's last populate (reversals subtract).
     execute(uow, """
         UPDATE roster_work SET paid_since_cents = (
@@ -286,7 +298,6 @@ def _finish(uow: UnitOfWork, params: dict[str, Any], elig: Rules) -> dict[str, t
               AND w.delinquent_cents <> roster_account.past_due_cents)""", **params)
     rows = execute(uow, """SELECT last_step, COUNT(*), COALESCE(SUM(past_due_cents), 0) FROM roster_account
                        WHERE practice_id = :p AND last_run_id = :run GROUP BY last_step""", **params).all()
-    execute(uow, "DELETE FROM roster_work WHERE run_id = :run", **params)
     return {step: (int(n), int(c)) for step, n, c in rows}
 
 
@@ -342,6 +353,7 @@ def populate(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date,
                             moved=counts.get("transfer", (0, 0)), letters=letters, notes=notes,
                             history_adjustments=adjustments)
     result.tally = _tally(uow, cfg, params, elig, counts)
+    execute(uow, "DELETE FROM roster_work WHERE run_id = :run", **params)  # the tally read them too
     _record_run(uow, run_row, result)
     report("done", len(steps) + 2, len(steps) + 2)
     audit.record(uow, actor.name, "roster.populate", "roster_run", [practice.source_id, run_row.id], None,
@@ -354,20 +366,20 @@ def _tally(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: R
            counts: dict[str, tuple[int, int]]) -> tallies.TallyView:
     """Accounts that would have entered the roster but for SPEC 14 (their delinquent charges,
     counted without the rules, reach the minimum, yet they are not in the roster after the run),
-    each under the first reason found on one of its delinquent lines; and what each step did."""
+    each under the first reason found on one of its delinquent lines; and what each step did.
+    The candidates are the run's own work rows (`fill_work`), so only their lines are read again,
+    and each line is asked the reasons by its own keys (`eligibility.reasons`): for a few thousand
+    lines that is cheaper than building the practice-wide sets `any_reason` probes."""
     counter = tallies.Counter(uow, "roster_populate", params["p"], params["as_of"], params["op"],
                               f"roster_run {params['run']}")
-    suppressed = account_suppressed("g") if cfg.suppress_by == "account" else "FALSE"
-    lines = delinquent_lines(cfg.aging_basis, cfg.suppress_by, "l2", elig, guard=False)
     on_line = delinquent_lines(cfg.aging_basis, cfg.suppress_by, "l3", elig, guard=False)
-    counter.exclude_accounts(f"""SELECT g.id AS guarantor_id, d.cents FROM guarantor g
-        JOIN (SELECT l2.guarantor_id, SUM(l2.ar_cents) AS cents FROM service_line l2 WHERE {lines}
-              GROUP BY l2.guarantor_id) d ON d.guarantor_id = g.id
-        WHERE g.practice_id = :p AND g.kind = 'patient' AND d.cents > 0 AND d.cents >= :min
-          AND g.ar_cents - g.escrow_cents > 0 AND NOT {suppressed}
-          AND NOT EXISTS (SELECT 1 FROM roster_account ra WHERE ra.guarantor_id = g.id
+    counter.exclude_accounts("""SELECT w.guarantor_id, w.candidate_cents AS cents FROM roster_work w
+        JOIN guarantor g ON g.id = w.guarantor_id
+        WHERE w.run_id = :run AND g.kind = 'patient' AND w.candidate_cents > 0 AND w.candidate_cents >= :min
+          AND w.total_cents > 0 AND NOT w.suppressed
+          AND NOT EXISTS (SELECT 1 FROM roster_account ra WHERE ra.guarantor_id = w.guarantor_id
                           AND (ra.active = TRUE OR ra.turned_over = TRUE))""", on_line, params,
-        eligibility.reasons("roster", of_line("l3"), elig), eligibility.any_reason("roster", of_line("l3"), elig))
+        eligibility.reasons("roster", of_line("l3"), elig))
     for step, (n, cents) in counts.items():
         counter.took(STEP_WORDS.get(step, step), n, cents)
     return counter.finish(counts.get("enter", (0, 0)))
