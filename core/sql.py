@@ -13,13 +13,14 @@ import datetime as dt
 import re
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Date, Result, bindparam, text
+from sqlalchemy import BigInteger, CursorResult, Date, Result, bindparam, text
 from sqlalchemy.sql.elements import BindParameter, TextClause
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from core.uow import UnitOfWork
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
+INT4_MAX = 2**31 - 1
 
 
 def q(statement: str, params: dict[str, Any] | None = None) -> TextClause:
@@ -34,9 +35,25 @@ def q(statement: str, params: dict[str, Any] | None = None) -> TextClause:
             binds.append(bindparam(name, value, type_=Date()))
         elif isinstance(value, (list, tuple, set, frozenset)):
             binds.append(bindparam(name, list(value), expanding=True))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT4_MAX:
+            # PostgreSQL: an int binds as ::INTEGER, and a sum of cents over a large practice
+            # (a tally's $21.5 million and up) does not fit one
+            binds.append(bindparam(name, value, type_=BigInteger()))
         else:
             binds.append(bindparam(name, value))
     return text(statement).bindparams(*binds)
+
+
+def widest(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The parameters to type an executemany's statement by (q types by value): each name's
+    value from the first row, but for integers the one of largest magnitude, so a big row later
+    in the batch is not bound as a 32-bit INTEGER on PostgreSQL."""
+    out = dict(rows[0])
+    for row in rows[1:]:
+        for name, value in row.items():
+            if isinstance(value, int) and isinstance(out.get(name), int) and abs(value) > abs(out[name]):
+                out[name] = value
+    return out
 
 
 def rowcount(result: Result[Any]) -> int:

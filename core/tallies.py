@@ -23,7 +23,7 @@ from core.errors import BadInput, counted
 from core.models.base import saved_id
 from core.models.tallies import TALLY_KINDS, Tally
 from core.security import Actor, require
-from core.sql import as_date, q
+from core.sql import as_date, q, widest
 from core.uow import UnitOfWork
 
 KIND_WORDS = {"precollections_add": "Add Pre-Collection Tasks", "external_run": "external collections run",
@@ -175,7 +175,7 @@ class Counter:
         if accounts:
             rows = [{"t": self.id, "code": code, "g": g, "e": e, "cents": c} for g, e, c in accounts]
             self.uow.session.execute(q("""INSERT INTO tally_account (tally_id, code, guarantor_id, encounter_id, cents)
-                VALUES (:t, :code, :g, :e, :cents)""", rows[0]), rows)
+                VALUES (:t, :code, :g, :e, :cents)""", widest(rows)), rows)
         elif count:
             got = self.unlisted.setdefault(code, [0, 0])
             got[0] += count
@@ -199,7 +199,7 @@ class Counter:
         rows += [{"t": self.id, "side": "taken", "code": c, "n": n, "cents": s} for c, (n, s) in self.groups.items()]
         if rows:
             self.uow.session.execute(q("""INSERT INTO tally_count (tally_id, side, code, count, cents)
-                VALUES (:t, :side, :code, :n, :cents)""", rows[0]), rows)
+                VALUES (:t, :side, :code, :n, :cents)""", widest(rows)), rows)
         n, cents = taken if taken is not None else (sum(g[0] for g in self.groups.values()),
                                                    sum(g[1] for g in self.groups.values()))
         self.row.taken, self.row.taken_cents = n, cents

@@ -226,13 +226,18 @@ def _role_words(role: object, active: object) -> str:
 
 def check_task_states(uow: UnitOfWork) -> Check:
     """A Pre-Collections task is in the state its newest history row moved it to (the history is
-    covered by the audit chain, so a state changed in the task table alone shows here)."""
+    covered by the audit chain, so a state changed in the task table alone shows here).
+
+    The newest row per task comes from one grouped pass over the history, not a correlated
+    MAX per task: PostgreSQL without fresh statistics ran that MAX as a backward scan of the
+    history's primary key per task (35 s on the medium demo, quadratic in the tasks)."""
     c = Check("task states", "each Pre-Collections task is in the state its history last moved it to")
     c.checked = _count(uow, "precollection_task")
     for tid, no, state, last in _rows(uow, """
         SELECT t.id, t.task_no, t.state, h.to_state FROM precollection_task t
-        LEFT JOIN precollection_history h ON h.id = (SELECT MAX(h2.id) FROM precollection_history h2
-                                                    WHERE h2.task_id = t.id)
+        LEFT JOIN (SELECT task_id, MAX(id) AS id FROM precollection_history GROUP BY task_id) m
+               ON m.task_id = t.id
+        LEFT JOIN precollection_history h ON h.id = m.id
         WHERE h.to_state IS NULL OR h.to_state <> t.state ORDER BY t.id"""):
         c.problems.append(f"task {no} (id {tid}): is {state} but its history last moved it to {last or 'nothing'}"
                           " (changed behind Recoup's back)")

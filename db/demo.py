@@ -43,6 +43,7 @@ ACTION = "demo.build"
 SQLITE_BUILD_CACHE_KIB = 131_072     # 128 MiB page cache while loading; the default afterwards
 SQLITE_DEFAULT_CACHE_KIB = 2_000
 ID_TABLES = ("guarantor", "encounter", "service_line")
+BULK_TABLES = (*ID_TABLES, "ledger_txn", "statement")   # the tables PracticeBuild fills
 
 
 def build_demo(engine: Engine, login: str, as_of: dt.date, size: str = "small", seed: int = 7, *,
@@ -102,7 +103,7 @@ def _build(uow: UnitOfWork, actor: Actor, as_of: dt.date, size: str, seed: int) 
     sql = Sql(uow.dialect, seed, as_of)
     _lock_id_tables(uow)
     counts: Counter[str] = Counter(operators=_add_operators(uow, actor))
-    with _bulk_cache(uow):
+    with _bulk_load(uow):
         for profile, encounters in _split(SIZES[size]):
             counts.update(build_practice(uow, sql, actor, as_of, profile, encounters))
     _advance_sequences(uow)
@@ -170,8 +171,6 @@ def _lock_id_tables(uow: UnitOfWork) -> None:
     """
     if uow.dialect == "postgresql":
         uow.session.execute(text(f"LOCK TABLE {', '.join(ID_TABLES)} IN SHARE ROW EXCLUSIVE MODE"))
-        # The statements are few and big; compiling them with JIT costs more than it saves.
-        uow.session.execute(text("SET LOCAL jit = off"))
 
 
 def _advance_sequences(uow: UnitOfWork) -> None:
@@ -183,21 +182,56 @@ def _advance_sequences(uow: UnitOfWork) -> None:
                                  f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
 
 
-class _bulk_cache:
-    """SQLite: a larger page cache while loading (index inserts stay in memory), restored after."""
+class _bulk_load:
+    """Loading the bulk tables, undone afterwards.
+
+    SQLite: a larger page cache (index inserts stay in memory). PostgreSQL: the bulk tables'
+    foreign keys and their indexes other than the primary and unique keys dropped, then built
+    again, all in the load's transaction. PostgreSQL checks a foreign key per inserted row with
+    a query of its own (ledger_txn's four took two thirds of its insert time) and updates every
+    index per row (its three plain indexes half of the rest); adding a key back checks every
+    row in one join, and building an index sorts once. The definitions are read from the
+    catalogue and re-made exactly as they were; if the load fails, the rollback brings them back.
+    """
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
+        self.keys: list[tuple[str, str, str]] = []
+        self.indexes: list[tuple[str, str]] = []
 
     def _set(self, kib: int) -> None:
         if self.uow.dialect == "sqlite":
             self.uow.session.execute(text(f"PRAGMA cache_size = -{kib}"))
 
+    def _run(self, sql: str) -> None:
+        self.uow.session.execute(text(sql))
+
     def __enter__(self) -> None:
         self._set(SQLITE_BUILD_CACHE_KIB)
+        if self.uow.dialect != "postgresql":
+            return
+        tables = {"tables": list(BULK_TABLES)}
+        self.keys = [(str(t), str(n), str(d)) for t, n, d in self.uow.session.execute(text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(CAST(:tables AS regclass[])) ORDER BY conrelid, conname"),
+            tables)]
+        self.indexes = [(str(n), str(d)) for n, d in self.uow.session.execute(text(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(CAST(:tables AS regclass[])) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+            "ORDER BY i.indrelid, i.indexrelid"), tables)]
+        for table, name, _definition in self.keys:
+            self._run(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _definition in self.indexes:
+            self._run(f"DROP INDEX {name}")
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self._set(SQLITE_DEFAULT_CACHE_KIB)
+        if exc_type is None:
+            for _name, definition in self.indexes:
+                self._run(definition)
+            for table, name, definition in self.keys:
+                self._run(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
 def _analyze(uow: UnitOfWork) -> None:
@@ -211,7 +245,14 @@ def _analyze(uow: UnitOfWork) -> None:
 
 
 def _checkpoint(engine: Engine) -> None:
-    """SQLite: fold the write-ahead log back into the database file and shrink it."""
+    """SQLite: fold the write-ahead log back into the database file and shrink it. PostgreSQL:
+    planner statistics for every table the workflows filled after _analyze (autovacuum gets to
+    them only later, or never where it is off): without them verify's and the first screens'
+    queries over the workflow tables are planned for empty tables."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        return
     if engine.dialect.name != "sqlite":
         return
     raw = engine.raw_connection()  # autocommit (the engine issues BEGIN itself), so no open transaction

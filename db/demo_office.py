@@ -98,7 +98,7 @@ def _build(uow: UnitOfWork, actor: Actor, as_of: dt.date, encounters: int, offic
     demo._lock_id_tables(uow)
     counts: Counter[str] = Counter(operators=demo._add_operators(uow, actor))
     each = encounters // len(office)
-    with demo._bulk_cache(uow):
+    with demo._bulk_load(uow):
         for i, profile in enumerate(office):
             n = each if i < len(office) - 1 else encounters - each * (len(office) - 1)
             counts.update(demo.build_practice(uow, sql, actor, as_of, profile, n))

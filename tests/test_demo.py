@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, text
 from sqlmodel import col, select
 
 from core import security
@@ -134,6 +134,28 @@ def fingerprint(engine: Engine) -> str:
         rows += s.exec(select(Statement.source_id, Statement.date, Statement.dunning_level)).all()
     text = "\n".join(sorted(repr(tuple(r)) for r in rows))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_demo_keeps_every_foreign_key_and_index(engine, tmp_path: Path) -> None:
+    """On PostgreSQL the load drops the bulk tables' foreign keys and plain indexes and makes them
+    again (db.demo._bulk_load): the schema afterwards is the schema before."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's load keeps its keys and indexes")
+
+    def schema_now() -> set[tuple[str, ...]]:
+        with engine.connect() as conn:
+            keys = conn.execute(text("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), "
+                                     "convalidated::text FROM pg_constraint WHERE contype = 'f'")).all()
+            indexes = conn.execute(text("SELECT tablename, indexname, indexdef FROM pg_indexes "
+                                        "WHERE schemaname = current_schema()")).all()
+        return {tuple(map(str, r)) for r in [*keys, *indexes]}
+
+    before = schema_now()
+    build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
+    after = schema_now()
+    assert after == before
+    assert any(r[1] == "fk_ledger_txn_line_id_service_line" for r in after)
+    assert any(r[1] == "ix_service_line_open_anchor" for r in after)
 
 
 def test_same_seed_gives_the_same_data_on_any_back_end(demo, engine, tmp_path: Path) -> None:

@@ -59,6 +59,14 @@ def test_second_sqlite_writer_waits_for_the_first(sqlite_engine) -> None:
     assert order == ["first", "second"] and n == 1
 
 
+def test_postgres_sessions_run_without_jit(engine) -> None:
+    """db.engine._pg_engine: compiling Recoup's long generated expressions cost seconds a statement."""
+    if engine.dialect.name != "postgresql":
+        return
+    with SqlUnitOfWork(engine, write=False) as u:
+        assert u.session.execute(text("SHOW jit")).scalar_one() == "off"
+
+
 def test_foreign_keys_are_enforced(engine) -> None:
     import pytest
     from sqlalchemy.exc import IntegrityError
@@ -111,3 +119,16 @@ def test_sqlite_checks_become_comparison_chains_and_still_refuse(tmp_path) -> No
                                "VALUES ('x', 'wizard', true, '2026-01-01 00:00:00', 'x', 1)"))
     with SqlUnitOfWork(engine) as u, pytest.raises(IntegrityError):
         u.session.execute(text("UPDATE operator SET role = 'wizard'"))
+
+
+def test_sums_of_cents_past_32_bits_bind_on_both_back_ends(engine) -> None:
+    """core.sql.q types an int by its value: past 32 bits it binds as BIGINT (PostgreSQL's
+    ::INTEGER refused a large practice's tally), and an executemany is typed by its widest row."""
+    from core.sql import q, widest
+    big = 3_000_000_000
+    with SqlUnitOfWork(engine) as u:
+        assert u.session.execute(q("SELECT :a", {"a": big})).scalar_one() == big
+        u.session.execute(text("CREATE TEMP TABLE big_cents (a BIGINT)"))
+        rows = [{"a": 1}, {"a": big}, {"a": -big}]
+        u.session.execute(q("INSERT INTO big_cents (a) VALUES (:a)", widest(rows)), rows)
+        assert u.session.execute(text("SELECT MAX(a), MIN(a) FROM big_cents")).one() == (big, -big)
