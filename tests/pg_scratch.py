@@ -14,7 +14,8 @@ from db import schema
 from db.engine import make_engine, normalise_url
 
 
-def _admin(base: str, sql: str) -> None:
+def admin_sql(base: str, sql: str) -> None:
+    """Run one statement outside a transaction (CREATE and DROP DATABASE) on the server of `base`."""
     admin = create_engine(make_url(normalise_url(base)), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(sql))
@@ -26,7 +27,7 @@ def scratch_database(base: str, prefix: str) -> Iterator[str]:
     """Yield the URL of a new, migrated database beside `base`; drop it afterwards (FORCE: a
     crashed worker's connections must not keep it alive)."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    _admin(base, f'CREATE DATABASE "{name}"')
+    admin_sql(base, f'CREATE DATABASE "{name}"')
     try:
         url = make_url(normalise_url(base)).set(database=name).render_as_string(hide_password=False)
         engine = make_engine(url)
@@ -34,4 +35,4 @@ def scratch_database(base: str, prefix: str) -> Iterator[str]:
         engine.dispose()
         yield url
     finally:
-        _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

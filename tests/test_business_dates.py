@@ -184,15 +184,26 @@ def test_a_later_date_waits_while_an_earlier_one_runs(uow, practice) -> None:
         assert runs.claim(u, practice, "roster", rd.day(12), "nightly@host:2").holder == "nightly@host:2"
 
 
-def test_the_command_line_waits_for_an_earlier_date_then_runs_its_own(cli, uow, practice) -> None:
+def test_the_command_line_waits_for_an_earlier_date_then_runs_its_own(cli, uow, practice, monkeypatch) -> None:
     """`recoup nightly` for day 11 while another process still runs day 10: it says it waits, runs
     day 11 once day 10 is done, and exits 0 — refusing would leave day 11 unrun for good once
     day 12 lands (business dates go forward)."""
+    from tui.commands import runclaim
     with uow() as u:
         ten = runs.claim(u, practice, "roster", rd.day(10), "worker@another-host:1")
+    waiting = threading.Event()   # the command has said it waits and sleeps before trying again
+
+    def pause(seconds: float) -> None:
+        waiting.set()
+        time.sleep(seconds)
+
+    monkeypatch.setattr(runclaim, "time", type("Clock", (), {"sleep": staticmethod(pause),
+                                                            "monotonic": staticmethod(time.monotonic)}))
 
     def finish_ten() -> None:
-        time.sleep(1.0)
+        # day 10 ends once the command waits for it (a fixed sleep here lost the race on a busy
+        # machine: day 10 was done before the command started, so it never had to wait)
+        waiting.wait(300)
         with uow() as u:
             runs.finish(u, ten, "done", {})
 

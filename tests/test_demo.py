@@ -22,7 +22,9 @@ from db.engine import make_engine
 from db.uow import SqlUnitOfWork
 from tests.conftest import LOGIN, TODAY
 
-pytestmark = pytest.mark.slow  # builds the small demo per test, on each back end
+pytestmark = pytest.mark.slow  # starts from the small demo, on each back end
+
+demo_tests = pytest.mark.small_demo  # `engine` holds a copy of the small demo, built once per run
 
 
 def _count(u: SqlUnitOfWork, *where, model=ServiceLine) -> int:
@@ -33,10 +35,12 @@ def _count(u: SqlUnitOfWork, *where, model=ServiceLine) -> int:
 
 
 @pytest.fixture
-def demo(engine: Engine, tmp_path: Path) -> str:
-    return build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
+def demo(demo_build) -> str:  # type: ignore[no-untyped-def]
+    """What building the demo in `engine` said."""
+    return str(demo_build.report)
 
 
+@demo_tests
 def test_small_demo_passes_every_verify_check(demo, uow) -> None:
     with uow(write=False) as u:
         checks = verify(u)
@@ -46,6 +50,7 @@ def test_small_demo_passes_every_verify_check(demo, uow) -> None:
     assert [c.name for c in checks if c.checked == 0] in ([], ["501(r) obeyed"])
 
 
+@demo_tests
 def test_small_demo_counts_are_in_range(demo, uow) -> None:
     assert f"{SIZES['small']} encounters" in demo
     with uow(write=False) as u:
@@ -59,6 +64,7 @@ def test_small_demo_counts_are_in_range(demo, uow) -> None:
         assert _count(u, model=LedgerTxn) > 2 * _count(u)
 
 
+@demo_tests
 def test_demo_has_the_variety_collections_needs(demo, uow) -> None:
     with uow(write=False) as u:
         # escrow: unapplied payments on the guarantor, shown as escrow
@@ -89,6 +95,7 @@ def test_demo_has_the_variety_collections_needs(demo, uow) -> None:
         assert len(set(u.session.exec(select(Encounter.statement_profile).distinct()).all())) >= 4
 
 
+@demo_tests
 def test_open_balances_age_from_days_to_years(demo, uow) -> None:
     with uow(write=False) as u:
         anchor = func.coalesce(ServiceLine.responsibility_date, ServiceLine.posted_date)
@@ -102,6 +109,7 @@ def test_open_balances_age_from_days_to_years(demo, uow) -> None:
     assert dos <= TODAY
 
 
+@demo_tests
 def test_demo_adds_operators_and_one_audit_entry(demo, uow) -> None:
     with uow(write=False) as u:
         roles = dict(u.session.exec(select(Operator.name, Operator.role)).all())
@@ -158,21 +166,34 @@ def test_demo_keeps_every_foreign_key_and_index(engine, tmp_path: Path) -> None:
     assert any(r[1] == "ix_service_line_open_anchor" for r in after)
 
 
-def test_same_seed_gives_the_same_data_on_any_back_end(demo, engine, tmp_path: Path) -> None:
-    other = make_engine(f"sqlite:///{tmp_path / 'again.db'}")
-    schema.upgrade(other)
-    build_demo(other, LOGIN, TODAY, "small", folder=tmp_path / "again-files")
-    try:
-        assert fingerprint(other) == fingerprint(engine)
-        third = make_engine(f"sqlite:///{tmp_path / 'seed8.db'}")
-        schema.upgrade(third)
-        build_demo(third, LOGIN, TODAY, "small", seed=8, folder=tmp_path / "seed8-files")
-        assert fingerprint(third) != fingerprint(engine)
-        third.dispose()
-    finally:
-        other.dispose()
+@pytest.fixture(scope="session")
+def fresh_fingerprints(tmp_path_factory: pytest.TempPathFactory) -> dict[int, str]:
+    """Fingerprints of the small demo built anew in SQLite files with seed 7 (the template's seed,
+    a build independent of it) and seed 8: built once per run, shared by the back ends' tests."""
+    import json
+
+    from tests.conftest import built_once, run_folder
+    folder = run_folder(tmp_path_factory) / "demo-fingerprints"
+    with built_once(folder) as build:
+        if build:
+            prints = {}
+            for seed in (7, 8):
+                eng = make_engine(f"sqlite:///{folder / f'seed{seed}.db'}")
+                schema.upgrade(eng)
+                build_demo(eng, LOGIN, TODAY, "small", seed=seed, folder=folder / f"seed{seed}-files")
+                prints[seed] = fingerprint(eng)
+                eng.dispose()
+            (folder / "prints.json").write_text(json.dumps(prints))
+    return {int(k): v for k, v in json.loads((folder / "prints.json").read_text()).items()}
 
 
+@demo_tests
+def test_same_seed_gives_the_same_data_on_any_back_end(demo, engine, fresh_fingerprints) -> None:
+    assert fresh_fingerprints[7] == fingerprint(engine)
+    assert fresh_fingerprints[8] != fingerprint(engine)
+
+
+@demo_tests
 def test_running_again_opens_the_existing_demo(demo, engine, uow, tmp_path: Path) -> None:
     with uow(write=False) as u:
         before = _count(u, model=LedgerTxn), _count(u, model=Guarantor)

@@ -4,23 +4,22 @@ notice printed, call logged, eligible, FAP pending (held), FAP approved with a r
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from core import fap, verdicts
 from core.security import authenticate
 from core.verify import verify
-from db.demo import build_demo
 from tests.conftest import LOGIN, TODAY
 
-pytestmark = pytest.mark.slow  # builds the small demo
+# `engine` holds a copy of the small demo, built once per run (tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.small_demo]
 
 
 @pytest.fixture
-def demo(engine: Engine, tmp_path: Path) -> str:
-    return build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
+def demo(demo_build) -> str:  # type: ignore[no-untyped-def]
+    return str(demo_build.report)
 
 
 def _codes(u, actor, guarantor: str) -> set[str]:  # type: ignore[no-untyped-def]

@@ -10,14 +10,13 @@ from sqlalchemy import text
 
 from core.sql import as_date
 from core.verify import verify
-from db.demo import build_demo
 from tests.conftest import LOGIN, TODAY
 
-pytestmark = pytest.mark.slow  # builds the small demo
+# `engine` holds a copy of the small demo, built once per run (tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.small_demo]
 
 
-def test_small_demo_has_tasks_in_each_state_an_agency_and_a_file(engine, uow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path)
+def test_small_demo_has_tasks_in_each_state_an_agency_and_a_file(engine, uow, demo_build) -> None:  # type: ignore[no-untyped-def]
     with uow(write=False) as u:
         s = u.session
         per_practice = s.execute(text(
@@ -36,18 +35,17 @@ def test_small_demo_has_tasks_in_each_state_an_agency_and_a_file(engine, uow, tm
         assert s.execute(text("SELECT COUNT(*) FROM precollection_run WHERE kind = 'build'")).scalar_one() == 3 * 5
         checks = verify(u)
     assert {"CBA", "RRS", "CCS"} <= agencies and waiting > 0 and sent_coll > 0
-    assert all(Path(p).is_file() and rows > 0 for p, rows, _batch in made) and str(tmp_path) in made[0][0]
+    assert all(Path(p).is_file() and rows > 0 for p, rows, _batch in made) and str(demo_build.files) in made[0][0]
     assert sorted({batch for _p, _rows, batch in made}) == [1, 2, 3, 4, 5]   # a batch per work day, per practice
     assert [c.name for c in checks if not c.ok] == []
 
 
-def test_small_demo_tasks_entered_their_states_over_months(engine, uow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_small_demo_tasks_entered_their_states_over_months(engine, uow) -> None:  # type: ignore[no-untyped-def]
     """History on real earlier dates: each state change is dated (business date and time) on the
     day it was made, the task's state date is its last change's, the postings are dated with their
     journals, and the dashboard's days-in-state breakdown fills every bucket."""
     from core.precollections import dashboard
     from core.security import authenticate
-    build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path)
     with uow(write=False) as u:
         s = u.session
         days = {(TODAY - as_date(d)).days for (d,) in s.execute(text(

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import select
 
 from core import roster
 from core.models.roster import PaymentPlan, RosterHistory, RosterRun
 from core.security import authenticate
 from core.verify import verify
-from db.demo import build_demo
 from tests.conftest import LOGIN, TODAY
 
-pytestmark = pytest.mark.slow  # builds the small demo
+# `engine` holds a copy of the small demo, built once per run (tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.small_demo]
 
 
 @pytest.fixture
-def demo(engine: Engine, tmp_path: Path) -> str:
-    return build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
+def demo(demo_build) -> str:  # type: ignore[no-untyped-def]
+    return str(demo_build.report)
 
 
 def test_small_demo_has_a_roster_under_way(demo, uow) -> None:  # type: ignore[no-untyped-def]

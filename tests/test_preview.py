@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-from db.demo import build_demo
-from tests.conftest import LOGIN, TODAY
+from tests.conftest import TODAY
 
-pytestmark = pytest.mark.slow  # builds the small demo, on each back end
+# `engine` holds a copy of the small demo, built once per run (tests/conftest.py), on each back end
+pytestmark = [pytest.mark.slow, pytest.mark.small_demo]
 
 NEXT = TODAY + dt.timedelta(days=1)
 
@@ -38,7 +38,6 @@ def comparable(tally: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_preview_writes_nothing_and_the_run_agrees_exactly(engine: Engine, cli, tmp_path: Path) -> None:
-    build_demo(engine, LOGIN, TODAY, "small", folder=tmp_path / "demo-files")
     files = tmp_path / "files"
     before = fingerprint(engine)
     code, out, err = cli("--as-of", NEXT.isoformat(), "--json", "nightly", "--preview", "--out", str(files))

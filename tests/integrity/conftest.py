@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import built_once, run_folder
 from tests.integrity.support import build_demo, copy_db
 
 
@@ -27,8 +28,13 @@ def long_profile(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small demo, built once per session; copy it before writing to it."""
-    return build_demo(tmp_path_factory.mktemp("demo-small"), "small")
+    """The small demo, built (by the command line) once per run, shared by the xdist workers;
+    copy it before writing to it."""
+    folder = run_folder(tmp_path_factory) / "integrity-demo-small"
+    with built_once(folder) as build:
+        if build:
+            build_demo(folder, "small")
+    return folder / "demo.db"
 
 
 @pytest.fixture(scope="module")

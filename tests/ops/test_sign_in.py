@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from core import auth, operators, security
@@ -34,6 +35,24 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its lowest costs for these tests: the library's (64 MiB, 3 passes, 4 lanes)
+    take about 0.2 s of CPU a check, and these tests check a password some 150 times; what they
+    test is the counting, the lockout and the messages. The real costs: the test just below."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(auth, "_hasher", cheap)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", cheap.hash("not a password of anyone's"))
+
+
+def test_passwords_are_kept_as_argon2id_hashes_at_the_librarys_costs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()   # the hasher Recoup really uses
+    stored = auth.hash_password(PASSWORD)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), stored
+    assert auth._DUMMY_HASH.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert auth._matches(stored, PASSWORD) and not auth._matches(stored, "wrong")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from core import accounts, security
 from db.uow import SqlUnitOfWork
 from tests.tui.data import AS_OF, Built, build
-from tests.tui.tally_data import demo_engine, demo_template  # noqa: F401  (fixtures: the small demo)
+from tests.tui.tally_data import demo_engine  # noqa: F401  (fixture: the small demo)
 from tui.app import RecoupApp
 from tui.services import Services
 

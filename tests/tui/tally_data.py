@@ -1,6 +1,6 @@
 """The small demo as screen-test data for the tallies and the preview: it has runs of every batch
-with accounts left out for holds, protections and insurance still open. Built once per session
-(seconds), copied into each test's own SQLite file."""
+with accounts left out for holds, protections and insurance still open. Built once per run
+(tests/conftest.py: small_demo_template), copied into each test's own SQLite file."""
 
 from __future__ import annotations
 
@@ -12,31 +12,21 @@ import pytest
 from sqlalchemy import Engine
 
 from core import accounts, security
-from db import schema
-from db.demo import build_demo
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork
+from tests.conftest import TODAY
 from tui.app import RecoupApp
 from tui.services import Services
 
-DEMO_DAY = dt.date(2026, 11, 23)     # the demo's business date: its runs end here
+DEMO_DAY = TODAY                     # the demo's business date: its runs end here
 NEXT = DEMO_DAY + dt.timedelta(days=1)  # the nightly due on the demo: the preview shows work
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("tally-demo") / "demo.db"
-    engine = make_engine(f"sqlite:///{path}")
-    schema.upgrade(engine)
-    build_demo(engine, "tester", DEMO_DAY, "small", folder=path.parent / "demo-files")
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
-def demo_engine(demo_template: Path, tmp_path: Path) -> Engine:
+def demo_engine(small_demo_template: tuple[Path, str], tmp_path: Path) -> Engine:
+    """A copy of the small demo built once per run (tests/conftest.py), in this test's own file."""
     path = tmp_path / "demo.db"
-    shutil.copy(demo_template, path)
+    shutil.copy(small_demo_template[0], path)
     engine = make_engine(f"sqlite:///{path}")
     yield engine  # type: ignore[misc]
     engine.dispose()
