@@ -158,11 +158,8 @@ def main() -> None:
         if not args.pg_only:
             summary.append((f"{b.name} (SQLite)", _run(f"{b.name} (SQLite)", argv)))
         if b.pg and args.pg:
-            name, url = scratch.create_pg(args.pg)
-            try:
+            with scratch.database(args.pg) as url:
                 summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)", [*argv, "--db", url])))
-            finally:
-                scratch.drop_pg(args.pg, name)
     print(f"\n==== summary (started at {started}; ended at {_load()})")
     for label, lines in summary:
         print(f"{label}:")

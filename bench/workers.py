@@ -95,7 +95,7 @@ def _pg_copies(base: str, encounters: int, practices: int) -> Iterator[object]:
     from sqlalchemy.engine import make_url
 
     from db.engine import normalise_url
-    from tests.pg_scratch import _admin, scratch_database
+    from tests.pg_scratch import admin_sql, scratch_database
     with scratch_database(base, "recoup_bench_office") as template:
         print(f"building the office on PostgreSQL ({practices} practices, {encounters:,} encounters)…", flush=True)
         print(f"  built in {_build(template, encounters, practices):.1f} s; {_load()}", flush=True)
@@ -105,12 +105,12 @@ def _pg_copies(base: str, encounters: int, practices: int) -> Iterator[object]:
         @contextmanager
         def copy(tag: str) -> Iterator[str]:
             copy_name = f"{name}_{tag}"
-            _admin(base, f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}"')
+            admin_sql(base, f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}"')
             made.append(copy_name)
             try:
                 yield make_url(normalise_url(base)).set(database=copy_name).render_as_string(hide_password=False)
             finally:
-                _admin(base, f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)')
+                admin_sql(base, f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)')
         yield copy
 
 

@@ -352,8 +352,8 @@ def reasons(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = 
             placing_with: str | None = None) -> list[tuple[str, str]]:
     """`exclusions` one kind at a time (`hold:dispute`, `protected:minor`, `insurance_open`), in
     the same order, for the tallies: a batch keeps its one condition per reason in its WHERE and
-    names the kind only for the accounts it left out. So these are asked only of what
-    `any_reason` found: holds by kind from the practice's holds (a small set each), protections
+    names the kind only for the accounts it left out. So these are asked only of those (the
+    rows a batch's work table marked kept out): holds by kind from the practice's holds (a small set each), protections
     and insurance looked up by the subject's own keys — not a practice-wide read of guarantors
     and encounters per kind, which cost more than the batch's own statement did."""
     found = []
@@ -371,14 +371,6 @@ def reasons(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = 
         found.append(("insurance_open", f"EXISTS (SELECT 1 FROM encounter ex WHERE ex.id = {subject.encounter} "
                                         f"AND ex.practice_id = :el_p AND {insurance_open_sql('ex')})"))
     return found + _eca(subject, rules, to_agency, placing_with)
-
-
-def any_reason(me: Workflow, subject: Subject, rules: Rules, agency: bool | None = None,
-               placing_with: str | None = None) -> str:
-    """SQL: some SPEC 14 reason keeps the subject from `me` — `exclusions` ORed, the very sets the
-    batch's own guard reads (one per key, not per kind), so a tally finds what was left out as
-    cheaply as the batch kept it out; `reasons` then names the kind."""
-    return " OR ".join(f"({sql})" for _code, sql in exclusions(me, subject, rules, agency, placing_with)) or "1 = 0"
 
 
 def _eca(subject: Subject, rules: Rules, to_agency: bool, placing_with: str | None) -> list[tuple[str, str]]:

@@ -132,8 +132,8 @@ class Counter:
         """Record every candidate a reason keeps out. `candidates` is a SELECT giving
         guarantor_id, encounter_id (or NULL) and cents, read as alias `c`; `reasons` are
         core.eligibility's (code, SQL) pairs written over `c.guarantor_id` / `c.encounter_id`;
-        `where` (core.eligibility.any_reason) finds the candidates some reason applies to, so the
-        pairs only name the reason of those (default: the pairs ORed)."""
+        `where` finds the candidates some reason applies to, so the pairs only name the reason of
+        those (default: the pairs ORed; "1 = 1" when every candidate is known to be kept out)."""
         if not reasons:
             return
         first = " ".join(f"WHEN {sql} THEN '{code}'" for code, sql in reasons)
@@ -144,21 +144,18 @@ class Counter:
             FROM ({candidates}) c WHERE {where}""", {**params, "tally_id": self.id}))
 
     def exclude_accounts(self, candidates: str, lines: str, params: dict[str, Any],
-                         reasons: list[tuple[str, str]], where: str | None = None) -> None:
+                         reasons: list[tuple[str, str]]) -> None:
         """Record whole accounts: `candidates` gives guarantor_id and cents (alias c); each is
         kept out under the first reason (in `reasons`' order) found on any of its lines, the
         service lines l3 meeting `lines`. The reasons are written over l3 and ranked in one
-        pass over the candidates' lines (only those `where` finds a reason on, when given)."""
+        pass over the candidates' lines."""
         if not reasons:
             return
-        if where:
-            lines = f"{lines} AND ({where})"
         rank = " ".join(f"WHEN {sql} THEN {i}" for i, (_code, sql) in enumerate(reasons, start=1))
         code = " ".join(f"WHEN {i} THEN '{c}'" for i, (c, _sql) in enumerate(reasons, start=1))
-        # the candidates once, joined to their own lines
-        # by the guarantor index and ranked in the same pass: a join of the candidates to the
-        # ranked accounts afterwards had no index on either side (SQLite scanned one per row of
-        # the other, 2,351 x 2,351 rows, 0.23 s)
+        # the candidates once, joined to their own lines by the guarantor index and ranked in the
+        # same pass: a join of the candidates to the ranked accounts afterwards had no index on
+        # either side (SQLite scanned one per row of the other, 2,351 x 2,351 rows, 0.23 s)
         self.uow.session.execute(q(f"""
             WITH c AS ({candidates})
             INSERT INTO tally_account (tally_id, code, guarantor_id, encounter_id, cents)

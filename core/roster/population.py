@@ -369,7 +369,7 @@ def _tally(uow: UnitOfWork, cfg: RosterSettings, params: dict[str, Any], elig: R
     each under the first reason found on one of its delinquent lines; and what each step did.
     The candidates are the run's own work rows (`fill_work`), so only their lines are read again,
     and each line is asked the reasons by its own keys (`eligibility.reasons`): for a few thousand
-    lines that is cheaper than building the practice-wide sets `any_reason` probes."""
+    lines that is cheaper than building the practice-wide sets the batch's guard probes."""
     counter = tallies.Counter(uow, "roster_populate", params["p"], params["as_of"], params["op"],
                               f"roster_run {params['run']}")
     on_line = delinquent_lines(cfg.aging_basis, cfg.suppress_by, "l3", elig, guard=False)
