@@ -9,8 +9,9 @@ adds the PostgreSQL runs of the benchmarks that take `--db`; each gets a databas
 created and dropped here.
 
 The benchmarks that need the large demo (the guarantor list, the external run and the roster on
-it, the rules) use `--large` (default /tmp/recoup_large.db; built with `recoup demo --size large`
-if missing: about 15 minutes on a quiet 2-core machine).
+it, the rules, the chain's nightly) use `--large` (default /tmp/recoup_large.db; built with
+`recoup demo --size large` if missing: about 3 minutes on a quiet 2-core machine); `--pg-large URL`
+runs them on PostgreSQL too, on copies of the large demo in that database (built if missing).
 """
 
 from __future__ import annotations
@@ -64,13 +65,40 @@ def _load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def _recoup(*argv: str) -> None:
+    subprocess.run([sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))",
+                    *argv], check=True)
+
+
 def _ensure_large(db: Path) -> None:
     if db.exists():
         return
     print(f"building the large demo in {db} (minutes)…", flush=True)
-    subprocess.run([sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))",
-                    "--db", str(db), "--as-of", AS_OF.isoformat(), "demo",
-                    "--size", "large", "--no-tui"], check=True)
+    _recoup("--db", str(db), "--as-of", AS_OF.isoformat(), "demo", "--size", "large", "--no-tui")
+
+
+def _ensure_large_pg(url: str) -> None:
+    """The large demo in the PostgreSQL database `url` names, created and built if it has none
+    (a quarter of an hour and more)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from db.engine import normalise_url
+    from tests.pg_scratch import admin_sql
+    try:
+        engine = create_engine(normalise_url(url))
+        with engine.connect() as conn:
+            built = conn.execute(text("SELECT to_regclass('practice') IS NOT NULL")).scalar_one() and \
+                conn.execute(text("SELECT EXISTS (SELECT 1 FROM practice)")).scalar_one()
+        engine.dispose()
+    except OperationalError:  # no such database yet
+        admin_sql(url, f'CREATE DATABASE "{make_url(normalise_url(url)).database}"')
+        built = False
+    if not built:
+        print(f"building the large demo in {url} (a quarter of an hour and more)…", flush=True)
+        _recoup("--db", url, "init")
+        _recoup("--db", url, "--as-of", AS_OF.isoformat(), "demo", "--size", "large", "--no-tui")
 
 
 def _run(label: str, argv: list[str]) -> list[str]:
@@ -89,10 +117,10 @@ def _run(label: str, argv: list[str]) -> list[str]:
     return goals
 
 
-def _inline(only: set[str], large: Path) -> list[tuple[str, list[str]]]:
+def _inline(only: set[str], large: Path | None, pg_large: str | None) -> list[tuple[str, list[str]]]:
     """Start-up and the guarantor list run here (each measures its own subprocesses or pty)."""
     out: list[tuple[str, list[str]]] = []
-    if not only or "startup" in only:
+    if large and (not only or "startup" in only):
         from bench import startup
         with tempfile.TemporaryDirectory() as tmp:
             r = startup.run(Path(tmp) / "startup.db")
@@ -102,21 +130,25 @@ def _inline(only: set[str], large: Path) -> list[tuple[str, list[str]]]:
                                 f"(goal <= 1.2x) {mark}"]))
     if not only or "list" in only:
         from bench import guarantor_list
-        _ensure_large(large)
-        out.append(("list", guarantor_list.report(guarantor_list.run(large))))
+        if large:
+            _ensure_large(large)
+            out.append(("list", guarantor_list.report(guarantor_list.run(large))))
+        if pg_large:
+            _ensure_large_pg(pg_large)
+            out.append(("list (PostgreSQL)", guarantor_list.report(guarantor_list.run(pg_large))))
     for name, lines in out:
         print(f"\n== {name}\n" + "\n".join(lines))
     return out
 
 
-def _services(db: Path):  # type: ignore[no-untyped-def]
+def _services(db: str | Path):  # type: ignore[no-untyped-def]
     from core import accounts, security
     from db.engine import make_engine
     from db.uow import SqlUnitOfWork
     from tui.commands.context import os_login
     from tui.services import Services
 
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(str(db) if scratch.is_postgres(db) else f"sqlite:///{db}")
 
     def uow(write: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, write=write)
@@ -134,16 +166,20 @@ def main() -> None:
     parser.add_argument("--large", type=Path, default=LARGE, help="the large demo (SQLite)")
     parser.add_argument("--pg", default=os.environ.get("RECOUP_BENCH_PG_URL"),
                         help="a PostgreSQL server URL: also run the benchmarks that take --db there")
+    parser.add_argument("--pg-large", default=os.environ.get("RECOUP_BENCH_PG_LARGE_URL"),
+                        help="a PostgreSQL database URL holding the large demo (built there if missing): also "
+                             "run the benchmarks of the large demo on it (copies made with CREATE DATABASE … "
+                             "TEMPLATE)")
     parser.add_argument("--pg-only", action="store_true",
                         help="with --pg: only the PostgreSQL runs (skip SQLite's and the SQLite-only benchmarks)")
     parser.add_argument("--only", nargs="+", default=[],
                         help=f"names: startup list {' '.join(b.name for b in BENCHES)}")
     args = parser.parse_args()
     only = set(args.only)
-    if args.pg_only and not args.pg:
-        parser.error("--pg-only needs --pg URL (or RECOUP_BENCH_PG_URL)")
+    if args.pg_only and not (args.pg or args.pg_large):
+        parser.error("--pg-only needs --pg URL or --pg-large URL")
     started = _load()
-    summary = [] if args.pg_only else _inline(only, args.large)
+    summary = _inline(only, None if args.pg_only else args.large, args.pg_large)
     for b in BENCHES:
         if only and b.name not in only:
             continue
@@ -152,9 +188,15 @@ def main() -> None:
             if args.pg:
                 summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)", [*argv, "--pg", args.pg])))
             continue
-        if b.large and not args.pg_only:
-            _ensure_large(args.large)
-            argv += [b.large, str(args.large)]
+        if b.large:
+            if not args.pg_only:
+                _ensure_large(args.large)
+                summary.append((f"{b.name} (SQLite)", _run(f"{b.name} (SQLite)", [*argv, b.large, str(args.large)])))
+            if args.pg_large:
+                _ensure_large_pg(args.pg_large)
+                summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)",
+                                                               [*argv, b.large, args.pg_large])))
+            continue
         if not args.pg_only:
             summary.append((f"{b.name} (SQLite)", _run(f"{b.name} (SQLite)", argv)))
         if b.pg and args.pg:

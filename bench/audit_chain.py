@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -28,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
+from bench import scratch
 from bench.precollections import AS_OF, BOSS, Clock, generate, timed
 from core import audit_cover
 from core import precollections as pc
@@ -73,32 +73,31 @@ def apply_once(path: Path, i: int, off: bool) -> Clock:
     return t
 
 
-def nightly_once(db: Path, i: int, off: bool, as_of: str) -> Clock:
-    """`recoup nightly` on a fresh copy of a demo database (in this process, so CPU time counts)."""
+def nightly_once(db: str, off: bool, as_of: str) -> Clock:
+    """`recoup nightly` on a fresh copy of a demo database (in this process, so CPU time counts;
+    on PostgreSQL the server's work is in the wall time only)."""
     import contextlib
     import io
 
     from tui.cli import main as recoup
-    copy = db.with_suffix(f".nightly{i}")
-    with sqlite3.connect(db) as a, sqlite3.connect(copy) as b:
-        a.backup(b)
-    argv = ["--db", f"sqlite:///{copy}", "--as-of", as_of, "nightly"]
-    with contextlib.redirect_stdout(io.StringIO()):  # untimed: a demo built by an older version is upgraded
-        recoup(["--db", f"sqlite:///{copy}", "--as-of", as_of, "init"])  # and sealed (one pass over every row)
-    with contextlib.redirect_stdout(io.StringIO()), coverage_off() if off else contextlib.nullcontext():
-        t = timed(lambda: recoup(argv))
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    with scratch.copy_of(db) as url:
+        with contextlib.redirect_stdout(io.StringIO()):  # untimed: a demo built by an older version is
+            recoup(["--db", url, "--as-of", as_of, "init"])  # upgraded and sealed (one pass over every row)
+        codes: list[int] = []
+        with contextlib.redirect_stdout(io.StringIO()), coverage_off() if off else contextlib.nullcontext():
+            t = timed(lambda: codes.append(recoup(["--db", url, "--as-of", as_of, "nightly"])))
+    if codes != [0]:
+        raise SystemExit(f"recoup nightly on a copy of {db} exited {codes}")
     return t
 
 
-def nightly(db: Path, repeat: int, as_of: str) -> None:
+def nightly(db: str, repeat: int, as_of: str) -> None:
     on: list[Clock] = []
     off: list[Clock] = []
-    for i in range(repeat):  # alternating, as for Apply
-        on.append(nightly_once(db, 2 * i, False, as_of))
-        off.append(nightly_once(db, 2 * i + 1, True, as_of))
-    report(f"nightly run on {db.name} at {as_of}", on, off)
+    for _ in range(repeat):  # alternating, as for Apply
+        on.append(nightly_once(db, False, as_of))
+        off.append(nightly_once(db, True, as_of))
+    report(f"nightly run on {db if scratch.is_postgres(db) else Path(db).name} at {as_of}", on, off)
 
 
 def _spread(clocks: list[Clock], attr: str) -> tuple[float, float, float]:
@@ -120,8 +119,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--encounters", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--nightly-db", type=Path, metavar="DB",
-                    help="instead: the nightly run on copies of this demo database (e.g. the large demo)")
+    ap.add_argument("--nightly-db", metavar="DB",
+                    help="instead: the nightly run on copies of this demo database (e.g. the large demo; a "
+                         "SQLite file or a PostgreSQL URL)")
     ap.add_argument("--as-of", default="2026-11-24", help="the nightly run's business date")
     args = ap.parse_args()
     os.environ.setdefault("RECOUP_ANCHORS", tempfile.mkdtemp(prefix="recoup-bench-anchors-"))  # not the user's

@@ -18,7 +18,6 @@ flat with size (time per 1,000 placed lines).
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -27,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
-from bench import external_floor
+from bench import external_floor, scratch
 from bench.growth import Growth
 from bench.precollections import AS_OF, BOSS, bare, generate, timed
 from core import external
@@ -85,8 +84,9 @@ def main() -> None:
     ap.add_argument("--encounters", type=int, nargs="+", default=[10_000, 100_000],
                     help="practice sizes to generate (each: a new practice); cost must grow linearly")
     ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file); it is changed")
-    ap.add_argument("--large", type=Path, metavar="DEMO.db",
-                    help="instead: the nightly run of each practice of a copy of this large demo (SQLite)")
+    ap.add_argument("--large", metavar="DEMO",
+                    help="instead: the nightly run of each practice of a copy of this large demo (a SQLite file, "
+                         "or a PostgreSQL URL)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-external-"))
     if args.large:
@@ -110,6 +110,9 @@ def measure(engine, p: int, what: str, tmp: Path, seen=None) -> None:  # type: i
     """The run against its like-for-like floor (the same moves written bare) and, for the record,
     one bare UPDATE of exactly the lines it places; both floors rolled back, then the run."""
     moved = external_floor.rehearse(engine, BOSS, p, AS_OF, tmp)
+    if not moved:
+        print(f"  external run ({what}): nothing to move, nothing to measure")
+        return
     placed = sorted({m[1] for m in moved if m[0] == "select"})
     same = external_floor.floor(engine, moved, AS_OF, tmp)
     ids = ",".join(map(str, placed)) or "0"
@@ -126,20 +129,20 @@ def measure(engine, p: int, what: str, tmp: Path, seen=None) -> None:  # type: i
         seen(len(placed), t)
 
 
-def large_demo(source: Path, tmp: Path) -> None:
+def large_demo(source: str, tmp: Path) -> None:
     """The demo's own nightly external run (its agencies, rules and 30 days of ageing since the
     last run: select, Auto Approve, Auto Create File, reassign) per practice, on a copy of the large
     demo, against the same writes bare."""
-    copy = tmp / "large.db"
-    shutil.copyfile(source, copy)
-    engine = make_engine(f"sqlite:///{copy}")
-    schema.upgrade(engine)
-    with SqlUnitOfWork(engine) as u:
-        practices = u.session.execute(text("SELECT id, source_id FROM practice WHERE external_on "
-                                           "ORDER BY id")).all()
-    for p, source_id in practices:
-        print(f"{source_id}:")
-        measure(engine, p, "the demo's nightly: select, Auto Approve, Auto Create File, reassign", tmp)
+    with scratch.copy_of(source) as url:
+        engine = make_engine(url)
+        schema.upgrade(engine)
+        with SqlUnitOfWork(engine) as u:
+            practices = u.session.execute(text("SELECT id, source_id FROM practice WHERE external_on "
+                                               "ORDER BY id")).all()
+        for p, source_id in practices:
+            print(f"{engine.dialect.name}, {source_id}:")
+            measure(engine, p, "the demo's nightly: select, Auto Approve, Auto Create File, reassign", tmp)
+        engine.dispose()
 
 if __name__ == "__main__":
     main()

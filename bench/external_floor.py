@@ -130,8 +130,9 @@ def floor(engine: Engine, moved: list[tuple[Any, ...]], as_of: dt.date, tmp: Pat
     with SqlUnitOfWork(engine) as u:
         s = u.session
         s.execute(text(MOVED))
-        s.execute(text("INSERT INTO bench_moved VALUES (:s, :l, :a, :b)"),
-                  [{"s": m[0], "l": m[1], "a": m[2], "b": m[3]} for m in moved])
+        if moved:  # (an empty list would be one row of no parameters)
+            s.execute(text("INSERT INTO bench_moved VALUES (:s, :l, :a, :b)"),
+                      [{"s": m[0], "l": m[1], "a": m[2], "b": m[3]} for m in moved])
         s.execute(text("CREATE INDEX bench_moved_step ON bench_moved (step, line_id)"))
         practice_id = s.execute(text("SELECT practice_id FROM service_line WHERE id = :l"),
                                 {"l": moved[0][1]}).scalar_one() if moved else None

@@ -125,7 +125,7 @@ async def _recoup(services: Any, keys: bool = True) -> dict[str, Any]:
         return out
 
 
-def _child(which: str, db: Path) -> None:
+def _child(which: str, db: str | Path) -> None:
     """One run in this process; prints its figures as one JSON line."""
     if which == "floor":
         print(json.dumps(asyncio.run(_floor())))
@@ -134,7 +134,7 @@ def _child(which: str, db: Path) -> None:
     print(json.dumps(asyncio.run(_recoup(_services(db), keys=which == "recoup"))))
 
 
-def _in_child(which: str, db: Path) -> dict[str, Any]:
+def _in_child(which: str, db: str | Path) -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-m", "bench.guarantor_list", "--child", which, "--db", str(db)],
                          capture_output=True, text=True, cwd=HERE.parent,
                          env={**os.environ, "PYTHONPATH": str(HERE.parent)})
@@ -160,7 +160,7 @@ def stop_load(procs: list[subprocess.Popen[bytes]]) -> None:
         p.wait()
 
 
-def run(db: Path, runs: int = RUNS, load: int = 0, keys: bool = True) -> dict[str, Any]:
+def run(db: str | Path, runs: int = RUNS, load: int = 0, keys: bool = True) -> dict[str, Any]:
     """`runs` fresh processes of each (alternating), with `load` busy processes meanwhile;
     without `keys`, only Recoup's open."""
     before = load_average()
@@ -262,7 +262,8 @@ if __name__ == "__main__":
     from bench.__main__ import LARGE, _services
 
     parser = argparse.ArgumentParser(prog="python -m bench.guarantor_list")
-    parser.add_argument("--db", type=Path, default=LARGE)
+    parser.add_argument("--db", default=str(LARGE),
+                        help="the large demo: a SQLite file or a PostgreSQL URL (read only)")
     parser.add_argument("--runs", type=int, default=RUNS, help="fresh processes of each app")
     parser.add_argument("--load", type=int, default=0, help="busy processes to run meanwhile")
     parser.add_argument("--open-only", action="store_true", help="only the open (no keys, no floor)")

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -133,26 +131,24 @@ def same_writes(engine, p: int, on: dt.date) -> tuple[Clock, Clock, str, int]:  
     return run, bare_writes, replay.describe(written), sum(w.rows for w in written.values())
 
 
-def large_demo(source: Path, runs: int) -> None:
+def large_demo(source: str, runs: int) -> None:
     """Each roster practice of copies of the large demo, on the day after its last populate: the
     populate against its own writes done bare, `runs` times (each on a new copy)."""
     for i in range(runs):
-        tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-roster-"))
-        copy = tmp / "large.db"
-        shutil.copyfile(source, copy)
-        engine = make_engine(f"sqlite:///{copy}")
-        schema.upgrade(engine)
-        with SqlUnitOfWork(engine) as u:
-            practices = u.session.execute(text(
-                "SELECT p.id, p.source_id, MAX(r.business_date) FROM practice p LEFT JOIN roster_run r "
-                "ON r.practice_id = p.id WHERE p.roster_on GROUP BY p.id, p.source_id ORDER BY p.id")).all()
-        for p, source_id, last in practices:
-            on = (dt.date.fromisoformat(str(last)) if last else DAY0) + dt.timedelta(days=1)
-            t, floor, what, _rows = same_writes(engine, p, on)
-            print(f"run {i + 1}, {source_id} on {on}: populate {t} vs its writes bare {floor} = "
-                  f"{t.ratio(floor, engine)} (goal <= 15x) {'✔' if t.within(floor, 15, engine) else '✘'}  [{what}]")
-        engine.dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
+        with scratch.copy_of(source) as url:
+            engine = make_engine(url)
+            schema.upgrade(engine)
+            with SqlUnitOfWork(engine) as u:
+                practices = u.session.execute(text(
+                    "SELECT p.id, p.source_id, MAX(r.business_date) FROM practice p LEFT JOIN roster_run r "
+                    "ON r.practice_id = p.id WHERE p.roster_on GROUP BY p.id, p.source_id ORDER BY p.id")).all()
+            for p, source_id, last in practices:
+                on = (dt.date.fromisoformat(str(last)) if last else DAY0) + dt.timedelta(days=1)
+                t, floor, what, _rows = same_writes(engine, p, on)
+                print(f"{engine.dialect.name} run {i + 1}, {source_id} on {on}: populate {t} vs its writes bare "
+                      f"{floor} = {t.ratio(floor, engine)} (goal <= 15x) "
+                      f"{'✔' if t.within(floor, 15, engine) else '✘'}  [{what}]")
+            engine.dispose()
 
 
 def main() -> None:
@@ -161,8 +157,9 @@ def main() -> None:
                     help="practice sizes (each in a new database); cost must grow linearly")
     ap.add_argument("--db", default=None, help="a PostgreSQL server URL: a new database on it per size "
                                                "(default: a new SQLite file per size)")
-    ap.add_argument("--large", type=Path, metavar="DEMO.db",
-                    help="instead: each roster practice of copies of this large demo (SQLite)")
+    ap.add_argument("--large", metavar="DEMO",
+                    help="instead: each roster practice of copies of this large demo (a SQLite file, or a "
+                         "PostgreSQL URL)")
     ap.add_argument("--runs", type=int, default=3, help="with --large: how many copies to run on")
     args = ap.parse_args()
     if args.large:
