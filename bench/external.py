@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,6 +30,7 @@ from sqlalchemy import text
 from bench import external_floor, scratch
 from bench.growth import Growth
 from bench.precollections import AS_OF, BOSS, bare, generate, timed
+from bench.sqltrace import Trace
 from core import external
 from db import schema
 from db.engine import make_engine
@@ -87,10 +89,11 @@ def main() -> None:
     ap.add_argument("--large", metavar="DEMO",
                     help="instead: the nightly run of each practice of a copy of this large demo (a SQLite file, "
                          "or a PostgreSQL URL)")
+    ap.add_argument("--statements", action="store_true", help="with --large: the run's dearest statements")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="recoup-bench-external-"))
     if args.large:
-        large_demo(args.large, tmp)
+        large_demo(args.large, tmp, args.statements)
         return
     engine = make_engine(args.db or f"sqlite:///{tmp / 'bench.db'}")
     schema.upgrade(engine)
@@ -106,7 +109,8 @@ def main() -> None:
     growth.report()
 
 
-def measure(engine, p: int, what: str, tmp: Path, seen=None) -> None:  # type: ignore[no-untyped-def]
+def measure(engine, p: int, what: str, tmp: Path, seen=None,  # type: ignore[no-untyped-def]
+            statements: bool = False) -> None:
     """The run against its like-for-like floor (the same moves written bare) and, for the record,
     one bare UPDATE of exactly the lines it places; both floors rolled back, then the run."""
     moved = external_floor.rehearse(engine, BOSS, p, AS_OF, tmp)
@@ -117,7 +121,7 @@ def measure(engine, p: int, what: str, tmp: Path, seen=None) -> None:  # type: i
     same = external_floor.floor(engine, moved, AS_OF, tmp)
     ids = ",".join(map(str, placed)) or "0"
     one = bare(engine, f"UPDATE service_line SET version = version + 1 WHERE id IN ({ids})", {})
-    with SqlUnitOfWork(engine) as u:
+    with SqlUnitOfWork(engine) as u, Trace(engine) if statements else nullcontext() as trace:
         t = timed(lambda: external.run(u, BOSS, p, AS_OF, tmp))
     per = f"{1e6 * t.wall / len(placed):.0f} ms per 1,000 placed" if placed else "nothing placed"
     print(f"  external run ({what}, {len(placed):,} lines placed, {len(moved):,} moves): {t}; {per}")
@@ -125,11 +129,13 @@ def measure(engine, p: int, what: str, tmp: Path, seen=None) -> None:  # type: i
           f"{'✔' if t.within(same, 15, engine) else '✘'}"
           f"{' (judged on CPU)' if engine.dialect.name == 'sqlite' else ''}")
     print(f"    vs one bare UPDATE of the placed lines {one} = {t.ratio(one, engine)} (for the record)")
+    if trace is not None:
+        print("\n".join(trace.top(12, by="wall" if engine.dialect.name == "postgresql" else "cpu")))
     if seen is not None:
         seen(len(placed), t)
 
 
-def large_demo(source: str, tmp: Path) -> None:
+def large_demo(source: str, tmp: Path, statements: bool = False) -> None:
     """The demo's own nightly external run (its agencies, rules and 30 days of ageing since the
     last run: select, Auto Approve, Auto Create File, reassign) per practice, on a copy of the large
     demo, against the same writes bare."""
@@ -141,7 +147,8 @@ def large_demo(source: str, tmp: Path) -> None:
                                                "ORDER BY id")).all()
         for p, source_id in practices:
             print(f"{engine.dialect.name}, {source_id}:")
-            measure(engine, p, "the demo's nightly: select, Auto Approve, Auto Create File, reassign", tmp)
+            measure(engine, p, "the demo's nightly: select, Auto Approve, Auto Create File, reassign", tmp,
+                    statements=statements)
         engine.dispose()
 
 if __name__ == "__main__":

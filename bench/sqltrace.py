@@ -52,9 +52,10 @@ class Trace:
     def cpu(self) -> float:
         return sum(s.cpu for s in self.stmts)
 
-    def top(self, n: int = 10, width: int = 150) -> list[str]:
+    def top(self, n: int = 10, width: int = 150, by: str = "cpu") -> list[str]:
+        """The `n` dearest statements by CPU (SQLite's figure) or by wall time (PostgreSQL's)."""
         return [f"  {s.cpu * 1000:8.0f} ms CPU {s.wall * 1000:8.0f} ms wall  {s.sql[:width]}"
-                for s in sorted(self.stmts, key=lambda s: -s.cpu)[:n]]
+                for s in sorted(self.stmts, key=lambda s: -getattr(s, by))[:n]]
 
 
 def fold(sql: str) -> str:
