@@ -43,7 +43,9 @@ def copy_of(source: str | Path) -> Iterator[str]:
     if is_postgres(source):
         base = make_url(normalise_url(str(source)))
         name = f"recoup_bench_copy_{uuid.uuid4().hex[:8]}"
-        admin_sql(str(source), f'CREATE DATABASE "{name}" TEMPLATE "{base.database}"')
+        # FILE_COPY (PostgreSQL 15+): the server copies the files instead of logging every page,
+        # several times faster for a database of gigabytes
+        admin_sql(str(source), f'CREATE DATABASE "{name}" TEMPLATE "{base.database}" STRATEGY FILE_COPY')
         try:
             yield base.set(database=name).render_as_string(hide_password=False)
         finally:
