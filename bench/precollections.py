@@ -61,6 +61,7 @@ def generate(engine, encounters: int) -> int:
             dunning_level, version, ar_cents, ins_ar_cents, collections_cents, escrow_cents, address1, city, state, zip)
             SELECT :p, 'G' || i, 'patient', 'Guarantor ' || i, FALSE, 0, 1, 0, 0, 0, 0, i || ' Main St', 'Springfield',
                    'IL', '62701' FROM n"""), {"n": guarantors, "p": p})
+        s.execute(text("ANALYZE guarantor"))  # else PostgreSQL scans them for each encounter below (quadratic)
         s.execute(text(f"""{SERIES} INSERT INTO encounter (practice_id, source_id, guarantor_id, patient_name, dos,
             dunning_count, statements_sent, version, ar_cents, ins_ar_cents, collections_cents)
             SELECT :p, 'E' || i,
