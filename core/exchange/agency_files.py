@@ -167,7 +167,7 @@ def export(uow: UnitOfWork, actor: Actor, practice: Practice, agency: Agency, wh
            params: dict[str, Any], out_dir: Path, as_of: dt.date, run_id: int | None,
            batch_no: int | None, source: RowSource = TASK_ROWS, name: str | None = None,
            keys: list[str] | None = None, kind: str = "new",
-           left_out: tuple[str, dict[str, Any], list[tuple[str, str]]] | None = None) -> AgencyFile:
+           left_out: tuple[str, dict[str, Any], list[tuple[str, str]], str | None] | None = None) -> AgencyFile:
     """Write the selected rows (SQL over the source's aliases; by default tasks t, e, g) to the
     agency's file and record it. Another workflow passes its own source, file name and keys.
     `left_out`: the candidates the selection kept out and the SPEC 14 reasons to tally them under

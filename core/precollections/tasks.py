@@ -712,8 +712,12 @@ def create_spreadsheet(uow: UnitOfWork, actor: Actor, practice_id: int, agency: 
         file_params = {"run": run.id, "batch": m.batch_no}
     result.lines = list(summary.lines)
     _finish(uow, run, None, summary)
+    # the tally asks which reason only of the items the guard kept out, found with the guard's own
+    # sets: the reasons ORed asked each of 50,000 items (0.7 s of a 2.6 s file on PostgreSQL)
+    allowed = " AND ".join(placing.allowed(of_encounter("e"))) or "TRUE"
     left_out = (f"SELECT e.guarantor_id, e.id AS encounter_id, e.ar_cents + e.collections_cents AS cents "
-                f"{FROM_TASKS} WHERE {every}", params, placing.reasons(tallies.CANDIDATE))
+                f"{FROM_TASKS} WHERE {every} AND NOT ({allowed})", params, placing.reasons(tallies.CANDIDATE),
+                "1 = 1")
     result.file = agency_files.export(uow, actor, practice, ag, file_where, file_params, out_dir, as_of, run.id,
                                       result.batch_no, left_out=left_out)
     _commit_or_remove(uow, result.file)
