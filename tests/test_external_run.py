@@ -254,6 +254,38 @@ def test_all_rules_together(uow, admin, tmp_path):
     assert_verified(uow)
 
 
+
+def test_a_dos_group_reassigned_to_two_agencies_goes_to_the_higher_one(uow, admin, tmp_path):
+    """Two lines of one group qualify tonight for different agencies (one by balance): both go to
+    the agency with the higher age threshold; a line of another case stays where it is."""
+    p, g = _practice(uow, admin)
+    agency(uow, admin, p, "AG1", "0.00", 45, approve=True, file=True)
+    agency(uow, admin, p, "AG3", "0.00", 60, approve=True, file=True)
+    agency(uow, admin, p, "AG2", "99.00", 89, approve=True, file=True)
+    rules(uow, admin, p, reassign=True, by_dos=True)
+    with uow() as u:
+        e = f.encounter(u, p, g, [20000, 1000], posted=days_ago(50), case_id="K", source_id="E1")
+        f.encounter(u, p, g, [500], posted=days_ago(50), dos=e.dos, case_id="OTHER", source_id="E2")
+        u.commit()
+    run(uow, admin, p, TODAY, tmp_path)
+    assert {k: v[1] for k, v in placements(uow).items()} == {"E1-1": "AG1", "E1-2": "AG1", "E2-1": "AG1"}
+    # at 90 days E1-1 (200.00) qualifies for AG2, E1-2 (10.00) and E2-1 (5.00) only for AG3
+    r = run(uow, admin, p, TODAY + dt.timedelta(days=40), tmp_path)
+    got = placements(uow)
+    assert got["E1-1"] == got["E1-2"] == ("posted", "AG2", False)
+    assert got["E2-1"] == ("posted", "AG3", False)
+    assert r.steps["reassign"] == (3, 21500)
+    with uow(write=False) as u:
+        moved = u.session.execute(text(
+            "SELECT l.source_id, fa.source_id, ta.source_id FROM external_history h JOIN external_placement x "
+            "ON x.id = h.placement_id JOIN service_line l ON l.id = x.line_id "
+            "JOIN agency fa ON fa.id = h.from_agency_id JOIN agency ta ON ta.id = h.agency_id "
+            "WHERE h.step = 'reassign' ORDER BY l.source_id")).all()
+    assert [tuple(m) for m in moved] == [("E1-1", "AG1", "AG2"), ("E1-2", "AG1", "AG2"), ("E2-1", "AG1", "AG3")]
+    with uow(write=False) as u:
+        assert u.session.execute(text("SELECT COUNT(*) FROM external_work")).scalar_one() == 0
+    assert_verified(uow)
+
 def test_reage_after_deny(uow, admin, tmp_path):
     p, g = _practice(uow, admin)
     agency(uow, admin, p, "AG", "0.00", 30)

@@ -32,7 +32,7 @@ from core.exchange import baa, outgoing
 from core.external.admin import rules_in_order, settings
 from core.external.filing import file_agency
 from core.external.moves import FROM_X, Step, history, lock, start, transfer, update
-from core.external.selection import case_key, dos_group_of, eligible, excluded_by_payments, qualify_case
+from core.external.selection import case_key, eligible, excluded_by_payments, qualify_case
 from core.external.states import MOVES, starts
 from core.models.agencies import Agency, AgencyAssignment, ExternalSettings
 from core.models.base import saved_id
@@ -244,6 +244,8 @@ def dos_groups(rules: list[AgencyAssignment]) -> str:
       ON dg.guarantor_id = l.guarantor_id AND dg.dos = l.dos AND dg.case_key = {case_key('l', 'le')}"""
 
 
+DOS_REASSIGN = "dos-reassign"  # external_work rows of the lines a DOS group takes along
+
 AUTO_APPROVE = ("x.agency_id IN (SELECT aa.agency_id FROM agency_assignment aa WHERE aa.practice_id = :p "
                 "AND aa.auto_approve = TRUE)")
 
@@ -331,19 +333,43 @@ def _keep_dos_groups_together(uow: UnitOfWork, st: Step) -> None:
     """Move all procedures by DOS: the lines of a same-DOS-and-case group reassigned tonight all go
     to the agency with the highest age threshold among the group's reassigned lines — those
     reassigned already just change agency (their history keeps the agency they left), the rest of
-    the group (posted or filed with the agency the group had) are reassigned with it."""
-    best = ("(SELECT bx.agency_id FROM external_placement bx JOIN service_line bl ON bl.id = bx.line_id "
-            "JOIN encounter be ON be.id = bl.encounter_id JOIN agency_assignment ba ON ba.practice_id = bx.practice_id "
-            "AND ba.agency_id = bx.agency_id WHERE bx.last_run_id = :run AND bx.last_step = :rstep "
-            f"AND {dos_group_of('bl', 'be', 'sg')} ORDER BY ba.age_gt DESC, bx.agency_id LIMIT 1)")
-    group_best = f"(SELECT {best} FROM service_line sg WHERE sg.id = external_placement.line_id)"
-    params = {**st.params, "rstep": MOVES["reassign"].history_step}
+    the group (posted or filed with an agency a reassigned line left) are reassigned with it.
+
+    Each group's agency is found once, by a window over tonight's reassigned lines, and every line
+    that must change is written to external_work with its agency; the two UPDATEs then look their
+    line up by key. (A correlated "best agency of my group" per placement read every reassigned
+    line once per placement of the practice: 24-53 s of a 60 s run on the large demo.)"""
+    params = {**st.params, "rstep": MOVES["reassign"].history_step, "why": DOS_REASSIGN}
+    group = f"r.guarantor_id = l.guarantor_id AND r.dos = l.dos AND r.case_key = {case_key('l', 'e')}"
+    uow.session.execute(q(f"""
+        WITH tonight AS (
+            SELECT l.guarantor_id, l.dos, {case_key('l', 'e')} AS case_key, x.agency_id, x.prev_agency_id,
+                   a.age_gt
+            FROM external_placement x JOIN service_line l ON l.id = x.line_id
+            JOIN encounter e ON e.id = l.encounter_id
+            LEFT JOIN agency_assignment a ON a.practice_id = x.practice_id AND a.agency_id = x.agency_id
+            WHERE x.last_run_id = :run AND x.last_step = :rstep),
+        best AS (
+            SELECT ranked.guarantor_id, ranked.dos, ranked.case_key, ranked.agency_id FROM (
+                SELECT t.guarantor_id, t.dos, t.case_key, t.agency_id,
+                       ROW_NUMBER() OVER (PARTITION BY t.guarantor_id, t.dos, t.case_key
+                                          ORDER BY t.age_gt DESC, t.agency_id) AS pick
+                FROM tonight t WHERE t.age_gt IS NOT NULL) ranked
+            WHERE ranked.pick = 1)
+        INSERT INTO external_work (run_id, reason, line_id, encounter_id, guarantor_id, agency_id, returned_mail,
+                                   kept_out)
+        SELECT :run, :why, l.id, l.encounter_id, l.guarantor_id, t.agency_id, FALSE, FALSE
+        FROM best t JOIN service_line l ON l.guarantor_id = t.guarantor_id AND l.dos = t.dos
+        JOIN encounter e ON e.id = l.encounter_id JOIN external_placement x ON x.line_id = l.id
+        WHERE {case_key('l', 'e')} = t.case_key AND x.practice_id = :p AND x.agency_id <> t.agency_id
+          AND ((x.last_run_id = :run AND x.last_step = :rstep)
+               OR x.agency_id IN (SELECT r.prev_agency_id FROM tonight r WHERE {group}))""", params))
+    ours = "SELECT w.line_id FROM external_work w WHERE w.run_id = :run AND w.reason = :why"
+    group_best = ("(SELECT w.agency_id FROM external_work w WHERE w.run_id = :run AND w.reason = :why "
+                  "AND w.line_id = external_placement.line_id)")
     uow.session.execute(q(f"UPDATE external_placement SET agency_id = {group_best} WHERE last_run_id = :run "
-                          f"AND last_step = :rstep AND agency_id <> {group_best}", params))
-    left_behind = ("x.practice_id = :p AND EXISTS (SELECT 1 FROM external_placement rx JOIN service_line rl "
-                   "ON rl.id = rx.line_id JOIN encounter re ON re.id = rl.encounter_id WHERE rx.last_run_id = :run "
-                   "AND rx.last_step = :rstep AND rx.prev_agency_id = x.agency_id AND rx.agency_id <> x.agency_id "
-                   f"AND {dos_group_of('rl', 're', 'l')}) AND (x.last_run_id IS NULL OR x.last_run_id <> :run "
-                   "OR x.last_step <> :rstep)")
+                          f"AND last_step = :rstep AND line_id IN ({ours})", params))
+    left_behind = (f"x.practice_id = :p AND x.line_id IN ({ours}) AND (x.last_run_id IS NULL "
+                   "OR x.last_run_id <> :run OR x.last_step <> :rstep)")
     update(uow, st, "reassign", f"agency_id = {group_best}, file_id = NULL, batch_no = NULL, reassigned_on = :d",
            left_behind, params)
