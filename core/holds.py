@@ -245,8 +245,8 @@ def list_holds(uow: UnitOfWork, actor: Actor, practice_id: int, as_of: dt.date, 
             .order_by(col(Hold.start_date).desc(), col(Hold.id).desc()))
     if kind is not None:
         stmt = stmt.where(col(Hold.kind) == kind)
-    if guarantor is not None:
-        stmt = stmt.where(col(Guarantor.source_id) == guarantor)
+    if guarantor is not None:  # by the practice's guarantor key: not every hold of the practice probed by id
+        stmt = stmt.where(col(Guarantor.practice_id) == practice_id, col(Guarantor.source_id) == guarantor)
     rows = [_row(h, g, e, rel, as_of) for h, rel, g, e in uow.session.exec(stmt)]
     if state is not None:
         rows = [r for r in rows if r.state == state]
