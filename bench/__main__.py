@@ -43,7 +43,8 @@ class Bench:
 
 
 BENCHES = (
-    Bench("precollections", "precollections", ("--encounters", "10000", "100000", "300000"), pg=True),
+    Bench("precollections", "precollections", ("--encounters", "10000", "100000", "300000", "--apply-tasks", "300000"),
+          pg=True),
     Bench("external", "external", ("--encounters", "10000", "100000", "300000"), pg=True),
     Bench("external-large", "external", (), large="--large"),
     Bench("roster", "roster", ("--guarantors", "10000", "100000", "300000"), pg=True),
