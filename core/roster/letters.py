@@ -93,10 +93,11 @@ def list_queue(uow: UnitOfWork, actor: Actor, practice_id: int | None = None,
     printed=False lists the letters still waiting. Ordered by day, practice and guarantor, not by id:
     one populate queues its letters in a single INSERT … SELECT whose id order the database chooses."""
     require(actor, "viewer", "see the letter queue")
-    rows = execute(uow, f"{QUEUE_SQL} WHERE {_where(practice_id, printed)} ORDER BY q.queued_date, p.source_id, g.source_id, q.id LIMIT :limit",
+    order = "ORDER BY {0}.queued_date, p.source_id, g.source_id, {0}.id LIMIT :limit"
+    rows = execute(uow, f"{QUEUE_SQL} WHERE {_where(practice_id, printed)} {order.format('q')}",
                    p=practice_id, limit=limit).all()
     fap_where = _where(practice_id, printed).replace("q.", "fl.")
-    info = execute(uow, f"{fap_letter.LETTER_SQL} WHERE {fap_where} ORDER BY fl.queued_date, p.source_id, g.source_id, fl.id LIMIT :limit",
+    info = execute(uow, f"{fap_letter.LETTER_SQL} WHERE {fap_where} {order.format('fl')}",
                    p=practice_id, limit=limit).all()
     return [*({"practice": r.practice, "guarantor": r.guarantor, "name": r.name, "status": r.status,
                "letter": r.letter, "queued": as_date(r.queued), "printed": as_date(r.printed),
