@@ -94,8 +94,9 @@ def _ensure_large_pg(url: str) -> None:
                 conn.execute(text("SELECT EXISTS (SELECT 1 FROM practice)")).scalar_one()
         engine.dispose()
     except OperationalError:  # no such database yet
-        server = make_url(normalise_url(url)).set(database="postgres").render_as_string(hide_password=False)
-        admin_sql(server, f'CREATE DATABASE "{make_url(normalise_url(url)).database}"')
+        target = make_url(normalise_url(url))
+        admin_sql(target.set(database="postgres").render_as_string(hide_password=False),
+                  f'CREATE DATABASE "{target.database}"')
         built = False
     if not built:
         print(f"building the large demo in {url} (a quarter of an hour and more)…", flush=True)

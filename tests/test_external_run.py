@@ -254,7 +254,6 @@ def test_all_rules_together(uow, admin, tmp_path):
     assert_verified(uow)
 
 
-
 def test_a_dos_group_reassigned_to_two_agencies_goes_to_the_higher_one(uow, admin, tmp_path):
     """Two lines of one group qualify tonight for different agencies (one by balance): both go to
     the agency with the higher age threshold; a line of another case stays where it is."""
@@ -285,6 +284,7 @@ def test_a_dos_group_reassigned_to_two_agencies_goes_to_the_higher_one(uow, admi
     with uow(write=False) as u:
         assert u.session.execute(text("SELECT COUNT(*) FROM external_work")).scalar_one() == 0
     assert_verified(uow)
+
 
 def test_reage_after_deny(uow, admin, tmp_path):
     p, g = _practice(uow, admin)
