@@ -104,8 +104,8 @@ def main() -> None:
             print(f"{engine.dialect.name}: generated {encounters:,} encounters ({2 * encounters:,} lines) in {t:.2f} s")
             setup(engine, p, approve)
             what = "select + post + file" if approve else "select into Pending"
-            measure(engine, p, what, tmp, lambda rows, run, what=what, n=encounters: growth.add(
-                f"external run ({what}), per placed line", f"{n:,} encounters", rows, run.wall, run.cpu))
+            measure(engine, p, what, tmp, lambda rows, run, same, what=what, n=encounters: growth.add(
+                f"external run ({what}), per placed line", f"{n:,} encounters", rows, run.wall, run.cpu, same))
     growth.report()
 
 
@@ -132,7 +132,7 @@ def measure(engine, p: int, what: str, tmp: Path, seen=None,  # type: ignore[no-
     if trace is not None:
         print("\n".join(trace.top(12, by="wall" if engine.dialect.name == "postgresql" else "cpu")))
     if seen is not None:
-        seen(len(placed), t)
+        seen(len(placed), t, same)
 
 
 def large_demo(source: str, tmp: Path, statements: bool = False) -> None:

@@ -210,7 +210,7 @@ def one_size(engine, encounters: int, args: argparse.Namespace, tmp: Path,  # ty
         added = u.session.execute(text("SELECT COUNT(*) FROM precollection_task WHERE practice_id = :p"),
                                   {"p": p}).scalar_one()
     report(f"Add Pre-Collection Tasks (all encounters: {added:,} tasks)", t, floor, 5, engine)
-    growth.add("Add Pre-Collection Tasks, per task", size, added, t.wall, t.cpu)
+    growth.add("Add Pre-Collection Tasks, per task", size, added, t.wall, t.cpu, floor)
 
     with SqlUnitOfWork(engine) as u:
         pc.set_action(u, BOSS, p, "send-to-collections", AS_OF, filt=pc.TaskFilter())
@@ -226,7 +226,7 @@ def one_size(engine, encounters: int, args: argparse.Namespace, tmp: Path,  # ty
           f"itself "
           f"{writes.ratio(floor, engine)} of the one-UPDATE floor; Apply takes {t.ratio(writes, engine)} of it "
           f"(goal <= 2x) {'✔' if t.within(writes, 2, engine) else '✘'}")
-    growth.add("Apply Send to Collections, per task", size, applied, t.wall, t.cpu)
+    growth.add("Apply Send to Collections, per task", size, applied, t.wall, t.cpu, writes)
 
     spreadsheet(engine, p, tmp, min(50_000, n))
 

@@ -205,7 +205,7 @@ def generated(engine, guarantors: int, growth: Growth) -> None:  # type: ignore[
 def compare(what: str, engine, p: int, on: dt.date, one: float,  # type: ignore[no-untyped-def]
             growth: Growth, size: str) -> None:
     t, floor, written, rows = same_writes(engine, p, on)
-    growth.add(what, size, rows, t.wall, t.cpu)
+    growth.add(what, size, rows, t.wall, t.cpu, floor)
     print(f"  {what}: {t}, {1e6 * t.wall / max(rows, 1):.0f} ms per 1,000 rows written; "
           f"vs its own writes bare {floor} = {t.ratio(floor, engine)} (goal <= 15x) "
           f"{'✔' if t.within(floor, 15, engine) else '✘'}; vs one bare statement {one:.3f} s = {t.wall / one:.1f}x "
