@@ -195,7 +195,7 @@ def one_size(engine, encounters: int, args: argparse.Namespace, tmp: Path,  # ty
         u.session.execute(text("DELETE FROM precollection_history WHERE practice_id = :p"), {"p": p})
         u.session.execute(text("DELETE FROM precollection_task WHERE practice_id = :p"), {"p": p})
         u.commit()
-    print(f"{engine.dialect.name}: practice {source}, {n:,} encounters")
+    print(f"{engine.dialect.name}: practice {source}, {n:,} encounters{server_memory(engine)}")
     size = f"{n:,} encounters"
 
     floor = bare(engine, """INSERT INTO precollection_task (practice_id, task_no, encounter_id, guarantor_id, on_list,
@@ -229,6 +229,19 @@ def one_size(engine, encounters: int, args: argparse.Namespace, tmp: Path,  # ty
     growth.add("Apply Send to Collections, per task", size, applied, t.wall, t.cpu, writes)
 
     spreadsheet(engine, p, tmp, min(50_000, n))
+
+
+def server_memory(engine) -> str:  # type: ignore[no-untyped-def]
+    """PostgreSQL: the database's size beside the server's buffers and WAL budget. Once the tables
+    outgrow shared_buffers, the very same statements read and evict pages and a batch's WAL passes
+    checkpoints (full-page images): the per-row cost of the bare floors grows with it (the growth
+    report weighs the batch against that)."""
+    if engine.dialect.name != "postgresql":
+        return ""
+    with engine.connect() as c:
+        size, buffers, wal = c.execute(text("SELECT pg_size_pretty(pg_database_size(current_database())), "
+                                            "current_setting('shared_buffers'), current_setting('max_wal_size')")).one()
+    return f"; database {size}, shared_buffers {buffers}, max_wal_size {wal}"
 
 
 COMMITTED = {"sqlite": " committed", "postgresql": " rolled back"}
