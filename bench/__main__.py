@@ -53,6 +53,7 @@ BENCHES = (
     Bench("imports", "bench_imports", ("--runs", "3")),
     Bench("imports", "bench_imports", ("--runs", "3"), server=True),
     Bench("workers", "workers", ("--runs", "3"), server=True),
+    Bench("workers", "workers", ("--runs", "3", "--slots", str(os.cpu_count() or 1)), server=True),
     Bench("exchange", "exchange", ("--placements", "100000"), pg=True),
     Bench("spreadsheet", "spreadsheet", ("--rows", "50000")),
     Bench("letters", "letters", ("10000",)),

@@ -13,8 +13,12 @@ ratio to it. Every run is checked: each practice's batch done exactly once, and 
 dollars each batch recorded equal to the one-worker run's (the money is the same whoever ran it).
 
 Goal: wall time falls with workers until the database saturates — 2 workers <= 0.8x of one, and 4
-workers no slower than 2 (<= 1.1x of the 2-worker time). The machine's core count and load average
-are printed with the figures: on 2 cores shared with others the curve flattens early. SQLite
+workers no slower than 2 (<= 1.1x of the 2-worker time). The machine's core count, how busy its
+cores were during each run and the load average are printed with the figures: on 2 cores the
+database saturates at 2 batches at once, and more only share the cores and contend for the WAL.
+`--slots N` gives every worker `recoup worker --slots N` (at most N batches at once in the
+database, whichever workers run them): with N the database server's cores, workers past that
+wait for a slot instead of slowing every batch. SQLite
 (--sqlite) is printed for the record, without a goal: its one write lock runs one batch at a time
 whatever the number of workers.
 """
@@ -47,6 +51,23 @@ def _load() -> str:
     return f"load {one:.1f}/{five:.1f} (1/5 min) on {os.cpu_count()} cores"
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of every core since boot, from /proc/stat (Linux); (0, 0) elsewhere."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _busy(before: tuple[int, int], after: tuple[int, int]) -> str:
+    """How busy the host's cores were between two readings: at 90 % and more, the machine (here the
+    database server too) is saturated, and more workers can only share the same cores."""
+    total = after[1] - before[1]
+    return f"cores {100 * (after[0] - before[0]) / total:.0f}% busy" if total > 0 else "cores busy: unknown"
+
+
 def _build(url: str, encounters: int, practices: int) -> float:
     start = time.perf_counter()
     done = subprocess.run([RECOUP, "--db", url, "--as-of", AS_OF.isoformat(), "demo", "--size", "office",
@@ -58,11 +79,12 @@ def _build(url: str, encounters: int, practices: int) -> float:
     return time.perf_counter() - start
 
 
-def _run_workers(url: str, n: int, folder: Path) -> tuple[float, list[dict[str, object]]]:
+def _run_workers(url: str, n: int, folder: Path, slots: int) -> tuple[float, list[dict[str, object]]]:
     """N worker processes at once for the business date; wall seconds until the last exits."""
     env = {**os.environ, "RECOUP_AGENCY_FILES": str(folder)}
     start = time.perf_counter()
-    procs = [subprocess.Popen([RECOUP, "--db", url, "--as-of", AS_OF.isoformat(), "worker", "--once", "--json"],
+    procs = [subprocess.Popen([RECOUP, "--db", url, "--as-of", AS_OF.isoformat(), "worker", "--once", "--json",
+                              "--slots", str(slots)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(n)]
     outs = [p.communicate() for p in procs]
     seconds = time.perf_counter() - start
@@ -132,7 +154,8 @@ def _sqlite_copies(encounters: int, practices: int) -> Iterator[object]:
         yield copy
 
 
-def _curve(label: str, copies: object, counts: list[int], practices: int, goal: bool, runs: int) -> bool:
+def _curve(label: str, copies: object, counts: list[int], practices: int, goal: bool, runs: int,
+           slots: int) -> bool:
     print(f"\n{label}: the nightly of {AS_OF.isoformat()} for the whole office, by N workers at once")
     times: dict[int, list[float]] = {n: [] for n in counts}
     reference: dict[tuple[str, str], str] | None = None
@@ -140,8 +163,9 @@ def _curve(label: str, copies: object, counts: list[int], practices: int, goal: 
     for r in range(1, runs + 1):
         for n in counts:
             with copies(f"w{n}") as url, tempfile.TemporaryDirectory(prefix="recoup-bench-files-") as files:  # type: ignore[operator]
-                before = _load()
-                seconds, rows = _run_workers(url, n, Path(files))
+                before, ticks = _load(), _cpu_ticks()
+                seconds, rows = _run_workers(url, n, Path(files), slots)
+                busy = _busy(ticks, _cpu_ticks())
                 done = Counter((r["practice"], r["kind"]) for r in rows if r["outcome"] == "done")
                 by_worker = Counter(r["worker"] for r in rows if r["outcome"] == "done")
                 recorded = _recorded(url)
@@ -153,7 +177,7 @@ def _curve(label: str, copies: object, counts: list[int], practices: int, goal: 
             print(f"  run {r} · {n} worker{'s' if n > 1 else ' '}: {seconds:7.1f} s = "
                   f"{seconds / times[counts[0]][-1]:.2f}x of {counts[0]} · batches per worker "
                   f"{sorted(by_worker.values(), reverse=True)} · each batch once {'✔' if once else '✘'} · counts "
-                  f"and dollars as in the first run {'✔' if same else '✘'} · {before} → {_load()}", flush=True)
+                  f"and dollars as in the first run {'✔' if same else '✘'} · {busy} · {before} → {_load()}", flush=True)
     median = {n: statistics.median(ts) for n, ts in times.items()}
     bar = max(median.values())
     print(f"  the curve (median of {runs} run{'s' if runs > 1 else ''}; min to max):")
@@ -178,19 +202,24 @@ def main() -> int:
                     help="the office's encounters (the issue's 2,000,000 by default; a fraction on a small machine)")
     ap.add_argument("--practices", type=int, default=20)
     ap.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated (the first is the floor)")
+    ap.add_argument("--slots", type=int, default=0,
+                    help="every worker's --slots: at most N batches at once in the database (0: no limit)")
     ap.add_argument("--runs", type=int, default=3, help="runs of the whole curve on the same office (default 3)")
     a = ap.parse_args()
     counts = [int(n) for n in a.workers.split(",")]
+    with_slots = f", at most {a.slots} batches at once (--slots)" if a.slots else ", no limit of batches at once"
     print(f"workers benchmark: office of {a.practices} practices, {a.encounters:,} encounters"
           f"{'' if a.encounters >= 2_000_000 else f' ({a.encounters / 2_000_000:.1%} of the issue size)'}; "
           f"{_load()}")
     ok = True
     if not a.no_pg:
         with _pg_copies(a.pg, a.encounters, a.practices) as copies:
-            ok = _curve("PostgreSQL", copies, counts, a.practices, goal=True, runs=a.runs) and ok
+            ok = _curve(f"PostgreSQL{with_slots}", copies, counts, a.practices, goal=True, runs=a.runs,
+                        slots=a.slots) and ok
     if a.sqlite:
         with _sqlite_copies(a.encounters, a.practices) as copies:
-            ok = _curve("SQLite", copies, counts, a.practices, goal=False, runs=a.runs) and ok
+            ok = _curve(f"SQLite{with_slots}", copies, counts, a.practices, goal=False, runs=a.runs,
+                        slots=a.slots) and ok
     return 0 if ok else 1
 
 

@@ -66,6 +66,11 @@ class EarlierRunning(AlreadyRunning):
     practice to that process for this pass, the command line waits for it (`claimed`)."""
 
 
+class Full(Refused):
+    """The workers' limit of batches running at once in the database is reached (`claim`'s
+    `slots`): nothing was claimed; the worker waits for a batch to end and claims again."""
+
+
 class LeaseLost(Refused):
     """The claim was taken over by another worker (its lease had passed) while this one worked:
     this worker's transaction is rolled back and the other finishes the run."""
@@ -130,7 +135,8 @@ def holder_gone(holder: str) -> bool:
 def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, holder: str,
                 batch: Callable[[UnitOfWork], T], record: Callable[[T], dict[str, Any]],
                 started: Callable[[Claim], None] | None = None,
-                gone: Callable[[str], bool] = holder_gone, lease: dt.timedelta | None = None) -> T:
+                gone: Callable[[str], bool] = holder_gone, lease: dt.timedelta | None = None,
+                slots: int = 0) -> T:
     """Run one practice's batch for a business date under its claim: the one use case the worker,
     the command line and the screens share, so no two processes run the same date twice.
 
@@ -146,7 +152,7 @@ def run_claimed(uow: UowFactory, practice_id: int, kind: str, as_of: dt.date, ho
     was taken over already) and fences it (`fence`: closes it "done" as it commits; LeaseLost and a
     rollback if it was taken over meanwhile)."""
     with uow(write=True) as u:
-        held = claim(u, practice_id, kind, as_of, holder, gone, lease)
+        held = claim(u, practice_id, kind, as_of, holder, gone, lease, slots)
     try:
         if started is not None:
             started(held)
@@ -178,8 +184,10 @@ def running(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date) -> Run
 
 
 def claim(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date, holder: str,
-          holder_gone: Callable[[str], bool] = lambda h: False, lease: dt.timedelta | None = None) -> Claim:
-    """Claim the run and commit the claim. Raises AlreadyDone / AlreadyRunning (both Refused).
+          holder_gone: Callable[[str], bool] = lambda h: False, lease: dt.timedelta | None = None,
+          slots: int = 0) -> Claim:
+    """Claim the run and commit the claim. Raises AlreadyDone / AlreadyRunning (both Refused), or
+    Full when `slots` (0: no limit) batches already run in the database.
 
     One atomic statement inserts the claim, or takes over a failed one or a running one whose
     lease has passed (at `uow.now()`); when it changes nothing the row says why, and a running
@@ -189,6 +197,8 @@ def claim(uow: UnitOfWork, practice_id: int, kind: str, as_of: dt.date, holder: 
     uow.lock(f"run:{kind}:{practice_id}")  # one claimer at a time per practice and kind: dates go in order
     _refuse_while_earlier_runs(uow, key, holder_gone)
     _refuse_while_held(uow, key)
+    if slots:
+        _refuse_when_full(uow, key, slots)
     until = now + lease if lease is not None else None
     got = uow.session.execute(q(
         "INSERT INTO run_lock (practice_id, kind, business_date, holder, started_at, outcome, lease_until) "
@@ -219,6 +229,20 @@ def _refuse_while_held(uow: UnitOfWork, key: dict[str, Any]) -> None:
     if row is not None:
         raise AlreadyRunning(f"the {key['k']} run of {as_date(key['d'])} is being run right now (by {row[0]}, "
                              f"since {str(row[1])[:19]})")
+
+
+def _refuse_when_full(uow: UnitOfWork, key: dict[str, Any], slots: int) -> None:
+    """At most `slots` batches at once in the database, whichever workers run them: past the
+    database server's cores, more batches at once only share them and contend for its WAL and
+    buffers, and the nightly takes longer than with fewer (bench/workers.py measures it). Claimers
+    with a limit count and claim one at a time (a lock taken after the practice's, so in one
+    order); a running claim whose lease has passed holds no slot (it is free to be taken over)."""
+    uow.lock("run:slots")
+    live = int(uow.session.execute(q(f"SELECT COUNT(*) FROM run_lock WHERE outcome = 'running' AND NOT ({EXPIRED})",
+                                     key)).scalar_one())
+    if live >= slots:
+        raise Full(f"{live} batches are running and the workers' limit is {slots} at once; "
+                   f"the {key['k']} run of {as_date(key['d'])} waits for one to end")
 
 
 def hold(uow: UnitOfWork, c: Claim) -> None:

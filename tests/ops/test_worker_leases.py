@@ -39,9 +39,9 @@ def at(engine: Engine, clock: Clock) -> Callable[..., SqlUnitOfWork]:
     return lambda write=True: SqlUnitOfWork(engine, write=write, clock=clock)
 
 
-def _practice(at: Callable[..., SqlUnitOfWork]) -> int:
+def _practice(at: Callable[..., SqlUnitOfWork], source_id: str = "P1") -> int:
     with at() as u:
-        pid = make_practice(u).id
+        pid = make_practice(u, source_id).id
         u.commit()
     return int(pid)
 
@@ -146,6 +146,34 @@ def test_a_live_batch_is_never_taken_over_and_nobody_waits_on_it(engine, at, clo
         runs.claim(u, pid, "external", TODAY, "box-b:2", lease=LEASE)
 
 
+def test_with_a_limit_of_slots_no_more_batches_than_that_are_claimed_at_once(at, clock, admin) -> None:
+    """`slots`: a claim is refused (Full, nothing written) while that many batches run in the
+    database, whoever runs them; a batch ending frees its slot, and so does a lease that passed."""
+    a, b, c = (_practice(at, f"P{n}") for n in (1, 2, 3))
+    with at() as u:
+        first = runs.claim(u, a, "external", TODAY, "box-a:1", lease=LEASE, slots=2)
+    with at() as u:
+        runs.claim(u, b, "roster", TODAY, "box-b:2", lease=LEASE, slots=2)
+    with at() as u, pytest.raises(runs.Full, match="2 batches are running and the workers' limit is 2"):
+        runs.claim(u, c, "external", TODAY, "box-c:3", lease=LEASE, slots=2)
+    with at(write=False) as u:
+        assert runs.recorded(u, c) == []
+    with at() as u:
+        runs.finish(u, first, "done", {"n": 1})
+    with at() as u:
+        third = runs.claim(u, c, "external", TODAY, "box-c:3", lease=LEASE, slots=2)
+    with at() as u, pytest.raises(runs.Full):
+        runs.claim(u, a, "roster", TODAY, "box-a:1", lease=LEASE, slots=2)
+    clock.now += LEASE / 2
+    with at() as u:
+        assert runs.renew(u, third, LEASE)
+    clock.now += LEASE / 2 + dt.timedelta(seconds=1)  # box-b's lease has passed unrenewed: no slot held
+    with at() as u:
+        runs.claim(u, a, "roster", TODAY, "box-a:1", lease=LEASE, slots=2)
+    with at() as u:                                  # no limit: claimed whatever runs
+        runs.claim(u, c, "roster", TODAY, "box-c:3", lease=LEASE)
+
+
 def test_the_lease_is_a_setting_with_a_range(cli, admin, monkeypatch, caplog) -> None:
     code, _, err = cli("worker", "--once", "--lease", "1")
     assert code == 2 and "--lease: must be a whole number of seconds from 2 to 3600" in err
@@ -156,3 +184,11 @@ def test_the_lease_is_a_setting_with_a_range(cli, admin, monkeypatch, caplog) ->
     caplog.set_level("INFO", logger="recoup.worker")
     code, _, err = cli("worker", "--once", "--as-of", TODAY.isoformat())
     assert code == 0 and "lease=30s" in caplog.text
+
+
+def test_the_slots_are_a_setting_with_a_range(cli, admin, monkeypatch) -> None:
+    code, _, err = cli("worker", "--once", "--slots", "-1")
+    assert code == 2 and "--slots: must be a whole number of batches from 0 to 999" in err
+    monkeypatch.setenv("RECOUP_WORKER_SLOTS", "two")
+    code, _, err = cli("worker", "--once")
+    assert code == 2 and "--slots: must be a whole number of batches from 0 to 999" in err and "Traceback" not in err

@@ -102,6 +102,33 @@ def test_two_workers_at_once_never_run_one_practice_twice(engine: Engine, tmp_pa
     _verify_clean(url)
 
 
+def test_workers_sharing_one_slot_run_one_batch_at_a_time(engine: Engine, tmp_path: Path) -> None:
+    """--slots 1: three workers, and never two batches running at once (the claims table is watched
+    while they work); the ones that found the slot taken waited for it, and every batch ran once."""
+    url = _url(engine)
+    practices = build_office(url, practices=3, guarantors=8)
+    watcher = make_engine(url)
+    procs = [worker(url, "--once", "--json", "--slots", "1", "--stall", "1", log=tmp_path / f"w{i}.log")
+             for i in (1, 2, 3)]
+    most = 0
+    with watcher.connect() as conn:
+        while any(p.poll() is None for p in procs):
+            most = max(most, int(conn.execute(text("SELECT COUNT(*) FROM run_lock WHERE outcome = 'running'"))
+                                 .scalar_one()))
+            conn.rollback()
+            time.sleep(0.05)
+    watcher.dispose()
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    logs = [(tmp_path / f"w{i}.log").read_text() for i in (1, 2, 3)]
+    print("\n".join(logs))     # shown when the test fails
+    assert [p.returncode for p in procs] == [0, 0, 0], logs
+    assert most == 1, logs
+    assert any("event=run.waiting" in log and "reason=Full slots=1" in log for log in logs), logs
+    done = Counter((r["practice"], r["kind"]) for out in outs for r in json.loads(out) if r["outcome"] == "done")
+    assert done == Counter({(p, k): 1 for p in practices for k in ("external", "roster")})
+    _verify_clean(url)
+
+
 def test_a_killed_workers_practice_is_finished_by_another_after_its_lease(engine: Engine, reference: str,
                                                                          tmp_path: Path) -> None:
     url = _url(engine)

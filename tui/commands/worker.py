@@ -11,7 +11,8 @@ Several workers, on one host or several, share the nightly through the database:
 practice's batch with a lease (--lease seconds), renews it from a heartbeat thread while it works,
 and its batch's transaction re-checks the claim as the last thing before it commits (core.runs).
 A worker finding a practice's batch running elsewhere leaves that practice to its holder for this
-pass and goes on with the next practice, so N workers spread the practices among them. A worker
+pass and goes on with the next practice, so N workers spread the practices among them; with
+--slots N no more than N batches run at once in the database (the others wait for one to end). A worker
 killed mid-practice (SIGKILL, a lost host) leaves its claim running; once its lease has passed the
 next worker to look takes it over and runs the batch from the start (the dead worker's transaction
 was rolled back with it). Log lines are structured key=value and carry practice ids, dates, counts and dollars
@@ -36,6 +37,8 @@ POLL = Limit(1, 86_400, "seconds")  # at least once a day
 LEASE = Limit(2, 3_600, "seconds")  # how long a worker's claim lasts without a renewal
 DEFAULT_LEASE = 60
 STALL = Limit(0, 3_600, "seconds")
+SLOTS = Limit(0, 999, "batches")    # at most this many batches at once in the database (0: no limit)
+SLOT_WAIT = 0.5                     # seconds between looks for a free slot
 HOST_CHARS = 60   # the claim's holder (120 characters) is host:pid
 
 log = logging.getLogger("recoup.worker")
@@ -53,6 +56,10 @@ def register(sub: Any) -> None:
                    help=f"how long a claim lasts unrenewed: a killed worker's practice is taken over by another "
                         f"this long after its last renewal ({LEASE.low} to {LEASE.high}; default {DEFAULT_LEASE} "
                         "or RECOUP_WORKER_LEASE); renewed every third of it")
+    p.add_argument("--slots", type=whole(SLOTS), metavar="N", default=os.environ.get("RECOUP_WORKER_SLOTS", "0"),
+                   help="at most N batches at once in the database, whichever workers run them: give every worker "
+                        "the same N, about the database server's cores; a worker waits for a free slot "
+                        f"({SLOTS.low} to {SLOTS.high}; default 0, no limit, or RECOUP_WORKER_SLOTS)")
     add_out_option(p)
     p.add_argument("--now", metavar="YYYY-MM-DDTHH:MM", help=argparse_suppress())
     # --host: the host name recorded in claims (tests play workers of several hosts on one machine);
@@ -136,6 +143,7 @@ class Worker:
             raise BadInput(f"host: 1 to {HOST_CHARS} characters", field="host")
         self.holder = _holder(host)
         self.stall = int(getattr(ctx.args, "stall", 0) or 0)
+        self.slots = int(getattr(ctx.args, "slots", 0) or 0)
 
     def now(self) -> dt.datetime:
         return self.fixed_now or dt.datetime.now()
@@ -191,8 +199,9 @@ class Worker:
                 return work(uow)
             work = work_stalled
         try:
-            result = runs.run_claimed(self.ctx.uow, item.practice_id, item.kind, item.business_date, self.holder,
-                                      work, lambda r: r.run_record(), started=started, lease=self.lease)
+            result = self._when_a_slot_is_free(lambda: runs.run_claimed(
+                self.ctx.uow, item.practice_id, item.kind, item.business_date, self.holder, work,
+                lambda r: r.run_record(), started=started, lease=self.lease, slots=self.slots), fields)
         except runs.DateBehind as exc:  # a later date already ran for this practice: nothing to catch up
             log.info("event=run.skipped %s reason=DateBehind latest=%s", fields, exc.latest.isoformat())
             return "ok"
@@ -213,6 +222,21 @@ class Worker:
         self.results.append({"practice": item.source_id, "kind": item.kind,
                              "date": item.business_date.isoformat(), "outcome": "done", **summary})
         return "ok"
+
+    def _when_a_slot_is_free(self, run: Any, fields: str) -> Any:
+        """`run` (claim and batch), again every SLOT_WAIT seconds while the database runs its limit
+        of batches (--slots); a stop request ends the wait (the batch was never claimed)."""
+        from core import runs
+        said = False
+        while True:
+            try:
+                return run()
+            except runs.Full:
+                if not said:
+                    log.info("event=run.waiting %s reason=Full slots=%d", fields, self.slots)
+                    said = True
+                if self.stop.wait(SLOT_WAIT):
+                    raise runs.AlreadyRunning("the worker was stopped while it waited for a slot") from None
 
     def _failed(self, fields: str, item: Any, exc: BaseException) -> str:
         log.error("event=run.failed %s error=%s", fields, type(exc).__name__)
