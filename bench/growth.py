@@ -44,8 +44,8 @@ class Growth:
 
     def add(self, series: str, size: str, rows: int, wall: float, cpu: float, floor: object | None = None) -> None:
         """`floor`: the same work bare at this size (anything with `wall` and `cpu` seconds), or None."""
-        fw, fc = (getattr(floor, "wall", None), getattr(floor, "cpu", None)) if floor is not None else (None, None)
-        self.series.setdefault(series, []).append(Point(size, rows, wall, cpu, fw, fc))
+        self.series.setdefault(series, []).append(
+            Point(size, rows, wall, cpu, getattr(floor, "wall", None), getattr(floor, "cpu", None)))
 
     def report(self) -> bool:
         """Print each series measured at two sizes or more; True when no judged step grows too fast."""
