@@ -1,4 +1,4 @@
-"""Run every benchmark and gather its figures: `python -m bench [--large DB] [--pg URL] [--only NAME ...]`.
+"""Run every benchmark and gather its figures: `python -m bench [--large DB] [--pg URL] [--rounds N] [--only NAME ...]`.
 
 Each benchmark runs in its own process (its own memory, its own peak RSS) and prints its figures
 next to floors measured in the same run, with the goal and ✔ or ✘. This runner prints each one's
@@ -6,7 +6,9 @@ output as it comes, then a summary: every line that names a goal, grouped by ben
 end, with the load average before and after (figures on a busy machine are not comparable with a
 quiet machine's; compare ratios, and CPU ratios on SQLite). `--pg URL` (or RECOUP_BENCH_PG_URL)
 adds the PostgreSQL runs of the benchmarks that take `--db`; each gets a database of its own,
-created and dropped here.
+created and dropped here. `--rounds N` runs the whole selection N times over (round after round,
+so a slow spell of the machine touches every benchmark alike) and the summary prints each goal
+line once, with its figures as min/median/max of the rounds (bench/rounds.py).
 
 The benchmarks that need the large demo (the guarantor list, the external run and the roster on
 it, the rules, the chain's nightly) use `--large` (default /tmp/recoup_large.db; built with
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import scratch
+from bench.rounds import gather
 
 AS_OF = dt.date(2026, 11, 23)
 LARGE = Path("/tmp/recoup_large.db")
@@ -179,6 +182,9 @@ def main() -> None:
                              "two more to run on 2 cores; a fraction on a small machine)")
     parser.add_argument("--pg-only", action="store_true",
                         help="with --pg: only the PostgreSQL runs (skip SQLite's and the SQLite-only benchmarks)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every benchmark chosen this many times; the summary gives each figure's "
+                             "min/median/max and how many rounds met its goal")
     parser.add_argument("--only", nargs="+", default=[],
                         help=f"names: startup list {' '.join(b.name for b in BENCHES)}")
     args = parser.parse_args()
@@ -186,6 +192,23 @@ def main() -> None:
     if args.pg_only and not (args.pg or args.pg_large):
         parser.error("--pg-only needs --pg URL or --pg-large URL")
     started = _load()
+    rounds = []
+    for n in range(args.rounds):
+        if args.rounds > 1:
+            print(f"\n======== round {n + 1} of {args.rounds} ({_load()})", flush=True)
+        rounds.append(_round(args, only))
+    print(f"\n==== summary (started at {started}; ended at {_load()})")
+    if args.rounds > 1:
+        print(f"(figures that differ between the {args.rounds} rounds: min/median/max; the load average before each "
+              "bench is in its output above)")
+    for i, (label, _lines) in enumerate(rounds[0]):
+        print(f"{label}:")
+        for line in gather([r[i][1] for r in rounds]) or ["(no goal printed)"]:
+            print(f"  {line.strip()}")
+
+
+def _round(args: argparse.Namespace, only: set[str]) -> list[tuple[str, list[str]]]:
+    """Every benchmark chosen, once: (label, its goal lines), in the same order every round."""
     summary = _inline(only, None if args.pg_only else args.large, args.pg_large)
     for b in BENCHES:
         if only and b.name not in only:
@@ -211,11 +234,7 @@ def main() -> None:
         if b.pg and args.pg:
             with scratch.database(args.pg) as url:
                 summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)", [*argv, "--db", url])))
-    print(f"\n==== summary (started at {started}; ended at {_load()})")
-    for label, lines in summary:
-        print(f"{label}:")
-        for line in lines or ["  (no goal printed)"]:
-            print(f"  {line.strip()}")
+    return summary
 
 
 if __name__ == "__main__":

@@ -1,0 +1,35 @@
+"""The summary of several rounds of the benchmarks (bench/rounds.py): each goal line once, its
+figures as min/median/max and its mark as how many rounds met the goal. Pure text: no bench runs."""
+
+from __future__ import annotations
+
+from bench.rounds import gather
+
+
+def test_one_round_is_printed_as_it_came() -> None:
+    lines = ["Apply 1.31x the same writes bare (goal <= 2x) ✔"]
+    assert gather([lines]) == lines
+
+
+def test_figures_that_differ_are_printed_as_min_median_max_and_the_marks_are_counted() -> None:
+    rounds = [[f"Apply 100,000 tasks: {s} s vs bare {b} s = {r}x (goal <= 2x) {m}"]
+              for s, b, r, m in (("2.40", "1.90", "1.26", "✔"), ("3.10", "1.50", "2.07", "✘"),
+                                 ("2.20", "1.80", "1.22", "✔"))]
+    assert gather(rounds) == ["Apply 100,000 tasks: 2.20/2.40/3.10 s vs bare 1.50/1.80/1.90 s = "
+                              "1.22/1.26/2.07x (goal <= 2x) ✘ 2/3 rounds"]
+
+
+def test_thousands_keep_their_commas_and_every_round_met_reads_as_met() -> None:
+    rounds = [["import: 31,200 rows/s ✔"], ["import: 29,800 rows/s ✔"], ["import: 33,050 rows/s ✔"]]
+    assert gather(rounds) == ["import: 29,800/31,200/33,050 rows/s ✔ 3/3 rounds"]
+
+
+def test_lines_whose_words_differ_are_printed_per_round_not_merged() -> None:
+    rounds = [["external: 12.1x (goal <= 15x) ✔"], ["✘ exited 1"], ["external: 11.8x (goal <= 15x) ✔"]]
+    assert gather(rounds) == ["round 1: external: 12.1x (goal <= 15x) ✔", "round 2: ✘ exited 1",
+                              "round 3: external: 11.8x (goal <= 15x) ✔"]
+
+
+def test_a_line_missing_from_a_round_is_printed_per_round() -> None:
+    rounds = [["a 1.0x ✔", "b 2.0x ✔"], ["a 1.1x ✔"]]
+    assert gather(rounds) == ["a 1.0/1.1/1.1x ✔ 2/2 rounds", "round 1: b 2.0x ✔"]
