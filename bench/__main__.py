@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import scratch
-from bench.rounds import gather
+from bench.rounds import summary
 
 AS_OF = dt.date(2026, 11, 23)
 LARGE = Path("/tmp/recoup_large.db")
@@ -201,10 +201,7 @@ def main() -> None:
     if args.rounds > 1:
         print(f"(figures that differ between the {args.rounds} rounds: min/median/max; the load average before each "
               "bench is in its output above)")
-    for i, (label, _lines) in enumerate(rounds[0]):
-        print(f"{label}:")
-        for line in gather([r[i][1] for r in rounds]) or ["(no goal printed)"]:
-            print(f"  {line.strip()}")
+    print("\n".join(summary(rounds)))
 
 
 def _round(args: argparse.Namespace, only: set[str]) -> list[tuple[str, list[str]]]:

@@ -5,13 +5,19 @@ marks change. So the summary lines up each goal line across the rounds and print
 figure that differs as min/median/max of the rounds, and the mark as how many rounds met the goal.
 Where a line's words differ between rounds (a bench that printed something else), each round's
 line is printed as it was, so nothing is averaged that should not be.
+
+`python -m bench.rounds LOG` prints the same summary from the saved output of `python -m bench`,
+for a run that was stopped before its summary (the rounds it finished, and the part of the last).
 """
 
 from __future__ import annotations
 
 import re
 import statistics
+import sys
+from pathlib import Path
 
+Round = list[tuple[str, list[str]]]  # each bench's label and its goal lines, in the order they ran
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 MARKS = ("✔", "✘")
 
@@ -57,3 +63,37 @@ def gather(rounds: list[list[str]]) -> list[str]:
         columns = zip(*(figures for _, figures in shapes), strict=True)
         out.append(skeleton.format(*(_spread(list(c)) for c in columns)) + _verdict(lines))
     return out
+
+
+def summary(rounds: list[Round]) -> list[str]:
+    """Each bench's label, then its goal lines gathered over the rounds that ran it."""
+    out: list[str] = []
+    for i, (label, _goals) in enumerate(rounds[0] if rounds else []):
+        out.append(f"{label}:")
+        out.extend(f"  {line.strip()}" for line in gather([r[i][1] for r in rounds if i < len(r)])
+                   or ["(no goal printed)"])
+    return out
+
+
+def read_log(text: str) -> list[Round]:
+    """The rounds in the saved output of `python -m bench`: a section per bench ("== label (load …)"),
+    its lines naming a goal; rounds start at "======== round"; the runner's own summary ends it."""
+    rounds: list[Round] = []
+    for line in text.splitlines():
+        if line.startswith("==== summary"):
+            break
+        if line.startswith("======== round") or not rounds:
+            rounds.append([])
+            if line.startswith("======== round"):
+                continue
+        if line.startswith("== "):
+            rounds[-1].append((line[3:].split(" (load average")[0], []))
+        elif "goal" in line and rounds[-1]:
+            rounds[-1][-1][1].append(line.rstrip())
+    return [r for r in rounds if r]
+
+
+if __name__ == "__main__":
+    runs = read_log(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    print(f"{len(runs)} round(s) in {sys.argv[1]} (figures that differ: min/median/max)")
+    print("\n".join(summary(runs)))

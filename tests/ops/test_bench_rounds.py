@@ -3,7 +3,7 @@ figures as min/median/max and its mark as how many rounds met the goal. Pure tex
 
 from __future__ import annotations
 
-from bench.rounds import gather
+from bench.rounds import gather, read_log, summary
 
 
 def test_one_round_is_printed_as_it_came() -> None:
@@ -33,3 +33,20 @@ def test_lines_whose_words_differ_are_printed_per_round_not_merged() -> None:
 def test_a_line_missing_from_a_round_is_printed_per_round() -> None:
     rounds = [["a 1.0x ✔", "b 2.0x ✔"], ["a 1.1x ✔"]]
     assert gather(rounds) == ["a 1.0/1.1/1.1x ✔ 2/2 rounds", "round 1: b 2.0x ✔"]
+
+
+def test_a_stopped_runs_log_gives_the_summary_of_the_rounds_it_finished() -> None:
+    log = "\n".join([
+        "======== round 1 of 3 (load average 1.00 1.00 1.00)",
+        "== external (SQLite) (load average 1.00 1.00 1.00)",
+        "generating 10,000 encounters…",
+        "  vs the same writes bare 0.108 s = 3.4x (goal <= 15x) ✔",
+        "== roster (SQLite) (load average 1.10 1.00 1.00)",
+        "  populate 2.1x its writes (goal <= 15x) ✔",
+        "======== round 2 of 3 (load average 1.20 1.00 1.00)",
+        "== external (SQLite) (load average 1.20 1.00 1.00)",
+        "  vs the same writes bare 0.120 s = 3.6x (goal <= 15x) ✔",
+    ])
+    assert summary(read_log(log)) == [
+        "external (SQLite):", "  vs the same writes bare 0.108/0.114/0.120 s = 3.4/3.5/3.6x (goal <= 15x) ✔ 2/2 rounds",
+        "roster (SQLite):", "  populate 2.1x its writes (goal <= 15x) ✔"]
