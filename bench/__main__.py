@@ -206,7 +206,7 @@ def main() -> None:
 
 def _round(args: argparse.Namespace, only: set[str]) -> list[tuple[str, list[str]]]:
     """Every benchmark chosen, once: (label, its goal lines), in the same order every round."""
-    summary = _inline(only, None if args.pg_only else args.large, args.pg_large)
+    goals = _inline(only, None if args.pg_only else args.large, args.pg_large)
     for b in BENCHES:
         if only and b.name not in only:
             continue
@@ -214,24 +214,24 @@ def _round(args: argparse.Namespace, only: set[str]) -> list[tuple[str, list[str
         if b.server:
             if args.pg:
                 extra = ["--encounters", str(args.office)] if b.name == "workers" else []
-                summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)",
+                goals.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)",
                                                                [*argv, "--pg", args.pg, *extra])))
             continue
         if b.large:
             if not args.pg_only:
                 _ensure_large(args.large)
-                summary.append((f"{b.name} (SQLite)", _run(f"{b.name} (SQLite)", [*argv, b.large, str(args.large)])))
+                goals.append((f"{b.name} (SQLite)", _run(f"{b.name} (SQLite)", [*argv, b.large, str(args.large)])))
             if args.pg_large:
                 _ensure_large_pg(args.pg_large)
-                summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)",
+                goals.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)",
                                                                [*argv, b.large, args.pg_large])))
             continue
         if not args.pg_only:
-            summary.append((f"{b.name} (SQLite)", _run(f"{b.name} (SQLite)", argv)))
+            goals.append((f"{b.name} (SQLite)", _run(f"{b.name} (SQLite)", argv)))
         if b.pg and args.pg:
             with scratch.database(args.pg) as url:
-                summary.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)", [*argv, "--db", url])))
-    return summary
+                goals.append((f"{b.name} (PostgreSQL)", _run(f"{b.name} (PostgreSQL)", [*argv, "--db", url])))
+    return goals
 
 
 if __name__ == "__main__":
