@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
-from bench import external_floor, scratch
+from bench import external_floor, pgio, scratch
 from bench.growth import Growth
 from bench.precollections import AS_OF, BOSS, bare, generate, timed
 from bench.sqltrace import Trace
@@ -118,17 +118,24 @@ def measure(engine, p: int, what: str, tmp: Path, seen=None,  # type: ignore[no-
         print(f"  external run ({what}): nothing to move, nothing to measure")
         return
     placed = sorted({m[1] for m in moved if m[0] == "select"})
+    before = pgio.snapshot(engine)
     same = external_floor.floor(engine, moved, AS_OF, tmp)
+    floor_io = pgio.since(engine, before)
     ids = ",".join(map(str, placed)) or "0"
     one = bare(engine, f"UPDATE service_line SET version = version + 1 WHERE id IN ({ids})", {})
+    before = pgio.snapshot(engine)
     with SqlUnitOfWork(engine) as u, Trace(engine) if statements else nullcontext() as trace:
         t = timed(lambda: external.run(u, BOSS, p, AS_OF, tmp))
+    run_io = pgio.since(engine, before)
     per = f"{1e6 * t.wall / len(placed):.0f} ms per 1,000 placed" if placed else "nothing placed"
     print(f"  external run ({what}, {len(placed):,} lines placed, {len(moved):,} moves): {t}; {per}")
     print(f"    vs the same writes bare {same} = {t.ratio(same, engine)} (goal <= 15x) "
           f"{'✔' if t.within(same, 15, engine) else '✘'}"
           f"{' (judged on CPU)' if engine.dialect.name == 'sqlite' else ''}")
     print(f"    vs one bare UPDATE of the placed lines {one} = {t.ratio(one, engine)} (for the record)")
+    if floor_io and run_io:
+        print(f"    the server, per 1,000 placed lines: floor {floor_io.per(len(placed))}")
+        print(f"      {'':34}run   {run_io.per(len(placed))}")
     if trace is not None:
         print("\n".join(trace.top(12, by="wall" if engine.dialect.name == "postgresql" else "cpu")))
     if seen is not None:
