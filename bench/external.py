@@ -134,8 +134,8 @@ def measure(engine, p: int, what: str, tmp: Path, seen=None,  # type: ignore[no-
           f"{' (judged on CPU)' if engine.dialect.name == 'sqlite' else ''}")
     print(f"    vs one bare UPDATE of the placed lines {one} = {t.ratio(one, engine)} (for the record)")
     if floor_io and run_io:
-        print(f"    the server, per 1,000 placed lines: floor {floor_io.per(len(placed))}")
-        print(f"      {'':34}run   {run_io.per(len(placed))}")
+        for who, io in (("floor", floor_io), ("run", run_io)):
+            print(f"    the server, per 1,000 placed lines, {who}: {io.per(len(placed))}")
     if trace is not None:
         print("\n".join(trace.top(12, by="wall" if engine.dialect.name == "postgresql" else "cpu")))
     if seen is not None:
